@@ -1,0 +1,83 @@
+import type { RequestHandler } from 'express';
+import { constantTimeEqual } from '../lib/crypto.js';
+import { AuthenticationError, ForbiddenError, NotFoundError } from '../lib/errors.js';
+import { AccountUser, Account, User } from '../models/index.js';
+import type { AccessTokenService } from '../services/access-tokens.js';
+import { accountScope } from './request-context.js';
+import { idParam } from './validate.js';
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: number;
+    csrfToken?: string;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+export const CSRF_HEADER = 'x-csrf-token';
+
+/**
+ * Who is calling: an `api_access_token` header (API clients, as in Chatwoot) or the dashboard's
+ * session cookie. Cookie-authenticated writes must echo the session's CSRF token in a header, which a
+ * cross-site form or script cannot read.
+ */
+export function authenticate(tokens: AccessTokenService): RequestHandler {
+  return async (req, _res, next) => {
+    const token = req.get('api_access_token');
+    if (token) {
+      const user = await tokens.findUser(token);
+      if (!user) throw new AuthenticationError('Invalid api_access_token');
+      req.currentUser = user;
+      req.authMethod = 'token';
+      return next();
+    }
+    const userId = req.session?.userId;
+    if (!userId) throw new AuthenticationError();
+    const user = await User.findByPk(userId);
+    if (!user) throw new AuthenticationError('Your session has ended; please sign in again');
+    if (!SAFE_METHODS.has(req.method)) {
+      const sent = req.get(CSRF_HEADER) ?? '';
+      if (!req.session.csrfToken || !constantTimeEqual(sent, req.session.csrfToken)) {
+        throw new ForbiddenError('Missing or invalid CSRF token');
+      }
+    }
+    req.currentUser = user;
+    req.authMethod = 'session';
+    next();
+  };
+}
+
+/** Resolves `:account_id` to an account the caller belongs to; anything else looks like a 404. */
+export const loadAccount: RequestHandler = async (req, _res, next) => {
+  const accountId = idParam(req.params.account_id, 'Account');
+  const accountUser = await AccountUser.findOne({
+    where: { account_id: accountId, user_id: req.currentUser!.id },
+    include: [{ model: Account, as: 'account' }],
+  });
+  const account = (accountUser as (AccountUser & { account?: Account }) | null)?.account;
+  if (!accountUser || !account || account.status !== 'active') throw new NotFoundError('Account');
+  req.account = account;
+  req.accountUser = accountUser;
+  next();
+};
+
+export const requireAdministrator: RequestHandler = (req, _res, next) => {
+  if (!accountScope(req).isAdministrator) throw new ForbiddenError('Only administrators of this account can do this');
+  next();
+};
+
+/** Platform API: the installation's `PLATFORM_API_TOKEN`; disabled entirely when it is not set. */
+export function authenticatePlatform(platformToken: string | undefined): RequestHandler {
+  return (req, _res, next) => {
+    if (!platformToken) throw new NotFoundError('Platform API (set PLATFORM_API_TOKEN to enable it)');
+    const sent = req.get('api_access_token') ?? '';
+    if (!constantTimeEqual(sent, platformToken)) throw new AuthenticationError('Invalid platform api_access_token');
+    next();
+  };
+}
+
+/** Installation operators (`users.type = SuperAdmin`): the job dashboard. */
+export const requireSuperAdmin: RequestHandler = (req, _res, next) => {
+  if (req.currentUser?.type !== 'SuperAdmin') throw new ForbiddenError('Only installation administrators can open this page');
+  next();
+};

@@ -1,0 +1,111 @@
+import express, { Router, type Express, type RequestHandler } from 'express';
+import session from 'express-session';
+import { RedisStore } from 'connect-redis';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { Config } from './config.js';
+import type { Registries } from './extensions/context.js';
+import { withCorrelation, type Logger } from './lib/logger.js';
+import { repoRoot } from './lib/paths.js';
+import { apiNotFound, errorHandler } from './api/errors.js';
+import { authenticate, authenticatePlatform, loadAccount } from './api/auth.js';
+import { sessionsRouter } from './api/auth/sessions.js';
+import { profileRouter } from './api/v1/profile.js';
+import { docsRouter } from './api/docs.js';
+import type { AccessTokenService } from './services/access-tokens.js';
+import type { ProfileService } from './services/profiles.js';
+import type { JobQueues } from './jobs/queues.js';
+import { jobsDashboard } from './jobs/dashboard.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  sequelize: Sequelize;
+  redis: Redis;
+  registries: Registries;
+  queues: JobQueues;
+  tokens: AccessTokenService;
+  profiles: ProfileService;
+}
+
+/** Builds the HTTP app from its dependencies; no globals, so every test builds its own. */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, registries } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+
+  app.use((req, res, next) => {
+    const id = (req.get('x-request-id') || randomUUID()).slice(0, 64);
+    res.setHeader('x-request-id', id);
+    withCorrelation(id, next);
+  });
+  app.use(pinoHttp({ logger: logger.child({ component: 'http' }), genReqId: (_req, res) => String(res.getHeader('x-request-id')), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } }));
+
+  app.get('/healthz', health(deps));
+
+  // Public routes (OAuth callbacks, webhooks) come before body parsing and sessions: each parses what it needs.
+  const publicRoutes = Router();
+  for (const r of registries.routes.list().filter((r) => r.mount === 'public')) publicRoutes.use(r.router);
+  app.use(publicRoutes);
+
+  app.use(express.json({ limit: '25mb' }));
+  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  app.use(
+    session({
+      name: 'leadchat_session',
+      secret: config.SESSION_SECRET,
+      store: new RedisStore({ client: deps.redis, prefix: `${config.REDIS_PREFIX}:sess:` }),
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.FRONTEND_URL.startsWith('https:'), maxAge: 14 * 24 * 3600 * 1000 },
+    }),
+  );
+
+  const auth = authenticate(deps.tokens);
+  app.use('/auth', sessionsRouter(deps.profiles));
+  app.use('/api/v1/profile', auth, profileRouter(deps.profiles));
+
+  const accountRoutes = Router({ mergeParams: true });
+  for (const r of registries.routes.list().filter((r) => r.mount === 'account')) accountRoutes.use(r.router);
+  app.use('/api/v1/accounts/:account_id', auth, loadAccount, accountRoutes);
+
+  const platformRoutes = Router();
+  for (const r of registries.routes.list().filter((r) => r.mount === 'platform')) platformRoutes.use(r.router);
+  app.use('/platform/api/v1', authenticatePlatform(config.PLATFORM_API_TOKEN), platformRoutes);
+
+  app.use('/api/docs', docsRouter());
+  app.use('/admin/jobs', auth, jobsDashboard(deps.queues));
+  app.use(['/api', '/platform', '/auth'], apiNotFound);
+
+  serveDashboard(app);
+  app.use(errorHandler);
+  return app;
+}
+
+function health(deps: AppDeps): RequestHandler {
+  return async (_req, res) => {
+    const check = async (fn: () => Promise<unknown>) => fn().then(() => 'ok', (e: Error) => `error: ${e.message}`);
+    const [database, redis] = await Promise.all([check(() => deps.sequelize.authenticate()), check(() => deps.redis.ping())]);
+    const ok = database === 'ok' && redis === 'ok';
+    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, redis, extensions: deps.config.EXTENSIONS });
+  };
+}
+
+/** The built Vue dashboard (client/dist), with history-mode fallback to index.html. */
+function serveDashboard(app: Express): void {
+  const dist = path.join(repoRoot, 'client', 'dist');
+  const index = path.join(dist, 'index.html');
+  app.use(express.static(dist, { index: false, maxAge: '1h' }));
+  app.get(/^\/(?!api\/|platform\/|auth\/|admin\/).*/, (_req, res) => {
+    if (existsSync(index)) res.sendFile(index);
+    else res.status(503).type('text').send('The dashboard is not built yet: run `npm run build:client` (npm start does it for you).');
+  });
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { ConfigError } from './lib/errors.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** `k1:<base64 32 bytes>,k0:<base64 32 bytes>` — the first key encrypts, all of them decrypt. */
+const encryptionKeys = z.string().transform((raw, ctx) => {
+  const keys: { id: string; key: Buffer }[] = [];
+  for (const part of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [id, b64] = part.split(':');
+    const key = Buffer.from(b64 ?? '', 'base64');
+    if (!id || !/^[A-Za-z0-9_-]+$/.test(id) || key.length !== 32) {
+      ctx.addIssue({ code: 'custom', message: `each entry must be "<id>:<base64 of 32 bytes>" (bad entry "${id ?? ''}")` });
+      return z.NEVER;
+    }
+    keys.push({ id, key });
+  }
+  if (keys.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'at least one key is required' });
+    return z.NEVER;
+  }
+  return keys;
+});
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  FRONTEND_URL: z.url().default('http://127.0.0.1:3000'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/leadchat'),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_PREFIX: z.string().min(1).default('leadchat'),
+  EXTENSIONS: z
+    .string()
+    .default('leadchat')
+    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9_-]+$/, 'extension names are lower-case folder names'))),
+  ENCRYPTION_KEYS: encryptionKeys,
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  PLATFORM_API_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  INBOUND_EMAIL_DOMAIN: z.string().regex(/^[a-z0-9.-]+$/i, 'must be a domain name').default('reply.leadchat.localhost'),
+  SEED_DEMO: bool.default(true),
+  TRUST_PROXY: bool.default(false),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Dev/test only: fixed throw-away secrets so a fresh checkout boots; production must set its own. */
+const NON_PRODUCTION_DEFAULTS: Record<string, string> = {
+  ENCRYPTION_KEYS: `dev:${Buffer.alloc(32, 7).toString('base64')}`,
+  SESSION_SECRET: 'development-session-secret-not-for-production',
+};
+
+/** Parses the environment once at boot, reporting every bad value together with its name. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string | undefined> = { ...env };
+  if ((env.NODE_ENV ?? 'development') !== 'production') {
+    for (const [k, v] of Object.entries(NON_PRODUCTION_DEFAULTS)) input[k] ??= v;
+  }
+  for (const key of Object.keys(input)) if (input[key] === '' && key !== 'EXTENSIONS') input[key] = undefined;
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(problems);
+  }
+  return result.data;
+}

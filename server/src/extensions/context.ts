@@ -1,0 +1,80 @@
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../config.js';
+import type { SecretBox } from '../lib/crypto.js';
+import { ConfigError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import type { MigrationFolder } from '../db/migrator.js';
+import type { CoreModels } from '../models/index.js';
+import type { JobQueues } from '../jobs/queues.js';
+import type { EventBus } from './events.js';
+import { Registry, type Identified } from './registry.js';
+import type { DeliveryMethod, EmailProvider, JobDefinition, RouteRegistration, ScheduleDefinition } from './types.js';
+
+/** Every registry the core reads from; built-ins and overlays fill them the same way. */
+export class Registries {
+  readonly problems: string[] = [];
+  readonly emailProviders = new Registry<EmailProvider>('email provider', this.problems);
+  readonly deliveryMethods = new Registry<DeliveryMethod>('delivery method', this.problems);
+  readonly routes = new Registry<RouteRegistration>('route', this.problems);
+  readonly jobs = new Registry<JobDefinition<never>>('job', this.problems);
+  readonly schedules = new Registry<ScheduleDefinition>('schedule', this.problems);
+  readonly migrations = new Registry<MigrationFolder>('migration folder', this.problems);
+
+  /** Ends registration: reports every conflict together, then makes the registries read-only. */
+  seal(): void {
+    for (const s of this.schedules.list()) {
+      if (!this.jobs.has(s.job)) this.problems.push(`schedule "${s.id}" names unknown job "${s.job}"`);
+    }
+    if (this.problems.length) throw new ConfigError(this.problems, 'Extension registration failed');
+    for (const r of [this.emailProviders, this.deliveryMethods, this.routes, this.jobs, this.schedules, this.migrations]) r.seal();
+  }
+
+  /** The provider serving a channel: the first whose predicate accepts it. */
+  providerFor(channel: { provider: string; email: string; provider_config: Record<string, unknown> }): EmailProvider | undefined {
+    return this.emailProviders.list().find((p) => (p.matches ? p.matches(channel) : channel.provider === p.id));
+  }
+}
+
+/** Services available to registrants; the same objects the core uses. */
+export interface CoreServices {
+  config: Config;
+  logger: Logger;
+  sequelize: Sequelize;
+  models: CoreModels;
+  secrets: SecretBox;
+  events: EventBus;
+  queues: JobQueues;
+}
+
+/** Registration facade for one contributor: it records who registered what, for boot errors. */
+export interface RegistrationApi {
+  emailProvider(p: EmailProvider): void;
+  deliveryMethod(d: DeliveryMethod): void;
+  route(r: RouteRegistration): void;
+  job<D>(j: JobDefinition<D>): void;
+  schedule(s: ScheduleDefinition): void;
+  migrations(path: string): void;
+}
+
+export interface ExtensionContext extends CoreServices {
+  /** The contributor's name (`core` or the overlay's folder name). */
+  name: string;
+  register: RegistrationApi;
+}
+
+export function createExtensionContext(name: string, registries: Registries, services: CoreServices): ExtensionContext {
+  const add = <T extends Identified>(registry: Registry<T>) => (item: T) => registry.register(item, name);
+  return {
+    ...services,
+    name,
+    logger: services.logger.child({ extension: name }),
+    register: {
+      emailProvider: add(registries.emailProviders),
+      deliveryMethod: add(registries.deliveryMethods),
+      route: add(registries.routes),
+      job: (j) => registries.jobs.register(j as JobDefinition<never>, name),
+      schedule: add(registries.schedules),
+      migrations: (path) => registries.migrations.register({ id: name, path }, name),
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import type { Logger } from '../lib/logger.js';
+
+/** Lifecycle events the core emits; overlays subscribe through `ctx.events.on`. */
+export interface LifecycleEvents {
+  'channel.created': { accountId: number; inboxId: number; channelId: number; provider: string };
+  'channel.destroyed': { accountId: number; inboxId: number; channelId: number; provider: string };
+  'conversation.created': { accountId: number; inboxId: number; conversationId: number };
+  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[] };
+  'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean };
+}
+
+export type LifecycleEventName = keyof LifecycleEvents;
+type Handler<E extends LifecycleEventName> = (payload: LifecycleEvents[E]) => unknown | Promise<unknown>;
+
+/**
+ * In-process event bus. `emit` waits for every handler; a failing handler is logged and never breaks
+ * the request or job that emitted the event.
+ */
+export class EventBus {
+  private readonly handlers = new Map<LifecycleEventName, { origin: string; fn: Handler<never> }[]>();
+
+  constructor(private readonly logger: Logger) {}
+
+  on<E extends LifecycleEventName>(event: E, handler: Handler<E>, origin = 'core'): void {
+    const list = this.handlers.get(event) ?? [];
+    list.push({ origin, fn: handler as Handler<never> });
+    this.handlers.set(event, list);
+  }
+
+  async emit<E extends LifecycleEventName>(event: E, payload: LifecycleEvents[E]): Promise<void> {
+    const list = this.handlers.get(event) ?? [];
+    const results = await Promise.allSettled(list.map((h) => (h.fn as Handler<E>)(payload)));
+    results.forEach((r, i) => {
+      if (r.status === 'rejected') {
+        this.logger.error({ err: r.reason, event, origin: list[i].origin }, 'lifecycle event handler failed');
+      }
+    });
+  }
+
+  listenerCount(event: LifecycleEventName): number {
+    return this.handlers.get(event)?.length ?? 0;
+  }
+}

@@ -1,0 +1,63 @@
+import type { Router } from 'express';
+import type { Job, JobOptions } from 'bull';
+import type { FieldError } from '../lib/errors.js';
+
+/** The parts of an email channel a provider needs to decide and validate; the model satisfies it. */
+export interface EmailChannelFields {
+  email: string;
+  provider: string;
+  provider_config: Record<string, unknown>;
+}
+
+/**
+ * How an email channel connects to its mailbox. The core's `imap`, `microsoft` and `google` register
+ * through the same call an overlay uses. `channel_email.provider` holds the id.
+ */
+export interface EmailProvider {
+  id: string;
+  /** Shown to administrators, e.g. in the inbox list. */
+  label: string;
+  /** Is this channel served by this provider? Defaults to `channel.provider === id`. */
+  matches?(channel: EmailChannelFields): boolean;
+  /**
+   * Checks the provider-specific part of `channel` in inbox create/update params. Returns the problems
+   * with paths relative to `channel` (e.g. `imap_port`); an empty list means valid.
+   */
+  validateChannelParams?(params: Record<string, unknown>, mode: 'create' | 'update'): FieldError[];
+  /** Whether the inbox API may create this provider directly (OAuth providers are created by their callback). */
+  creatableViaApi: boolean;
+}
+
+/** Sends a built RFC 5322 message for a channel (smtp, leadmail, an overlay's Graph sendMail, ...). */
+export interface DeliveryMethod {
+  id: string;
+  deliver(input: { channel: EmailChannelFields; raw: Buffer; envelope: { from: string; to: string[] } }): Promise<{ providerMessageId?: string }>;
+}
+
+/**
+ * `account` routers are mounted under `/api/v1/accounts/:account_id` behind authentication and the
+ * account-membership check; `public` ones at the root with no authentication (OAuth callbacks,
+ * webhooks); `platform` ones under `/platform/api/v1` behind the platform token.
+ */
+export interface RouteRegistration {
+  id: string;
+  mount: 'account' | 'public' | 'platform';
+  router: Router;
+}
+
+export interface JobDefinition<D = unknown> {
+  /** The bull queue name. */
+  id: string;
+  concurrency?: number;
+  defaults?: JobOptions;
+  process(data: D, job: Job<D>): Promise<unknown>;
+}
+
+/** A repeatable job, registered in one place and reconciled with Redis at boot. */
+export interface ScheduleDefinition {
+  id: string;
+  job: string;
+  /** Milliseconds between runs. */
+  every: number;
+  data?: unknown;
+}

@@ -1,0 +1,39 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { pino, type Logger, type LoggerOptions } from 'pino';
+
+/** Correlation context: every log line written while handling a request or a job carries its id. */
+const correlation = new AsyncLocalStorage<{ correlationId: string }>();
+
+export function withCorrelation<T>(correlationId: string, fn: () => T): T {
+  return correlation.run({ correlationId }, fn);
+}
+
+export function currentCorrelationId(): string | undefined {
+  return correlation.getStore()?.correlationId;
+}
+
+/**
+ * Secrets never reach the log: tokens, passwords and auth headers are censored wherever they appear
+ * (two levels deep, which covers request headers and provider payloads).
+ */
+const SECRET_KEYS = [
+  'password', 'password_digest', 'imap_password', 'smtp_password', 'access_token', 'refresh_token',
+  'id_token', 'accessToken', 'refreshToken', 'idToken', 'client_secret', 'clientSecret', 'token',
+  'api_access_token', 'authorization', 'cookie', 'secret', 'clientState', 'client_state', 'code_verifier',
+];
+const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers["${k.toLowerCase()}"]`]);
+
+export function createLogger(opts: { level: string; name?: string; destination?: NodeJS.WritableStream }): Logger {
+  const options: LoggerOptions = {
+    name: opts.name ?? 'leadchat',
+    level: opts.level,
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    mixin() {
+      const id = currentCorrelationId();
+      return id ? { correlationId: id } : {};
+    },
+  };
+  return opts.destination ? pino(options, opts.destination as never) : pino(options);
+}
+
+export type { Logger };

@@ -1,0 +1,58 @@
+import type { Server } from 'node:http';
+import { loadConfig } from './config.js';
+import { ConfigError } from './lib/errors.js';
+import { createLogger } from './lib/logger.js';
+import { createRuntime } from './runtime.js';
+import { seedDemo } from './services/demo-seed.js';
+
+/**
+ * `npm start`: migrate, then serve HTTP and/or run the workers (ROLE=all|web|worker). SIGTERM and
+ * SIGINT stop accepting requests, let active jobs finish, then close every connection.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const runtime = await createRuntime(config, { logger });
+  await runtime.migrate();
+
+  let server: Server | undefined;
+  if (config.ROLE !== 'worker') {
+    if (config.SEED_DEMO) {
+      const demo = await seedDemo(logger);
+      if (demo) process.stdout.write(`\n  Demo administrator created. Sign in at ${config.FRONTEND_URL} with\n    email:    ${demo.email}\n    password: ${demo.password}\n\n`);
+    }
+    server = runtime.app.listen(config.PORT, config.HOST, () => logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'LeadChat is listening'));
+  }
+  if (config.ROLE !== 'web') {
+    runtime.queues.startWorkers();
+    await runtime.queues.syncSchedules();
+    logger.info({ jobs: runtime.registries.jobs.list().map((j) => j.id) }, 'workers started');
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await runtime.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`LeadChat failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,44 @@
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type NonAttribute, type Sequelize } from 'sequelize';
+import type { ChannelEmail } from './channel-email.js';
+
+export class Inbox extends Model<InferAttributes<Inbox>, InferCreationAttributes<Inbox>> {
+  declare id: CreationOptional<number>;
+  declare account_id: number;
+  declare name: string;
+  declare channel_type: string;
+  declare channel_id: number;
+  declare greeting_enabled: CreationOptional<boolean>;
+  declare greeting_message: CreationOptional<string | null>;
+  declare enable_auto_assignment: CreationOptional<boolean>;
+  declare allow_messages_after_resolved: CreationOptional<boolean>;
+  declare lock_to_single_conversation: CreationOptional<boolean>;
+  declare sender_name_type: CreationOptional<string>;
+  declare business_name: CreationOptional<string | null>;
+  declare timezone: CreationOptional<string>;
+  declare created_at: CreationOptional<Date>;
+  declare updated_at: CreationOptional<Date>;
+  declare channel?: NonAttribute<ChannelEmail>;
+
+  static initModel(sequelize: Sequelize): void {
+    Inbox.init(
+      {
+        id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+        account_id: { type: DataTypes.BIGINT, allowNull: false },
+        name: { type: DataTypes.STRING, allowNull: false },
+        channel_type: { type: DataTypes.STRING, allowNull: false },
+        channel_id: { type: DataTypes.BIGINT, allowNull: false },
+        greeting_enabled: { type: DataTypes.BOOLEAN, defaultValue: false },
+        greeting_message: DataTypes.TEXT,
+        enable_auto_assignment: { type: DataTypes.BOOLEAN, defaultValue: true },
+        allow_messages_after_resolved: { type: DataTypes.BOOLEAN, defaultValue: true },
+        lock_to_single_conversation: { type: DataTypes.BOOLEAN, defaultValue: false },
+        sender_name_type: { type: DataTypes.STRING, defaultValue: 'friendly' },
+        business_name: DataTypes.STRING,
+        timezone: { type: DataTypes.STRING, defaultValue: 'UTC' },
+        created_at: DataTypes.DATE,
+        updated_at: DataTypes.DATE,
+      },
+      { sequelize, tableName: 'inboxes', underscored: true },
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import type { Sequelize } from 'sequelize';
+import { Account } from './account.js';
+import { AccessToken } from './access-token.js';
+import { AccountUser } from './account-user.js';
+import { Attachment } from './attachment.js';
+import { ChannelEmail } from './channel-email.js';
+import { Contact } from './contact.js';
+import { ContactInbox } from './contact-inbox.js';
+import { Conversation } from './conversation.js';
+import { Inbox } from './inbox.js';
+import { InboxMember } from './inbox-member.js';
+import { Message } from './message.js';
+import { User } from './user.js';
+
+export const coreModels = { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User };
+export type CoreModels = typeof coreModels;
+
+export function defineCoreModels(sequelize: Sequelize): CoreModels {
+  for (const model of Object.values(coreModels)) model.initModel(sequelize);
+
+  Account.hasMany(AccountUser, { foreignKey: 'account_id', as: 'account_users' });
+  AccountUser.belongsTo(Account, { foreignKey: 'account_id', as: 'account' });
+  AccountUser.belongsTo(User, { foreignKey: 'user_id', as: 'user' });
+  User.hasMany(AccountUser, { foreignKey: 'user_id', as: 'account_users' });
+
+  Inbox.belongsTo(ChannelEmail, { foreignKey: 'channel_id', constraints: false, as: 'channel' });
+  InboxMember.belongsTo(User, { foreignKey: 'user_id', as: 'user' });
+  InboxMember.belongsTo(Inbox, { foreignKey: 'inbox_id', as: 'inbox' });
+
+  Contact.hasMany(ContactInbox, { foreignKey: 'contact_id', as: 'contact_inboxes' });
+  ContactInbox.belongsTo(Contact, { foreignKey: 'contact_id', as: 'contact' });
+  ContactInbox.belongsTo(Inbox, { foreignKey: 'inbox_id', as: 'inbox' });
+
+  Conversation.belongsTo(Contact, { foreignKey: 'contact_id', as: 'contact' });
+  Conversation.belongsTo(Inbox, { foreignKey: 'inbox_id', as: 'inbox' });
+  Conversation.belongsTo(User, { foreignKey: 'assignee_id', as: 'assignee' });
+  Conversation.hasMany(Message, { foreignKey: 'conversation_id', as: 'messages' });
+  Message.belongsTo(Conversation, { foreignKey: 'conversation_id', as: 'conversation' });
+  Message.hasMany(Attachment, { foreignKey: 'message_id', as: 'attachments' });
+  return coreModels;
+}
+
+export { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User };

@@ -1,0 +1,20 @@
+import { randomToken } from '../lib/crypto.js';
+import type { Logger } from '../lib/logger.js';
+import { Account, AccountUser } from '../models/index.js';
+import { createUser } from './users.js';
+
+export const DEMO_ADMIN_EMAIL = 'admin@leadchat.localhost';
+
+/**
+ * On an empty installation: one account with one administrator, so a newcomer can sign in at once.
+ * The password comes from DEMO_ADMIN_PASSWORD, or is generated and printed once.
+ */
+export async function seedDemo(logger: Logger, password = process.env.DEMO_ADMIN_PASSWORD): Promise<{ email: string; password: string } | null> {
+  if ((await Account.count()) > 0) return null;
+  const pass = password || `Lc-${randomToken(9)}9a`;
+  const account = await Account.create({ name: 'Demo Company' });
+  const user = await createUser({ name: 'Demo Admin', email: DEMO_ADMIN_EMAIL, password: pass, type: 'SuperAdmin' });
+  await AccountUser.create({ account_id: account.id, user_id: user.id, role: 'administrator' });
+  logger.info({ accountId: account.id, email: DEMO_ADMIN_EMAIL }, 'created the demo account and administrator');
+  return { email: DEMO_ADMIN_EMAIL, password: pass };
+}

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { Op, type Sequelize, type Transaction } from 'sequelize';
+import { z } from 'zod';
+import type { SecretBox } from '../lib/crypto.js';
+import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
+import type { EventBus } from '../extensions/events.js';
+import type { Registries } from '../extensions/context.js';
+import { ChannelEmail, Inbox, InboxMember } from '../models/index.js';
+import type { AccountScope } from '../api/request-context.js';
+import { emailAddress, looseBoolean, parse } from '../api/validate.js';
+
+export const EMAIL_CHANNEL_TYPE = 'Channel::Email';
+
+const port = z.coerce.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
+const host = z.string().trim().min(1, 'is required').max(253).regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/, 'is not a valid host name');
+
+/** Chatwoot's email channel params; each provider adds its own requirements on top. */
+const emailChannelParams = z.object({
+  type: z.literal('email', { message: 'only "email" channels are supported' }).optional(),
+  email: emailAddress.optional(),
+  provider: z.string().trim().min(1).optional(),
+  imap_enabled: looseBoolean.optional(),
+  imap_address: host.optional(),
+  imap_port: port.optional(),
+  imap_login: z.string().trim().max(255).optional(),
+  imap_password: z.string().max(1024).optional(),
+  imap_enable_ssl: looseBoolean.optional(),
+  smtp_enabled: looseBoolean.optional(),
+  smtp_address: host.optional(),
+  smtp_port: port.optional(),
+  smtp_login: z.string().trim().max(255).optional(),
+  smtp_password: z.string().max(1024).optional(),
+  smtp_domain: z.string().trim().max(253).optional(),
+  smtp_enable_starttls_auto: looseBoolean.optional(),
+  smtp_enable_ssl_tls: looseBoolean.optional(),
+  smtp_authentication: z.enum(['plain', 'login', 'cram_md5', 'xoauth2']).optional(),
+  smtp_openssl_verify_mode: z.enum(['none', 'peer', 'client_once', 'fail_if_no_peer_cert']).optional(),
+});
+export type EmailChannelParams = z.infer<typeof emailChannelParams>;
+
+const inboxParams = z.object({
+  name: z.string().trim().min(1, 'is required').max(255).optional(),
+  greeting_enabled: looseBoolean.optional(),
+  greeting_message: z.string().max(10_000).nullable().optional(),
+  enable_auto_assignment: looseBoolean.optional(),
+  allow_messages_after_resolved: looseBoolean.optional(),
+  lock_to_single_conversation: looseBoolean.optional(),
+  sender_name_type: z.enum(['friendly', 'professional']).optional(),
+  business_name: z.string().trim().max(255).nullable().optional(),
+  timezone: z.string().trim().max(64).optional(),
+});
+
+export interface InboxServiceDeps {
+  sequelize: Sequelize;
+  secrets: SecretBox;
+  events: EventBus;
+  registries: Registries;
+  inboundEmailDomain: string;
+}
+
+export class InboxService {
+  constructor(private readonly deps: InboxServiceDeps) {}
+
+  /** Inboxes the caller may see: all of the account's for administrators, their own for agents. */
+  async list(scope: AccountScope): Promise<Inbox[]> {
+    const where: Record<string, unknown> = { account_id: scope.account.id };
+    if (!scope.isAdministrator) where.id = { [Op.in]: await this.memberInboxIds(scope.user.id) };
+    return Inbox.findAll({ where, include: [{ model: ChannelEmail, as: 'channel' }], order: [['id', 'ASC']] });
+  }
+
+  async find(scope: AccountScope, id: number): Promise<Inbox> {
+    const inbox = await Inbox.findOne({ where: { id, account_id: scope.account.id }, include: [{ model: ChannelEmail, as: 'channel' }] });
+    if (!inbox) throw new NotFoundError('Inbox');
+    if (!scope.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: id, user_id: scope.user.id } }))) {
+      throw new NotFoundError('Inbox');
+    }
+    return inbox;
+  }
+
+  async memberInboxIds(userId: number): Promise<number[]> {
+    const rows = await InboxMember.findAll({ where: { user_id: userId }, attributes: ['inbox_id'] });
+    return rows.map((r) => r.inbox_id);
+  }
+
+  async create(scope: AccountScope, body: Record<string, unknown>): Promise<Inbox> {
+    const attrs = parse(inboxParams, body);
+    const channelParams = parse(emailChannelParams, body.channel, 'channel');
+    const problems: FieldError[] = [];
+    if (!attrs.name) problems.push({ path: 'name', message: 'is required' });
+    if (!body.channel || typeof body.channel !== 'object') problems.push({ path: 'channel', message: 'is required' });
+    if (!channelParams.email) problems.push({ path: 'channel.email', message: 'is required' });
+    const providerId = channelParams.provider ?? 'imap';
+    const provider = this.deps.registries.emailProviders.get(providerId);
+    if (!provider) problems.push({ path: 'channel.provider', message: `"${providerId}" is not a known email provider` });
+    else if (!provider.creatableViaApi) problems.push({ path: 'channel.provider', message: `"${providerId}" inboxes are created by signing in through the inbox wizard` });
+    else problems.push(...this.providerProblems(provider.validateChannelParams?.(channelParams, 'create')));
+    if (channelParams.email && (await ChannelEmail.findOne({ where: { email: channelParams.email } }))) {
+      problems.push({ path: 'channel.email', message: 'is already used by another inbox' });
+    }
+    if (problems.length) throw new ValidationError(problems);
+
+    const inbox = await this.deps.sequelize.transaction(async (transaction) => {
+      const channel = await ChannelEmail.create(
+        { account_id: scope.account.id, email: channelParams.email!, forward_to_email: this.forwardAddress(), provider: providerId, ...this.channelColumns(channelParams) },
+        { transaction },
+      );
+      const created = await Inbox.create({ account_id: scope.account.id, channel_type: EMAIL_CHANNEL_TYPE, channel_id: channel.id, ...attrs, name: attrs.name! }, { transaction });
+      created.channel = channel;
+      return created;
+    });
+    await this.deps.events.emit('channel.created', { accountId: scope.account.id, inboxId: inbox.id, channelId: inbox.channel_id, provider: providerId });
+    return inbox;
+  }
+
+  async update(scope: AccountScope, id: number, body: Record<string, unknown>): Promise<Inbox> {
+    const inbox = await this.find(scope, id);
+    const attrs = parse(inboxParams, body);
+    const channel = inbox.channel!;
+    let channelColumns = {};
+    if (body.channel !== undefined) {
+      const channelParams = parse(emailChannelParams, body.channel, 'channel');
+      const problems: FieldError[] = [];
+      if (channelParams.provider && channelParams.provider !== channel.provider) {
+        problems.push({ path: 'channel.provider', message: 'cannot be changed; create a new inbox instead' });
+      }
+      const provider = this.deps.registries.providerFor(channel);
+      problems.push(...this.providerProblems(provider?.validateChannelParams?.({ ...this.currentParams(channel), ...channelParams }, 'update')));
+      if (channelParams.email && channelParams.email !== channel.email && (await ChannelEmail.findOne({ where: { email: channelParams.email } }))) {
+        problems.push({ path: 'channel.email', message: 'is already used by another inbox' });
+      }
+      if (problems.length) throw new ValidationError(problems);
+      channelColumns = { ...(channelParams.email ? { email: channelParams.email } : {}), ...this.channelColumns(channelParams) };
+    }
+    await this.deps.sequelize.transaction(async (transaction: Transaction) => {
+      await inbox.update(attrs, { transaction });
+      if (Object.keys(channelColumns).length) await channel.update(channelColumns, { transaction });
+    });
+    return inbox;
+  }
+
+  async destroy(scope: AccountScope, id: number): Promise<void> {
+    const inbox = await this.find(scope, id);
+    const channel = inbox.channel;
+    await this.deps.sequelize.transaction(async (transaction) => {
+      await inbox.destroy({ transaction });
+      await channel?.destroy({ transaction });
+    });
+    await this.deps.events.emit('channel.destroyed', { accountId: scope.account.id, inboxId: inbox.id, channelId: inbox.channel_id, provider: channel?.provider ?? '' });
+  }
+
+  private providerProblems(problems: FieldError[] | undefined): FieldError[] {
+    return (problems ?? []).map((p) => ({ ...p, path: `channel.${p.path}` }));
+  }
+
+  private currentParams(c: ChannelEmail): EmailChannelParams {
+    return {
+      email: c.email, imap_enabled: c.imap_enabled, imap_address: c.imap_address || undefined, imap_port: c.imap_port || undefined,
+      imap_login: c.imap_login || undefined, imap_password: c.imap_password_ciphertext ? '(stored)' : undefined,
+      smtp_enabled: c.smtp_enabled, smtp_address: c.smtp_address || undefined, smtp_port: c.smtp_port || undefined,
+      smtp_login: c.smtp_login || undefined, smtp_password: c.smtp_password_ciphertext ? '(stored)' : undefined,
+    };
+  }
+
+  /** Maps params to columns; passwords are sealed, and an omitted password keeps the stored one. */
+  private channelColumns(p: EmailChannelParams): Partial<ChannelEmail> {
+    const { type: _type, email: _email, provider: _provider, imap_password, smtp_password, ...plain } = p;
+    const columns: Record<string, unknown> = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined));
+    if (imap_password) columns.imap_password_ciphertext = this.deps.secrets.encrypt(imap_password);
+    if (smtp_password) columns.smtp_password_ciphertext = this.deps.secrets.encrypt(smtp_password);
+    return columns as Partial<ChannelEmail>;
+  }
+
+  private forwardAddress(): string {
+    return `${randomBytes(12).toString('hex')}@${this.deps.inboundEmailDomain}`;
+  }
+}

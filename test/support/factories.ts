@@ -1,0 +1,77 @@
+import { randomUUID } from 'node:crypto';
+import { TEST_PLATFORM_TOKEN } from './env.js';
+import { http } from './runtime.js';
+
+export interface TestUser {
+  id: number;
+  email: string;
+  token: string;
+}
+
+export interface TestAccount {
+  id: number;
+  admin: TestUser;
+}
+
+const unique = () => randomUUID().slice(0, 8);
+
+/** Provisions through the Platform API, the way an installation's tooling would. */
+export async function createUser(name = 'Test User', attrs: Record<string, unknown> = {}): Promise<TestUser> {
+  const api = await http();
+  const res = await api
+    .post('/platform/api/v1/users')
+    .set('api_access_token', TEST_PLATFORM_TOKEN)
+    .send({ name, email: `${name.toLowerCase().replace(/\W+/g, '.')}.${unique()}@example.test`, ...attrs })
+    .expect(200);
+  return { id: res.body.id, email: res.body.email, token: res.body.access_token };
+}
+
+export async function addToAccount(accountId: number, user: TestUser, role: 'administrator' | 'agent'): Promise<void> {
+  const api = await http();
+  await api
+    .post(`/platform/api/v1/accounts/${accountId}/account_users`)
+    .set('api_access_token', TEST_PLATFORM_TOKEN)
+    .send({ user_id: user.id, role })
+    .expect(200);
+}
+
+export async function createAccount(name = `Account ${unique()}`): Promise<TestAccount> {
+  const api = await http();
+  const res = await api.post('/platform/api/v1/accounts').set('api_access_token', TEST_PLATFORM_TOKEN).send({ name }).expect(200);
+  const admin = await createUser('Admin');
+  await addToAccount(res.body.id, admin, 'administrator');
+  return { id: res.body.id, admin };
+}
+
+export async function createAgent(account: TestAccount, name = 'Agent'): Promise<TestUser> {
+  const agent = await createUser(name);
+  await addToAccount(account.id, agent, 'agent');
+  return agent;
+}
+
+export const imapChannel = (email = `support.${unique()}@example.test`) => ({
+  type: 'email',
+  email,
+  imap_enabled: true,
+  imap_address: 'imap.example.test',
+  imap_port: 993,
+  imap_login: email,
+  imap_password: 'Secret-imap-1',
+  imap_enable_ssl: true,
+  smtp_enabled: true,
+  smtp_address: 'smtp.example.test',
+  smtp_port: 587,
+  smtp_login: email,
+  smtp_password: 'Secret-smtp-1',
+  smtp_enable_starttls_auto: true,
+});
+
+export async function createInbox(account: TestAccount, name = 'Support'): Promise<{ id: number; email: string }> {
+  const api = await http();
+  const res = await api
+    .post(`/api/v1/accounts/${account.id}/inboxes`)
+    .set('api_access_token', account.admin.token)
+    .send({ name, channel: imapChannel() })
+    .expect(200);
+  return { id: res.body.id, email: res.body.email };
+}
