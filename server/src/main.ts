@@ -10,16 +10,7 @@ import { seedDemo } from './services/demo-seed.js';
  * SIGINT stop accepting requests, let active jobs finish, then close every connection.
  */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(78);
-    }
-    throw err;
-  }
+  const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
   const runtime = await createRuntime(config, { logger });
   await runtime.migrate();
@@ -53,6 +44,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
+  if (err instanceof ConfigError) {
+    // EX_CONFIG: a problem the operator fixes in the environment, not a crash.
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
   process.stderr.write(`LeadChat failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -1,0 +1,57 @@
+import { defineStore } from 'pinia';
+import { request, setCsrfToken } from '../api/client';
+
+export interface ProfileAccount {
+  id: number;
+  name: string;
+  role: 'administrator' | 'agent';
+}
+
+export interface Profile {
+  id: number;
+  name: string;
+  email: string;
+  available_name: string;
+  accounts: ProfileAccount[];
+}
+
+interface SessionResponse {
+  data: Profile;
+  csrf_token: string;
+}
+
+export const useSessionStore = defineStore('session', {
+  state: () => ({ profile: null as Profile | null, accountId: null as number | null, checked: false }),
+  getters: {
+    currentAccount: (s) => s.profile?.accounts.find((a) => a.id === s.accountId) ?? null,
+  },
+  actions: {
+    adopt(res: SessionResponse) {
+      setCsrfToken(res.csrf_token);
+      this.profile = res.data;
+      const stored = Number(localStorage.getItem('leadchat.accountId'));
+      this.accountId = res.data.accounts.find((a) => a.id === stored)?.id ?? res.data.accounts[0]?.id ?? null;
+    },
+    async restore() {
+      try {
+        this.adopt(await request<SessionResponse>('GET', '/auth/session'));
+      } catch {
+        this.profile = null;
+      } finally {
+        this.checked = true;
+      }
+    },
+    async signIn(email: string, password: string) {
+      this.adopt(await request<SessionResponse>('POST', '/auth/sign_in', { email, password }));
+    },
+    async signOut() {
+      await request('DELETE', '/auth/sign_out');
+      setCsrfToken(undefined);
+      this.profile = null;
+    },
+    switchAccount(id: number) {
+      this.accountId = id;
+      localStorage.setItem('leadchat.accountId', String(id));
+    },
+  },
+});
