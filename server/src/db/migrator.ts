@@ -1,6 +1,7 @@
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import pg from 'pg';
 import type { QueryInterface, Sequelize } from 'sequelize';
 import { SequelizeStorage, Umzug } from 'umzug';
 import { codeExt } from '../lib/paths.js';
@@ -48,4 +49,22 @@ export function createMigrator(sequelize: Sequelize, folders: MigrationFolder[],
 
 async function load(file: string): Promise<{ up: MigrationFn; down: MigrationFn }> {
   return (await import(pathToFileURL(file).href)) as { up: MigrationFn; down: MigrationFn };
+}
+
+const MIGRATION_LOCK_KEY = 727_001;
+
+/**
+ * Runs pending migrations under a Postgres advisory lock, so a web and a worker process starting
+ * together do not race each other over the same migration.
+ */
+export async function migrate(databaseUrl: string, sequelize: Sequelize, folders: MigrationFolder[], logger: Logger): Promise<void> {
+  const lock = new pg.Client({ connectionString: databaseUrl });
+  await lock.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await createMigrator(sequelize, folders, logger).up();
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await lock.end();
+  }
 }
