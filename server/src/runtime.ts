@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { createApp } from './app.js';
 import { registerCore } from './core.js';
 import { createSequelize, ensureDatabase } from './db/sequelize.js';
-import { createMigrator } from './db/migrator.js';
+import { migrate } from './db/migrator.js';
 import { createExtensionContext, Registries, type CoreServices } from './extensions/context.js';
 import { EventBus } from './extensions/events.js';
 import { loadExtensions } from './extensions/loader.js';
@@ -15,6 +15,11 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { defineCoreModels } from './models/index.js';
 import { AccessTokenService } from './services/access-tokens.js';
 import { InboxService } from './services/inboxes.js';
+import { ContactService } from './services/contacts.js';
+import { ConversationService } from './services/conversations.js';
+import { MessageService } from './services/messages.js';
+import { AgentService } from './services/agents.js';
+import { InboxMemberService } from './services/inbox-members.js';
 import { ProfileService } from './services/profiles.js';
 
 /** Core use-case services, shared by the core's routers and jobs. */
@@ -22,6 +27,11 @@ export interface CoreApi {
   tokens: AccessTokenService;
   profiles: ProfileService;
   inboxes: InboxService;
+  contacts: ContactService;
+  conversations: ConversationService;
+  messages: MessageService;
+  agents: AgentService;
+  inboxMembers: InboxMemberService;
 }
 
 export interface Runtime extends CoreServices {
@@ -48,10 +58,17 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const services: CoreServices = { config, logger, sequelize, models, secrets, events, queues };
 
   const tokens = new AccessTokenService(secrets);
+  const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
+  const conversations = new ConversationService({ sequelize, events, inboxes });
   const api: CoreApi = {
     tokens,
     profiles: new ProfileService(tokens),
-    inboxes: new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN }),
+    inboxes,
+    contacts: new ContactService({ sequelize, inboxes }),
+    conversations,
+    messages: new MessageService({ sequelize, events, conversations }),
+    agents: new AgentService({ sequelize }),
+    inboxMembers: new InboxMemberService({ sequelize }),
   };
 
   registerCore(createExtensionContext('core', registries, services), api);
@@ -70,7 +87,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     app,
     async migrate() {
       await ensureDatabase(config.DATABASE_URL);
-      await createMigrator(sequelize, registries.migrations.list(), logger).up();
+      await migrate(config.DATABASE_URL, sequelize, registries.migrations.list(), logger);
     },
     async close() {
       await queues.close();

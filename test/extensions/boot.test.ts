@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { testEnv } from '../support/env.js';
+import { resetTestDatabase } from '../support/runtime.js';
 
 /** Boots the real entry point (`npm start`'s main) and returns how it ended. */
 function boot(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
@@ -39,5 +40,40 @@ describe('boot', function () {
     expect(code).to.equal(78);
     expect(stderr).to.match(/PORT:/).and.match(/REDIS_URL: must be a redis:\/\/ URL/);
     expect(stderr).not.to.match(/\n\s+at /);
+  });
+
+  it('starts on an empty database: migrates, seeds the demo administrator, serves, and stops cleanly on SIGTERM', async () => {
+    const databaseUrl = 'postgres://postgres@127.0.0.1:5432/leadchat_test_boot';
+    await resetTestDatabase(databaseUrl);
+    const port = String(41_000 + Math.floor(Math.random() * 1000));
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+      env: { ...testEnv(), DATABASE_URL: databaseUrl, PORT: port, SEED_DEMO: 'true', DEMO_ADMIN_PASSWORD: 'Boot-test-1', REDIS_PREFIX: 'leadchat-test:boot' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 20_000;
+      let health: Response | undefined;
+      while (Date.now() < deadline) {
+        health = await fetch(`http://127.0.0.1:${port}/healthz`).catch(() => undefined);
+        if (health) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(health?.status).to.equal(200);
+      expect(await health!.json()).to.deep.include({ status: 'ok', database: 'ok', redis: 'ok' });
+      expect(stdout).to.contain('admin@leadchat.localhost').and.contain('Boot-test-1');
+
+      const signIn = await fetch(`http://127.0.0.1:${port}/auth/sign_in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@leadchat.localhost', password: 'Boot-test-1' }),
+      });
+      expect(signIn.status).to.equal(200);
+      expect((await signIn.json()).data.accounts[0]).to.include({ name: 'Demo Company', role: 'administrator' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).to.equal(0);
   });
 });

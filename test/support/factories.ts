@@ -75,3 +75,39 @@ export async function createInbox(account: TestAccount, name = 'Support'): Promi
     .expect(200);
   return { id: res.body.id, email: res.body.email };
 }
+
+// --- Contacts, conversations and inbox membership -------------------------------------------
+import { runtime as sharedRuntime } from './runtime.js';
+
+/** Inbox membership straight through the model (used before the inbox members API existed). */
+export async function addInboxMember(inboxId: number, user: TestUser): Promise<void> {
+  await (await sharedRuntime()).models.InboxMember.create({ inbox_id: inboxId, user_id: user.id });
+}
+
+export interface TestContact {
+  id: number;
+  name: string;
+  email: string | null;
+}
+
+export async function createContact(account: TestAccount, attrs: Record<string, unknown> = {}): Promise<TestContact> {
+  const api = await http();
+  const res = await api
+    .post(`/api/v1/accounts/${account.id}/contacts`)
+    .set('api_access_token', account.admin.token)
+    .send({ name: 'Casey Customer', email: `casey.${unique()}@customer.test`, ...attrs })
+    .expect(200);
+  const contact = res.body.payload.contact;
+  return { id: contact.id, name: contact.name, email: contact.email };
+}
+
+/** A conversation through the API (as the account's administrator unless `as` is given); returns its payload. */
+export async function createConversation(
+  account: TestAccount,
+  attrs: { inbox_id: number; contact_id: number } & Record<string, unknown>,
+  as: TestUser = account.admin,
+): Promise<{ id: number; uuid: string; inbox_id: number; status: string } & Record<string, unknown>> {
+  const api = await http();
+  const res = await api.post(`/api/v1/accounts/${account.id}/conversations`).set('api_access_token', as.token).send(attrs).expect(200);
+  return res.body;
+}

@@ -27,3 +27,19 @@ export const emailAddress = z.string().trim().toLowerCase().pipe(z.email({ messa
 
 /** Accepts Rails-style booleans that Chatwoot clients send (`true`, `"true"`, `1`, `"1"`). */
 export const looseBoolean = z.union([z.boolean(), z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1'), z.literal(1).transform(() => true), z.literal(0).transform(() => false)]);
+
+/** A positive integer id in a body or query (`"12"` is accepted, as Rails clients send it). */
+export const recordId = z.unknown().transform((v, ctx) => {
+  if (v === undefined || v === null || v === '') {
+    ctx.addIssue({ code: 'custom', message: 'is required' });
+    return z.NEVER;
+  }
+  const n = typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a positive integer id' });
+    return z.NEVER;
+  }
+  return n;
+});
+
+export const attributesHash = z.record(z.string(), z.unknown(), { message: 'must be an object' });

@@ -25,8 +25,13 @@ export async function hashPassword(password: string): Promise<string> {
   return bcrypt.hash(password, BCRYPT_COST);
 }
 
-export async function verifyPassword(user: User, password: string): Promise<boolean> {
-  return !!user.password_digest && bcrypt.compare(password, user.password_digest);
+/** A real digest to compare against when there is no user, so timing does not reveal which emails exist. */
+let decoyDigest: Promise<string> | undefined;
+
+export async function verifyPassword(user: User | null, password: string): Promise<boolean> {
+  decoyDigest ??= bcrypt.hash('decoy-password-never-matches', BCRYPT_COST);
+  const matches = await bcrypt.compare(password, user?.password_digest ?? (await decoyDigest));
+  return !!user?.password_digest && matches;
 }
 
 export function findUserByEmail(email: string): Promise<User | null> {

@@ -19,7 +19,7 @@ export function sessionsRouter(profiles: ProfileService): Router {
   router.post('/sign_in', async (req, res) => {
     const { email, password } = parse(signIn, req.body);
     const user = await findUserByEmail(email);
-    if (!user || !(await verifyPassword(user, password))) throw new AuthenticationError('Invalid email or password');
+    if (!(await verifyPassword(user, password)) || !user) throw new AuthenticationError('Invalid email or password');
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
     req.session.userId = user.id;
     req.session.csrfToken = randomToken(24);

@@ -1,0 +1,49 @@
+import type { Contact, ContactInbox } from '../../models/index.js';
+import { unix } from './user.js';
+
+/** `{ source_id, inbox }` of one of a contact's inboxes; the inbox must be loaded with its channel. */
+export function serializeContactInbox(ci: ContactInbox) {
+  const inbox = ci.inbox;
+  return {
+    source_id: ci.source_id,
+    inbox: inbox ? { id: inbox.id, name: inbox.name, channel_type: inbox.channel_type, provider: inbox.channel?.provider ?? null } : null,
+  };
+}
+
+/**
+ * Chatwoot's contact payload (`api/v1/models/_contact`). `contact_inboxes` is rendered only when
+ * given, as Chatwoot does for the contacts endpoints but not for a conversation's `meta.sender`.
+ */
+export function serializeContact(contact: Contact, contactInboxes?: ContactInbox[]) {
+  return {
+    id: contact.id,
+    name: contact.name,
+    email: contact.email,
+    phone_number: contact.phone_number,
+    identifier: contact.identifier,
+    thumbnail: '',
+    additional_attributes: contact.additional_attributes,
+    custom_attributes: contact.custom_attributes,
+    availability_status: 'offline',
+    blocked: contact.blocked,
+    created_at: unix(contact.created_at),
+    last_activity_at: unix(contact.last_activity_at),
+    ...(contactInboxes ? { contact_inboxes: contactInboxes.map(serializeContactInbox) } : {}),
+  };
+}
+
+/** Chatwoot's `Contact#push_event_data`: a message's sender and a message list's `meta.contact`. */
+export function serializeContactSender(contact: Contact) {
+  return {
+    id: contact.id,
+    name: contact.name,
+    email: contact.email,
+    phone_number: contact.phone_number,
+    identifier: contact.identifier,
+    thumbnail: '',
+    additional_attributes: contact.additional_attributes,
+    custom_attributes: contact.custom_attributes,
+    blocked: contact.blocked,
+    type: 'contact' as const,
+  };
+}

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import type { AgentService } from '../../services/agents.js';
+import { requireAdministrator } from '../auth.js';
+import { accountScope } from '../request-context.js';
+import { serializeAgent } from '../serializers/user.js';
+import { idParam } from '../validate.js';
+
+/** Chatwoot's `/agents`: any member may list; administrators add, change and remove agents. */
+export function agentsRouter(agents: AgentService): Router {
+  const router = Router();
+
+  router.get('/agents', async (req, res) => {
+    const list = await agents.list(accountScope(req));
+    res.json(list.map((a) => serializeAgent(a.user, a)));
+  });
+
+  router.post('/agents', requireAdministrator, async (req, res) => {
+    const agent = await agents.create(accountScope(req), req.body ?? {});
+    res.json(serializeAgent(agent.user, agent));
+  });
+
+  router.patch('/agents/:id', requireAdministrator, async (req, res) => {
+    const agent = await agents.update(accountScope(req), idParam(req.params.id, 'Agent'), req.body ?? {});
+    res.json(serializeAgent(agent.user, agent));
+  });
+
+  router.delete('/agents/:id', requireAdministrator, async (req, res) => {
+    await agents.destroy(accountScope(req), idParam(req.params.id, 'Agent'));
+    res.json({ message: 'Agent removed' });
+  });
+
+  return router;
+}

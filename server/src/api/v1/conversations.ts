@@ -1,0 +1,43 @@
+import { Router } from 'express';
+import type { ConversationService } from '../../services/conversations.js';
+import { accountScope } from '../request-context.js';
+import { serializeConversation } from '../serializers/conversation.js';
+import { serializeAgent } from '../serializers/user.js';
+import { idParam } from '../validate.js';
+
+/** Chatwoot's conversations API; `:id` is the per-account display id. */
+export function conversationsRouter(conversations: ConversationService): Router {
+  const router = Router();
+
+  router.get('/conversations', async (req, res) => {
+    const { counts, conversations: list } = await conversations.list(accountScope(req), req.query);
+    res.json({ data: { meta: counts, payload: list.map(serializeConversation) } });
+  });
+
+  router.get('/conversations/meta', async (req, res) => {
+    res.json({ meta: await conversations.meta(accountScope(req), req.query) });
+  });
+
+  router.post('/conversations', async (req, res) => {
+    res.json(serializeConversation(await conversations.create(accountScope(req), req.body ?? {})));
+  });
+
+  router.get('/conversations/:id', async (req, res) => {
+    res.json(serializeConversation(await conversations.show(accountScope(req), idParam(req.params.id, 'Conversation'))));
+  });
+
+  router.post('/conversations/:id/toggle_status', async (req, res) => {
+    const conversation = await conversations.toggleStatus(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
+    res.json({
+      meta: {},
+      payload: { success: true, current_status: conversation.status, conversation_id: conversation.display_id, snoozed_until: conversation.snoozed_until },
+    });
+  });
+
+  router.post('/conversations/:id/assignments', async (req, res) => {
+    const assignee = await conversations.assign(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
+    res.json(assignee ? serializeAgent(assignee.user, assignee.accountUser) : null);
+  });
+
+  return router;
+}

@@ -1,0 +1,135 @@
+import { Op, type Sequelize, type Transaction } from 'sequelize';
+import { z } from 'zod';
+import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { AccountUser, Conversation, Inbox, InboxMember, User } from '../models/index.js';
+import { AVAILABILITIES, ROLES } from '../models/account-user.js';
+import type { AccountScope } from '../api/request-context.js';
+import { emailAddress, looseBoolean, parse } from '../api/validate.js';
+
+const role = z.enum(ROLES, { message: 'must be administrator or agent' });
+const availability = z.enum(AVAILABILITIES, { message: 'must be online, busy or offline' });
+
+const agentCreate = z.object({
+  name: z.string().trim().min(1, 'is required').max(255),
+  email: emailAddress,
+  role,
+  availability_status: availability.optional(),
+  auto_offline: looseBoolean.optional(),
+});
+
+/** Chatwoot sends `availability`; its agent payload calls the same thing `availability_status`, so both are accepted. */
+const agentUpdate = z.object({
+  name: z.string().trim().min(1, 'is required').max(255).optional(),
+  role: role.optional(),
+  availability: availability.optional(),
+  availability_status: availability.optional(),
+  auto_offline: looseBoolean.optional(),
+});
+
+/** An account membership with its user loaded: what `serializeAgent` renders. */
+export type Agent = AccountUser & { user: User };
+
+export interface AgentServiceDeps {
+  sequelize: Sequelize;
+}
+
+/** The account's agents (Chatwoot's `/agents`): memberships of users in one account. */
+export class AgentService {
+  constructor(private readonly deps: AgentServiceDeps) {}
+
+  async list(scope: AccountScope): Promise<Agent[]> {
+    const rows = await AccountUser.findAll({
+      where: { account_id: scope.account.id },
+      include: [{ model: User, as: 'user', required: true }],
+      order: [[{ model: User, as: 'user' }, 'name', 'ASC'], ['user_id', 'ASC']],
+    });
+    return rows as Agent[];
+  }
+
+  async find(scope: AccountScope, userId: number, transaction?: Transaction): Promise<Agent> {
+    const row = await AccountUser.findOne({
+      where: { account_id: scope.account.id, user_id: userId },
+      include: [{ model: User, as: 'user', required: true }],
+      transaction,
+    });
+    if (!row) throw new NotFoundError('Agent');
+    return row as Agent;
+  }
+
+  /**
+   * Adds an agent by email: an existing user joins the account; a new email creates a user with no
+   * password (they set one when they accept an invitation) and unconfirmed until then.
+   */
+  async create(scope: AccountScope, body: Record<string, unknown>): Promise<Agent> {
+    const attrs = parse(agentCreate, body);
+    const userId = await this.deps.sequelize.transaction(async (transaction) => {
+      let user = await User.findOne({ where: { email: attrs.email }, transaction });
+      if (user && (await AccountUser.findOne({ where: { account_id: scope.account.id, user_id: user.id }, transaction }))) {
+        throw ValidationError.field('email', 'is already an agent of this account');
+      }
+      user ??= await User.create({ name: attrs.name, email: attrs.email, password_digest: null, confirmed_at: null }, { transaction });
+      await AccountUser.create(
+        {
+          account_id: scope.account.id,
+          user_id: user.id,
+          role: attrs.role,
+          inviter_id: scope.user.id,
+          ...(attrs.availability_status ? { availability: attrs.availability_status } : {}),
+          ...(attrs.auto_offline !== undefined ? { auto_offline: attrs.auto_offline } : {}),
+        },
+        { transaction },
+      );
+      return user.id;
+    }).catch((err: Error) => {
+      // Two requests adding the same email at once: the unique indexes decide, the loser gets a 422.
+      if (err.name === 'SequelizeUniqueConstraintError') throw ValidationError.field('email', 'is already an agent of this account');
+      throw err;
+    });
+    return this.find(scope, userId);
+  }
+
+  async update(scope: AccountScope, userId: number, body: Record<string, unknown>): Promise<Agent> {
+    const { name, availability_status, availability: availabilityParam, ...membership } = parse(agentUpdate, body);
+    const availabilityValue = availabilityParam ?? availability_status;
+    await this.deps.sequelize.transaction(async (transaction) => {
+      const agent = await this.find(scope, userId, transaction);
+      if (membership.role === 'agent' && agent.role === 'administrator' && (await this.isLastAdministrator(agent, transaction))) {
+        throw ValidationError.field('role', 'cannot be changed: this is the last administrator of the account');
+      }
+      await agent.update(
+        { ...Object.fromEntries(Object.entries(membership).filter(([, v]) => v !== undefined)), ...(availabilityValue ? { availability: availabilityValue } : {}) },
+        { transaction },
+      );
+      if (name) await agent.user.update({ name }, { transaction });
+    });
+    return this.find(scope, userId);
+  }
+
+  /** Removes the membership, the user's inbox memberships in this account and their assignments here. */
+  async destroy(scope: AccountScope, userId: number): Promise<void> {
+    await this.deps.sequelize.transaction(async (transaction) => {
+      const agent = await this.find(scope, userId, transaction);
+      if (agent.role === 'administrator' && (await this.isLastAdministrator(agent, transaction))) {
+        throw ValidationError.field('id', 'is the last administrator of the account and cannot be removed');
+      }
+      const inboxIds = (await Inbox.findAll({ where: { account_id: scope.account.id }, attributes: ['id'], transaction })).map((i) => i.id);
+      if (inboxIds.length) await InboxMember.destroy({ where: { user_id: userId, inbox_id: { [Op.in]: inboxIds } }, transaction });
+      await Conversation.update({ assignee_id: null }, { where: { account_id: scope.account.id, assignee_id: userId }, transaction });
+      await agent.destroy({ transaction });
+    });
+  }
+
+  /**
+   * Locks the account's administrator rows, so two concurrent demotions or removals cannot both see
+   * "another administrator remains" and leave the account with none.
+   */
+  private async isLastAdministrator(agent: AccountUser, transaction: Transaction): Promise<boolean> {
+    const admins = await AccountUser.findAll({
+      where: { account_id: agent.account_id, role: 'administrator' },
+      attributes: ['id'],
+      lock: transaction.LOCK.UPDATE,
+      transaction,
+    });
+    return !admins.some((a) => a.id !== agent.id);
+  }
+}

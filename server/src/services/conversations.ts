@@ -1,0 +1,292 @@
+import { Op, QueryTypes, literal, type Includeable, type Sequelize, type WhereOptions } from 'sequelize';
+import { z } from 'zod';
+import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
+import type { EventBus } from '../extensions/events.js';
+import { AccountUser, Contact, Conversation, Inbox, InboxMember, Message, User } from '../models/index.js';
+import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.js';
+import type { AccountScope } from '../api/request-context.js';
+import type { ConversationView } from '../api/serializers/conversation.js';
+import { pageParam, parse, attributesHash, recordId } from '../api/validate.js';
+import { findOrCreateContactInbox } from './contacts.js';
+import type { InboxService } from './inboxes.js';
+import { conversationChanges, hydrateMessages, insertMessage } from './messages.js';
+
+export const CONVERSATIONS_PER_PAGE = 25;
+
+const statusFilter = z.enum([...CONVERSATION_STATUSES, 'all'], { message: `must be one of ${[...CONVERSATION_STATUSES, 'all'].join(', ')}` });
+const status = z.enum(CONVERSATION_STATUSES, { message: `must be one of ${CONVERSATION_STATUSES.join(', ')}` });
+
+const filterParams = z.object({
+  status: statusFilter.default('open'),
+  inbox_id: z.preprocess((v) => (v === '' ? undefined : v), recordId.optional()),
+  q: z.string().trim().max(255).optional(),
+});
+const listParams = filterParams.extend({
+  assignee_type: z.enum(['me', 'unassigned', 'assigned', 'all'], { message: 'must be one of me, unassigned, assigned, all' }).default('all'),
+  page: pageParam,
+});
+type Filters = z.infer<typeof filterParams>;
+
+const createParams = z.object({
+  inbox_id: recordId,
+  contact_id: recordId,
+  source_id: z.string().trim().min(1, 'must not be blank').max(255).optional(),
+  status: status.optional(),
+  priority: z.enum(PRIORITIES, { message: `must be one of ${PRIORITIES.join(', ')}` }).nullable().optional(),
+  assignee_id: recordId.nullable().optional(),
+  additional_attributes: attributesHash.optional(),
+  custom_attributes: attributesHash.optional(),
+  message: z.object({ content: z.string({ message: 'is required' }).trim().min(1, 'is required').max(150_000) }, { message: 'must be an object' }).optional(),
+});
+
+/** Chatwoot takes `snoozed_until` as unix seconds; an ISO 8601 time is accepted too. */
+const snoozeTime = z.union([z.number(), z.string().trim().min(1)], { message: 'must be a unix timestamp or an ISO 8601 time' }).transform((v, ctx) => {
+  const at = typeof v === 'number' || /^\d+$/.test(v) ? new Date(Number(v) * 1000) : new Date(v);
+  if (Number.isNaN(at.getTime())) {
+    ctx.addIssue({ code: 'custom', message: 'must be a unix timestamp or an ISO 8601 time' });
+    return z.NEVER;
+  }
+  return at;
+});
+const toggleParams = z.object({ status: status.optional(), snoozed_until: snoozeTime.nullable().optional() });
+const assignParams = z.object({ assignee_id: z.preprocess((v) => (v === '' ? null : v), recordId.nullable()) });
+
+export interface ConversationCounts {
+  mine_count: number;
+  unassigned_count: number;
+  assigned_count: number;
+  all_count: number;
+}
+
+export interface Assignee {
+  user: User;
+  accountUser: AccountUser;
+}
+
+export interface ConversationServiceDeps {
+  sequelize: Sequelize;
+  events: EventBus;
+  inboxes: InboxService;
+}
+
+/**
+ * Conversations addressed by their per-account display id. Administrators see all of the account's;
+ * agents only those of inboxes they are members of — anything else is a 404, like another account's.
+ */
+export class ConversationService {
+  constructor(private readonly deps: ConversationServiceDeps) {}
+
+  /** One page (25, most recently active first) with the counts Chatwoot shows on the assignee tabs. */
+  async list(scope: AccountScope, query: unknown): Promise<{ counts: ConversationCounts; conversations: ConversationView[] }> {
+    const { assignee_type, page, ...filters } = parse(listParams, query);
+    const where = await this.filterWhere(scope, filters);
+    const assigneeWhere: WhereOptions<Conversation> =
+      assignee_type === 'me' ? { assignee_id: scope.user.id }
+      : assignee_type === 'unassigned' ? { assignee_id: null }
+      : assignee_type === 'assigned' ? { assignee_id: { [Op.ne]: null } }
+      : {};
+    const [counts, rows] = await Promise.all([
+      this.countsFor(scope, where),
+      Conversation.findAll({
+        where: { [Op.and]: [where, assigneeWhere] },
+        include: this.includes(),
+        order: [['last_activity_at', 'DESC'], ['id', 'DESC']],
+        limit: CONVERSATIONS_PER_PAGE,
+        offset: (page - 1) * CONVERSATIONS_PER_PAGE,
+      }),
+    ]);
+    return { counts, conversations: await this.views(scope.account.id, rows) };
+  }
+
+  /** The counts of `list` for the same status, inbox and search filters. */
+  async meta(scope: AccountScope, query: unknown): Promise<ConversationCounts> {
+    const { assignee_type: _a, page: _p, ...filters } = parse(listParams, query);
+    return this.countsFor(scope, await this.filterWhere(scope, filters));
+  }
+
+  async find(scope: AccountScope, displayId: number): Promise<Conversation> {
+    const conversation = await Conversation.findOne({ where: { account_id: scope.account.id, display_id: displayId }, include: this.includes() });
+    if (!conversation) throw new NotFoundError('Conversation');
+    if (!scope.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: conversation.inbox_id, user_id: scope.user.id } }))) {
+      throw new NotFoundError('Conversation');
+    }
+    return conversation;
+  }
+
+  async show(scope: AccountScope, displayId: number): Promise<ConversationView> {
+    const [view] = await this.views(scope.account.id, [await this.find(scope, displayId)]);
+    return view;
+  }
+
+  /**
+   * Opens a conversation for a contact in an inbox, with an optional first (outgoing) message. The
+   * display id comes from the account's counter, incremented under the account row's lock inside
+   * the transaction, so concurrent creations get consecutive, unique numbers.
+   */
+  async create(scope: AccountScope, body: Record<string, unknown>): Promise<ConversationView> {
+    const attrs = parse(createParams, body);
+    const problems: FieldError[] = [];
+    const inbox = await this.deps.inboxes.find(scope, attrs.inbox_id).catch((err) => {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    });
+    if (!inbox) problems.push({ path: 'inbox_id', message: 'does not exist' });
+    const contact = await Contact.findOne({ where: { id: attrs.contact_id, account_id: scope.account.id } });
+    if (!contact) problems.push({ path: 'contact_id', message: 'does not exist' });
+    if (inbox && attrs.assignee_id && !(await this.assignable(scope, inbox.id, attrs.assignee_id))) {
+      problems.push({ path: 'assignee_id', message: 'must be an administrator of the account or a member of the inbox' });
+    }
+    if (problems.length || !inbox || !contact) throw new ValidationError(problems);
+
+    const { conversation, message } = await this.deps.sequelize.transaction(async (transaction) => {
+      const [row] = await this.deps.sequelize.query<{ last_conversation_display_id: number }>(
+        'UPDATE accounts SET last_conversation_display_id = last_conversation_display_id + 1 WHERE id = :id RETURNING last_conversation_display_id',
+        { replacements: { id: scope.account.id }, type: QueryTypes.SELECT, transaction },
+      );
+      const contactInbox = await findOrCreateContactInbox(contact, inbox.id, attrs.source_id, transaction);
+      const created = await Conversation.create(
+        {
+          account_id: scope.account.id,
+          inbox_id: inbox.id,
+          contact_id: contact.id,
+          contact_inbox_id: contactInbox.id,
+          display_id: row.last_conversation_display_id,
+          status: attrs.status ?? 'open',
+          priority: attrs.priority ?? null,
+          assignee_id: attrs.assignee_id ?? null,
+          additional_attributes: attrs.additional_attributes ?? {},
+          custom_attributes: attrs.custom_attributes ?? {},
+          waiting_since: new Date(),
+        },
+        { transaction },
+      );
+      const first = attrs.message
+        ? await insertMessage(created, { message_type: 'outgoing', content: attrs.message.content, private: false, sender: { type: 'User', id: scope.user.id } }, transaction)
+        : undefined;
+      return { conversation: created, message: first?.message };
+    });
+
+    const ids = { accountId: scope.account.id, inboxId: inbox.id, conversationId: conversation.id };
+    await this.deps.events.emit('conversation.created', ids);
+    if (message) await this.deps.events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
+    return this.show(scope, conversation.display_id);
+  }
+
+  /** Sets the given status, or toggles open ↔ resolved (anything not open becomes open). */
+  async toggleStatus(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
+    const params = parse(toggleParams, body);
+    if (params.snoozed_until && params.status !== 'snoozed') throw ValidationError.field('snoozed_until', 'is only allowed with status snoozed');
+    const conversation = await this.find(scope, displayId);
+    const next = params.status ?? (conversation.status === 'open' ? 'resolved' : 'open');
+    const update = { status: next, snoozed_until: next === 'snoozed' ? (params.snoozed_until ?? null) : null };
+    await this.save(conversation, update);
+    return conversation;
+  }
+
+  /** Assigns an administrator of the account or a member of the conversation's inbox; `null` unassigns. */
+  async assign(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Assignee | null> {
+    if (!('assignee_id' in body)) throw ValidationError.field('assignee_id', 'is required (null unassigns)');
+    const { assignee_id } = parse(assignParams, body);
+    const conversation = await this.find(scope, displayId);
+    const assignee = assignee_id === null ? null : await this.assignable(scope, conversation.inbox_id, assignee_id);
+    if (assignee_id !== null && !assignee) throw ValidationError.field('assignee_id', 'must be an administrator of the account or a member of the inbox');
+    await this.save(conversation, { assignee_id });
+    conversation.assignee = assignee?.user ?? null;
+    return assignee;
+  }
+
+  /**
+   * Payload data for many conversations in a fixed number of queries: last messages with one
+   * `DISTINCT ON`, unread counts with one grouped count, assignee memberships with one lookup.
+   */
+  async views(accountId: number, conversations: Conversation[]): Promise<ConversationView[]> {
+    if (!conversations.length) return [];
+    const ids = conversations.map((c) => c.id);
+    const assigneeIds = [...new Set(conversations.map((c) => c.assignee_id).filter((id): id is number => !!id))];
+    const [lastMessages, unread, memberships] = await Promise.all([
+      this.deps.sequelize.query<Message>(
+        'SELECT DISTINCT ON (conversation_id) * FROM messages WHERE conversation_id IN (:ids) ORDER BY conversation_id, created_at DESC, id DESC',
+        { replacements: { ids }, model: Message, mapToModel: true },
+      ),
+      this.deps.sequelize.query<{ conversation_id: number; unread: number }>(
+        `SELECT m.conversation_id, COUNT(*)::int AS unread
+           FROM messages m JOIN conversations c ON c.id = m.conversation_id
+          WHERE m.conversation_id IN (:ids) AND m.message_type = 'incoming'
+            AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
+          GROUP BY m.conversation_id`,
+        { replacements: { ids }, type: QueryTypes.SELECT },
+      ),
+      assigneeIds.length ? AccountUser.findAll({ where: { account_id: accountId, user_id: { [Op.in]: assigneeIds } } }) : [],
+    ]);
+    const hydrated = await hydrateMessages(accountId, lastMessages, new Map(conversations.map((c) => [c.id, c.display_id])));
+    const lastOf = new Map(hydrated.map((v) => [v.message.conversation_id, v]));
+    const unreadOf = new Map(unread.map((r) => [r.conversation_id, r.unread]));
+    const membershipOf = new Map(memberships.map((m) => [m.user_id, m]));
+    return conversations.map((conversation) => ({
+      conversation,
+      lastMessage: lastOf.get(conversation.id) ?? null,
+      unreadCount: unreadOf.get(conversation.id) ?? 0,
+      assigneeMembership: conversation.assignee_id ? (membershipOf.get(conversation.assignee_id) ?? null) : null,
+    }));
+  }
+
+  /** An administrator of the account, or an agent of it who is a member of the inbox. */
+  private async assignable(scope: AccountScope, inboxId: number, userId: number): Promise<Assignee | null> {
+    const accountUser = await AccountUser.findOne({ where: { account_id: scope.account.id, user_id: userId }, include: [{ model: User, as: 'user' }] });
+    if (!accountUser?.user) return null;
+    if (!accountUser.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: inboxId, user_id: userId } }))) return null;
+    return { user: accountUser.user, accountUser };
+  }
+
+  private async save(conversation: Conversation, update: Record<string, unknown>): Promise<void> {
+    const changes = conversationChanges(conversation, update);
+    if (!changes.length) return;
+    await conversation.update(update as Partial<Conversation>);
+    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes });
+  }
+
+  private includes(): Includeable[] {
+    return [
+      { model: Contact, as: 'contact' },
+      { model: User, as: 'assignee' },
+      { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
+    ];
+  }
+
+  /** Account, visibility, status, inbox and search: everything but the assignee tab. */
+  private async filterWhere(scope: AccountScope, filters: Filters): Promise<WhereOptions<Conversation>> {
+    const conditions: WhereOptions<Conversation>[] = [{ account_id: scope.account.id }];
+    if (!scope.isAdministrator) conditions.push({ inbox_id: { [Op.in]: await this.deps.inboxes.memberInboxIds(scope.user.id) } });
+    if (filters.status !== 'all') conditions.push({ status: filters.status });
+    if (filters.inbox_id) conditions.push({ inbox_id: filters.inbox_id });
+    if (filters.q) {
+      const pattern = this.deps.sequelize.escape(`%${filters.q.replace(/[\\%_]/g, '\\$&')}%`);
+      conditions.push(
+        literal(
+          `EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = "Conversation"."id" AND m.message_type IN ('incoming', 'outgoing') AND m.content ILIKE ${pattern})`,
+        ) as unknown as WhereOptions<Conversation>,
+      );
+    }
+    return { [Op.and]: conditions };
+  }
+
+  private async countsFor(scope: AccountScope, where: WhereOptions<Conversation>): Promise<ConversationCounts> {
+    const me = Number(scope.user.id);
+    const [row] = (await Conversation.findAll({
+      where,
+      attributes: [
+        [literal(`COUNT(*) FILTER (WHERE "Conversation"."assignee_id" = ${me})`), 'mine_count'],
+        [literal('COUNT(*) FILTER (WHERE "Conversation"."assignee_id" IS NULL)'), 'unassigned_count'],
+        [literal('COUNT(*) FILTER (WHERE "Conversation"."assignee_id" IS NOT NULL)'), 'assigned_count'],
+        [literal('COUNT(*)'), 'all_count'],
+      ],
+      raw: true,
+    })) as unknown as Record<keyof ConversationCounts, number | string>[];
+    return {
+      mine_count: Number(row?.mine_count ?? 0),
+      unassigned_count: Number(row?.unassigned_count ?? 0),
+      assigned_count: Number(row?.assigned_count ?? 0),
+      all_count: Number(row?.all_count ?? 0),
+    };
+  }
+}
