@@ -29,7 +29,8 @@ const schema = z.object({
   ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  FRONTEND_URL: z.url().default('http://127.0.0.1:3000'),
+  /** Public URL of the dashboard; defaults to the address the server listens on. */
+  FRONTEND_URL: z.url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL').default('postgres://postgres@127.0.0.1:5432/leadchat'),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL').default('redis://127.0.0.1:6379'),
@@ -47,7 +48,7 @@ const schema = z.object({
   TRUST_PROXY: bool.default(false),
 });
 
-export type Config = z.infer<typeof schema>;
+export type Config = Omit<z.infer<typeof schema>, 'FRONTEND_URL'> & { FRONTEND_URL: string };
 
 /** Dev/test only: fixed throw-away secrets so a fresh checkout boots; production must set its own. */
 const NON_PRODUCTION_DEFAULTS: Record<string, string> = {
@@ -67,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw new ConfigError(problems);
   }
-  return result.data;
+  const data = result.data;
+  return { ...data, FRONTEND_URL: data.FRONTEND_URL ?? `http://${data.HOST === '0.0.0.0' ? '127.0.0.1' : data.HOST}:${data.PORT}` };
 }

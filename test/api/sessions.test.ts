@@ -94,14 +94,14 @@ describe('Sessions (dashboard sign-in)', () => {
     await first.agent.put('/api/v1/profile').set('X-CSRF-Token', second.csrf).send({ name: 'x' }).expect(403);
   });
 
-  it('GET /auth/session returns the signed-in user and the same CSRF token; 401 when signed out', async () => {
+  it('GET /auth/session returns the signed-in user and the same CSRF token; no user when signed out', async () => {
     const { agent, csrf } = await signedIn();
     const res = await agent.get('/auth/session').expect(200);
     expect(res.body).to.have.all.keys('data', 'csrf_token');
     expect(res.body.csrf_token).to.equal(csrf);
     expect(res.body.data).to.include({ id: user.id, email: user.email });
-    const anon = await (await browser()).get('/auth/session').expect(401);
-    expect(anon.body.message).to.equal('Not signed in');
+    const anon = await (await browser()).get('/auth/session').expect(200);
+    expect(anon.body).to.deep.equal({ data: null });
   });
 
   it('sign_out ends the session: the old cookie no longer authenticates', async () => {
@@ -110,7 +110,7 @@ describe('Sessions (dashboard sign-in)', () => {
     const out = await agent.delete('/auth/sign_out').expect(200);
     expect(out.body).to.deep.equal({ success: true });
     await agent.get('/api/v1/profile').expect(401);
-    await agent.get('/auth/session').expect(401);
+    expect((await agent.get('/auth/session').expect(200)).body).to.deep.equal({ data: null });
     // Replaying the cookie captured before sign-out does not work either: the server-side session is gone.
     await (await http()).get('/api/v1/profile').set('Cookie', oldCookie).expect(401);
   });

@@ -20,6 +20,8 @@ interface SessionResponse {
   csrf_token: string;
 }
 
+type SessionProbe = SessionResponse | { data: null };
+
 export const useSessionStore = defineStore('session', {
   state: () => ({ profile: null as Profile | null, accountId: null as number | null, checked: false }),
   getters: {
@@ -34,9 +36,9 @@ export const useSessionStore = defineStore('session', {
     },
     async restore() {
       try {
-        this.adopt(await request<SessionResponse>('GET', '/auth/session'));
-      } catch {
-        this.profile = null;
+        const res = await request<SessionProbe>('GET', '/auth/session');
+        if (res.data) this.adopt(res as SessionResponse);
+        else this.profile = null;
       } finally {
         this.checked = true;
       }

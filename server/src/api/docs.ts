@@ -10,7 +10,7 @@ export function docsRouter(): Router {
   const router = Router();
   router.get('/openapi.yaml', (_req, res) => res.type('application/yaml').sendFile(SPEC));
   router.get('/init.js', (_req, res) =>
-    res.type('application/javascript').send(`window.onload = () => { window.ui = SwaggerUIBundle({ url: './openapi.yaml', dom_id: '#swagger-ui' }); };`),
+    res.type('application/javascript').send(`window.onload = () => { window.ui = SwaggerUIBundle({ url: './openapi.yaml', dom_id: '#swagger-ui', validatorUrl: null }); };`),
   );
   router.get('/', (req, res, next) => {
     if (!req.originalUrl.endsWith('/')) return res.redirect(301, `${req.originalUrl}/`);

@@ -39,12 +39,18 @@ export function createMigrator(sequelize: Sequelize, folders: MigrationFolder[],
     context: sequelize.getQueryInterface(),
     storage: new SequelizeStorage({ sequelize, tableName: 'schema_migrations' }),
     logger: {
-      info: (m) => log.info(m),
-      warn: (m) => log.warn(m),
-      error: (m) => log.error(m),
-      debug: (m) => log.debug(m),
+      info: (m) => log.info(renameKey(m)),
+      warn: (m) => log.warn(renameKey(m)),
+      error: (m) => log.error(renameKey(m)),
+      debug: (m) => log.debug(renameKey(m)),
     },
   });
+}
+
+/** umzug logs `{ name }`, which would clash with pino's logger name. */
+function renameKey(entry: Record<string, unknown>): Record<string, unknown> {
+  const { name, ...rest } = entry;
+  return name === undefined ? rest : { ...rest, migration: name };
 }
 
 async function load(file: string): Promise<{ up: MigrationFn; down: MigrationFn }> {

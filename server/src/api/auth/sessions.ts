@@ -26,10 +26,10 @@ export function sessionsRouter(profiles: ProfileService): Router {
     res.json({ data: await profiles.show(user), csrf_token: req.session.csrfToken });
   });
 
+  // Not signed in is an answer here, not an error: the dashboard asks on every page load.
   router.get('/session', async (req, res) => {
     const user = req.session.userId ? await User.findByPk(req.session.userId) : null;
-    if (!user) throw new AuthenticationError('Not signed in');
-    res.json({ data: await profiles.show(user), csrf_token: req.session.csrfToken });
+    res.json(user ? { data: await profiles.show(user), csrf_token: req.session.csrfToken } : { data: null });
   });
 
   router.delete('/sign_out', async (req, res) => {
