@@ -16,16 +16,8 @@ export function serializeContactInbox(ci: ContactInbox) {
  */
 export function serializeContact(contact: Contact, contactInboxes?: ContactInbox[]) {
   return {
-    id: contact.id,
-    name: contact.name,
-    email: contact.email,
-    phone_number: contact.phone_number,
-    identifier: contact.identifier,
-    thumbnail: '',
-    additional_attributes: contact.additional_attributes,
-    custom_attributes: contact.custom_attributes,
+    ...contactFields(contact),
     availability_status: 'offline',
-    blocked: contact.blocked,
     created_at: unix(contact.created_at),
     last_activity_at: unix(contact.last_activity_at),
     ...(contactInboxes ? { contact_inboxes: contactInboxes.map(serializeContactInbox) } : {}),
@@ -34,6 +26,10 @@ export function serializeContact(contact: Contact, contactInboxes?: ContactInbox
 
 /** Chatwoot's `Contact#push_event_data`: a message's sender and a message list's `meta.contact`. */
 export function serializeContactSender(contact: Contact) {
+  return { ...contactFields(contact), type: 'contact' as const };
+}
+
+function contactFields(contact: Contact) {
   return {
     id: contact.id,
     name: contact.name,
@@ -44,6 +40,5 @@ export function serializeContactSender(contact: Contact) {
     additional_attributes: contact.additional_attributes,
     custom_attributes: contact.custom_attributes,
     blocked: contact.blocked,
-    type: 'contact' as const,
   };
 }
