@@ -29,7 +29,10 @@ function assertCaTrusted(): void {
 export async function startTestSandbox(opts: { tokenLifetimeSeconds?: number } = {}): Promise<TestSandbox> {
   assertCaTrusted();
   const runtimeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadchat-sandbox-'));
-  const sandbox = await startSandbox({ runtimeDir, tokenLifetimeSeconds: opts.tokenLifetimeSeconds });
+  const sandbox = await startSandbox({ runtimeDir, tokenLifetimeSeconds: opts.tokenLifetimeSeconds }).catch((err: unknown) => {
+    fs.rmSync(runtimeDir, { recursive: true, force: true });
+    throw err;
+  });
   return {
     ...sandbox,
     runtimeDir,
@@ -99,9 +102,9 @@ export async function eventually<T>(fn: () => Promise<T | undefined | false>, ti
 }
 
 /** A webhook receiver on a free loopback port that answers Graph's validation handshake. */
-export async function startWebhook(): Promise<{ url: string; received: { path: string; body: unknown; contentType: string | undefined }[]; validations: { token: string; contentType: string | undefined }[]; close(): Promise<void> }> {
+export async function startWebhook(): Promise<{ url: string; received: { path: string; body: unknown; contentType: string | undefined }[]; validations: { token: string; method: string | undefined; contentType: string | undefined }[]; close(): Promise<void> }> {
   const received: { path: string; body: unknown; contentType: string | undefined }[] = [];
-  const validations: { token: string; contentType: string | undefined }[] = [];
+  const validations: { token: string; method: string | undefined; contentType: string | undefined }[] = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const chunks: Buffer[] = [];
@@ -109,7 +112,7 @@ export async function startWebhook(): Promise<{ url: string; received: { path: s
     req.on('end', () => {
       const token = url.searchParams.get('validationToken');
       if (token !== null) {
-        validations.push({ token, contentType: req.headers['content-type'] });
+        validations.push({ token, method: req.method, contentType: req.headers['content-type'] });
         if (url.pathname.includes('refuse')) return void res.writeHead(403).end();
         return void res.writeHead(200, { 'content-type': 'text/plain' }).end(token);
       }
