@@ -15,4 +15,4 @@ echo "Building the dashboard and the server…"
 npx vite build --config client/vite.config.ts --logLevel warn
 rm -rf dist && npx tsc -p tsconfig.build.json
 
-exec node --enable-source-maps dist/server/src/main.js
+exec node --import tsx scripts/launch.ts
