@@ -11,6 +11,9 @@ import { EventBus } from './extensions/events.js';
 import { loadExtensions } from './extensions/loader.js';
 import { JobQueues } from './jobs/queues.js';
 import { SecretBox } from './lib/crypto.js';
+import { LocalDiskStorage } from './lib/storage.js';
+import { repoRoot } from './lib/paths.js';
+import path from 'node:path';
 import { createLogger, type Logger } from './lib/logger.js';
 import { defineCoreModels } from './models/index.js';
 import { AccessTokenService } from './services/access-tokens.js';
@@ -55,7 +58,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const events = new EventBus(logger.child({ component: 'events' }));
   const registries = new Registries();
   const queues = new JobQueues(config.REDIS_URL, config.REDIS_PREFIX, registries.jobs, registries.schedules, logger.child({ component: 'jobs' }));
-  const services: CoreServices = { config, logger, sequelize, models, secrets, events, queues };
+  const storage = new LocalDiskStorage(config.STORAGE_DIR ?? path.join(repoRoot, '.runtime', 'storage'));
+  const services: CoreServices = { config, logger, sequelize, models, secrets, storage, events, queues };
 
   const tokens = new AccessTokenService(secrets);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });

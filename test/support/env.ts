@@ -14,6 +14,7 @@ export function testEnv(): NodeJS.ProcessEnv {
     PLATFORM_API_TOKEN: TEST_PLATFORM_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_DEMO: 'false',
+    STORAGE_DIR: '.runtime/test-storage',
     EXTENSIONS: process.env.EXTENSIONS ?? 'leadchat',
   };
 }

@@ -1,6 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../lib/crypto.js';
+import type { BlobStorage } from '../lib/storage.js';
 import { ConfigError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { MigrationFolder } from '../db/migrator.js';
@@ -42,6 +43,7 @@ export interface CoreServices {
   sequelize: Sequelize;
   models: CoreModels;
   secrets: SecretBox;
+  storage: BlobStorage;
   events: EventBus;
   queues: JobQueues;
 }

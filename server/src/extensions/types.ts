@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Job, JobOptions } from 'bull';
 import type { FieldError } from '../lib/errors.js';
+import type { ChannelEmail } from '../models/channel-email.js';
 
 /** The parts of an email channel a provider needs to decide and validate; the model satisfies it. */
 export interface EmailChannelFields {
@@ -26,12 +27,50 @@ export interface EmailProvider {
   validateChannelParams?(params: Record<string, unknown>, mode: 'create' | 'update'): FieldError[];
   /** Whether the inbox API may create this provider directly (OAuth providers are created by their callback). */
   creatableViaApi: boolean;
+  /**
+   * How to reach the channel's mailbox over IMAP (fresh credentials: an OAuth provider refreshes its
+   * token here). `null` when the channel does not receive over IMAP (e.g. a webhook-driven transport).
+   */
+  imapAccess?(channel: EmailChannel): Promise<ImapAccess | null>;
+  /** Which delivery method sends the channel's replies, with its settings; `null` when it cannot send. */
+  outbound?(channel: EmailChannel): Promise<OutboundRoute | null>;
+}
+
+/** The full channel row (Chatwoot's `channel_email` columns) as providers and deliveries see it. */
+export type EmailChannel = ChannelEmail;
+
+export interface ImapAccess {
+  host: string;
+  port: number;
+  /** TLS from the first byte (993); otherwise STARTTLS is required. */
+  secure: boolean;
+  auth: { user: string; pass: string } | { user: string; accessToken: string };
+  /** Mailbox to fetch; INBOX by default. */
+  mailbox?: string;
+}
+
+export interface OutboundRoute {
+  /** Id of a registered DeliveryMethod. */
+  method: string;
+  /** Method-specific settings, e.g. SMTP host/port/auth; never logged. */
+  settings: Record<string, unknown>;
+}
+
+export interface DeliveryInput {
+  channel: EmailChannel;
+  /** The RFC 5322 message, built once by the reply mailer. */
+  raw: Buffer;
+  envelope: { from: string; to: string[] };
+  /** Threading and addressing of `raw`, for APIs that take fields rather than MIME (LeadMail). */
+  headers: { messageId: string; inReplyTo?: string; references?: string[]; subject: string; from: string; to: string[]; cc: string[]; bcc: string[] };
+  settings: Record<string, unknown>;
 }
 
 /** Sends a built RFC 5322 message for a channel (smtp, leadmail, an overlay's Graph sendMail, ...). */
 export interface DeliveryMethod {
   id: string;
-  deliver(input: { channel: EmailChannelFields; raw: Buffer; envelope: { from: string; to: string[] } }): Promise<{ providerMessageId?: string }>;
+  /** Throws DeliveryError to say whether a retry can help. */
+  deliver(input: DeliveryInput): Promise<{ providerMessageId?: string }>;
 }
 
 /**

@@ -68,3 +68,29 @@ export class ConfigError extends AppError {
     this.problems = problems;
   }
 }
+
+/**
+ * What a mail provider's failure means for the caller: `transient` (network, 4xx, throttling: retry
+ * with backoff), `permanent` (rejected message or recipient: do not retry), `reauth` (credentials no
+ * longer work: stop and ask an administrator to reconnect).
+ */
+export type FailureKind = 'transient' | 'permanent' | 'reauth';
+
+export class DeliveryError extends AppError {
+  readonly kind: FailureKind;
+  /** From the provider's Retry-After, when it said how long to wait. */
+  readonly retryAfterMs?: number;
+  constructor(message: string, kind: FailureKind, opts: { cause?: unknown; retryAfterMs?: number } = {}) {
+    super(message, { status: 502, code: `delivery_${kind}`, cause: opts.cause });
+    this.kind = kind;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+export class MailboxError extends AppError {
+  readonly kind: FailureKind;
+  constructor(message: string, kind: FailureKind, opts: { cause?: unknown } = {}) {
+    super(message, { status: 502, code: `mailbox_${kind}`, cause: opts.cause });
+    this.kind = kind;
+  }
+}
