@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { codeRoot } from './lib/paths.js';
 import type { ExtensionContext } from './extensions/context.js';
-import { googleProvider, imapProvider, microsoftProvider } from './channels/email/providers/imap.provider.js';
+import { createImapProvider } from './channels/email/providers/imap.provider.js';
+import { googleProvider, microsoftProvider } from './channels/email/providers/oauth-placeholders.js';
 import { inboxesRouter } from './api/v1/inboxes.js';
 import { contactsRouter } from './api/v1/contacts.js';
 import { conversationsRouter } from './api/v1/conversations.js';
@@ -18,7 +19,7 @@ import { reopenSnoozedConversationsJob, reopenSnoozedSchedule } from './jobs/reo
  */
 export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.migrations(path.join(codeRoot, 'migrations'));
-  for (const provider of [imapProvider, microsoftProvider, googleProvider]) ctx.register.emailProvider(provider);
+  for (const provider of [createImapProvider(ctx.secrets), microsoftProvider, googleProvider]) ctx.register.emailProvider(provider);
   ctx.register.job(reopenSnoozedConversationsJob(ctx.events));
   ctx.register.schedule(reopenSnoozedSchedule);
   ctx.register.route({ id: 'core.inboxes', mount: 'account', router: inboxesRouter(api.inboxes) });

@@ -1,3 +1,4 @@
+import type { SecretBox } from '../../../lib/crypto.js';
 import type { FieldError } from '../../../lib/errors.js';
 import type { EmailProvider } from '../../../extensions/types.js';
 
@@ -12,25 +13,40 @@ function requireLeg(params: Record<string, unknown>, leg: 'imap' | 'smtp', mode:
  * `imap`: any mailbox reached with a login and password (Chatwoot's default provider). IMAP and SMTP
  * are configured independently: either leg may be enabled on its own.
  */
-export const imapProvider: EmailProvider = {
-  id: 'imap',
-  label: 'Other provider (IMAP/SMTP)',
-  creatableViaApi: true,
-  validateChannelParams(params, mode) {
-    return [...requireLeg(params, 'imap', mode), ...requireLeg(params, 'smtp', mode)];
-  },
-};
-
-/** A user's own Microsoft 365 mailbox over OAuth (XOAUTH2), created by its sign-in flow. */
-export const microsoftProvider: EmailProvider = {
-  id: 'microsoft',
-  label: 'Microsoft 365',
-  creatableViaApi: false,
-};
-
-/** A user's own Google Workspace / Gmail mailbox over OAuth (XOAUTH2), created by its sign-in flow. */
-export const googleProvider: EmailProvider = {
-  id: 'google',
-  label: 'Google',
-  creatableViaApi: false,
-};
+export function createImapProvider(secrets: SecretBox): EmailProvider {
+  return {
+    id: 'imap',
+    label: 'Other provider (IMAP/SMTP)',
+    creatableViaApi: true,
+    validateChannelParams(params, mode) {
+      return [...requireLeg(params, 'imap', mode), ...requireLeg(params, 'smtp', mode)];
+    },
+    async imapAccess(channel) {
+      if (!channel.imap_enabled || !channel.imap_password_ciphertext) return null;
+      return {
+        host: channel.imap_address,
+        port: channel.imap_port,
+        secure: channel.imap_enable_ssl,
+        auth: { user: channel.imap_login || channel.email, pass: secrets.decrypt(channel.imap_password_ciphertext) },
+      };
+    },
+    async outbound(channel) {
+      if (!channel.smtp_enabled) return null;
+      return {
+        method: 'smtp',
+        settings: {
+          host: channel.smtp_address,
+          port: channel.smtp_port,
+          secure: channel.smtp_enable_ssl_tls,
+          requireTLS: channel.smtp_enable_starttls_auto && !channel.smtp_enable_ssl_tls,
+          rejectUnauthorized: channel.smtp_openssl_verify_mode !== 'none',
+          authMethod: channel.smtp_authentication.toUpperCase(),
+          auth: channel.smtp_password_ciphertext
+            ? { user: channel.smtp_login || channel.email, pass: secrets.decrypt(channel.smtp_password_ciphertext) }
+            : undefined,
+          domain: channel.smtp_domain || undefined,
+        },
+      };
+    },
+  };
+}
