@@ -2,7 +2,10 @@ import path from 'node:path';
 import { codeRoot } from './lib/paths.js';
 import type { ExtensionContext } from './extensions/context.js';
 import { createImapProvider } from './channels/email/providers/imap.provider.js';
-import { googleProvider, microsoftProvider } from './channels/email/providers/oauth-placeholders.js';
+import { createMicrosoftProvider } from './channels/email/providers/microsoft.provider.js';
+import { createGoogleProvider } from './channels/email/providers/google.provider.js';
+import { authorizationRouter, callbackRouter } from './channels/email/oauth/oauth.routes.js';
+import { eventsRouter } from './realtime/events.router.js';
 import { inboxesRouter } from './api/v1/inboxes.js';
 import { contactsRouter } from './api/v1/contacts.js';
 import { conversationsRouter } from './api/v1/conversations.js';
@@ -10,7 +13,12 @@ import { messagesRouter } from './api/v1/messages.js';
 import { agentsRouter } from './api/v1/agents.js';
 import { inboxMembersRouter } from './api/v1/inbox-members.js';
 import { platformRouter } from './api/platform/platform.js';
+import { passwordRouter } from './api/auth/sessions.js';
+import { smtpDelivery } from './channels/email/send/smtp.delivery.js';
+import { createLeadmailDelivery, leadmailSettings } from './channels/email/send/leadmail.delivery.js';
 import type { CoreApi } from './runtime.js';
+import { registerEmailReceive } from './channels/email/receive/index.js';
+import { notificationsRouter } from './api/v1/notifications.js';
 import { reopenSnoozedConversationsJob, reopenSnoozedSchedule } from './jobs/reopen-snoozed-conversations.job.js';
 
 /**
@@ -19,8 +27,13 @@ import { reopenSnoozedConversationsJob, reopenSnoozedSchedule } from './jobs/reo
  */
 export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.migrations(path.join(codeRoot, 'migrations'));
-  for (const provider of [createImapProvider(ctx.secrets), microsoftProvider, googleProvider]) ctx.register.emailProvider(provider);
+  const oauth = api.emailOAuth;
+  for (const provider of [createImapProvider(ctx.secrets), createMicrosoftProvider(ctx.config, oauth.tokens), createGoogleProvider(ctx.config, oauth.tokens)]) ctx.register.emailProvider(provider);
   ctx.register.job(reopenSnoozedConversationsJob(ctx.events));
+  for (const delivery of [smtpDelivery, createLeadmailDelivery(leadmailSettings(ctx.config))]) ctx.register.deliveryMethod(delivery);
+  ctx.register.job(api.replies.job());
+  ctx.register.job(api.mail.job());
+  ctx.register.route({ id: 'core.passwords', mount: 'public', router: passwordRouter(api.passwords) });
   ctx.register.schedule(reopenSnoozedSchedule);
   ctx.register.route({ id: 'core.inboxes', mount: 'account', router: inboxesRouter(api.inboxes) });
   ctx.register.route({ id: 'core.contacts', mount: 'account', router: contactsRouter(api.contacts) });
@@ -29,4 +42,9 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.agents', mount: 'account', router: agentsRouter(api.agents) });
   ctx.register.route({ id: 'core.inbox_members', mount: 'account', router: inboxMembersRouter(api.inboxMembers) });
   ctx.register.route({ id: 'core.platform', mount: 'platform', router: platformRouter(api.tokens) });
+  ctx.register.route({ id: 'core.notifications', mount: 'account', router: notificationsRouter(api.notifications) });
+  registerEmailReceive(ctx, api.emailReceive);
+  ctx.register.route({ id: 'core.email_oauth.authorization', mount: 'account', router: authorizationRouter(oauth.flow, oauth.mailboxes) });
+  ctx.register.route({ id: 'core.email_oauth.callbacks', mount: 'public', router: callbackRouter(oauth.flow, oauth.mailboxes) });
+  ctx.register.route({ id: 'core.realtime', mount: 'account', router: eventsRouter(api.realtime) });
 }

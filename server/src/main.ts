@@ -24,8 +24,7 @@ async function main(): Promise<void> {
     server = runtime.app.listen(config.PORT, config.HOST, () => logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'LeadChat is listening'));
   }
   if (config.ROLE !== 'web') {
-    runtime.queues.startWorkers();
-    await runtime.queues.syncSchedules();
+    await runtime.startWorkers();
     logger.info({ jobs: runtime.registries.jobs.list().map((j) => j.id) }, 'workers started');
   }
 

@@ -24,6 +24,13 @@ import { MessageService } from './services/messages.js';
 import { AgentService } from './services/agents.js';
 import { InboxMemberService } from './services/inbox-members.js';
 import { ProfileService } from './services/profiles.js';
+import { ReplyOutbox } from './channels/email/send/reply-outbox.js';
+import { TransactionalMail } from './mailers/transactional-mail.js';
+import { PasswordService } from './mailers/passwords.js';
+import { createEmailOAuth, type EmailOAuth } from './channels/email/oauth/index.js';
+import { RealtimeHub } from './realtime/realtime-hub.js';
+import { NotificationService } from './services/notifications.js';
+import { EmailReceive } from './channels/email/receive/index.js';
 
 /** Core use-case services, shared by the core's routers and jobs. */
 export interface CoreApi {
@@ -35,6 +42,13 @@ export interface CoreApi {
   messages: MessageService;
   agents: AgentService;
   inboxMembers: InboxMemberService;
+  replies: ReplyOutbox;
+  mail: TransactionalMail;
+  passwords: PasswordService;
+  emailOAuth: EmailOAuth;
+  realtime: RealtimeHub;
+  notifications: NotificationService;
+  emailReceive: EmailReceive;
 }
 
 export interface Runtime extends CoreServices {
@@ -43,6 +57,8 @@ export interface Runtime extends CoreServices {
   redis: Redis;
   app: Express;
   migrate(): Promise<void>;
+  /** Worker role: processes every registered job, reconciles the schedules, starts the background workers. */
+  startWorkers(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -61,27 +77,38 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const storage = new LocalDiskStorage(config.STORAGE_DIR ?? path.join(repoRoot, '.runtime', 'storage'));
   const services: CoreServices = { config, logger, sequelize, models, secrets, storage, events, queues };
 
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
+  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const tokens = new AccessTokenService(secrets);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
   const conversations = new ConversationService({ sequelize, events, inboxes });
+  const replies = new ReplyOutbox({ registries, queues, storage, logger: logger.child({ component: 'email.send' }) });
+  const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
+  const notifications = new NotificationService(sequelize);
   const api: CoreApi = {
     tokens,
     profiles: new ProfileService(tokens),
     inboxes,
     contacts: new ContactService({ sequelize, inboxes }),
     conversations,
-    messages: new MessageService({ sequelize, events, conversations }),
-    agents: new AgentService({ sequelize }),
+    messages: new MessageService({ sequelize, events, conversations, storage, replies, mail }),
+    agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
+    notifications,
+    emailReceive: new EmailReceive({ ...services, registries, notifications }),
+    replies,
+    mail,
+    passwords: new PasswordService({ sequelize, mail }),
+    emailOAuth: createEmailOAuth({ config, logger, redis, sequelize, secrets, events }),
+    realtime: new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations }),
   };
 
   registerCore(createExtensionContext('core', registries, services), api);
   await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, services), registries.problems, opts.extensionsRoot);
   registries.seal();
 
-  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
-  redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles });
+  let backgroundStarted = false;
 
   return {
     ...services,
@@ -93,8 +120,16 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
       await ensureDatabase(config.DATABASE_URL);
       await migrate(config.DATABASE_URL, sequelize, registries.migrations.list(), logger);
     },
+    async startWorkers() {
+      queues.startWorkers();
+      await queues.syncSchedules();
+      for (const worker of registries.workers.list()) await worker.start();
+      backgroundStarted = true;
+    },
     async close() {
+      if (backgroundStarted) await Promise.all(registries.workers.list().map((w) => w.stop()));
       await queues.close();
+      await api.realtime.close();
       redis.disconnect();
       await sequelize.close();
     },

@@ -25,6 +25,8 @@ describe('migrations (umzug over core and overlay folders)', function () {
       const [rows] = await a.query('SELECT name FROM schema_migrations ORDER BY name');
       expect(rows.map((r) => (r as { name: string }).name)).to.deep.equal([
         'core/20261121000000-core-schema',
+        'core/20261121010000-email-receive',
+        'core/20261121010100-email-send',
         'leadchat/20261121000100-microsoft-shared-channel-index',
       ]);
     } finally {

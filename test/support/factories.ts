@@ -111,3 +111,20 @@ export async function createConversation(
   const res = await api.post(`/api/v1/accounts/${account.id}/conversations`).set('api_access_token', as.token).send(attrs).expect(200);
   return res.body;
 }
+
+// --- A second process on the test database ----------------------------------------------------
+import { createRuntime, type Runtime } from '../../server/src/runtime.js';
+import { testConfig } from './runtime.js';
+
+/**
+ * Another LeadChat process on the shared test database — a worker, or one configured for the
+ * sandbox. Sequelize models are process-wide and bound to the last runtime created (with every
+ * association its registrations added), so closing this one leaves its connection pool open for them
+ * (idle connections are released after 10 s) and closes everything else.
+ */
+export async function startSecondRuntime(overrides: NodeJS.ProcessEnv = {}): Promise<Runtime> {
+  await sharedRuntime(); // creates and migrates the test database first
+  const rt = await createRuntime(testConfig(overrides));
+  rt.sequelize.close = async () => undefined;
+  return rt;
+}

@@ -9,7 +9,7 @@ import type { CoreModels } from '../models/index.js';
 import type { JobQueues } from '../jobs/queues.js';
 import type { EventBus } from './events.js';
 import { Registry, type Identified } from './registry.js';
-import type { DeliveryMethod, EmailProvider, JobDefinition, RouteRegistration, ScheduleDefinition } from './types.js';
+import type { BackgroundWorker, DeliveryMethod, EmailProvider, JobDefinition, RouteRegistration, ScheduleDefinition } from './types.js';
 
 /** Every registry the core reads from; built-ins and overlays fill them the same way. */
 export class Registries {
@@ -20,6 +20,7 @@ export class Registries {
   readonly jobs = new Registry<JobDefinition<never>>('job', this.problems);
   readonly schedules = new Registry<ScheduleDefinition>('schedule', this.problems);
   readonly migrations = new Registry<MigrationFolder>('migration folder', this.problems);
+  readonly workers = new Registry<BackgroundWorker>('background worker', this.problems);
 
   /** Ends registration: reports every conflict together, then makes the registries read-only. */
   seal(): void {
@@ -27,7 +28,7 @@ export class Registries {
       if (!this.jobs.has(s.job)) this.problems.push(`schedule "${s.id}" names unknown job "${s.job}"`);
     }
     if (this.problems.length) throw new ConfigError(this.problems, 'Extension registration failed');
-    for (const r of [this.emailProviders, this.deliveryMethods, this.routes, this.jobs, this.schedules, this.migrations]) r.seal();
+    for (const r of [this.emailProviders, this.deliveryMethods, this.routes, this.jobs, this.schedules, this.migrations, this.workers]) r.seal();
   }
 
   /** The provider serving a channel: the first whose predicate accepts it. */
@@ -56,6 +57,7 @@ export interface RegistrationApi {
   job<D>(j: JobDefinition<D>): void;
   schedule(s: ScheduleDefinition): void;
   migrations(path: string): void;
+  worker(w: BackgroundWorker): void;
 }
 
 export interface ExtensionContext extends CoreServices {
@@ -77,6 +79,7 @@ export function createExtensionContext(name: string, registries: Registries, ser
       job: (j) => registries.jobs.register(j as JobDefinition<never>, name),
       schedule: add(registries.schedules),
       migrations: (path) => registries.migrations.register({ id: name, path }, name),
+      worker: add(registries.workers),
     },
   };
 }

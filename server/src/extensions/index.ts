@@ -5,8 +5,12 @@
 export type { ExtensionContext, RegistrationApi, CoreServices } from './context.js';
 export type { Extension } from './loader.js';
 export type { LifecycleEvents, LifecycleEventName } from './events.js';
-export type { DeliveryInput, DeliveryMethod, EmailChannel, EmailChannelFields, EmailProvider, ImapAccess, JobDefinition, OutboundRoute, RouteRegistration, ScheduleDefinition } from './types.js';
+export type { BackgroundWorker, DeliveryInput, DeliveryMethod, EmailChannel, EmailChannelFields, EmailProvider, ImapAccess, JobDefinition, OutboundRoute, RouteRegistration, ScheduleDefinition } from './types.js';
 export { AppError, AuthenticationError, ConflictError, DeliveryError, ForbiddenError, MailboxError, NotFoundError, ValidationError, type FailureKind, type FieldError } from '../lib/errors.js';
 export { accountScope, type AccountScope } from '../api/request-context.js';
 export { requireAdministrator } from '../api/auth.js';
 export { parse, idParam, emailAddress } from '../api/validate.js';
+export { SignedState, StateError, type SignedStateOptions, type StateFailure, type VerifiedState } from '../lib/signed-state.js';
+export { OAuthTokenService, type OAuthTokenServiceDeps, type StoredOAuthSecrets } from '../channels/email/oauth/token-service.js';
+export { OAuthGrantError, type OAuthClient, type OAuthIdentity, type OAuthTokens, type TokenRefresher } from '../channels/email/oauth/oauth-client.js';
+export type { EmailIngestionService, IngestInput, IngestResult } from '../channels/email/receive/index.js';

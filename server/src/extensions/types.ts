@@ -100,3 +100,13 @@ export interface ScheduleDefinition {
   every: number;
   data?: unknown;
 }
+
+/**
+ * A long-running service of the worker role (IMAP IDLE connections, ...): started after the job
+ * workers, stopped before the queues close on shutdown.
+ */
+export interface BackgroundWorker {
+  id: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -5,6 +5,7 @@ import { AccountUser, Conversation, Inbox, InboxMember, User } from '../models/i
 import { AVAILABILITIES, ROLES } from '../models/account-user.js';
 import type { AccountScope } from '../api/request-context.js';
 import { emailAddress, looseBoolean, parse } from '../api/validate.js';
+import type { TransactionalMail } from '../mailers/transactional-mail.js';
 
 const role = z.enum(ROLES, { message: 'must be administrator or agent' });
 const availability = z.enum(AVAILABILITIES, { message: 'must be online, busy or offline' });
@@ -31,6 +32,7 @@ export type Agent = AccountUser & { user: User };
 
 export interface AgentServiceDeps {
   sequelize: Sequelize;
+  mail: TransactionalMail;
 }
 
 /** The account's agents (Chatwoot's `/agents`): memberships of users in one account. */
@@ -58,11 +60,12 @@ export class AgentService {
 
   /**
    * Adds an agent by email: an existing user joins the account; a new email creates a user with no
-   * password (they set one when they accept an invitation) and unconfirmed until then.
+   * password (they set one when they accept an invitation) and unconfirmed until then. The
+   * invitation email is queued once the membership is committed.
    */
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<Agent> {
     const attrs = parse(agentCreate, body);
-    const userId = await this.deps.sequelize.transaction(async (transaction) => {
+    const { userId, invite } = await this.deps.sequelize.transaction(async (transaction) => {
       let user = await User.findOne({ where: { email: attrs.email }, transaction });
       if (user && (await AccountUser.findOne({ where: { account_id: scope.account.id, user_id: user.id }, transaction }))) {
         throw ValidationError.field('email', 'is already an agent of this account');
@@ -79,12 +82,13 @@ export class AgentService {
         },
         { transaction },
       );
-      return user.id;
+      return { userId: user.id, invite: !user.password_digest };
     }).catch((err: Error) => {
       // Two requests adding the same email at once: the unique indexes decide, the loser gets a 422.
       if (err.name === 'SequelizeUniqueConstraintError') throw ValidationError.field('email', 'is already an agent of this account');
       throw err;
     });
+    if (invite) await this.deps.mail.enqueue({ kind: 'agent_invitation', userId, accountId: scope.account.id, inviterId: scope.user.id });
     return this.find(scope, userId);
   }
 

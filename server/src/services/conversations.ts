@@ -1,4 +1,4 @@
-import { Op, QueryTypes, literal, type Includeable, type Sequelize, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, literal, type Includeable, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
@@ -50,6 +50,29 @@ const snoozeTime = z.union([z.number(), z.string().trim().min(1)], { message: 'm
 });
 const toggleParams = z.object({ status: status.optional(), snoozed_until: snoozeTime.nullable().optional() });
 const assignParams = z.object({ assignee_id: z.preprocess((v) => (v === '' ? null : v), recordId.nullable()) });
+
+/**
+ * Inserts a conversation for a contact in an inbox. The display id comes from the account's counter,
+ * incremented under the account row's lock inside the transaction, so concurrent creations get
+ * consecutive, unique numbers. Used by the API and by email ingestion.
+ */
+export async function insertConversation(
+  contact: Contact,
+  inboxId: number,
+  attrs: { sourceId?: string } & Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'additional_attributes' | 'custom_attributes'>>,
+  transaction: Transaction,
+): Promise<Conversation> {
+  const { sourceId, ...columns } = attrs;
+  const [row] = await Conversation.sequelize!.query<{ last_conversation_display_id: number }>(
+    'UPDATE accounts SET last_conversation_display_id = last_conversation_display_id + 1 WHERE id = :id RETURNING last_conversation_display_id',
+    { replacements: { id: contact.account_id }, type: QueryTypes.SELECT, transaction },
+  );
+  const contactInbox = await findOrCreateContactInbox(contact, inboxId, sourceId, transaction);
+  return Conversation.create(
+    { account_id: contact.account_id, inbox_id: inboxId, contact_id: contact.id, contact_inbox_id: contactInbox.id, display_id: row.last_conversation_display_id, waiting_since: new Date(), ...columns },
+    { transaction },
+  );
+}
 
 export interface ConversationCounts {
   mine_count: number;
@@ -118,11 +141,7 @@ export class ConversationService {
     return view;
   }
 
-  /**
-   * Opens a conversation for a contact in an inbox, with an optional first (outgoing) message. The
-   * display id comes from the account's counter, incremented under the account row's lock inside
-   * the transaction, so concurrent creations get consecutive, unique numbers.
-   */
+  /** Opens a conversation for a contact in an inbox, with an optional first (outgoing) message. */
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<ConversationView> {
     const attrs = parse(createParams, body);
     const problems: FieldError[] = [];
@@ -139,26 +158,18 @@ export class ConversationService {
     if (problems.length || !inbox || !contact) throw new ValidationError(problems);
 
     const { conversation, message } = await this.deps.sequelize.transaction(async (transaction) => {
-      const [row] = await this.deps.sequelize.query<{ last_conversation_display_id: number }>(
-        'UPDATE accounts SET last_conversation_display_id = last_conversation_display_id + 1 WHERE id = :id RETURNING last_conversation_display_id',
-        { replacements: { id: scope.account.id }, type: QueryTypes.SELECT, transaction },
-      );
-      const contactInbox = await findOrCreateContactInbox(contact, inbox.id, attrs.source_id, transaction);
-      const created = await Conversation.create(
+      const created = await insertConversation(
+        contact,
+        inbox.id,
         {
-          account_id: scope.account.id,
-          inbox_id: inbox.id,
-          contact_id: contact.id,
-          contact_inbox_id: contactInbox.id,
-          display_id: row.last_conversation_display_id,
+          sourceId: attrs.source_id,
           status: attrs.status ?? 'open',
           priority: attrs.priority ?? null,
           assignee_id: attrs.assignee_id ?? null,
           additional_attributes: attrs.additional_attributes ?? {},
           custom_attributes: attrs.custom_attributes ?? {},
-          waiting_since: new Date(),
         },
-        { transaction },
+        transaction,
       );
       const first = attrs.message
         ? await insertMessage(created, { message_type: 'outgoing', content: attrs.message.content, private: false, sender: { type: 'User', id: scope.user.id } }, transaction)

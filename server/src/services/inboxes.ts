@@ -10,6 +10,8 @@ import type { AccountScope } from '../api/request-context.js';
 import { emailAddress, looseBoolean, parse } from '../api/validate.js';
 
 export const EMAIL_CHANNEL_TYPE = 'Channel::Email';
+/** The channel with its fetch health (`fetch_state`, defined by the receive path) for the inbox payload. */
+const CHANNEL_WITH_HEALTH = { model: ChannelEmail, as: 'channel', include: [{ association: 'fetch_state', required: false }] };
 
 const port = z.coerce.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
 const host = z.string().trim().min(1, 'is required').max(253).regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/, 'is not a valid host name');
@@ -35,6 +37,8 @@ const emailChannelParams = z.object({
   smtp_enable_ssl_tls: looseBoolean.optional(),
   smtp_authentication: z.enum(['plain', 'login', 'cram_md5', 'xoauth2']).optional(),
   smtp_openssl_verify_mode: z.enum(['none', 'peer', 'client_once', 'fail_if_no_peer_cert']).optional(),
+  /** How many days of existing mail the first fetch imports; kept in provider_config. */
+  backfill_days: z.coerce.number().refine((d) => [0, 1, 7, 30].includes(d), 'must be one of 0, 1, 7, 30').optional(),
 });
 export type EmailChannelParams = z.infer<typeof emailChannelParams>;
 
@@ -65,11 +69,11 @@ export class InboxService {
   async list(scope: AccountScope): Promise<Inbox[]> {
     const where: Record<string, unknown> = { account_id: scope.account.id };
     if (!scope.isAdministrator) where.id = { [Op.in]: await this.memberInboxIds(scope.user.id) };
-    return Inbox.findAll({ where, include: [{ model: ChannelEmail, as: 'channel' }], order: [['id', 'ASC']] });
+    return Inbox.findAll({ where, include: [CHANNEL_WITH_HEALTH], order: [['id', 'ASC']] });
   }
 
   async find(scope: AccountScope, id: number): Promise<Inbox> {
-    const inbox = await Inbox.findOne({ where: { id, account_id: scope.account.id }, include: [{ model: ChannelEmail, as: 'channel' }] });
+    const inbox = await Inbox.findOne({ where: { id, account_id: scope.account.id }, include: [CHANNEL_WITH_HEALTH] });
     if (!inbox) throw new NotFoundError('Inbox');
     if (!scope.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: id, user_id: scope.user.id } }))) {
       throw new NotFoundError('Inbox');
@@ -129,7 +133,7 @@ export class InboxService {
         problems.push({ path: 'channel.email', message: 'is already used by another inbox' });
       }
       if (problems.length) throw new ValidationError(problems);
-      channelColumns = { ...(channelParams.email ? { email: channelParams.email } : {}), ...this.channelColumns(channelParams) };
+      channelColumns = { ...(channelParams.email ? { email: channelParams.email } : {}), ...this.channelColumns(channelParams, channel) };
     }
     await this.deps.sequelize.transaction(async (transaction: Transaction) => {
       await inbox.update(attrs, { transaction });
@@ -162,9 +166,10 @@ export class InboxService {
   }
 
   /** Maps params to columns; passwords are sealed, and an omitted password keeps the stored one. */
-  private channelColumns(p: EmailChannelParams): Partial<ChannelEmail> {
-    const { type: _type, email: _email, provider: _provider, imap_password, smtp_password, ...plain } = p;
+  private channelColumns(p: EmailChannelParams, current?: ChannelEmail): Partial<ChannelEmail> {
+    const { type: _type, email: _email, provider: _provider, imap_password, smtp_password, backfill_days, ...plain } = p;
     const columns: Record<string, unknown> = Object.fromEntries(Object.entries(plain).filter(([, v]) => v !== undefined));
+    if (backfill_days !== undefined) columns.provider_config = { ...current?.provider_config, backfill_days };
     if (imap_password) columns.imap_password_ciphertext = this.deps.secrets.encrypt(imap_password);
     if (smtp_password) columns.smtp_password_ciphertext = this.deps.secrets.encrypt(smtp_password);
     return columns as Partial<ChannelEmail>;

@@ -1,12 +1,18 @@
+import { randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { Op, type Sequelize, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
+import type { BlobStorage } from '../lib/storage.js';
 import type { EventBus } from '../extensions/events.js';
 import { AccountUser, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
-import { CONTENT_TYPES, type MessageType } from '../models/message.js';
+import { CONTENT_TYPES, type MessageStatus, type MessageType } from '../models/message.js';
 import type { AccountScope } from '../api/request-context.js';
 import type { MessageView } from '../api/serializers/message.js';
-import { looseBoolean, parse, attributesHash, recordId } from '../api/validate.js';
+import { emailAddress, looseBoolean, parse, attributesHash, recordId } from '../api/validate.js';
+import type { ReplyOutbox } from '../channels/email/send/reply-outbox.js';
+import type { TransactionalMail } from '../mailers/transactional-mail.js';
 import type { ConversationService } from './conversations.js';
 
 export const MESSAGES_PER_PAGE = 20;
@@ -15,13 +21,51 @@ export const DELETED_MESSAGE_CONTENT = 'This message was deleted';
 /** Conversation columns whose change is announced as `conversation.updated` (Chatwoot's list). */
 export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'waiting_since', 'first_reply_created_at'] as const;
 
+/** Chatwoot's clients send recipient lists as comma-separated strings (or arrays); stored as arrays. */
+const emailList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(emailAddress, { message: 'must be a list of email addresses' }),
+);
+
+/** Multipart forms carry `content_attributes` as a JSON string. */
+const jsonObject = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}, attributesHash);
+
 const messageParams = z.object({
   content: z.string({ message: 'must be a string' }).max(150_000).nullable().optional(),
   message_type: z.enum(['outgoing', 'incoming'], { message: 'must be outgoing or incoming' }).default('outgoing'),
   private: looseBoolean.default(false),
   content_type: z.enum(CONTENT_TYPES, { message: `must be one of ${CONTENT_TYPES.join(', ')}` }).default('text'),
-  content_attributes: attributesHash.default({}),
+  content_attributes: jsonObject.default({}),
+  cc_emails: emailList.optional(),
+  bcc_emails: emailList.optional(),
+  to_emails: emailList.optional(),
 });
+
+const transcriptParams = z.object({ email: emailAddress });
+
+/** A file uploaded with a message (multer's disk storage): streamed into blob storage, then removed by the router. */
+export interface UploadedFile {
+  path: string;
+  originalname: string;
+  mimetype: string;
+  size: number;
+}
+
+/** Chatwoot's attachment `file_type` from the MIME type. */
+function fileType(contentType: string): string {
+  const top = contentType.split('/')[0];
+  return ['image', 'audio', 'video'].includes(top) ? top : 'file';
+}
+
+/** A storage-safe version of an uploaded name; the row keeps the original. */
+const storageName = (filename: string) => filename.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(-120) || 'file';
 
 const listParams = z.object({ before: recordId.optional() });
 
@@ -31,7 +75,13 @@ export interface NewMessage {
   private: boolean;
   content_type?: string;
   content_attributes?: Record<string, unknown>;
-  sender: { type: 'User' | 'Contact'; id: number };
+  /** `null` for mail the inbox's own address sent (e.g. from Outlook), which no agent wrote here. */
+  sender: { type: 'User' | 'Contact'; id: number } | null;
+  /** `false` keeps a resolved or snoozed conversation as it is (an auto-reply is no reason to reopen). */
+  reopen?: boolean;
+  source_id?: string;
+  /** Defaults to `sent`; a reply that still has to go out by email starts as `sending`. */
+  status?: MessageStatus;
 }
 
 /**
@@ -51,24 +101,33 @@ export async function insertMessage(conversation: Conversation, attrs: NewMessag
       private: attrs.private,
       content_type: attrs.content_type ?? 'text',
       content_attributes: attrs.content_attributes ?? {},
-      sender_type: attrs.sender.type,
-      sender_id: attrs.sender.id,
+      source_id: attrs.source_id ?? null,
+      ...(attrs.status ? { status: attrs.status } : {}),
+      sender_type: attrs.sender?.type ?? null,
+      sender_id: attrs.sender?.id ?? null,
     },
     { transaction },
   );
   const at = message.created_at;
   const update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>> = { last_activity_at: at };
   if (attrs.message_type === 'incoming') {
-    if (conversation.status === 'resolved' || conversation.status === 'snoozed') Object.assign(update, { status: 'open', snoozed_until: null });
+    if (attrs.reopen !== false && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
     if (!conversation.waiting_since) update.waiting_since = at;
     await Contact.update({ last_activity_at: at }, { where: { id: conversation.contact_id }, transaction });
-  } else if (attrs.message_type === 'outgoing' && !attrs.private && attrs.sender.type === 'User') {
+  } else if (attrs.message_type === 'outgoing' && !attrs.private && attrs.sender?.type === 'User') {
     if (!conversation.first_reply_created_at) update.first_reply_created_at = at;
     if (conversation.waiting_since) update.waiting_since = null;
   }
   const changes = conversationChanges(conversation, update);
   await conversation.update(update as Partial<Conversation>, { transaction });
   return { message, changes };
+}
+
+/** Emits `message.created` and the conversation changes the message caused; call after the transaction committed. */
+export async function announceMessage(events: EventBus, conversation: Conversation, message: Message, changes: string[]): Promise<void> {
+  const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
+  await events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
+  if (changes.length) await events.emit('conversation.updated', { ...ids, changes });
 }
 
 /** Which announced columns an update really changes (dates compared by value). */
@@ -112,6 +171,9 @@ export interface MessageServiceDeps {
   sequelize: Sequelize;
   events: EventBus;
   conversations: ConversationService;
+  storage: BlobStorage;
+  replies: ReplyOutbox;
+  mail: TransactionalMail;
 }
 
 /** Messages of a conversation the caller can see; every path goes through the conversation's visibility. */
@@ -137,23 +199,91 @@ export class MessageService {
 
   /**
    * Adds a message: outgoing ones (and private notes) are sent by the caller, incoming ones by the
-   * conversation's contact.
+   * conversation's contact. Uploaded files become its attachments. An agent's public reply in an inbox
+   * that sends email is stored as `sending` and queued for the `email.send` job once committed.
    */
-  async create(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<MessageView> {
-    const attrs = parse(messageParams, body);
+  async create(scope: AccountScope, displayId: number, body: Record<string, unknown>, files: UploadedFile[] = []): Promise<MessageView> {
+    const { cc_emails, bcc_emails, to_emails, ...attrs } = parse(messageParams, body);
     const problems = [];
-    if (!attrs.content?.trim()) problems.push({ path: 'content', message: 'is required' });
+    if (!attrs.content?.trim() && !files.length) problems.push({ path: 'content', message: 'is required' });
     if (attrs.private && attrs.message_type !== 'outgoing') problems.push({ path: 'message_type', message: 'must be outgoing for a private note' });
     if (problems.length) throw new ValidationError(problems);
     const conversation = await this.deps.conversations.find(scope, displayId);
+    const recipients = Object.fromEntries(Object.entries({ cc_emails, bcc_emails, to_emails }).filter(([, v]) => v !== undefined));
 
     const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : { type: 'User' as const, id: scope.user.id };
-    const { message, changes } = await this.deps.sequelize.transaction((transaction) =>
-      insertMessage(conversation, { ...attrs, content: attrs.content!, sender }, transaction),
-    );
+    const emailed = attrs.message_type === 'outgoing' && !attrs.private && (await this.deps.replies.sendsFrom(conversation.inbox_id));
+    const stored: string[] = [];
+    const { message, changes } = await this.deps.sequelize
+      .transaction(async (transaction) => {
+        const inserted = await insertMessage(
+          conversation,
+          { ...attrs, content: attrs.content ?? '', content_attributes: { ...attrs.content_attributes, ...recipients }, sender, ...(emailed ? { status: 'sending' as const } : {}) },
+          transaction,
+        );
+        for (const file of files) {
+          const filename = file.originalname.split(/[\\/]/).pop()?.trim() || 'file';
+          const key = `attachments/${conversation.account_id}/${inserted.message.id}/${randomUUID()}-${storageName(filename)}`;
+          stored.push(key);
+          const { byteSize } = await this.deps.storage.put(key, createReadStream(file.path));
+          await Attachment.create(
+            { account_id: conversation.account_id, message_id: inserted.message.id, file_type: fileType(file.mimetype), filename, content_type: file.mimetype || 'application/octet-stream', byte_size: byteSize, storage_key: key },
+            { transaction },
+          );
+        }
+        return inserted;
+      })
+      .catch(async (err: unknown) => {
+        await Promise.all(stored.map((key) => this.deps.storage.delete(key)));
+        throw err;
+      });
     await this.announce(conversation, message, changes);
+    if (emailed) await this.queueEmail(message);
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
+  }
+
+  /** Sends a failed reply again (Chatwoot's retry): back to `sending`, error cleared, queued. */
+  async retry(scope: AccountScope, displayId: number, messageId: number): Promise<MessageView> {
+    const conversation = await this.deps.conversations.find(scope, displayId);
+    const message = await Message.findOne({ where: { id: messageId, conversation_id: conversation.id } });
+    if (!message) throw new NotFoundError('Message');
+    const [changed] = await Message.update({ status: 'sending', external_error: null }, { where: { id: message.id, status: 'failed', message_type: 'outgoing', private: false } });
+    if (!changed) throw ValidationError.field('status', 'only a failed reply can be retried');
+    await message.reload();
+    await this.queueEmail(message);
+    const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
+    return view;
+  }
+
+  /** An attachment's file, for whoever may see its message (another account's, or a hidden inbox's, is a 404). */
+  async attachmentFile(scope: AccountScope, attachmentId: number): Promise<{ attachment: Attachment; open(): Readable }> {
+    const attachment = await Attachment.findOne({ where: { id: attachmentId, account_id: scope.account.id } });
+    const message = attachment && (await Message.findByPk(attachment.message_id, { attributes: ['conversation_id'] }));
+    const conversation = message && (await Conversation.findByPk(message.conversation_id, { attributes: ['display_id'] }));
+    if (!attachment?.storage_key || !conversation) throw new NotFoundError('Attachment');
+    await this.deps.conversations.find(scope, conversation.display_id).catch((err) => {
+      throw err instanceof NotFoundError ? new NotFoundError('Attachment') : err;
+    });
+    const key = attachment.storage_key;
+    if (!(await this.deps.storage.exists(key))) throw new NotFoundError('Attachment file');
+    return { attachment, open: () => this.deps.storage.get(key) };
+  }
+
+  /** Chatwoot's transcript: the conversation's public messages emailed to an address, by a job. */
+  async sendTranscript(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<void> {
+    const { email } = parse(transcriptParams, body);
+    const conversation = await this.deps.conversations.find(scope, displayId);
+    await this.deps.mail.enqueue({ kind: 'conversation_transcript', conversationId: conversation.id, email });
+  }
+
+  /** A reply that cannot be queued (Redis down) is failed at once, so the agent sees it and can retry. */
+  private async queueEmail(message: Message): Promise<void> {
+    try {
+      await this.deps.replies.enqueue(message.id);
+    } catch (err) {
+      await message.update({ status: 'failed', external_error: `Could not queue the email: ${(err as Error).message}` });
+    }
   }
 
   /** Chatwoot's soft delete: the content is replaced, `content_attributes.deleted` set, attachments removed. */
@@ -170,8 +300,6 @@ export class MessageService {
   }
 
   private async announce(conversation: Conversation, message: Message, changes: string[]): Promise<void> {
-    const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-    await this.deps.events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
-    if (changes.length) await this.deps.events.emit('conversation.updated', { ...ids, changes });
+    await announceMessage(this.deps.events, conversation, message, changes);
   }
 }

@@ -1,8 +1,9 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
 import { z } from 'zod';
 import { randomToken } from '../../lib/crypto.js';
 import { AuthenticationError } from '../../lib/errors.js';
 import { User } from '../../models/index.js';
+import type { PasswordService } from '../../mailers/passwords.js';
 import type { ProfileService } from '../../services/profiles.js';
 import { findUserByEmail, verifyPassword } from '../../services/users.js';
 import { parse } from '../validate.js';
@@ -36,6 +37,30 @@ export function sessionsRouter(profiles: ProfileService): Router {
     await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
     res.clearCookie('leadchat_session');
     res.json({ success: true });
+  });
+
+  return router;
+}
+
+export const PASSWORD_RESET_REQUESTED = 'If an account exists for this email, you will receive an email with instructions to reset your password in a few minutes.';
+
+/**
+ * Devise's `/auth/password`, as Chatwoot's dashboard calls it: request a reset link by email (always
+ * 200, so it never tells whether an account exists) and set a new password with the link's token
+ * (also how an invited agent sets their first one). Mounted as a public route: no session involved.
+ */
+export function passwordRouter(passwords: PasswordService): Router {
+  const router = Router();
+  router.use('/auth/password', express.json({ limit: '16kb' }));
+
+  router.post('/auth/password', async (req, res) => {
+    await passwords.requestReset(req.body ?? {});
+    res.json({ success: true, message: PASSWORD_RESET_REQUESTED });
+  });
+
+  router.put('/auth/password', async (req, res) => {
+    await passwords.reset(req.body ?? {});
+    res.json({ success: true, message: 'Your password has been changed. You can sign in with it now.' });
   });
 
   return router;

@@ -1,4 +1,5 @@
 import type { ChannelEmail, Inbox } from '../../models/index.js';
+import { unix } from './user.js';
 
 /**
  * Chatwoot's inbox payload for an email inbox. Passwords and tokens are never returned; the
@@ -50,5 +51,21 @@ function serializeEmailChannel(c: ChannelEmail) {
     smtp_openssl_verify_mode: c.smtp_openssl_verify_mode,
     smtp_password_set: !!c.smtp_password_ciphertext,
     reauthorization_required: !!c.reauthorization_required_at,
+    health: channelHealth(c),
+  };
+}
+
+/** The receive path's fetch state, loaded with the channel as `fetch_state` (absent before the first fetch). */
+function channelHealth(c: ChannelEmail) {
+  const s = c.get('fetch_state') as
+    | { last_fetched_at: Date | null; last_error: string | null; consecutive_failures: number; next_attempt_at: Date | null; backfill_total: number; backfill_done: number }
+    | null
+    | undefined;
+  return {
+    last_fetched_at: unix(s?.last_fetched_at),
+    last_error: s?.last_error ?? null,
+    consecutive_failures: s?.consecutive_failures ?? 0,
+    next_attempt_at: unix(s?.next_attempt_at),
+    backfill: { total: s?.backfill_total ?? 0, done: s?.backfill_done ?? 0 },
   };
 }

@@ -25,7 +25,8 @@ export function serializeAttachment(a: Attachment) {
     file_type: a.file_type,
     account_id: a.account_id,
     extension: extension || null,
-    data_url: a.external_url ?? '',
+    // Stored files are served by the download route, behind the same visibility rules as the message.
+    data_url: a.external_url ?? (a.storage_key ? `/api/v1/accounts/${a.account_id}/attachments/${a.id}/download` : ''),
     thumb_url: '',
     file_size: Number(a.byte_size),
     filename: a.filename,

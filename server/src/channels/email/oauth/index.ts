@@ -1,0 +1,39 @@
+import type { Redis } from 'ioredis';
+import type { Sequelize } from 'sequelize';
+import type { Config } from '../../../config.js';
+import type { EventBus } from '../../../extensions/events.js';
+import type { SecretBox } from '../../../lib/crypto.js';
+import type { Logger } from '../../../lib/logger.js';
+import { SignedState } from '../../../lib/signed-state.js';
+import { googleMailbox } from '../providers/google.provider.js';
+import { microsoftMailbox } from '../providers/microsoft.provider.js';
+import { GoogleOAuthClient } from './google.oauth-client.js';
+import { MailboxConnector } from './mailbox-connector.js';
+import { MicrosoftOAuthClient } from './microsoft.oauth-client.js';
+import { EmailOAuthFlow, type OAuthMailbox } from './oauth-flow.js';
+import { OAuthTokenService } from './token-service.js';
+
+export interface EmailOAuth {
+  mailboxes: OAuthMailbox[];
+  tokens: OAuthTokenService;
+  signedState: SignedState;
+  flow: EmailOAuthFlow;
+}
+
+/** The core's OAuth mailboxes (`microsoft`, `google`) with their token service, state signer and sign-in flow. */
+export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: Redis; sequelize: Sequelize; secrets: SecretBox; events: EventBus }): EmailOAuth {
+  const { config, redis } = deps;
+  const logger = deps.logger.child({ component: 'email-oauth' });
+  const mailboxes: OAuthMailbox[] = [
+    { definition: microsoftMailbox(config), client: new MicrosoftOAuthClient(config, logger) },
+    { definition: googleMailbox(config), client: new GoogleOAuthClient(config) },
+  ];
+  const tokens = new OAuthTokenService({
+    redis, prefix: config.REDIS_PREFIX, secrets: deps.secrets, logger,
+    refreshers: Object.fromEntries(mailboxes.map((m) => [m.definition.id, m.client])),
+  });
+  const signedState = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX });
+  const connector = new MailboxConnector({ sequelize: deps.sequelize, events: deps.events, tokens, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
+  const flow = new EmailOAuthFlow({ config, redis, signedState, connector, logger });
+  return { mailboxes, tokens, signedState, flow };
+}

@@ -1,0 +1,19 @@
+import type { Config } from '../../../config.js';
+import type { OAuthTokenService } from '../oauth/token-service.js';
+import { createOAuthMailboxProvider, type OAuthMailboxDefinition } from './oauth-mailbox.js';
+
+/** A user's own Microsoft 365 mailbox over OAuth (XOAUTH2), created by its sign-in flow. */
+export function microsoftMailbox(config: Config): OAuthMailboxDefinition {
+  return {
+    id: 'microsoft',
+    label: 'Microsoft 365',
+    servers: {
+      imap: { host: config.MICROSOFT_IMAP_HOST, port: config.MICROSOFT_IMAP_PORT },
+      smtp: { host: config.MICROSOFT_SMTP_HOST, port: config.MICROSOFT_SMTP_PORT },
+    },
+  };
+}
+
+export function createMicrosoftProvider(config: Config, tokens: Pick<OAuthTokenService, 'accessToken'>) {
+  return createOAuthMailboxProvider(microsoftMailbox(config), tokens);
+}

@@ -1,0 +1,35 @@
+import type { CoreServices, ExtensionContext, Registries } from '../../../extensions/context.js';
+import type { NotificationService } from '../../../services/notifications.js';
+import { EmailIngestionService } from './email-ingestion.service.js';
+import { emailFetchJob, emailFetchSweepJob, emailFetchSweepSchedule } from './email-fetch.job.js';
+import { FetchHealth } from './fetch-health.js';
+import { ImapFetcher } from './imap.fetcher.js';
+import { ImapIdleManager } from './imap-idle.manager.js';
+import { defineReceiveModels } from './receive.models.js';
+
+export { EmailIngestionService, type IngestInput, type IngestResult } from './email-ingestion.service.js';
+export { EMAIL_FETCH_JOB, type EmailFetchData } from './email-fetch.job.js';
+
+/** The receive path's parts, wired once per process. */
+export class EmailReceive {
+  readonly ingestion: EmailIngestionService;
+  readonly health: FetchHealth;
+  readonly fetcher: ImapFetcher;
+  readonly idle: ImapIdleManager;
+
+  constructor(deps: CoreServices & { registries: Registries; notifications: NotificationService }) {
+    defineReceiveModels(deps.sequelize);
+    const logger = deps.logger.child({ component: 'email.receive' });
+    this.ingestion = new EmailIngestionService({ sequelize: deps.sequelize, storage: deps.storage, events: deps.events, inboundEmailDomain: deps.config.INBOUND_EMAIL_DOMAIN, logger });
+    this.health = new FetchHealth({ notifications: deps.notifications, logger });
+    this.fetcher = new ImapFetcher({ registries: deps.registries, ingestion: this.ingestion, health: this.health, databaseUrl: deps.config.DATABASE_URL, logger });
+    this.idle = new ImapIdleManager({ registries: deps.registries, queues: deps.queues, events: deps.events, health: this.health, logger });
+  }
+}
+
+export function registerEmailReceive(ctx: ExtensionContext, receive: EmailReceive): void {
+  ctx.register.job(emailFetchJob(receive.fetcher, ctx.queues));
+  ctx.register.job(emailFetchSweepJob(ctx.queues));
+  ctx.register.schedule(emailFetchSweepSchedule);
+  ctx.register.worker(receive.idle);
+}

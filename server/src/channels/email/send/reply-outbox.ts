@@ -1,0 +1,121 @@
+import type { Job } from 'bull';
+import { Op } from 'sequelize';
+import type { Registries } from '../../../extensions/context.js';
+import type { JobDefinition } from '../../../extensions/types.js';
+import type { JobQueues } from '../../../jobs/queues.js';
+import { DeliveryError, MailboxError } from '../../../lib/errors.js';
+import type { Logger } from '../../../lib/logger.js';
+import type { BlobStorage } from '../../../lib/storage.js';
+import { Attachment, ChannelEmail, Contact, Conversation, Inbox, Message, User } from '../../../models/index.js';
+import { buildReply, type ReplyContext } from './reply-mailer.js';
+
+export const SEND_REPLY_JOB = 'email.send';
+const ATTEMPTS = 6;
+const BACKOFF_MS = 5_000;
+
+export interface ReplyOutboxDeps {
+  registries: Registries;
+  queues: JobQueues;
+  storage: BlobStorage;
+  logger: Logger;
+}
+
+/**
+ * Agents' replies by email: which inboxes send them, the queue, and the `email.send` job that builds
+ * the MIME and hands it to the delivery method the channel's provider names. The provider and the
+ * delivery come from the registries only, so an overlay's transports send through the same path.
+ */
+export class ReplyOutbox {
+  constructor(private readonly deps: ReplyOutboxDeps) {}
+
+  /** Whether an agent's public reply in this inbox goes out by email: its provider has an outbound route. */
+  async sendsFrom(inboxId: number): Promise<boolean> {
+    const inbox = await Inbox.findByPk(inboxId, { include: [{ model: ChannelEmail, as: 'channel' }] });
+    const channel = inbox?.channel;
+    if (!channel) return false;
+    const provider = this.deps.registries.providerFor(channel);
+    if (!provider?.outbound) return false;
+    // A provider that fails to answer (an OAuth refresh failing) still sends from this inbox: the
+    // reply is stored as `sending` and the job reports why it could not go out.
+    return provider.outbound(channel).then((route) => !!route, () => true);
+  }
+
+  async enqueue(messageId: number): Promise<void> {
+    await this.deps.queues.enqueue(SEND_REPLY_JOB, { messageId });
+  }
+
+  job(): JobDefinition<{ messageId: number }> {
+    return {
+      id: SEND_REPLY_JOB,
+      concurrency: 4,
+      defaults: { attempts: ATTEMPTS, backoff: { type: 'exponential', delay: BACKOFF_MS } },
+      process: ({ messageId }, job) => this.send(messageId, job),
+    };
+  }
+
+  /**
+   * Sends a `sending` message; anything else (sent, failed, deleted) is left alone, so a stale or
+   * duplicate job sends nothing. Transient failures throw for bull to retry with backoff; permanent
+   * and reauth failures, and the last transient one, mark the message failed with the provider's words.
+   */
+  async send(messageId: number, job?: Job<{ messageId: number }>): Promise<{ status: string }> {
+    const message = await Message.findByPk(messageId, { include: [{ model: Attachment, as: 'attachments' }] });
+    if (!message || message.status !== 'sending') return { status: message?.status ?? 'missing' };
+    const log = this.deps.logger.child({ messageId, attempt: (job?.attemptsMade ?? 0) + 1 });
+    try {
+      const ctx = await this.context(message as ReplyContext['message']);
+      const provider = this.deps.registries.providerFor(ctx.channel);
+      const route = await provider?.outbound?.(ctx.channel);
+      if (!route) throw new DeliveryError('This inbox has no outgoing email settings (enable SMTP or reconnect it)', 'permanent');
+      const method = this.deps.registries.deliveryMethods.get(route.method);
+      if (!method) throw new DeliveryError(`Delivery method "${route.method}" is not installed`, 'permanent');
+      const built = await buildReply(ctx, (key) => this.deps.storage.get(key));
+      const { providerMessageId } = await method.deliver({ channel: ctx.channel, ...built, settings: route.settings });
+      await Message.update(
+        {
+          status: 'sent',
+          source_id: built.headers.messageId,
+          external_error: null,
+          content_attributes: { ...message.content_attributes, ...(providerMessageId ? { provider_message_id: providerMessageId } : {}) },
+        },
+        { where: { id: message.id, status: 'sending' } },
+      );
+      log.info({ method: route.method }, 'reply delivered');
+      return { status: 'sent' };
+    } catch (err) {
+      const failure = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, err instanceof MailboxError ? err.kind : 'transient', { cause: err });
+      const attempts = job?.opts.attempts ?? 1;
+      const final = failure.kind !== 'transient' || (job?.attemptsMade ?? 0) + 1 >= attempts;
+      log.warn({ kind: failure.kind, final, err: { message: failure.message } }, 'reply not delivered');
+      if (final) {
+        await Message.update({ status: 'failed', external_error: failure.message }, { where: { id: message.id, status: 'sending' } });
+        job?.discard();
+      } else if (job && failure.retryAfterMs) {
+        // bull takes the next delay from this job's in-memory options when the processor throws: a
+        // provider's Retry-After replaces the exponential step when it asks for longer.
+        const exponential = (2 ** (job.attemptsMade + 1) - 1) * BACKOFF_MS;
+        job.opts.backoff = { type: 'fixed', delay: Math.max(failure.retryAfterMs, exponential) };
+      }
+      throw failure;
+    }
+  }
+
+  private async context(message: ReplyContext['message']): Promise<ReplyContext> {
+    const conversation = await Conversation.findByPk(message.conversation_id, {
+      include: [
+        { model: Contact, as: 'contact' },
+        { model: Inbox, as: 'inbox', include: [{ model: ChannelEmail, as: 'channel' }] },
+      ],
+    });
+    const inbox = conversation?.inbox;
+    if (!conversation?.contact || !inbox?.channel) throw new DeliveryError('The conversation, its contact or its inbox no longer exists', 'permanent');
+    const [agent, lastIncoming] = await Promise.all([
+      message.sender_type === 'User' && message.sender_id ? User.findByPk(message.sender_id) : null,
+      Message.findOne({
+        where: { conversation_id: conversation.id, message_type: 'incoming', source_id: { [Op.ne]: null }, id: { [Op.lt]: message.id } },
+        order: [['id', 'DESC']],
+      }),
+    ]);
+    return { message, conversation, contact: conversation.contact, inbox, channel: inbox.channel, agentName: agent?.availableName ?? null, lastIncoming };
+  }
+}

@@ -1,0 +1,37 @@
+import { serializeConversation } from '../api/serializers/conversation.js';
+import { serializeMessage } from '../api/serializers/message.js';
+import type { LifecycleEventName, LifecycleEvents } from '../extensions/events.js';
+import { Contact, Conversation, Inbox, Message, User } from '../models/index.js';
+import type { ConversationService } from '../services/conversations.js';
+import { hydrateMessages } from '../services/messages.js';
+
+export const LIVE_EVENTS = ['message.created', 'conversation.created', 'conversation.updated'] as const satisfies readonly LifecycleEventName[];
+export type LiveEventName = (typeof LIVE_EVENTS)[number];
+
+/**
+ * The Chatwoot payload a dashboard receives for a lifecycle event: the message payload for
+ * `message.created`, the conversation payload otherwise — the API's own serializers, so a live update
+ * and a reload show the same thing. `null` when the record is gone.
+ */
+export async function livePayload<E extends LiveEventName>(event: E, ids: LifecycleEvents[E], conversations: ConversationService): Promise<unknown> {
+  if (event === 'message.created') {
+    const { messageId } = ids as LifecycleEvents['message.created'];
+    const [message, conversation] = await Promise.all([
+      Message.findByPk(messageId),
+      Conversation.findByPk(ids.conversationId, { attributes: ['id', 'display_id'] }),
+    ]);
+    if (!message || !conversation) return null;
+    const [view] = await hydrateMessages(ids.accountId, [message], new Map([[conversation.id, conversation.display_id]]));
+    return serializeMessage(view);
+  }
+  const conversation = await Conversation.findByPk(ids.conversationId, {
+    include: [
+      { model: Contact, as: 'contact' },
+      { model: User, as: 'assignee' },
+      { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
+    ],
+  });
+  if (!conversation) return null;
+  const [view] = await conversations.views(ids.accountId, [conversation]);
+  return serializeConversation(view);
+}

@@ -1,0 +1,12 @@
+import { Router } from 'express';
+import { accountScope } from '../api/request-context.js';
+import type { RealtimeHub } from './realtime-hub.js';
+
+/** `GET /api/v1/accounts/:account_id/events`: the dashboard's live-update stream (Server-Sent Events). */
+export function eventsRouter(hub: RealtimeHub): Router {
+  const router = Router();
+  router.get('/events', async (req, res) => {
+    await hub.connect(accountScope(req), res);
+  });
+  return router;
+}

@@ -1,0 +1,94 @@
+// The callbacks refuse a state that was altered, is older than 15 minutes, was already used, or names
+// an account the user does not administer: a 400 page, and nothing is created.
+import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { SignedState } from '../../../server/src/lib/signed-state.js';
+import { createAccount, type TestAccount } from '../../support/factories.js';
+import { consent, pathOf, startOAuthTestbed, type OAuthTestbed } from './oauth-testbed.js';
+
+describe('email OAuth: signed state', function () {
+  this.timeout(30_000);
+  let bed: OAuthTestbed;
+  let redis: Redis;
+  let account: TestAccount;
+  before(async () => {
+    bed = await startOAuthTestbed();
+    redis = new Redis(bed.rt.config.REDIS_URL);
+  });
+  after(async () => {
+    redis?.disconnect();
+    await bed?.close();
+  });
+  beforeEach(async () => {
+    account = await createAccount();
+  });
+
+  const signer = (now = Date.now) => new SignedState({ secret: bed.rt.config.SESSION_SECRET, redis, prefix: bed.rt.config.REDIS_PREFIX, now });
+  const inboxCount = () => bed.rt.models.Inbox.count({ where: { account_id: account.id } });
+  async function signedIn(user = 'bob@contoso.test', password = 'bob-pass'): Promise<URL> {
+    const { body } = await bed.api.post(`/api/v1/accounts/${account.id}/microsoft/authorization`).set('api_access_token', account.admin.token).send({ email: user }).expect(200);
+    return consent(body.url, user, password);
+  }
+  async function refused(path: string, text: RegExp): Promise<void> {
+    const res = await bed.api.get(path);
+    expect(res.status).to.equal(400);
+    expect(res.headers['content-type']).to.match(/^text\/html/);
+    expect(res.text).to.match(text).and.contain('Nothing was connected');
+    expect(await inboxCount()).to.equal(0);
+  }
+
+  it('refuses an altered state (signature, or a state of another flow) without consuming the real one', async () => {
+    await bed.disconnect('bob@contoso.test');
+    const back = await signedIn();
+    const state = back.searchParams.get('state')!;
+    const [body, signature] = state.split('.');
+    const forged = JSON.parse(Buffer.from(body!, 'base64url').toString());
+    forged.d.accountId += 1;
+    const tampered = new URL(back);
+    tampered.searchParams.set('state', `${Buffer.from(JSON.stringify(forged)).toString('base64url')}.${signature}`);
+    await refused(pathOf(tampered), /altered/);
+    await refused(pathOf(back).replace('/microsoft/callback', '/google/callback'), /altered/);
+    await refused('/microsoft/callback?code=abc', /altered/);
+
+    const res = await bed.api.get(pathOf(back)).expect(302);
+    expect(res.headers.location).to.match(/\/settings\/inboxes\/\d+\/agents$/);
+    await bed.disconnect('bob@contoso.test');
+  });
+
+  it('refuses a replayed callback: the state is single-use across processes (Redis)', async () => {
+    const back = await signedIn('alice@contoso.test', 'alice-pass');
+    await bed.disconnect('alice@contoso.test');
+    expect((await bed.api.get(pathOf(back))).status).to.equal(302);
+    await bed.disconnect('alice@contoso.test');
+    await refused(pathOf(back), /already used/);
+  });
+
+  it('refuses a state issued more than 15 minutes ago', async () => {
+    const { state } = signer(() => Date.now() - 16 * 60_000).issue('email_oauth:microsoft', { accountId: account.id, userId: account.admin.id });
+    await refused(`/microsoft/callback?code=abc&state=${encodeURIComponent(state)}`, /longer than 15 minutes/);
+    const fresh = signer(() => Date.now() - 14 * 60_000).issue('email_oauth:microsoft', { accountId: account.id, userId: account.admin.id });
+    const res = await bed.api.get(`/microsoft/callback?error=access_denied&state=${encodeURIComponent(fresh.state)}`).expect(302);
+    expect(new URL(res.headers.location).searchParams.get('error')).to.equal('access_denied');
+  });
+
+  it('refuses a validly signed state for an account the user does not administer', async () => {
+    const other = await createAccount();
+    const { state } = signer().issue('email_oauth:microsoft', { accountId: other.id, userId: account.admin.id });
+    await refused(`/microsoft/callback?code=abc&state=${encodeURIComponent(state)}`, /account you do not administer/);
+    expect(await bed.rt.models.Inbox.count({ where: { account_id: other.id } })).to.equal(0);
+  });
+
+  it('names the failure reason for each kind of bad state', async () => {
+    const s = signer();
+    const { state } = s.issue('p', { a: 1 });
+    expect(await s.verify('p', state)).to.deep.include({ data: { a: 1 } });
+    const reasons = await Promise.all([
+      s.verify('p', state),
+      s.verify('p', `${state}x`),
+      s.verify('other', s.issue('p', {}).state),
+      signer(() => Date.now() + 15 * 60_000 + 1).verify('p', s.issue('p', {}).state),
+      s.verify('p', 'not-a-state'),
+    ].map((p) => p.then(() => 'accepted', (e: { reason: string }) => e.reason)));
+    expect(reasons).to.deep.equal(['replayed', 'tampered', 'tampered', 'expired', 'tampered']);
+  });
+});

@@ -1,0 +1,127 @@
+// The application's own emails through LeadMail, end to end over HTTP: agent invitation, password
+// reset (request, link from the delivered email, reset, sign in; single use, expiry) and transcript.
+import { expect } from 'chai';
+import { Writable } from 'node:stream';
+import type { ParsedMail } from 'mailparser';
+import { createLogger } from '../../../server/src/lib/logger.js';
+import { TransactionalMail } from '../../../server/src/mailers/transactional-mail.js';
+import { invitationEmail } from '../../../server/src/mailers/invitation.mailer.js';
+import { passwordResetEmail } from '../../../server/src/mailers/password-reset.mailer.js';
+import type { Runtime } from '../../../server/src/runtime.js';
+import { createAccount, createUser, type TestAccount } from '../../support/factories.js';
+import { controlFetch, startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
+import { FRONTEND_URL, MAILER_SENDER, awaitMail, startSendRuntime } from './send-runtime.js';
+
+const INFO = 'info@example.test';
+const JANE = 'jane@example.test';
+const LINK = new RegExp(`${FRONTEND_URL}/auth/password/edit\\?reset_password_token=([\\w-]+)`);
+
+const tokenIn = (mail: ParsedMail) => LINK.exec(mail.text ?? '')![1];
+
+describe('email send: transactional emails through LeadMail (sandbox)', function () {
+  this.timeout(30_000);
+  let sb: TestSandbox;
+  let rt: Runtime & { http: () => import('supertest').Agent };
+  let account: TestAccount;
+
+  const sent = async () => (await controlFetch(sb, 'GET', '/sent')).json as { via: string; from: string; to: string[]; subject: string }[];
+  const signIn = (email: string, password: string) => rt.http().post('/auth/sign_in').send({ email, password });
+  const reset = (token: string, password: string, confirmation = password) =>
+    rt.http().put('/auth/password').send({ reset_password_token: token, password, password_confirmation: confirmation });
+
+  before(async () => {
+    sb = await startTestSandbox();
+    rt = await startSendRuntime(sb);
+    account = await createAccount('Acme Support');
+  });
+  after(async () => {
+    await rt?.close();
+    await sb?.close();
+  });
+
+  it('invites a new agent by email; the link sets their first password, once', async () => {
+    const created = await rt.http().post(`/api/v1/accounts/${account.id}/agents`).set('api_access_token', account.admin.token).send({ name: 'Ivy', email: INFO, role: 'agent' });
+    expect(created.status).to.equal(200);
+    const mail = await awaitMail(sb, INFO, (m) => m.subject === 'You have been invited to join Acme Support');
+    const token = tokenIn(mail);
+    const expected = invitationEmail({ sender: MAILER_SENDER, to: INFO, inviteeName: 'Ivy', inviterName: 'Admin', accountName: 'Acme Support', link: `${FRONTEND_URL}/auth/password/edit?reset_password_token=${token}` });
+    expect(mail.text).to.equal(expected.text);
+    expect(mail.html).to.equal(expected.html);
+    expect(mail.from?.value).to.deep.equal([{ address: 'notifications@example.test', name: 'LeadChat' }]);
+    expect((await sent()).find((s) => s.subject === expected.subject)).to.deep.include({ via: 'leadmail', from: 'notifications@example.test', to: [INFO] });
+
+    expect((await signIn(INFO, 'Welcome-1234')).status).to.equal(401);
+    await reset(token, 'Welcome-1234').expect(200);
+    expect((await signIn(INFO, 'Welcome-1234')).status).to.equal(200);
+    const agent = await rt.models.User.findOne({ where: { email: INFO } });
+    expect(agent?.confirmed_at).to.be.instanceOf(Date);
+    expect((await reset(token, 'Another-1234')).status).to.equal(422);
+  });
+
+  it('resets a password: always 200, link from the email, single use, expiring, and the new password signs in', async () => {
+    const user = await createUser('Jane Agent', { email: JANE, password: 'Old-passw0rd' });
+    const asked = await rt.http().post('/auth/password').send({ email: 'JANE@example.test' }).expect(200);
+    const unknown = await rt.http().post('/auth/password').send({ email: 'nobody@example.test' }).expect(200);
+    expect(unknown.body).to.deep.equal(asked.body);
+    expect((await rt.http().post('/auth/password').send({ email: 'not an email' })).status).to.equal(422);
+
+    const mail = await awaitMail(sb, JANE, (m) => m.subject === 'Reset your password');
+    const token = tokenIn(mail);
+    const expected = passwordResetEmail({ sender: MAILER_SENDER, to: JANE, name: 'Jane Agent', link: `${FRONTEND_URL}/auth/password/edit?reset_password_token=${token}` });
+    expect(mail.text).to.equal(expected.text);
+    expect((await sent()).filter((s) => s.subject === 'Reset your password').map((s) => s.to)).to.deep.equal([[JANE]]);
+    const [{ digest }] = await rt.sequelize.query<{ digest: string }>('SELECT token_digest AS digest FROM password_tokens WHERE user_id = :id', { replacements: { id: user.id }, type: 'SELECT' as never });
+    expect(digest).to.match(/^[0-9a-f]{64}$/).and.not.contain(token);
+
+    const mismatch = await reset(token, 'New-passw0rd', 'New-passw0rX');
+    expect(mismatch.status).to.equal(422);
+    expect(mismatch.body.error.fields.map((f: { path: string }) => f.path)).to.deep.equal(['password_confirmation']);
+    expect((await reset(token, 'weak')).status).to.equal(422);
+    await reset(token, 'New-passw0rd').expect(200);
+    expect((await signIn(JANE, 'New-passw0rd')).status).to.equal(200);
+    expect((await signIn(JANE, 'Old-passw0rd')).status).to.equal(401);
+    const reused = await reset(token, 'Third-passw0rd');
+    expect(reused.status).to.equal(422);
+    expect(reused.body.error.fields.map((f: { path: string }) => f.path)).to.deep.equal(['reset_password_token']);
+
+    await rt.http().post('/auth/password').send({ email: JANE }).expect(200);
+    const second = await awaitMail(sb, JANE, (m) => m.subject === 'Reset your password' && tokenIn(m) !== token);
+    await rt.sequelize.query("UPDATE password_tokens SET expires_at = now() - interval '1 second' WHERE user_id = :id AND used_at IS NULL", { replacements: { id: user.id } });
+    expect((await reset(tokenIn(second), 'Expired-passw0rd')).status).to.equal(422);
+    expect((await signIn(JANE, 'New-passw0rd')).status).to.equal(200);
+  });
+
+  it('emails a conversation transcript to an address (public messages only); 404 for another account', async () => {
+    const inbox = await rt.http().post(`/api/v1/accounts/${account.id}/inboxes`).set('api_access_token', account.admin.token)
+      .send({ name: 'Web', channel: { type: 'email', email: `web.${account.id}@example.test` } }).expect(200);
+    const contact = await rt.http().post(`/api/v1/accounts/${account.id}/contacts`).set('api_access_token', account.admin.token).send({ name: 'Casey', email: 'casey@customer.example' }).expect(200);
+    const conversation = await rt.http().post(`/api/v1/accounts/${account.id}/conversations`).set('api_access_token', account.admin.token)
+      .send({ inbox_id: inbox.body.id, contact_id: contact.body.payload.contact.id }).expect(200);
+    const messages = `/api/v1/accounts/${account.id}/conversations/${conversation.body.id}/messages`;
+    await rt.http().post(messages).set('api_access_token', account.admin.token).send({ content: 'My order is late', message_type: 'incoming' }).expect(200);
+    await rt.http().post(messages).set('api_access_token', account.admin.token).send({ content: 'Checking with the warehouse', private: true }).expect(200);
+    await rt.http().post(messages).set('api_access_token', account.admin.token).send({ content: 'It ships today' }).expect(200);
+
+    const path = `/api/v1/accounts/${account.id}/conversations/${conversation.body.id}/transcript`;
+    expect((await rt.http().post(path).set('api_access_token', account.admin.token).send({ email: 'nope' })).status).to.equal(422);
+    const outsider = await createAccount();
+    expect((await rt.http().post(`/api/v1/accounts/${outsider.id}/conversations/${conversation.body.id}/transcript`).set('api_access_token', outsider.admin.token).send({ email: JANE })).status).to.equal(404);
+    await rt.http().post(path).set('api_access_token', account.admin.token).send({ email: JANE }).expect(200);
+
+    const mail = await awaitMail(sb, JANE, (m) => m.subject === `[#${conversation.body.id}] Conversation Transcript`);
+    expect(mail.text).to.match(/^Casey \(.+ UTC\):\nMy order is late\n\nAdmin \(.+ UTC\):\nIt ships today\n$/);
+    expect(mail.text).to.not.contain('warehouse');
+    expect((await sent()).find((s) => s.subject === mail.subject)).to.deep.include({ via: 'leadmail', to: [JANE] });
+  });
+
+  it('skips transactional emails with a warning when LeadMail is not configured', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _e, cb) => void (lines.push(String(chunk)), cb()) }) });
+    const mail = new TransactionalMail({ config: { FRONTEND_URL, MAILER_SENDER_EMAIL: MAILER_SENDER, LEADMAIL_BASE_URL: undefined, LEADMAIL_API_KEY: undefined }, sequelize: rt.sequelize, queues: rt.queues, logger });
+    const result = await mail.send(passwordResetEmail({ sender: MAILER_SENDER, to: JANE, name: 'Jane', link: 'https://x.test/secret-link' }));
+    expect(result).to.deep.equal({ skipped: 'leadmail not configured' });
+    expect(lines).to.have.length(1);
+    expect(JSON.parse(lines[0])).to.include({ level: 40, msg: 'LeadMail is not configured (LEADMAIL_BASE_URL, LEADMAIL_API_KEY): transactional email skipped', subject: 'Reset your password' });
+    expect(lines[0]).to.not.contain('secret-link');
+  });
+});
