@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config.js';
 import type { Registries } from './extensions/context.js';
-import { withCorrelation, type Logger } from './lib/logger.js';
+import { loggableUrl, withCorrelation, type Logger } from './lib/logger.js';
 import { repoRoot } from './lib/paths.js';
 import { apiNotFound, errorHandler } from './api/errors.js';
 import { authenticate, authenticatePlatform, loadAccount } from './api/auth.js';
@@ -45,7 +45,14 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('x-request-id', id);
     withCorrelation(id, next);
   });
-  app.use(pinoHttp({ logger: logger.child({ component: 'http' }), genReqId: (_req, res) => String(res.getHeader('x-request-id')), autoLogging: { ignore: (req) => req.url === '/healthz' } }));
+  app.use(
+    pinoHttp({
+      logger: logger.child({ component: 'http' }),
+      genReqId: (_req, res) => String(res.getHeader('x-request-id')),
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+      serializers: { req: (req: { url: string }) => ({ ...req, url: loggableUrl(req.url) }) },
+    }),
+  );
   app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } }));
 
   app.get('/healthz', health(deps));

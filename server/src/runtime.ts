@@ -54,7 +54,6 @@ export interface CoreApi {
 export interface Runtime extends CoreServices {
   registries: Registries;
   api: CoreApi;
-  redis: Redis;
   app: Express;
   migrate(): Promise<void>;
   /** Worker role: processes every registered job, reconciles the schedules, starts the background workers. */
@@ -75,14 +74,14 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const registries = new Registries();
   const queues = new JobQueues(config.REDIS_URL, config.REDIS_PREFIX, registries.jobs, registries.schedules, logger.child({ component: 'jobs' }));
   const storage = new LocalDiskStorage(config.STORAGE_DIR ?? path.join(repoRoot, '.runtime', 'storage'));
-  const services: CoreServices = { config, logger, sequelize, models, secrets, storage, events, queues };
-
   const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 3 });
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
+  const services: CoreServices = { config, logger, sequelize, models, secrets, storage, events, queues, redis };
+
   const tokens = new AccessTokenService(secrets);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
   const conversations = new ConversationService({ sequelize, events, inboxes });
-  const replies = new ReplyOutbox({ registries, queues, storage, logger: logger.child({ component: 'email.send' }) });
+  const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize);
   const api: CoreApi = {
@@ -99,7 +98,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     replies,
     mail,
     passwords: new PasswordService({ sequelize, mail }),
-    emailOAuth: createEmailOAuth({ config, logger, redis, sequelize, secrets, events }),
+    emailOAuth: createEmailOAuth({ config, logger, redis, secrets, events, inboxes }),
     realtime: new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations }),
   };
 

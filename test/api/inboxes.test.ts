@@ -54,6 +54,18 @@ describe('Inboxes API', () => {
     expect(seen).to.include.members(['created:imap', `destroyed:${inbox.id}`]);
   });
 
+  it('starts fetching a new inbox at once, and fetches an edited one even while it was backing off', async () => {
+    const rt = await runtime();
+    const api = await http();
+    const inbox = await createInbox(account);
+    const channelId = (await api.get(`${path()}/${inbox.id}`).set('api_access_token', account.admin.token)).body.channel_id;
+    await api.patch(`${path()}/${inbox.id}`).set('api_access_token', account.admin.token).send({ channel: { imap_password: 'Fixed-pass-2' } }).expect(200);
+    await api.patch(`${path()}/${inbox.id}`).set('api_access_token', account.admin.token).send({ name: 'Renamed only' }).expect(200);
+    const jobs = await rt.queues.queue('email.fetch').getJobs(['waiting', 'delayed', 'active', 'completed', 'failed']);
+    const mine = jobs.filter((j) => j.data.channelId === channelId).map((j) => j.data.force);
+    expect(mine.sort()).to.deep.equal([false, true]);
+  });
+
   describe('validation', () => {
     const post = async (body: unknown) => (await http()).post(path()).set('api_access_token', account.admin.token).send(body as object);
 

@@ -25,3 +25,11 @@ describe('logger', () => {
     expect(JSON.parse(lines[1])).not.to.have.property('correlationId');
   });
 });
+
+describe('loggableUrl', () => {
+  it('censors one-time secrets in the query and keeps the rest', async () => {
+    const { loggableUrl } = await import('../../server/src/lib/logger.js');
+    expect(loggableUrl('/microsoft/callback?code=0.AXo-secret&state=abc.def&session_state=x')).to.equal('/microsoft/callback?code=%5Bredacted%5D&state=%5Bredacted%5D&session_state=x');
+    expect(loggableUrl('/api/v1/accounts/1/conversations?status=open')).to.equal('/api/v1/accounts/1/conversations?status=open');
+  });
+});

@@ -1,3 +1,4 @@
+import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../lib/crypto.js';
@@ -47,6 +48,8 @@ export interface CoreServices {
   storage: BlobStorage;
   events: EventBus;
   queues: JobQueues;
+  /** Shared connection for locks, single-use nonces and pub/sub; keys go under `config.REDIS_PREFIX`. */
+  redis: Redis;
 }
 
 /** Registration facade for one contributor: it records who registered what, for boot errors. */

@@ -3,10 +3,14 @@ import type { Logger } from '../lib/logger.js';
 /** Lifecycle events the core emits; overlays subscribe through `ctx.events.on`. */
 export interface LifecycleEvents {
   'channel.created': { accountId: number; inboxId: number; channelId: number; provider: string };
+  /** Connection settings or credentials changed (edited, reconnected): fetching may resume at once. */
+  'channel.updated': { accountId: number; inboxId: number; channelId: number; provider: string };
   'channel.destroyed': { accountId: number; inboxId: number; channelId: number; provider: string };
   'conversation.created': { accountId: number; inboxId: number; conversationId: number };
   'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[] };
   'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean };
+  /** Delivery status changed (sending → sent / failed, retried). */
+  'message.updated': { accountId: number; inboxId: number; conversationId: number; messageId: number; changes: string[] };
 }
 
 export type LifecycleEventName = keyof LifecycleEvents;

@@ -37,3 +37,15 @@ export function createLogger(opts: { level: string; name?: string; destination?:
 }
 
 export type { Logger };
+
+/** Query parameters that carry one-time secrets (OAuth codes, reset tokens) and never reach a log line. */
+const SECRET_QUERY_PARAMS = ['code', 'state', 'token', 'reset_password_token', 'api_access_token', 'access_token', 'validationToken'];
+
+/** A request URL fit for logs: path kept, secret query values censored. */
+export function loggableUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  for (const key of SECRET_QUERY_PARAMS) if (params.has(key)) params.set(key, '[redacted]');
+  return `${url.slice(0, q)}?${params.toString()}`;
+}

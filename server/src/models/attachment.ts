@@ -16,6 +16,12 @@ export class Attachment extends Model<InferAttributes<Attachment>, InferCreation
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 
+  /** Chatwoot's `file_type` for a MIME type: image, audio, video or file. */
+  static fileTypeFor(contentType: string): string {
+    const top = contentType.split('/')[0];
+    return ['image', 'audio', 'video'].includes(top) ? top : 'file';
+  }
+
   static initModel(sequelize: Sequelize): void {
     Attachment.init(
       {

@@ -5,17 +5,17 @@ import { Contact, Conversation, Inbox, Message, User } from '../models/index.js'
 import type { ConversationService } from '../services/conversations.js';
 import { hydrateMessages } from '../services/messages.js';
 
-export const LIVE_EVENTS = ['message.created', 'conversation.created', 'conversation.updated'] as const satisfies readonly LifecycleEventName[];
+export const LIVE_EVENTS = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated'] as const satisfies readonly LifecycleEventName[];
 export type LiveEventName = (typeof LIVE_EVENTS)[number];
 
 /**
  * The Chatwoot payload a dashboard receives for a lifecycle event: the message payload for
- * `message.created`, the conversation payload otherwise — the API's own serializers, so a live update
+ * `message.created` and `message.updated`, the conversation payload otherwise — the API's own serializers, so a live update
  * and a reload show the same thing. `null` when the record is gone.
  */
 export async function livePayload<E extends LiveEventName>(event: E, ids: LifecycleEvents[E], conversations: ConversationService): Promise<unknown> {
-  if (event === 'message.created') {
-    const { messageId } = ids as LifecycleEvents['message.created'];
+  if (event === 'message.created' || event === 'message.updated') {
+    const { messageId } = ids as LifecycleEvents['message.created' | 'message.updated'];
     const [message, conversation] = await Promise.all([
       Message.findByPk(messageId),
       Conversation.findByPk(ids.conversationId, { attributes: ['id', 'display_id'] }),

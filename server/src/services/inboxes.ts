@@ -103,17 +103,30 @@ export class InboxService {
     }
     if (problems.length) throw new ValidationError(problems);
 
-    const inbox = await this.deps.sequelize.transaction(async (transaction) => {
-      const channel = await ChannelEmail.create(
-        { account_id: scope.account.id, email: channelParams.email!, forward_to_email: this.forwardAddress(), provider: providerId, ...this.channelColumns(channelParams) },
-        { transaction },
-      );
-      const created = await Inbox.create({ account_id: scope.account.id, channel_type: EMAIL_CHANNEL_TYPE, channel_id: channel.id, ...attrs, name: attrs.name! }, { transaction });
-      created.channel = channel;
-      return created;
+    return this.createWithChannel(
+      scope.account.id,
+      { email: channelParams.email!, provider: providerId, ...this.channelColumns(channelParams) },
+      { ...attrs, name: attrs.name! },
+    );
+  }
+
+  /**
+   * Creates an email channel with its inbox in one transaction and announces `channel.created`:
+   * the API's create and every sign-in flow (OAuth mailboxes, the overlay's shared inboxes) end here.
+   */
+  async createWithChannel(
+    accountId: number,
+    channel: Partial<ChannelEmail> & { email: string; provider: string },
+    inbox: Partial<Inbox> & { name: string },
+  ): Promise<Inbox> {
+    const created = await this.deps.sequelize.transaction(async (transaction) => {
+      const row = await ChannelEmail.create({ ...channel, account_id: accountId, forward_to_email: this.forwardAddress() }, { transaction });
+      const record = await Inbox.create({ ...inbox, account_id: accountId, channel_type: EMAIL_CHANNEL_TYPE, channel_id: row.id }, { transaction });
+      record.channel = row;
+      return record;
     });
-    await this.deps.events.emit('channel.created', { accountId: scope.account.id, inboxId: inbox.id, channelId: inbox.channel_id, provider: providerId });
-    return inbox;
+    await this.deps.events.emit('channel.created', { accountId, inboxId: created.id, channelId: created.channel_id, provider: channel.provider });
+    return created;
   }
 
   async update(scope: AccountScope, id: number, body: Record<string, unknown>): Promise<Inbox> {
@@ -139,6 +152,9 @@ export class InboxService {
       await inbox.update(attrs, { transaction });
       if (Object.keys(channelColumns).length) await channel.update(channelColumns, { transaction });
     });
+    if (Object.keys(channelColumns).length) {
+      await this.deps.events.emit('channel.updated', { accountId: scope.account.id, inboxId: inbox.id, channelId: channel.id, provider: channel.provider });
+    }
     return inbox;
   }
 

@@ -58,11 +58,6 @@ export interface UploadedFile {
   size: number;
 }
 
-/** Chatwoot's attachment `file_type` from the MIME type. */
-function fileType(contentType: string): string {
-  const top = contentType.split('/')[0];
-  return ['image', 'audio', 'video'].includes(top) ? top : 'file';
-}
 
 /** A storage-safe version of an uploaded name; the row keeps the original. */
 const storageName = (filename: string) => filename.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(-120) || 'file';
@@ -227,7 +222,7 @@ export class MessageService {
           stored.push(key);
           const { byteSize } = await this.deps.storage.put(key, createReadStream(file.path));
           await Attachment.create(
-            { account_id: conversation.account_id, message_id: inserted.message.id, file_type: fileType(file.mimetype), filename, content_type: file.mimetype || 'application/octet-stream', byte_size: byteSize, storage_key: key },
+            { account_id: conversation.account_id, message_id: inserted.message.id, file_type: Attachment.fileTypeFor(file.mimetype), filename, content_type: file.mimetype || 'application/octet-stream', byte_size: byteSize, storage_key: key },
             { transaction },
           );
         }
@@ -252,6 +247,9 @@ export class MessageService {
     if (!changed) throw ValidationError.field('status', 'only a failed reply can be retried');
     await message.reload();
     await this.queueEmail(message);
+    await this.deps.events.emit('message.updated', {
+      accountId: message.account_id, inboxId: message.inbox_id, conversationId: message.conversation_id, messageId: message.id, changes: ['status:sending'],
+    });
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
   }

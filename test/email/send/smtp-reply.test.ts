@@ -139,6 +139,8 @@ describe('email send: agent replies over SMTP (sandbox)', function () {
     const { displayId } = await conversationWithIncoming('Refused');
     // SASL user jane may not send From info@: the sandbox answers 550 5.7.60 like Exchange.
     await patchInbox(smtpAs(JANE));
+    const statusEvents: string[] = [];
+    rt.events.on('message.updated', (e) => void statusEvents.push(`${e.messageId}:${e.changes.join(',')}`), 'test');
     try {
       const res = await rt.http().post(api(`/conversations/${displayId}/messages`)).set('api_access_token', account.admin.token).send({ content: 'You will not see this' }).expect(200);
       await eventually(async () => (await messageRow(res.body.id)).status === 'failed', 10_000);
@@ -156,6 +158,8 @@ describe('email send: agent replies over SMTP (sandbox)', function () {
       await awaitMail(sb, JANE, (m) => m.subject === 'Re: Refused');
       const again = await rt.http().post(api(`/conversations/${displayId}/messages/${res.body.id}/retry`)).set('api_access_token', account.admin.token);
       expect(again.status).to.equal(422);
+      // Dashboards are told of every status change: failed, back to sending on retry, then sent.
+      expect(statusEvents.filter((e) => e.startsWith(`${res.body.id}:`))).to.deep.equal([`${res.body.id}:status:failed`, `${res.body.id}:status:sending`, `${res.body.id}:status:sent`]);
     } finally {
       await patchInbox(smtpAs(INFO));
     }
@@ -205,13 +209,15 @@ describe('email send: agent replies over SMTP (sandbox)', function () {
       }
     };
     const bySourceId = (id: string) => rt.models.Message.findOne({ where: { inbox_id: inboxId, source_id: id } });
+    // Editing the inbox above queued a fetch of its own; a fetch that meets it holding the channel's
+    // lock steps aside, so fetch until the message is there rather than trusting one run.
+    const fetchUntil = (id: string) => eventually(async () => (await fetch(), await bySourceId(id)) ?? undefined, 10_000);
 
-    await fetch(); // first connect, no backfill: the cursor starts at the mailbox's end
+    // First connect, no backfill: the cursor starts at the mailbox's end — wait until it is recorded.
+    await eventually(async () => (await fetch(), (await rt.sequelize.query('SELECT 1 FROM email_fetch_cursors WHERE channel_id = ?', { replacements: [channelId] }))[0].length > 0), 10_000);
     await customerWrites({ subject: 'Widget broken', messageId: '<rt-1@customer.example>', text: 'The widget is broken.' });
-    await fetch();
-    const first = await bySourceId('<rt-1@customer.example>');
-    expect(first, 'the customer\'s email was ingested').to.not.equal(null);
-    const conversation = (await rt.models.Conversation.findByPk(first!.conversation_id))!;
+    const first = await fetchUntil('<rt-1@customer.example>');
+    const conversation = (await rt.models.Conversation.findByPk(first.conversation_id))!;
 
     const reply = await rt.http().post(api(`/conversations/${conversation.display_id}/messages`)).set('api_access_token', account.admin.token).send({ content: 'Send it back, we will replace it.' }).expect(200);
     const ours = `<conversation/${conversation.uuid}/messages/${reply.body.id}@example.test>`;
@@ -221,8 +227,7 @@ describe('email send: agent replies over SMTP (sandbox)', function () {
     expect(delivered.inReplyTo).to.equal('<rt-1@customer.example>');
 
     await customerWrites({ subject: 'Re: Widget broken', messageId: '<rt-2@customer.example>', inReplyTo: ours, references: ['<rt-1@customer.example>', ours], text: 'Thanks, shipped.' });
-    await fetch();
-    const answer = await bySourceId('<rt-2@customer.example>');
+    const answer = await fetchUntil('<rt-2@customer.example>');
     expect(answer).to.include({ conversation_id: conversation.id, message_type: 'incoming' });
   });
 });

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import type { Sequelize } from 'sequelize';
 import type { Config } from '../../../config.js';
 import type { EventBus } from '../../../extensions/events.js';
 import type { SecretBox } from '../../../lib/crypto.js';
@@ -9,6 +8,7 @@ import { googleMailbox } from '../providers/google.provider.js';
 import { microsoftMailbox } from '../providers/microsoft.provider.js';
 import { GoogleOAuthClient } from './google.oauth-client.js';
 import { MailboxConnector } from './mailbox-connector.js';
+import type { InboxService } from '../../../services/inboxes.js';
 import { MicrosoftOAuthClient } from './microsoft.oauth-client.js';
 import { EmailOAuthFlow, type OAuthMailbox } from './oauth-flow.js';
 import { OAuthTokenService } from './token-service.js';
@@ -21,7 +21,7 @@ export interface EmailOAuth {
 }
 
 /** The core's OAuth mailboxes (`microsoft`, `google`) with their token service, state signer and sign-in flow. */
-export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: Redis; sequelize: Sequelize; secrets: SecretBox; events: EventBus }): EmailOAuth {
+export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: Redis; secrets: SecretBox; events: EventBus; inboxes: InboxService }): EmailOAuth {
   const { config, redis } = deps;
   const logger = deps.logger.child({ component: 'email-oauth' });
   const mailboxes: OAuthMailbox[] = [
@@ -33,7 +33,7 @@ export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: 
     refreshers: Object.fromEntries(mailboxes.map((m) => [m.definition.id, m.client])),
   });
   const signedState = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX });
-  const connector = new MailboxConnector({ sequelize: deps.sequelize, events: deps.events, tokens, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
+  const connector = new MailboxConnector({ inboxes: deps.inboxes, events: deps.events, tokens });
   const flow = new EmailOAuthFlow({ config, redis, signedState, connector, logger });
   return { mailboxes, tokens, signedState, flow };
 }

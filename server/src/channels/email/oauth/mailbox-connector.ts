@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { UniqueConstraintError, type Sequelize } from 'sequelize';
+import { UniqueConstraintError } from 'sequelize';
 import type { EventBus } from '../../../extensions/events.js';
 import { ChannelEmail, Inbox } from '../../../models/index.js';
-import { EMAIL_CHANNEL_TYPE } from '../../../services/inboxes.js';
+import { EMAIL_CHANNEL_TYPE, type InboxService } from '../../../services/inboxes.js';
 import type { OAuthMailboxDefinition } from '../providers/oauth-mailbox.js';
 import { AppError } from '../../../lib/errors.js';
 import type { OAuthIdentity, OAuthTokens } from './oauth-client.js';
@@ -14,10 +13,9 @@ export interface ConnectedMailbox {
 }
 
 export interface MailboxConnectorDeps {
-  sequelize: Sequelize;
+  inboxes: InboxService;
   events: EventBus;
   tokens: OAuthTokenService;
-  inboundEmailDomain: string;
 }
 
 /**
@@ -36,45 +34,40 @@ export class MailboxConnector {
       await existing.update({ ...this.deps.tokens.columns(existing.provider_config, tokens), reauthorization_required_at: null });
       const inbox = await Inbox.findOne({ where: { channel_type: EMAIL_CHANNEL_TYPE, channel_id: existing.id } });
       if (!inbox) throw this.inUse(identity.email);
+      await this.deps.events.emit('channel.updated', { accountId, inboxId: inbox.id, channelId: existing.id, provider: existing.provider });
       return { inbox, created: false };
     }
 
     const { imap, smtp } = mailbox.servers;
-    let inbox: Inbox;
     try {
-      inbox = await this.deps.sequelize.transaction(async (transaction) => {
-        const channel = await ChannelEmail.create(
-          {
-            account_id: accountId,
-            email: identity.email,
-            forward_to_email: `${randomBytes(12).toString('hex')}@${this.deps.inboundEmailDomain}`,
-            provider: mailbox.id,
-            ...this.deps.tokens.columns({}, tokens),
-            imap_enabled: true,
-            imap_address: imap.host,
-            imap_port: imap.port,
-            imap_login: identity.email,
-            imap_enable_ssl: imap.port === 993,
-            smtp_enabled: true,
-            smtp_address: smtp.host,
-            smtp_port: smtp.port,
-            smtp_login: identity.email,
-            smtp_authentication: 'xoauth2',
-            smtp_enable_starttls_auto: smtp.port !== 465,
-            smtp_enable_ssl_tls: smtp.port === 465,
-            smtp_openssl_verify_mode: 'peer',
-          },
-          { transaction },
-        );
-        return Inbox.create({ account_id: accountId, channel_type: EMAIL_CHANNEL_TYPE, channel_id: channel.id, name: req.inboxName || identity.email }, { transaction });
-      });
+      const inbox = await this.deps.inboxes.createWithChannel(
+        accountId,
+        {
+          email: identity.email,
+          provider: mailbox.id,
+          ...this.deps.tokens.columns({}, tokens),
+          imap_enabled: true,
+          imap_address: imap.host,
+          imap_port: imap.port,
+          imap_login: identity.email,
+          imap_enable_ssl: imap.port === 993,
+          smtp_enabled: true,
+          smtp_address: smtp.host,
+          smtp_port: smtp.port,
+          smtp_login: identity.email,
+          smtp_authentication: 'xoauth2',
+          smtp_enable_starttls_auto: smtp.port !== 465,
+          smtp_enable_ssl_tls: smtp.port === 465,
+          smtp_openssl_verify_mode: 'peer',
+        },
+        { name: req.inboxName || identity.email },
+      );
+      return { inbox, created: true };
     } catch (err) {
       // Two sign-ins for the same mailbox raced: the unique index on the address decided.
       if (err instanceof UniqueConstraintError) throw this.inUse(identity.email);
       throw err;
     }
-    await this.deps.events.emit('channel.created', { accountId, inboxId: inbox.id, channelId: inbox.channel_id, provider: mailbox.id });
-    return { inbox, created: true };
   }
 
   private inUse(email: string): AppError {

@@ -135,7 +135,7 @@ export class EmailIngestionService {
         email.attachments.map((a, i) => ({
           account_id: inbox.account_id,
           message_id: inserted.message.id,
-          file_type: fileType(a.contentType),
+          file_type: Attachment.fileTypeFor(a.contentType),
           filename: truncate(a.filename, 255),
           content_type: truncate(a.contentType, 255),
           byte_size: a.content.length,
@@ -228,10 +228,6 @@ function emailAttributes(e: ParsedEmail) {
   };
 }
 
-function fileType(contentType: string): string {
-  const top = contentType.split('/')[0];
-  return ['image', 'audio', 'video'].includes(top) ? top : 'file';
-}
 
 /** Keeps the extension when a name is cut to fit its column. */
 function truncate(s: string, max: number): string {

@@ -1,7 +1,7 @@
 import type { CoreServices, ExtensionContext, Registries } from '../../../extensions/context.js';
 import type { NotificationService } from '../../../services/notifications.js';
 import { EmailIngestionService } from './email-ingestion.service.js';
-import { emailFetchJob, emailFetchSweepJob, emailFetchSweepSchedule } from './email-fetch.job.js';
+import { EMAIL_FETCH_JOB, emailFetchJob, emailFetchSweepJob, emailFetchSweepSchedule, type EmailFetchData } from './email-fetch.job.js';
 import { FetchHealth } from './fetch-health.js';
 import { ImapFetcher } from './imap.fetcher.js';
 import { ImapIdleManager } from './imap-idle.manager.js';
@@ -32,4 +32,11 @@ export function registerEmailReceive(ctx: ExtensionContext, receive: EmailReceiv
   ctx.register.job(emailFetchSweepJob(ctx.queues));
   ctx.register.schedule(emailFetchSweepSchedule);
   ctx.register.worker(receive.idle);
+  // A new channel starts its backfill at once; an edited or reconnected one is fetched even while it
+  // was backing off or marked for re-authorization — the administrator has just fixed it.
+  const fetchNow = (force: boolean) => async ({ channelId }: { channelId: number }) => {
+    await ctx.queues.enqueue<EmailFetchData>(EMAIL_FETCH_JOB, { channelId, force });
+  };
+  ctx.events.on('channel.created', fetchNow(false), 'core.email.receive');
+  ctx.events.on('channel.updated', fetchNow(true), 'core.email.receive');
 }

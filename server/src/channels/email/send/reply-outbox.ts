@@ -1,5 +1,6 @@
 import type { Job } from 'bull';
 import { Op } from 'sequelize';
+import type { EventBus } from '../../../extensions/events.js';
 import type { Registries } from '../../../extensions/context.js';
 import type { JobDefinition } from '../../../extensions/types.js';
 import type { JobQueues } from '../../../jobs/queues.js';
@@ -16,6 +17,7 @@ const BACKOFF_MS = 5_000;
 export interface ReplyOutboxDeps {
   registries: Registries;
   queues: JobQueues;
+  events: EventBus;
   storage: BlobStorage;
   logger: Logger;
 }
@@ -81,6 +83,7 @@ export class ReplyOutbox {
         { where: { id: message.id, status: 'sending' } },
       );
       log.info({ method: route.method }, 'reply delivered');
+      await this.announce(message, 'sent');
       return { status: 'sent' };
     } catch (err) {
       const failure = err instanceof DeliveryError ? err : new DeliveryError((err as Error).message, err instanceof MailboxError ? err.kind : 'transient', { cause: err });
@@ -89,6 +92,7 @@ export class ReplyOutbox {
       log.warn({ kind: failure.kind, final, err: { message: failure.message } }, 'reply not delivered');
       if (final) {
         await Message.update({ status: 'failed', external_error: failure.message }, { where: { id: message.id, status: 'sending' } });
+        await this.announce(message, 'failed');
         job?.discard();
       } else if (job && failure.retryAfterMs) {
         // bull takes the next delay from this job's in-memory options when the processor throws: a
@@ -98,6 +102,13 @@ export class ReplyOutbox {
       }
       throw failure;
     }
+  }
+
+  /** Agents' dashboards show the delivery status as it changes. */
+  private async announce(message: Message, status: string): Promise<void> {
+    await this.deps.events.emit('message.updated', {
+      accountId: message.account_id, inboxId: message.inbox_id, conversationId: message.conversation_id, messageId: message.id, changes: [`status:${status}`],
+    });
   }
 
   private async context(message: ReplyContext['message']): Promise<ReplyContext> {
