@@ -102,8 +102,12 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     realtime: new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations }),
   };
 
-  registerCore(createExtensionContext('core', registries, services), api);
-  await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, services), registries.problems, opts.extensionsRoot);
+  const contributorServices = {
+    ...services,
+    email: { createInbox: inboxes.createWithChannel.bind(inboxes), ingestion: api.emailReceive.ingestion, providerFor: registries.providerFor.bind(registries) },
+  };
+  registerCore(createExtensionContext('core', registries, contributorServices), api);
+  await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, contributorServices), registries.problems, opts.extensionsRoot);
   registries.seal();
 
   const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles });

@@ -1,4 +1,6 @@
 import type { Redis } from 'ioredis';
+import type { InboxService } from '../services/inboxes.js';
+import type { EmailIngestionService } from '../channels/email/receive/email-ingestion.service.js';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../lib/crypto.js';
@@ -63,13 +65,24 @@ export interface RegistrationApi {
   worker(w: BackgroundWorker): void;
 }
 
+/** Email-channel use cases an overlay builds on: creating a channel's inbox and ingesting raw mail. */
+export interface EmailServices {
+  /** Creates the channel with its inbox in one transaction and announces `channel.created`. */
+  createInbox: InboxService['createWithChannel'];
+  /** The one ingestion pipeline every transport ends in. */
+  ingestion: EmailIngestionService;
+  /** Which provider serves a channel (the registries' own answer). */
+  providerFor: Registries['providerFor'];
+}
+
 export interface ExtensionContext extends CoreServices {
   /** The contributor's name (`core` or the overlay's folder name). */
   name: string;
   register: RegistrationApi;
+  email: EmailServices;
 }
 
-export function createExtensionContext(name: string, registries: Registries, services: CoreServices): ExtensionContext {
+export function createExtensionContext(name: string, registries: Registries, services: CoreServices & { email: EmailServices }): ExtensionContext {
   const add = <T extends Identified>(registry: Registry<T>) => (item: T) => registry.register(item, name);
   return {
     ...services,

@@ -2,7 +2,7 @@
  * The core's public extension API: the only module an overlay may import from the core. If a hook
  * here changes, overlays stop compiling instead of breaking at run time.
  */
-export type { ExtensionContext, RegistrationApi, CoreServices } from './context.js';
+export type { ExtensionContext, RegistrationApi, CoreServices, EmailServices } from './context.js';
 export type { Extension } from './loader.js';
 export type { LifecycleEvents, LifecycleEventName } from './events.js';
 export type { BackgroundWorker, DeliveryInput, DeliveryMethod, EmailChannel, EmailChannelFields, EmailProvider, ImapAccess, JobDefinition, OutboundRoute, RouteRegistration, ScheduleDefinition } from './types.js';
