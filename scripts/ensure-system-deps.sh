@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the sandbox needs (a throw-away Dovecot instance) when they are missing.
+# Installs the Debian packages the tests need when they are missing: a throw-away Dovecot instance for
+# the sandbox, and Chromium for the dashboard's end-to-end tests (driven by playwright-core).
 # Idempotent and non-interactive so CI (root, no stdin) and `npm start`/`npm test` can call it every time.
 set -euo pipefail
 
 # dovecot-auth-lua: the sandbox decides every IMAP login through a Lua passdb.
-packages=(dovecot-imapd dovecot-lmtpd dovecot-auth-lua)
+packages=(dovecot-imapd dovecot-lmtpd dovecot-auth-lua chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

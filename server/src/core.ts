@@ -7,6 +7,7 @@ import { createGoogleProvider } from './channels/email/providers/google.provider
 import { authorizationRouter, callbackRouter } from './channels/email/oauth/oauth.routes.js';
 import { eventsRouter } from './realtime/events.router.js';
 import { inboxesRouter } from './api/v1/inboxes.js';
+import { emailChecksRouter } from './api/v1/email-checks.js';
 import { contactsRouter } from './api/v1/contacts.js';
 import { conversationsRouter } from './api/v1/conversations.js';
 import { messagesRouter } from './api/v1/messages.js';
@@ -19,6 +20,7 @@ import { createLeadmailDelivery, leadmailSettings } from './channels/email/send/
 import type { CoreApi } from './runtime.js';
 import { registerEmailReceive } from './channels/email/receive/index.js';
 import { notificationsRouter } from './api/v1/notifications.js';
+import { emailProvidersRouter } from './api/v1/email-providers.js';
 import { reopenSnoozedConversationsJob, reopenSnoozedSchedule } from './jobs/reopen-snoozed-conversations.job.js';
 
 /**
@@ -36,6 +38,7 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.passwords', mount: 'public', router: passwordRouter(api.passwords) });
   ctx.register.schedule(reopenSnoozedSchedule);
   ctx.register.route({ id: 'core.inboxes', mount: 'account', router: inboxesRouter(api.inboxes) });
+  ctx.register.route({ id: 'core.email_checks', mount: 'account', router: emailChecksRouter(api.emailChecks) });
   ctx.register.route({ id: 'core.contacts', mount: 'account', router: contactsRouter(api.contacts) });
   ctx.register.route({ id: 'core.conversations', mount: 'account', router: conversationsRouter(api.conversations) });
   ctx.register.route({ id: 'core.messages', mount: 'account', router: messagesRouter(api.messages) });
@@ -43,6 +46,7 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.inbox_members', mount: 'account', router: inboxMembersRouter(api.inboxMembers) });
   ctx.register.route({ id: 'core.platform', mount: 'platform', router: platformRouter(api.tokens) });
   ctx.register.route({ id: 'core.notifications', mount: 'account', router: notificationsRouter(api.notifications) });
+  ctx.register.route({ id: 'core.email_providers', mount: 'account', router: emailProvidersRouter(() => api.emailProviders.list()) });
   registerEmailReceive(ctx, api.emailReceive);
   ctx.register.route({ id: 'core.email_oauth.authorization', mount: 'account', router: authorizationRouter(oauth.flow, oauth.mailboxes) });
   ctx.register.route({ id: 'core.email_oauth.callbacks', mount: 'public', router: callbackRouter(oauth.flow, oauth.mailboxes) });

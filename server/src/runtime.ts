@@ -31,6 +31,8 @@ import { createEmailOAuth, type EmailOAuth } from './channels/email/oauth/index.
 import { RealtimeHub } from './realtime/realtime-hub.js';
 import { NotificationService } from './services/notifications.js';
 import { EmailReceive } from './channels/email/receive/index.js';
+import { ChannelReauthorization } from './channels/email/reauthorization.js';
+import { EmailCheckService } from './channels/email/checks/email-checks.service.js';
 
 /** Core use-case services, shared by the core's routers and jobs. */
 export interface CoreApi {
@@ -49,6 +51,10 @@ export interface CoreApi {
   realtime: RealtimeHub;
   notifications: NotificationService;
   emailReceive: EmailReceive;
+  reauthorization: ChannelReauthorization;
+  emailChecks: EmailCheckService;
+  /** Every registered email provider (read after boot, e.g. to tell the dashboard which ones exist). */
+  emailProviders: Pick<Registries['emailProviders'], 'list'>;
 }
 
 export interface Runtime extends CoreServices {
@@ -84,6 +90,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize);
+  const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   const api: CoreApi = {
     tokens,
     profiles: new ProfileService(tokens),
@@ -94,17 +101,20 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
     notifications,
-    emailReceive: new EmailReceive({ ...services, registries, notifications }),
+    emailReceive: new EmailReceive({ ...services, registries, reauthorization }),
+    reauthorization,
     replies,
     mail,
     passwords: new PasswordService({ sequelize, mail }),
-    emailOAuth: createEmailOAuth({ config, logger, redis, secrets, events, inboxes }),
+    emailOAuth: createEmailOAuth({ config, logger, redis, secrets, events, inboxes, reauthorization }),
     realtime: new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations }),
+    emailProviders: registries.emailProviders,
+    emailChecks: new EmailCheckService({ inboxes, logger }),
   };
 
   const contributorServices = {
     ...services,
-    email: { createInbox: inboxes.createWithChannel.bind(inboxes), ingestion: api.emailReceive.ingestion, providerFor: registries.providerFor.bind(registries) },
+    email: { createInbox: inboxes.createWithChannel.bind(inboxes), ingestion: api.emailReceive.ingestion, providerFor: registries.providerFor.bind(registries), reauthorization },
   };
   registerCore(createExtensionContext('core', registries, contributorServices), api);
   await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, contributorServices), registries.problems, opts.extensionsRoot);

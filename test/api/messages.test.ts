@@ -152,7 +152,7 @@ describe('Messages API', () => {
       await models.Attachment.create({ account_id: account.id, message_id: message.id, filename: 'Report.PDF', file_type: 'file', byte_size: 2048, external_url: 'https://files.example.test/r.pdf' });
       const res = await (await http()).get(path()).set('api_access_token', account.admin.token).expect(200);
       const [attachment] = res.body.payload[0].attachments;
-      expect(attachment).to.have.all.keys(['id', 'message_id', 'file_type', 'account_id', 'extension', 'data_url', 'thumb_url', 'file_size', 'filename']);
+      expect(attachment).to.have.all.keys(['id', 'message_id', 'file_type', 'account_id', 'extension', 'data_url', 'thumb_url', 'file_size', 'filename', 'content_id', 'inline']);
       expect(attachment).to.include({ message_id: message.id, file_type: 'file', account_id: account.id, extension: 'pdf', data_url: 'https://files.example.test/r.pdf', file_size: 2048, filename: 'Report.PDF' });
     });
   });

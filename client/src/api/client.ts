@@ -1,9 +1,14 @@
-/** One small HTTP client for the dashboard: JSON in and out, the session cookie, the CSRF header. */
+/** One small HTTP client for the dashboard: JSON (or multipart) in, JSON out, the session cookie, the CSRF header. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+}
+
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly status: number,
-    readonly fields: { path: string; message: string }[] = [],
+    readonly fields: FieldProblem[] = [],
   ) {
     super(message);
   }
@@ -17,10 +22,27 @@ export function setCsrfToken(token: string | undefined): void {
 
 export async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const multipart = body instanceof FormData;
+  // The browser sets multipart's Content-Type itself, with the boundary.
+  if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json';
   if (csrfToken && method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
-  const res = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
+  });
   const data = res.headers.get('content-type')?.includes('application/json') ? await res.json() : undefined;
   if (!res.ok) throw new ApiError(data?.error?.message ?? res.statusText, res.status, data?.error?.fields);
   return data as T;
+}
+
+/** `/api/v1/accounts/:id` + path: every account-scoped module builds its URLs here. */
+export const accountUrl = (accountId: number, path: string) => `/api/v1/accounts/${accountId}${path}`;
+
+export function query(params: Record<string, string | number | undefined | null>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
 }

@@ -26,6 +26,9 @@ export const useSessionStore = defineStore('session', {
   state: () => ({ profile: null as Profile | null, accountId: null as number | null, checked: false }),
   getters: {
     currentAccount: (s) => s.profile?.accounts.find((a) => a.id === s.accountId) ?? null,
+    isAdmin(): boolean {
+      return this.currentAccount?.role === 'administrator';
+    },
   },
   actions: {
     adopt(res: SessionResponse) {

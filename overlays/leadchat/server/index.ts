@@ -1,11 +1,42 @@
 import { fileURLToPath } from 'node:url';
 import type { ExtensionContext } from '../../../server/src/extensions/index.js';
-import { microsoftSharedProvider } from './microsoft-shared/provider.js';
+import { DelegateTokens } from './microsoft/delegate-tokens.js';
+import { MicrosoftGraphClients } from './microsoft/graph-clients.js';
+import { MsalApps } from './microsoft/msal-apps.js';
+import { SharedInboxConnectFlow } from './microsoft-shared/connect.flow.js';
+import { authorizationRouter, callbackRouter } from './microsoft-shared/connect.routes.js';
+import { registerGraphReceive, registerGraphStatus } from './microsoft-shared/graph/index.js';
+import { createGraphSendDelivery } from './microsoft-shared/graph-send.delivery.js';
+import { ImapAccessVerifier } from './microsoft-shared/imap-access.verifier.js';
+import { createMicrosoftSharedProvider } from './microsoft-shared/provider.js';
+import { SharedInboxConnector } from './microsoft-shared/shared-inbox.connector.js';
 import { transportsRouter } from './microsoft-shared/transports.router.js';
+
+/** The overlay's Microsoft plumbing, built once per process and shared by its modules. */
+export interface MicrosoftPlumbing {
+  apps: MsalApps;
+  tokens: DelegateTokens;
+  graph: MicrosoftGraphClients;
+}
 
 /** Entry point of the LeadChat overlay: everything it adds goes through the core's registries. */
 export function register(ctx: ExtensionContext): void {
   ctx.register.migrations(fileURLToPath(new URL('../migrations', import.meta.url)));
-  ctx.register.emailProvider(microsoftSharedProvider);
+  const apps = new MsalApps(ctx.config, ctx.logger);
+  const tokens = new DelegateTokens(apps, ctx);
+  const graph = new MicrosoftGraphClients({ config: ctx.config, apps, tokens });
+  registerMicrosoftShared(ctx, { apps, tokens, graph });
+  registerGraphStatus(ctx);
+  registerGraphReceive(ctx, graph);
+}
+
+/** The microsoft_shared channel: provider, Graph delivery, transports list and the connect flow. */
+function registerMicrosoftShared(ctx: ExtensionContext, { apps, tokens, graph }: MicrosoftPlumbing): void {
+  ctx.register.emailProvider(createMicrosoftSharedProvider({ config: ctx.config, tokens }));
+  ctx.register.deliveryMethod(createGraphSendDelivery(graph));
+  const connector = new SharedInboxConnector({ ctx, tokens });
+  const flow = new SharedInboxConnectFlow({ ctx, apps, tokens, graph, imap: new ImapAccessVerifier(ctx.config), connector });
   ctx.register.route({ id: 'leadchat.microsoft_shared.transports', mount: 'account', router: transportsRouter() });
+  ctx.register.route({ id: 'leadchat.microsoft_shared.authorization', mount: 'account', router: authorizationRouter(flow) });
+  ctx.register.route({ id: 'leadchat.microsoft_shared.callback', mount: 'public', router: callbackRouter(flow) });
 }

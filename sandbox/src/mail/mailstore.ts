@@ -47,6 +47,9 @@ export class MailStore {
     const client = await this.connect(address);
     const lock = await client.getMailboxLock(folder);
     try {
+      // The session is kept between requests and may have this folder selected already; a NOOP makes
+      // Dovecot report mail delivered since (as Graph sees it at once), before anything is read.
+      await client.noop();
       return await fn(client);
     } finally {
       lock.release();

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { InboxService } from '../services/inboxes.js';
+import type { ChannelReauthorization } from '../channels/email/reauthorization.js';
 import type { EmailIngestionService } from '../channels/email/receive/email-ingestion.service.js';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config.js';
@@ -73,6 +74,8 @@ export interface EmailServices {
   ingestion: EmailIngestionService;
   /** Which provider serves a channel (the registries' own answer). */
   providerFor: Registries['providerFor'];
+  /** The channel's reauthorization mark, with one notification to administrators per change. */
+  reauthorization: ChannelReauthorization;
 }
 
 export interface ExtensionContext extends CoreServices {

@@ -13,4 +13,7 @@ export { parse, idParam, emailAddress } from '../api/validate.js';
 export { SignedState, StateError, type SignedStateOptions, type StateFailure, type VerifiedState } from '../lib/signed-state.js';
 export { OAuthTokenService, type OAuthTokenServiceDeps, type StoredOAuthSecrets } from '../channels/email/oauth/token-service.js';
 export { OAuthGrantError, type OAuthClient, type OAuthIdentity, type OAuthTokens, type TokenRefresher } from '../channels/email/oauth/oauth-client.js';
+export { OpenIdProvider, type OpenIdMetadata } from '../channels/email/oauth/openid-provider.js';
+export { callbackErrorPage } from '../channels/email/oauth/callback-page.js';
 export type { EmailIngestionService, IngestInput, IngestResult } from '../channels/email/receive/index.js';
+export type { ChannelReauthorization } from '../channels/email/reauthorization.js';

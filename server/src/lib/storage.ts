@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -29,7 +30,8 @@ export class LocalDiskStorage implements BlobStorage {
   async put(key: string, body: Buffer | Readable): Promise<{ byteSize: number }> {
     const file = this.resolve(key);
     await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+    // A unique temporary name: two writes of the same key (identical attachments) may run at once.
+    const tmp = `${file}.${randomUUID()}.tmp`;
     await pipeline(Buffer.isBuffer(body) ? [body] : body, createWriteStream(tmp));
     await rename(tmp, file);
     return { byteSize: (await stat(file)).size };

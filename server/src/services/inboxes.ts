@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { Op, type Sequelize, type Transaction } from 'sequelize';
+import { Op, type CreationAttributes, type Sequelize, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import type { SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
 import type { Registries } from '../extensions/context.js';
+import type { EmailProvider } from '../extensions/types.js';
 import { ChannelEmail, Inbox, InboxMember } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
 import { emailAddress, looseBoolean, parse } from '../api/validate.js';
@@ -16,8 +17,8 @@ const CHANNEL_WITH_HEALTH = { model: ChannelEmail, as: 'channel', include: [{ as
 const port = z.coerce.number().int().min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535');
 const host = z.string().trim().min(1, 'is required').max(253).regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/, 'is not a valid host name');
 
-/** Chatwoot's email channel params; each provider adds its own requirements on top. */
-const emailChannelParams = z.object({
+/** Chatwoot's email channel params; each provider adds its own requirements on top. The wizard's connection checks take the same. */
+export const emailChannelParams = z.object({
   type: z.literal('email', { message: 'only "email" channels are supported' }).optional(),
   email: emailAddress.optional(),
   provider: z.string().trim().min(1).optional(),
@@ -127,6 +128,37 @@ export class InboxService {
     });
     await this.deps.events.emit('channel.created', { accountId, inboxId: created.id, channelId: created.channel_id, provider: channel.provider });
     return created;
+  }
+
+  /**
+   * The unsaved channel the inbox wizard's connection checks try: `params` over the stored channel of
+   * `inboxId` when an existing inbox is edited (an empty password keeps the stored one), over the
+   * column defaults otherwise. Validated by its provider with the legs being checked switched on, so a
+   * check reports missing fields exactly as saving would.
+   */
+  async draftChannel(
+    scope: AccountScope,
+    params: EmailChannelParams,
+    opts: { inboxId?: number; imap: boolean; smtp: boolean },
+  ): Promise<{ channel: ChannelEmail; provider: EmailProvider }> {
+    const current = opts.inboxId ? (await this.find(scope, opts.inboxId)).channel! : undefined;
+    const channel = ChannelEmail.build({
+      ...(current?.get({ plain: true }) as Partial<ChannelEmail> | undefined),
+      account_id: scope.account.id,
+      provider: current?.provider ?? params.provider ?? 'imap',
+      email: params.email ?? current?.email ?? '',
+      ...this.channelColumns(params, current),
+      imap_enabled: opts.imap,
+      smtp_enabled: opts.smtp,
+    } as CreationAttributes<ChannelEmail>);
+    const problems: FieldError[] = [];
+    if (!channel.email) problems.push({ path: 'channel.email', message: 'is required' });
+    if (current && params.provider && params.provider !== current.provider) problems.push({ path: 'channel.provider', message: 'cannot be changed; create a new inbox instead' });
+    const provider = this.deps.registries.providerFor(channel);
+    if (!provider) problems.push({ path: 'channel.provider', message: `"${channel.provider}" is not a known email provider` });
+    else problems.push(...this.providerProblems(provider.validateChannelParams?.(this.currentParams(channel), 'create')));
+    if (problems.length) throw new ValidationError(problems);
+    return { channel, provider: provider! };
   }
 
   async update(scope: AccountScope, id: number, body: Record<string, unknown>): Promise<Inbox> {

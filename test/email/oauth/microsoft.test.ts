@@ -117,6 +117,7 @@ describe('email OAuth: microsoft', function () {
     expect(channel.reauthorization_required_at).to.be.an.instanceOf(Date);
     const imapErr = await bed.rt.registries.providerFor(channel)!.imapAccess!(channel).then(() => null, (e: { kind?: string }) => e);
     expect(imapErr?.kind).to.equal('reauth');
+    await bed.rt.api.emailOAuth.tokens.accessToken(channel).catch(() => undefined);
 
     const again = await connect('dana@contoso.test', 'dana-pass');
     expect(again.headers.location).to.equal(first.headers.location);
@@ -125,6 +126,12 @@ describe('email OAuth: microsoft', function () {
     expect(storedTokens(bed.rt, channel).refresh_token).to.not.equal(before.refresh_token);
     expect(await bed.rt.api.emailOAuth.tokens.accessToken(channel)).to.equal(storedTokens(bed.rt, channel).access_token);
     expect(await bed.rt.models.ChannelEmail.count({ where: { email: 'dana@contoso.test' } })).to.equal(1);
+
+    // The administrators heard of it once when it broke (a second refused call adds nothing) and once when it was fixed.
+    const notifications = await bed.api.get(`/api/v1/accounts/${account.id}/notifications`).set('api_access_token', account.admin.token).expect(200);
+    const types = JSON.stringify(notifications.body);
+    expect(types.match(/email_channel_reauthorization_required/g)?.length).to.equal(1);
+    expect(types.match(/email_channel_recovered/g)?.length).to.equal(1);
   });
 
   it('refuses to connect a mailbox that another account already connected', async () => {

@@ -46,7 +46,7 @@ describe('email OAuth: token service', function () {
   it('serialises concurrent refreshes of one channel, within a process and across processes', async () => {
     // A second service instance stands for another web or worker process: only the Redis lock is shared.
     const otherProcess = new OAuthTokenService({
-      redis: bed.rt.redis, prefix: bed.rt.config.REDIS_PREFIX, secrets: bed.rt.secrets, logger: bed.rt.logger,
+      redis: bed.rt.redis, prefix: bed.rt.config.REDIS_PREFIX, secrets: bed.rt.secrets, logger: bed.rt.logger, reauthorization: bed.rt.api.reauthorization,
       refreshers: Object.fromEntries(bed.rt.api.emailOAuth.mailboxes.map((m) => [m.definition.id, m.client])),
     });
     const services = [bed.rt.api.emailOAuth.tokens, otherProcess];

@@ -46,6 +46,17 @@ describe('email receive: threading', function () {
     expect(first).to.include({ message_type: 'incoming', sender_type: 'Contact', sender_id: contact!.id, content: 'Hello there' });
   });
 
+  it('records the inbox wizard\'s round-trip test message as such instead of opening a conversation', async () => {
+    const messageId = `<${randomUUID()}@example.test>`;
+    await append(sb, [mime({ from: inbox.email, to: inbox.email, subject: 'LeadChat connection test', messageId, extra: ['Auto-Submitted: auto-generated', 'X-LeadChat-Connection-Check: 1234'] })]);
+    const outcome = await runFetch(inbox.channelId);
+    expect(outcome.counts.created).to.equal(0);
+    const { sequelize, models } = await runtime();
+    expect(await models.Message.findOne({ where: { inbox_id: inbox.inboxId, source_id: messageId } })).to.equal(null);
+    const [rows] = await sequelize.query('SELECT status, error_reason FROM inbound_emails WHERE inbox_id = ? AND message_id_header = ?', { replacements: [inbox.inboxId, messageId] });
+    expect(rows).to.deep.equal([{ status: 'rejected', error_reason: 'connection test message sent by the inbox wizard' }]);
+  });
+
   it('threads by the reply+<uuid> address, even with no threading headers', async () => {
     const m = await receive({ to: `reply+${conversation.uuid}@reply.leadchat.localhost`, subject: 'a different subject' });
     expect(m.conversation_id).to.equal(conversation.id);

@@ -43,7 +43,7 @@ describe('email send: leadmail delivery (sandbox)', function () {
     await sb?.close();
   });
 
-  it('posts the built message\'s fields and attachments to LeadMail and returns its id; threading headers are not forwarded yet', async () => {
+  it('posts the built message\'s fields and attachments to LeadMail and returns its id, with the reply\'s threading headers', async () => {
     const { providerMessageId } = await deliver(await builtReply({ subject: 'Re: Via LeadMail' }));
     expect(providerMessageId).to.match(/^lm_[0-9a-f]+$/);
     const mail = await awaitMail(sb, JANE, (m) => m.subject === 'Re: Via LeadMail');
@@ -51,9 +51,10 @@ describe('email send: leadmail delivery (sandbox)', function () {
     expect(mail.text?.trim()).to.equal('Plain body');
     expect(mail.html).to.contain('<p>Rich body</p>');
     expect(mail.attachments.map((a) => [a.filename, a.content.toString()])).to.deep.equal([['notes.txt', 'line 1\n']]);
-    // Today's payload leaves threading to LeadMail; the overlay's imap_leadmail transport will forward it.
-    expect(mail.messageId).to.not.equal('<conversation/0b7a/messages/7@example.test>');
-    expect(mail.inReplyTo).to.equal(undefined);
+    // Forwarded as message_id / in_reply_to / references, so the customer's client threads the reply.
+    expect(mail.messageId).to.equal('<conversation/0b7a/messages/7@example.test>');
+    expect(mail.inReplyTo).to.equal('<orig@customer.example>');
+    expect(mail.references).to.include('<orig@customer.example>');
     const sent = (await controlFetch(sb, 'GET', '/sent')).json as { via: string; subject: string }[];
     expect(sent.filter((s) => s.subject === 'Re: Via LeadMail').map((s) => s.via)).to.deep.equal(['leadmail']);
   });

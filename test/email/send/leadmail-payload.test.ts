@@ -1,5 +1,5 @@
-// Pins the JSON the core sends LeadMail for its transactional emails. The overlay will extend
-// buildLeadmailPayload with threading headers; these emails must keep exactly this shape.
+// Pins the JSON the core sends LeadMail for its transactional emails: they have no threading headers
+// and must keep exactly this shape now that replies forward message_id/in_reply_to/references.
 import { expect } from 'chai';
 import { buildLeadmailPayload } from '../../../server/src/channels/email/send/leadmail-payload.js';
 import { invitationEmail } from '../../../server/src/mailers/invitation.mailer.js';
@@ -61,7 +61,7 @@ describe('LeadMail payload (transactional emails, pinned)', () => {
     });
   });
 
-  it('does not forward threading headers yet (the overlay adds them), and encodes attachments as base64', () => {
+  it('forwards a reply\'s threading headers (message_id, in_reply_to, references), and encodes attachments as base64', () => {
     const payload = buildLeadmailPayload({
       from: '"Sam from Support" <info@example.test>',
       to: ['jane@example.test'],
@@ -82,6 +82,18 @@ describe('LeadMail payload (transactional emails, pinned)', () => {
       subject: 'Re: Printer',
       text: 'Unplug it.',
       attachments: [{ filename: 'steps.txt', content: Buffer.from('1. unplug').toString('base64'), content_type: 'text/plain' }],
+      message_id: '<conversation/u/messages/1@example.test>',
+      in_reply_to: '<orig@example.test>',
+      references: ['<orig@example.test>'],
     });
+  });
+
+  it('adds no threading fields to a message without them (a first outbound email, or empty references)', () => {
+    const payload = buildLeadmailPayload({ from: 'info@example.test', to: ['jane@example.test'], subject: 'Hello', text: 'Hi', messageId: '<conversation/u/messages/2@example.test>', references: [] });
+    expect(payload).to.deep.equal({
+      from: 'info@example.test', to: ['jane@example.test'], cc: [], bcc: [], subject: 'Hello', text: 'Hi', attachments: [],
+      message_id: '<conversation/u/messages/2@example.test>',
+    });
+    expect(payload).to.not.have.any.keys('in_reply_to', 'references');
   });
 });

@@ -1,4 +1,8 @@
-import type { EmailChannelFields, EmailProvider } from '../../../../server/src/extensions/index.js';
+import type { EmailChannelFields, EmailProvider, ExtensionContext } from '../../../../server/src/extensions/index.js';
+import type { SharedInboxConfig } from '../microsoft/contracts.js';
+import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
+import { GRAPH_SEND_DELIVERY } from './graph-send.delivery.js';
+import { transportOf } from './transports.js';
 
 export const MICROSOFT_SHARED = 'microsoft_shared';
 
@@ -7,13 +11,46 @@ export function isMicrosoftShared(channel: EmailChannelFields): boolean {
   return channel.provider === MICROSOFT_SHARED;
 }
 
+type ServerConfig = Pick<ExtensionContext['config'], 'MICROSOFT_IMAP_HOST' | 'MICROSOFT_IMAP_PORT' | 'MICROSOFT_SMTP_HOST' | 'MICROSOFT_SMTP_PORT'>;
+
 /**
- * The provider entry. Channels are created only by the OAuth callback, after access to the shared
- * mailbox has been verified, so the inbox API refuses to create one directly.
+ * The provider entry: one MIME (built by the core's reply mailer), three deliveries. Channels are
+ * created only by the OAuth callback, after access to the shared mailbox has been verified, so the
+ * inbox API refuses to create one directly. Servers come from config at every call.
+ *
+ * - IMAP transports read the SHARED mailbox: user = its UPN, password = the delegate's Outlook token
+ *   (Exchange lets a delegate with Full Access open it that way); `graph_full` does not use IMAP.
+ * - `graph_full` sends through Graph `sendMail` on the shared mailbox; `imap_smtp` through SMTP
+ *   XOAUTH2 as the delegate with `From:` the shared mailbox (Exchange applies Send As);
+ *   `imap_leadmail` through the core's LeadMail delivery.
  */
-export const microsoftSharedProvider: EmailProvider = {
-  id: MICROSOFT_SHARED,
-  label: 'Microsoft 365 shared inbox',
-  matches: isMicrosoftShared,
-  creatableViaApi: false,
-};
+export function createMicrosoftSharedProvider(deps: { config: ServerConfig; tokens: Pick<DelegateTokens, 'accessToken'> }): EmailProvider {
+  const { config, tokens } = deps;
+  return {
+    id: MICROSOFT_SHARED,
+    label: 'Microsoft 365 shared inbox',
+    matches: isMicrosoftShared,
+    creatableViaApi: false,
+    async imapAccess(channel) {
+      if (transportOf(channel) === 'graph_full') return null;
+      const port = config.MICROSOFT_IMAP_PORT;
+      return { host: config.MICROSOFT_IMAP_HOST, port, secure: port === 993, auth: { user: channel.email, accessToken: await tokens.accessToken(channel) } };
+    },
+    async outbound(channel) {
+      switch (transportOf(channel)) {
+        case 'graph_full':
+          return { method: GRAPH_SEND_DELIVERY, settings: {} };
+        case 'imap_leadmail':
+          return { method: 'leadmail', settings: {} };
+        case 'imap_smtp': {
+          const port = config.MICROSOFT_SMTP_PORT;
+          const delegate = (channel.provider_config as unknown as SharedInboxConfig).delegate_upn;
+          return {
+            method: 'smtp',
+            settings: { host: config.MICROSOFT_SMTP_HOST, port, secure: port === 465, requireTLS: port !== 465, auth: { user: delegate, accessToken: await tokens.accessToken(channel) } },
+          };
+        }
+      }
+    },
+  };
+}

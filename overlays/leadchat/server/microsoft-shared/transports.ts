@@ -1,3 +1,5 @@
+import { MailboxError, type EmailChannel } from '../../../../server/src/extensions/index.js';
+
 /**
  * The three ways a microsoft_shared inbox talks to its shared mailbox. One canonical id each, used
  * as registry key, `provider_config.transport` value and i18n key alike.
@@ -26,4 +28,11 @@ export const TRANSPORT_LEGS: Record<Transport, { send: string; receive: string }
 
 export function isTransport(value: unknown): value is Transport {
   return typeof value === 'string' && (TRANSPORTS as readonly string[]).includes(value);
+}
+
+/** The transport a shared inbox channel was connected with. */
+export function transportOf(channel: Pick<EmailChannel, 'provider_config' | 'id'>): Transport {
+  const transport = channel.provider_config?.transport;
+  if (!isTransport(transport)) throw new MailboxError(`Shared inbox channel ${channel.id} has no valid transport in its provider_config`, 'permanent');
+  return transport;
 }

@@ -30,6 +30,9 @@ export function serializeAttachment(a: Attachment) {
     thumb_url: '',
     file_size: Number(a.byte_size),
     filename: a.filename,
+    // Lets the dashboard resolve `cid:` references in the email's HTML to this attachment's data_url.
+    content_id: a.content_id ?? null,
+    inline: a.inline ?? false,
   };
 }
 

@@ -9,6 +9,7 @@ import { microsoftMailbox } from '../providers/microsoft.provider.js';
 import { GoogleOAuthClient } from './google.oauth-client.js';
 import { MailboxConnector } from './mailbox-connector.js';
 import type { InboxService } from '../../../services/inboxes.js';
+import type { ChannelReauthorization } from '../reauthorization.js';
 import { MicrosoftOAuthClient } from './microsoft.oauth-client.js';
 import { EmailOAuthFlow, type OAuthMailbox } from './oauth-flow.js';
 import { OAuthTokenService } from './token-service.js';
@@ -21,7 +22,7 @@ export interface EmailOAuth {
 }
 
 /** The core's OAuth mailboxes (`microsoft`, `google`) with their token service, state signer and sign-in flow. */
-export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: Redis; secrets: SecretBox; events: EventBus; inboxes: InboxService }): EmailOAuth {
+export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: Redis; secrets: SecretBox; events: EventBus; inboxes: InboxService; reauthorization: ChannelReauthorization }): EmailOAuth {
   const { config, redis } = deps;
   const logger = deps.logger.child({ component: 'email-oauth' });
   const mailboxes: OAuthMailbox[] = [
@@ -29,11 +30,11 @@ export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: 
     { definition: googleMailbox(config), client: new GoogleOAuthClient(config) },
   ];
   const tokens = new OAuthTokenService({
-    redis, prefix: config.REDIS_PREFIX, secrets: deps.secrets, logger,
+    redis, prefix: config.REDIS_PREFIX, secrets: deps.secrets, logger, reauthorization: deps.reauthorization,
     refreshers: Object.fromEntries(mailboxes.map((m) => [m.definition.id, m.client])),
   });
   const signedState = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX });
-  const connector = new MailboxConnector({ inboxes: deps.inboxes, events: deps.events, tokens });
+  const connector = new MailboxConnector({ inboxes: deps.inboxes, reauthorization: deps.reauthorization, events: deps.events, tokens });
   const flow = new EmailOAuthFlow({ config, redis, signedState, connector, logger });
   return { mailboxes, tokens, signedState, flow };
 }

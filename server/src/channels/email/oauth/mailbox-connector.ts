@@ -6,6 +6,7 @@ import type { OAuthMailboxDefinition } from '../providers/oauth-mailbox.js';
 import { AppError } from '../../../lib/errors.js';
 import type { OAuthIdentity, OAuthTokens } from './oauth-client.js';
 import type { OAuthTokenService } from './token-service.js';
+import type { ChannelReauthorization } from '../reauthorization.js';
 
 export interface ConnectedMailbox {
   inbox: Inbox;
@@ -14,6 +15,7 @@ export interface ConnectedMailbox {
 
 export interface MailboxConnectorDeps {
   inboxes: InboxService;
+  reauthorization: ChannelReauthorization;
   events: EventBus;
   tokens: OAuthTokenService;
 }
@@ -31,7 +33,8 @@ export class MailboxConnector {
     const existing = await ChannelEmail.findOne({ where: { email: identity.email } });
     if (existing) {
       if (existing.account_id !== accountId || existing.provider !== mailbox.id) throw this.inUse(identity.email);
-      await existing.update({ ...this.deps.tokens.columns(existing.provider_config, tokens), reauthorization_required_at: null });
+      await existing.update(this.deps.tokens.columns(existing.provider_config, tokens));
+      await this.deps.reauthorization.clear(existing.id);
       const inbox = await Inbox.findOne({ where: { channel_type: EMAIL_CHANNEL_TYPE, channel_id: existing.id } });
       if (!inbox) throw this.inUse(identity.email);
       await this.deps.events.emit('channel.updated', { accountId, inboxId: inbox.id, channelId: existing.id, provider: existing.provider });

@@ -5,6 +5,7 @@ import type { Logger } from '../../../lib/logger.js';
 import { ChannelEmail } from '../../../models/index.js';
 import { OAuthGrantError, type OAuthTokens, type TokenRefresher } from './oauth-client.js';
 import { RedisMutex } from './redis-mutex.js';
+import type { ChannelReauthorization } from '../reauthorization.js';
 
 /** What `provider_secrets_ciphertext` holds (encrypted) for an OAuth channel. */
 export interface StoredOAuthSecrets {
@@ -22,6 +23,8 @@ export interface OAuthTokenServiceDeps {
   refreshers: Record<string, TokenRefresher>;
   /** Refresh when less than this is left (5 minutes). */
   marginMs?: number;
+  /** Marks the channel (and tells its administrators) when a refresh is refused for good. */
+  reauthorization: Pick<ChannelReauthorization, 'require'>;
 }
 
 type TokenColumns = Pick<ChannelEmail, 'provider_secrets_ciphertext' | 'provider_config'>;
@@ -90,8 +93,7 @@ export class OAuthTokenService {
 
   private async refreshFailure(row: ChannelEmail, err: unknown): Promise<MailboxError> {
     if (err instanceof OAuthGrantError && err.code === 'invalid_grant') {
-      await ChannelEmail.update({ reauthorization_required_at: new Date() }, { where: { id: row.id, reauthorization_required_at: null } });
-      this.deps.logger.warn({ channelId: row.id, provider: row.provider, error: err.code }, 'oauth refresh refused: reauthorization required');
+      await this.deps.reauthorization.require(row.id, `the sign-in of ${row.email} is no longer valid (${err.code})`);
       return new MailboxError(`The sign-in of ${row.email} is no longer valid (${err.code}); an administrator must reconnect the inbox`, 'reauth', { cause: err });
     }
     if (err instanceof OAuthGrantError) return new MailboxError(`Refreshing the sign-in of ${row.email} failed: ${err.code}`, 'permanent', { cause: err });

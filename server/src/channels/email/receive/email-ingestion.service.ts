@@ -89,6 +89,7 @@ export class EmailIngestionService {
     }
     try {
       await row.update({ message_id_header: email.messageId });
+      if (email.connectionCheck) return this.finish(row, 'rejected', { error_reason: 'connection test message sent by the inbox wizard' });
       const existing = await Message.findOne({ where: { inbox_id: inbox.id, source_id: email.messageId }, attributes: ['id', 'conversation_id'] });
       if (existing) return this.finish(row, 'duplicate', { message_id: existing.id }, existing.conversation_id);
       const author = await this.authorOf(email, channel, inbox);

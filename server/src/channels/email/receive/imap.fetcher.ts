@@ -58,12 +58,12 @@ export class ImapFetcher {
       await this.fetchMailbox(client, channel, inbox, access.mailbox ?? 'INBOX', counts);
       // Only emails that failed in an earlier fetch: one that just failed gets its next try next time.
       for (const r of await this.deps.ingestion.retryFailed(channel, inbox, startedAt)) counts[r.status]++;
-      await this.deps.health.recordSuccess(channel, inbox);
+      await this.deps.health.recordSuccess(channel);
       return { status: 'fetched', counts };
     } catch (err) {
       const kind = classifyImapError(err);
       const message = (err as { responseText?: string }).responseText || (err as Error).message || String(err);
-      await this.deps.health.recordFailure(channel, inbox, kind, message);
+      await this.deps.health.recordFailure(channel, kind, message);
       return { status: 'failed', reason: `${kind}: ${message}`, counts };
     } finally {
       if (client?.usable) await client.logout().catch(() => client?.close());

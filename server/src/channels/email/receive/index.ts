@@ -1,5 +1,5 @@
 import type { CoreServices, ExtensionContext, Registries } from '../../../extensions/context.js';
-import type { NotificationService } from '../../../services/notifications.js';
+import type { ChannelReauthorization } from '../reauthorization.js';
 import { EmailIngestionService } from './email-ingestion.service.js';
 import { EMAIL_FETCH_JOB, emailFetchJob, emailFetchSweepJob, emailFetchSweepSchedule, type EmailFetchData } from './email-fetch.job.js';
 import { FetchHealth } from './fetch-health.js';
@@ -17,11 +17,11 @@ export class EmailReceive {
   readonly fetcher: ImapFetcher;
   readonly idle: ImapIdleManager;
 
-  constructor(deps: CoreServices & { registries: Registries; notifications: NotificationService }) {
+  constructor(deps: CoreServices & { registries: Registries; reauthorization: ChannelReauthorization }) {
     defineReceiveModels(deps.sequelize);
     const logger = deps.logger.child({ component: 'email.receive' });
     this.ingestion = new EmailIngestionService({ sequelize: deps.sequelize, storage: deps.storage, events: deps.events, inboundEmailDomain: deps.config.INBOUND_EMAIL_DOMAIN, logger });
-    this.health = new FetchHealth({ notifications: deps.notifications, logger });
+    this.health = new FetchHealth({ reauthorization: deps.reauthorization, logger });
     this.fetcher = new ImapFetcher({ registries: deps.registries, ingestion: this.ingestion, health: this.health, databaseUrl: deps.config.DATABASE_URL, logger });
     this.idle = new ImapIdleManager({ registries: deps.registries, queues: deps.queues, events: deps.events, health: this.health, logger });
   }

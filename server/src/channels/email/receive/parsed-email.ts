@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type Attachment as MailAttachment, type HeaderValue, type ParsedMail } from 'mailparser';
 import { detectExtension } from 'nodemailer/lib/mime-funcs/mime-types.js';
+import { CONNECTION_CHECK_HEADER } from '../checks/round-trip.check.js';
 
 export interface EmailAddress {
   address: string;
@@ -35,6 +36,8 @@ export interface ParsedEmail {
   html: { full: string | null; reply: string | null; quoted: string | null };
   autoReply: boolean;
   bounce: boolean;
+  /** The inbox wizard's own round-trip test message. */
+  connectionCheck: boolean;
   attachments: EmailPart[];
 }
 
@@ -68,6 +71,7 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     html: { full: html, reply: htmlReply, quoted: htmlQuoted },
     autoReply: isAutoReply(mail),
     bounce: isBounce(mail, from),
+    connectionCheck: mail.headers.has(CONNECTION_CHECK_HEADER.toLowerCase()),
     attachments: mail.attachments.map((a, i) => part(a, i, html)),
   };
 }

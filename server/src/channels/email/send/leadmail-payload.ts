@@ -1,9 +1,9 @@
 import addressparser from 'nodemailer/lib/addressparser';
 
 /**
- * LeadChat-owned (LEADCHAT.md §C). What we hand LeadMail's `POST /v1/messages`. The overlay's
- * `imap_leadmail` transport extends this builder to forward the threading headers; the core does not
- * forward them yet, and tests pin today's payload for the transactional emails exactly.
+ * LeadChat-owned (LEADCHAT.md §C). What we hand LeadMail's `POST /v1/messages`. A conversation reply
+ * (the overlay's `imap_leadmail` transport) carries its threading headers so the customer's client
+ * threads it; transactional emails have none, and tests pin their payload exactly as it always was.
  */
 export interface LeadmailEmail {
   /** RFC 5322 address, with or without a display name (`LeadChat <notify@example.test>`). */
@@ -15,7 +15,7 @@ export interface LeadmailEmail {
   text?: string;
   html?: string;
   attachments?: { filename: string; content: Buffer; contentType: string }[];
-  /** Threading of a reply: known here so the overlay can forward it; not sent today. */
+  /** Threading of a reply; forwarded only when present. */
   messageId?: string;
   inReplyTo?: string;
   references?: string[];
@@ -32,6 +32,9 @@ export interface LeadmailPayload {
   text?: string;
   html?: string;
   attachments: { filename: string; content: string; content_type: string }[];
+  message_id?: string;
+  in_reply_to?: string;
+  references?: string[];
 }
 
 /** LeadMail takes a bare address, or `{ email, name }` when there is a display name. */
@@ -53,5 +56,8 @@ export function buildLeadmailPayload(email: LeadmailEmail): LeadmailPayload {
     ...(email.text !== undefined ? { text: email.text } : {}),
     ...(email.html !== undefined ? { html: email.html } : {}),
     attachments: (email.attachments ?? []).map((a) => ({ filename: a.filename, content: a.content.toString('base64'), content_type: a.contentType })),
+    ...(email.messageId ? { message_id: email.messageId } : {}),
+    ...(email.inReplyTo ? { in_reply_to: email.inReplyTo } : {}),
+    ...(email.references?.length ? { references: email.references } : {}),
   };
 }

@@ -19,7 +19,7 @@ export interface SmtpSettings {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ECONNECTION', 'ESOCKET', 'EDNS', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPIPE']);
 
-type SmtpFailure = Error & { code?: string; responseCode?: number; response?: string };
+export type SmtpFailure = Error & { code?: string; responseCode?: number; response?: string };
 
 /**
  * EmailEngine's rule for SMTP: 534/535 (credentials refused) need a reconnect; other 5xx replies are
@@ -39,25 +39,35 @@ export function classifySmtpError(err: SmtpFailure): DeliveryError {
   return new DeliveryError(text, 'transient', { cause: err });
 }
 
+export interface SmtpTimeouts {
+  connectionTimeout: number;
+  greetingTimeout: number;
+  socketTimeout: number;
+}
+
+const DELIVERY_TIMEOUTS: SmtpTimeouts = { connectionTimeout: 20_000, greetingTimeout: 20_000, socketTimeout: 60_000 };
+
+/** The nodemailer transport for an outbound route's settings: replies use it, and so do the inbox wizard's checks (shorter timeouts). */
+export function smtpTransport(s: SmtpSettings, timeouts: SmtpTimeouts = DELIVERY_TIMEOUTS) {
+  const auth = s.auth && 'accessToken' in s.auth ? { type: 'OAuth2' as const, user: s.auth.user, accessToken: s.auth.accessToken } : s.auth;
+  return nodemailer.createTransport({
+    host: s.host,
+    port: s.port,
+    secure: s.secure ?? false,
+    requireTLS: s.requireTLS ?? false,
+    tls: { rejectUnauthorized: s.rejectUnauthorized ?? true },
+    auth,
+    authMethod: auth && !('type' in auth) ? s.authMethod : undefined,
+    name: s.domain,
+    ...timeouts,
+  });
+}
+
 /** `smtp`: sends the prebuilt message as is (`raw`), so headers are exactly what the reply mailer built. */
 export const smtpDelivery: DeliveryMethod = {
   id: 'smtp',
   async deliver({ raw, envelope, settings }) {
-    const s = settings as unknown as SmtpSettings;
-    const auth = s.auth && 'accessToken' in s.auth ? { type: 'OAuth2' as const, user: s.auth.user, accessToken: s.auth.accessToken } : s.auth;
-    const transport = nodemailer.createTransport({
-      host: s.host,
-      port: s.port,
-      secure: s.secure ?? false,
-      requireTLS: s.requireTLS ?? false,
-      tls: { rejectUnauthorized: s.rejectUnauthorized ?? true },
-      auth,
-      authMethod: auth && !('type' in auth) ? s.authMethod : undefined,
-      name: s.domain,
-      connectionTimeout: 20_000,
-      greetingTimeout: 20_000,
-      socketTimeout: 60_000,
-    });
+    const transport = smtpTransport(settings as unknown as SmtpSettings);
     try {
       await transport.sendMail({ envelope, raw });
       return {};

@@ -1,0 +1,133 @@
+/** Chatwoot payloads as the server sends them (see openapi/openapi.yaml). */
+export type Role = 'administrator' | 'agent';
+export type ConversationStatus = 'open' | 'pending' | 'resolved' | 'snoozed';
+export type MessageStatus = 'sending' | 'sent' | 'delivered' | 'read' | 'failed';
+
+export interface Agent {
+  id: number;
+  name: string;
+  available_name: string;
+  email: string;
+  role: Role | null;
+  confirmed: boolean;
+  availability_status: string;
+}
+
+export interface Attachment {
+  id: number;
+  message_id: number;
+  file_type: string;
+  extension: string | null;
+  data_url: string;
+  file_size: number;
+  filename: string;
+  content_id?: string | null;
+  inline?: boolean;
+}
+
+export interface EmailParts {
+  full: string | null;
+  reply: string | null;
+  quoted: string | null;
+}
+
+export interface EmailAttributes {
+  from?: string[];
+  to?: string[];
+  cc?: string[];
+  bcc?: string[];
+  subject?: string;
+  html_content?: EmailParts;
+  text_content?: EmailParts;
+  auto_reply?: boolean;
+  bounce?: boolean;
+}
+
+export interface Sender {
+  id: number;
+  name: string | null;
+  email?: string | null;
+  available_name?: string;
+  type: 'user' | 'contact';
+}
+
+export interface Message {
+  id: number;
+  content: string | null;
+  conversation_id: number;
+  message_type: 0 | 1 | 2 | 3;
+  content_type: string;
+  content_attributes: { email?: EmailAttributes; cc_emails?: string[]; bcc_emails?: string[] } & Record<string, unknown>;
+  status: MessageStatus;
+  private: boolean;
+  external_error: string | null;
+  created_at: number | null;
+  sender: Sender | null;
+  attachments: Attachment[];
+}
+
+export interface Contact {
+  id: number;
+  name: string | null;
+  email: string | null;
+  phone_number: string | null;
+  created_at: number | null;
+  last_activity_at: number | null;
+  contact_inboxes?: { source_id: string; inbox: { id: number; name: string } | null }[];
+}
+
+export interface Conversation {
+  id: number;
+  uuid: string;
+  inbox_id: number;
+  status: ConversationStatus;
+  unread_count: number;
+  last_activity_at: number;
+  additional_attributes: { mail_subject?: string } & Record<string, unknown>;
+  meta: { sender: Contact | null; assignee: Agent | null };
+  messages: Message[];
+}
+
+export interface ConversationCounts {
+  mine_count: number;
+  unassigned_count: number;
+  all_count: number;
+  assigned_count?: number;
+}
+
+export interface InboxHealth {
+  last_fetched_at: number | null;
+  last_error: string | null;
+  consecutive_failures: number;
+  next_attempt_at: number | null;
+  backfill: { total: number; done: number };
+}
+
+export interface Inbox {
+  id: number;
+  name: string;
+  email: string;
+  provider: string;
+  provider_config: Record<string, unknown>;
+  imap_enabled: boolean;
+  imap_address: string | null;
+  imap_port: number | null;
+  imap_login: string | null;
+  imap_enable_ssl: boolean;
+  imap_password_set: boolean;
+  smtp_enabled: boolean;
+  smtp_address: string | null;
+  smtp_port: number | null;
+  smtp_login: string | null;
+  smtp_enable_starttls_auto: boolean;
+  smtp_enable_ssl_tls: boolean;
+  smtp_password_set: boolean;
+  reauthorization_required: boolean;
+  health?: InboxHealth;
+}
+
+export interface EmailProviderInfo {
+  id: string;
+  label: string;
+  creatable_via_api: boolean;
+}

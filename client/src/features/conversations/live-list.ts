@@ -1,0 +1,56 @@
+/**
+ * Keeps a loaded conversation list right as live events arrive, without a reload: a conversation
+ * that now matches the filters joins (newest activity first), one that no longer does leaves, a new
+ * message moves its conversation up and becomes its preview.
+ */
+import type { Conversation, Message } from '../../api/types.js';
+import type { ConversationFilters } from '../../api/conversations.js';
+
+/**
+ * Can the client decide membership for these filters? A text search matches message content on the
+ * server, so with a query the list is refetched instead.
+ */
+export function decidableLocally(f: ConversationFilters): boolean {
+  return !f.q;
+}
+
+export function matchesFilters(c: Conversation, f: ConversationFilters, meId: number): boolean {
+  if (f.status !== 'all' && c.status !== f.status) return false;
+  if (f.inbox_id && c.inbox_id !== f.inbox_id) return false;
+  const assignee = c.meta.assignee?.id ?? null;
+  if (f.assignee_type === 'me' && assignee !== meId) return false;
+  if (f.assignee_type === 'unassigned' && assignee !== null) return false;
+  if (f.assignee_type === 'assigned' && assignee === null) return false;
+  return true;
+}
+
+const byActivity = (a: Conversation, b: Conversation) => b.last_activity_at - a.last_activity_at || b.id - a.id;
+
+export function applyConversation(list: Conversation[], c: Conversation, f: ConversationFilters, meId: number): Conversation[] {
+  const rest = list.filter((x) => x.id !== c.id);
+  if (!matchesFilters(c, f, meId)) return rest;
+  const previous = list.find((x) => x.id === c.id);
+  // A conversation payload carries its last message; keep the newer preview if events crossed.
+  const last = [c.messages[0], previous?.messages[0]].filter(Boolean).sort((a, b) => b!.id - a!.id)[0];
+  return [...rest, { ...c, messages: last ? [last] : [] }].sort(byActivity);
+}
+
+/** A message of a listed conversation: it becomes the preview (private notes and activities too, as Chatwoot shows them). */
+export function applyMessage(list: Conversation[], m: Message): Conversation[] {
+  const target = list.find((c) => c.id === m.conversation_id);
+  if (!target) return list;
+  const preview = target.messages[0];
+  if (preview && preview.id > m.id) return list;
+  const updated: Conversation = {
+    ...target,
+    messages: [m],
+    last_activity_at: Math.max(target.last_activity_at, m.created_at ?? 0),
+    unread_count: m.message_type === 0 && (!preview || preview.id !== m.id) ? target.unread_count + 1 : target.unread_count,
+  };
+  return list.map((c) => (c.id === m.conversation_id ? updated : c)).sort(byActivity);
+}
+
+/** A message thread: a new message is appended, a changed one (delivery status) replaced in place. */
+export function upsertMessage(thread: Message[], m: Message): Message[] {
+  return thread.some((x) => x.id === m.id) ? thread.map((x) => (x.id === m.id ? m : x)) : [...thread, m].sort((a, b) => a.id - b.id);
+}

@@ -1,0 +1,79 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router';
+import { useSessionStore } from './stores/session';
+
+const accountRoutes: RouteRecordRaw[] = [
+  { path: '', redirect: { name: 'conversations' } },
+  {
+    path: 'conversations',
+    component: () => import('./features/conversations/ConversationsPage.vue'),
+    children: [
+      { path: '', name: 'conversations', component: () => import('./features/conversations/NoConversationSelected.vue') },
+      { path: ':conversationId(\\d+)', name: 'conversation', component: () => import('./features/conversations/ConversationView.vue') },
+    ],
+  },
+  { path: 'contacts', name: 'contacts', component: () => import('./features/contacts/ContactsPage.vue') },
+  { path: 'contacts/:contactId(\\d+)', name: 'contact', component: () => import('./features/contacts/ContactPage.vue') },
+  {
+    path: 'settings',
+    component: () => import('./features/settings/SettingsLayout.vue'),
+    meta: { admin: true },
+    children: [
+      { path: '', redirect: { name: 'settings-agents' } },
+      { path: 'agents', name: 'settings-agents', component: () => import('./features/settings/AgentsPage.vue') },
+      { path: 'inboxes', name: 'settings-inboxes', component: () => import('./features/settings/InboxesPage.vue') },
+      {
+        // Chatwoot's wizard: child routes under one parent that draws the step rail.
+        path: 'inboxes/new',
+        component: () => import('./features/inbox-wizard/InboxWizard.vue'),
+        children: [
+          { path: '', name: 'inbox-new', component: () => import('./features/inbox-wizard/ChannelStep.vue') },
+          { path: 'email', name: 'inbox-new-email', component: () => import('./features/inbox-wizard/EmailProvidersStep.vue') },
+          { path: 'email/:provider', name: 'inbox-new-email-provider', component: () => import('./features/inbox-wizard/ProviderFormStep.vue') },
+          { path: ':inboxId(\\d+)/agents', name: 'inbox-new-agents', component: () => import('./features/inbox-wizard/AgentsStep.vue') },
+          { path: ':inboxId(\\d+)/finish', name: 'inbox-new-finish', component: () => import('./features/inbox-wizard/FinishStep.vue') },
+        ],
+      },
+      // Where the OAuth callbacks send the browser once a mailbox is connected: the wizard's agents step.
+      { path: 'inboxes/:inboxId(\\d+)/agents', redirect: (to) => ({ name: 'inbox-new-agents', params: to.params, query: to.query }) },
+      { path: 'inboxes/:inboxId(\\d+)', name: 'inbox-settings', component: () => import('./features/inbox-settings/InboxSettingsPage.vue') },
+      { path: 'integrations', name: 'settings-integrations', component: () => import('./features/integrations/IntegrationsPage.vue') },
+      { path: 'integrations/:integrationId', name: 'settings-integration', component: () => import('./features/integrations/IntegrationPage.vue') },
+    ],
+  },
+];
+
+export function createDashboardRouter() {
+  const router = createRouter({
+    history: createWebHistory(),
+    routes: [
+      { path: '/', name: 'home', component: { render: () => null }, meta: { auth: true } },
+      { path: '/sign_in', name: 'sign-in', component: () => import('./features/session/SignInPage.vue') },
+      {
+        path: '/app/accounts/:accountId(\\d+)',
+        component: () => import('./layout/AppShell.vue'),
+        meta: { auth: true },
+        children: accountRoutes,
+      },
+      { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./layout/NotFoundPage.vue') },
+    ],
+  });
+
+  router.beforeEach(async (to) => {
+    const session = useSessionStore();
+    if (!session.checked) await session.restore();
+    const needsAuth = to.matched.some((r) => r.meta.auth);
+    if (needsAuth && !session.profile) return { name: 'sign-in', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
+    if ((to.name === 'sign-in' || to.name === 'home') && session.profile) {
+      if (!session.accountId) return to.name === 'sign-in' ? true : { name: 'not-found', params: { pathMatch: ['no-account'] } };
+      return { name: 'conversations', params: { accountId: session.accountId } };
+    }
+    if (to.params.accountId) {
+      const id = Number(to.params.accountId);
+      if (!session.profile?.accounts.some((a) => a.id === id)) return { name: 'not-found', params: { pathMatch: to.path.slice(1).split('/') } };
+      if (session.accountId !== id) session.switchAccount(id);
+      if (to.matched.some((r) => r.meta.admin) && !session.isAdmin) return { name: 'conversations', params: { accountId: id } };
+    }
+    return true;
+  });
+  return router;
+}

@@ -1,0 +1,34 @@
+import { OAuthTokenService, type EmailChannel, type ExtensionContext, type OAuthTokens } from '../../../../server/src/extensions/index.js';
+import { MICROSOFT_SHARED } from '../microsoft-shared/provider.js';
+import { SCOPES_BY_TRANSPORT, TRANSPORTS, transportOf, type Transport } from '../microsoft-shared/transports.js';
+import { DelegateOAuthClient } from './delegate-oauth.client.js';
+import type { MsalApps } from './msal-apps.js';
+
+/**
+ * The delegate's fresh access token for a shared inbox, from the core's token store (encrypted in the
+ * channel row, refreshed < 5 min before expiry under a Redis lock, rotated refresh tokens saved,
+ * `invalid_grant` → `reauthorization_required_at`). A refresh must ask for the scopes the channel's
+ * transport was granted (Graph or Outlook audience), so there is one token service per transport;
+ * they share the Redis lock key per channel, and a channel has one transport at a time.
+ */
+export class DelegateTokens {
+  readonly clients: Record<Transport, DelegateOAuthClient>;
+  private readonly services: Record<Transport, OAuthTokenService>;
+
+  constructor(apps: MsalApps, ctx: Pick<ExtensionContext, 'redis' | 'config' | 'secrets' | 'logger' | 'email'>) {
+    this.clients = Object.fromEntries(TRANSPORTS.map((t) => [t, new DelegateOAuthClient(apps, SCOPES_BY_TRANSPORT[t])])) as Record<Transport, DelegateOAuthClient>;
+    this.services = Object.fromEntries(TRANSPORTS.map((t) => [t, new OAuthTokenService({
+      redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX, secrets: ctx.secrets, logger: ctx.logger.child({ component: 'microsoft_shared.tokens', transport: t }),
+      refreshers: { [MICROSOFT_SHARED]: this.clients[t] }, reauthorization: ctx.email.reauthorization,
+    })])) as Record<Transport, OAuthTokenService>;
+  }
+
+  accessToken(channel: EmailChannel): Promise<string> {
+    return this.services[transportOf(channel)].accessToken(channel);
+  }
+
+  /** The token columns for a new token set, merged into `providerConfig`. */
+  columns(providerConfig: Record<string, unknown>, tokens: OAuthTokens) {
+    return this.services.graph_full.columns(providerConfig, tokens);
+  }
+}

@@ -1,0 +1,79 @@
+import {
+  AuthenticationHandler, Client, HTTPMessageHandler, RedirectHandler, RedirectHandlerOptions, RetryHandler, RetryHandlerOptions, TelemetryHandler,
+  type AuthenticationProvider,
+} from '@microsoft/microsoft-graph-client';
+import { decodeJwt } from 'jose';
+import type CircuitBreaker from 'opossum';
+import { MailboxError, type EmailChannel, type ExtensionContext } from '../../../../server/src/extensions/index.js';
+import { transportOf } from '../microsoft-shared/transports.js';
+import type { GraphClients } from './contracts.js';
+import { grantErrors } from './delegate-oauth.client.js';
+import type { DelegateTokens } from './delegate-tokens.js';
+import { GraphThrottleMiddleware } from './graph-throttle.middleware.js';
+import type { MsalApps } from './msal-apps.js';
+
+/** The Graph resource's client-credentials scope (the resource id, whatever MICROSOFT_GRAPH_BASE_URL points at). */
+const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
+/** A Retry-After longer than this is not waited out in-process: the caller's job retries later instead. */
+export const MAX_INLINE_RETRY_AFTER_S = 30;
+const MAX_RETRIES = 3;
+
+/**
+ * `GraphClients` over @microsoft/microsoft-graph-client: `baseUrl` = MICROSOFT_GRAPH_BASE_URL with its
+ * host in `customHosts` (the client attaches tokens only to Graph hosts), and one middleware chain:
+ * auth → per-mailbox concurrency + circuit breaker per kind → retry of 429/503/504 honouring
+ * Retry-After (bounded) → HTTP. The throttle state is per process and shared by every client it makes.
+ */
+export class MicrosoftGraphClients implements GraphClients {
+  private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<void>], void>>();
+
+  constructor(private readonly deps: { config: ExtensionContext['config']; apps: MsalApps; tokens: Pick<DelegateTokens, 'accessToken'> }) {}
+
+  async forChannel(channel: EmailChannel): Promise<Client> {
+    if (transportOf(channel) !== 'graph_full') {
+      throw new MailboxError(`${channel.email} is connected over IMAP; its delegate token is not valid for Microsoft Graph`, 'permanent');
+    }
+    return this.client({ getAccessToken: () => this.deps.tokens.accessToken(channel) });
+  }
+
+  async appOnly(tenantId: string): Promise<Client | null> {
+    const token = await this.appToken(tenantId);
+    const roles = (decodeJwt(token).roles as string[] | undefined) ?? [];
+    if (!roles.includes('Mail.Read')) return null;
+    return this.client({ getAccessToken: () => this.appToken(tenantId) });
+  }
+
+  /** A delegated client for a token not stored yet (the connect flow's access check). */
+  forToken(accessToken: string): Client {
+    return this.client({ getAccessToken: async () => accessToken });
+  }
+
+  /** Open circuit breakers by kind of call, for health pages and tests. */
+  openCircuits(): string[] {
+    return [...this.breakers].filter(([, b]) => b.opened).map(([kind]) => kind);
+  }
+
+  private async appToken(tenantId: string): Promise<string> {
+    const app = await this.deps.apps.forTenant(tenantId);
+    const result = await grantErrors(() => app.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT_SCOPE] }));
+    if (!result?.accessToken) throw new MailboxError(`Microsoft issued no app-only token for tenant ${tenantId}`, 'transient');
+    return result.accessToken;
+  }
+
+  private client(authProvider: AuthenticationProvider): Client {
+    const baseUrl = this.deps.config.MICROSOFT_GRAPH_BASE_URL.replace(/\/+$/, '');
+    const retry = new RetryHandlerOptions(1, MAX_RETRIES, (_delay, _attempt, _request, _options, response) => {
+      const retryAfter = Number(response.headers.get('retry-after') ?? 0);
+      return !(retryAfter > MAX_INLINE_RETRY_AFTER_S);
+    });
+    const chain = [
+      new AuthenticationHandler(authProvider),
+      new GraphThrottleMiddleware(this.breakers),
+      new RetryHandler(retry),
+      new RedirectHandler(new RedirectHandlerOptions()),
+      new TelemetryHandler(),
+      new HTTPMessageHandler(),
+    ];
+    return Client.initWithMiddleware({ baseUrl, customHosts: new Set([new URL(baseUrl).hostname]), middleware: chain, defaultVersion: 'v1.0' });
+  }
+}
