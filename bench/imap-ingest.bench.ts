@@ -240,7 +240,7 @@ async function main(): Promise<void> {
       real_path: {
         messages: large.messages, conversations: large.conversations, contacts: large.contacts, attachments: large.attachments, counts: large.counts, seconds: large.seconds, messages_per_second: large.messages_per_second,
         ratio_to_raw: round(large.messages_per_second / raw.messages_per_second, 3), goal_ratio: 0.5,
-        // What the ratio would be if parsing each message with mailparser (one thread) were the only cost.
+        // The ratio if mailparser's CPU time per message (on one thread) were the whole cost of ingesting.
         ratio_ceiling_parse_only: round(1000 / large.parse_only_ms_per_message / raw.messages_per_second, 3),
         cpu_ms_per_message: large.cpu_ms_per_message, small_run_messages_per_second: small.messages_per_second,
       },

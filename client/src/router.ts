@@ -29,6 +29,8 @@ const accountRoutes: RouteRecordRaw[] = [
           { path: '', name: 'inbox-new', component: () => import('./features/inbox-wizard/ChannelStep.vue') },
           { path: 'email', name: 'inbox-new-email', component: () => import('./features/inbox-wizard/EmailProvidersStep.vue') },
           { path: 'email/:provider', name: 'inbox-new-email-provider', component: () => import('./features/inbox-wizard/ProviderFormStep.vue') },
+          // A provider's sign-in that failed comes back to /inboxes/new/<provider>?error=&message=: its card's form.
+          { path: ':provider([a-z][a-z0-9_]*)', redirect: (to) => ({ name: 'inbox-new-email-provider', params: to.params, query: to.query }) },
           { path: ':inboxId(\\d+)/agents', name: 'inbox-new-agents', component: () => import('./features/inbox-wizard/AgentsStep.vue') },
           { path: ':inboxId(\\d+)/finish', name: 'inbox-new-finish', component: () => import('./features/inbox-wizard/FinishStep.vue') },
         ],
@@ -47,6 +49,8 @@ export function createDashboardRouter() {
     history: createWebHistory(),
     routes: [
       { path: '/', name: 'home', component: { render: () => null }, meta: { auth: true } },
+      // Server redirects that end "in the dashboard" (e.g. after an admin consent) land on /app.
+      { path: '/app', redirect: { name: 'home' } },
       { path: '/sign_in', name: 'sign-in', component: () => import('./features/session/SignInPage.vue') },
       {
         path: '/app/accounts/:accountId(\\d+)',

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { addInboxMember, createAccount, createAgent, createContact, createInbox, type TestAccount } from '../support/factories.js';
+import { addInboxMember, createAccount, createAgent, createContact, createConversation, createInbox, type TestAccount } from '../support/factories.js';
 import { http } from '../support/runtime.js';
 
 const CONTACT_KEYS = [
@@ -273,6 +273,66 @@ describe('Contacts API', () => {
         expect(res.status).to.equal(401);
         expect(res.body.error.code).to.equal('unauthorized');
       }
+    });
+  });
+
+  describe('GET /contacts/:id/conversations', () => {
+    const conversationsOf = async (contactId: number, token = account.admin.token) =>
+      (await http()).get(path(`/${contactId}/conversations`)).set('api_access_token', token);
+
+    it('lists the contact\'s conversations, most recent activity first, in the conversation payload shape', async () => {
+      const inbox = await createInbox(account);
+      const contact = await createContact(account);
+      const someoneElse = await createContact(account, { name: 'Someone Else' });
+      const older = await createConversation(account, { inbox_id: inbox.id, contact_id: contact.id });
+      const newer = await createConversation(account, { inbox_id: inbox.id, contact_id: contact.id, status: 'resolved' });
+      await createConversation(account, { inbox_id: inbox.id, contact_id: someoneElse.id });
+      const res = await conversationsOf(contact.id);
+      expect(res.status).to.equal(200);
+      expect(res.body.payload.map((c: { id: number }) => c.id)).to.deep.equal([newer.id, older.id]);
+
+      await (await http())
+        .post(`/api/v1/accounts/${account.id}/conversations/${older.id}/messages`)
+        .set('api_access_token', account.admin.token)
+        .send({ content: 'back again', message_type: 'incoming' })
+        .expect(200);
+      const after = (await conversationsOf(contact.id)).body.payload;
+      expect(after.map((c: { id: number }) => c.id)).to.deep.equal([older.id, newer.id]);
+      expect(after[0]).to.include({ inbox_id: inbox.id, status: 'open', unread_count: 1 });
+      expect(after[0].meta.sender).to.include({ id: contact.id });
+      expect(after[0].messages[0]).to.include({ content: 'back again' });
+      expect((await conversationsOf(someoneElse.id)).body.payload).to.have.length(1);
+      const none = await createContact(account, { name: 'No Conversations' });
+      expect((await conversationsOf(none.id)).body).to.deep.equal({ payload: [] });
+    });
+
+    it('shows an agent only the conversations of inboxes they are members of', async () => {
+      const hiddenInbox = await createInbox(account, 'Hidden');
+      const memberInbox = await createInbox(account, 'Member');
+      const agent = await createAgent(account);
+      await addInboxMember(memberInbox.id, agent);
+      const contact = await createContact(account);
+      await createConversation(account, { inbox_id: hiddenInbox.id, contact_id: contact.id });
+      const visible = await createConversation(account, { inbox_id: memberInbox.id, contact_id: contact.id });
+      const res = await conversationsOf(contact.id, agent.token);
+      expect(res.status).to.equal(200);
+      expect(res.body.payload.map((c: { id: number }) => c.id)).to.deep.equal([visible.id]);
+      expect((await conversationsOf(contact.id)).body.payload).to.have.length(2);
+    });
+
+    it('is a 404 for another account\'s contact or an unknown one, and a 401 without a token', async () => {
+      const other = await createAccount();
+      const theirInbox = await createInbox(other);
+      const theirs = await createContact(other);
+      await createConversation(other, { inbox_id: theirInbox.id, contact_id: theirs.id });
+      const api = await http();
+      expect((await conversationsOf(theirs.id)).status).to.equal(404);
+      await api.get(`/api/v1/accounts/${other.id}/contacts/${theirs.id}/conversations`).set('api_access_token', account.admin.token).expect(404);
+      expect((await conversationsOf(999_999)).status).to.equal(404);
+      expect((await conversationsOf(theirs.id, other.admin.token)).status).to.equal(404);
+      await api.get(`/api/v1/accounts/${other.id}/contacts/${theirs.id}/conversations`).expect(401);
+      const ok = await api.get(`/api/v1/accounts/${other.id}/contacts/${theirs.id}/conversations`).set('api_access_token', other.admin.token).expect(200);
+      expect(ok.body.payload).to.have.length(1);
     });
   });
 });

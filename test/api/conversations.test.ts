@@ -390,6 +390,117 @@ describe('Conversations API', () => {
     });
   });
 
+  describe('POST /conversations/:id/update_last_seen', () => {
+    const seen = async (id: number, token = account.admin.token) => (await http()).post(path(`/${id}/update_last_seen`)).set('api_access_token', token).send({});
+
+    it('marks the conversation read for the caller: unread drops to 0, the payload is answered and announced', async () => {
+      const rt = await runtime();
+      const changes: string[][] = [];
+      rt.events.on('conversation.updated', (e) => void (e.accountId === account.id && changes.push(e.changes)), 'test');
+      const c = await open();
+      for (const content of ['one', 'two']) {
+        await (await http()).post(path(`/${c.id}/messages`)).set('api_access_token', account.admin.token).send({ content, message_type: 'incoming' }).expect(200);
+      }
+      expect((await (await http()).get(path()).set('api_access_token', account.admin.token)).body.data.payload[0].unread_count).to.equal(2);
+
+      const before = Math.floor(Date.now() / 1000);
+      const res = await seen(c.id);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.have.all.keys(CONVERSATION_KEYS);
+      expect(res.body).to.include({ id: c.id, unread_count: 0, assignee_last_seen_at: 0 });
+      expect(res.body.agent_last_seen_at).to.be.within(before - 1, before + 5);
+      const listed = await (await http()).get(path()).set('api_access_token', account.admin.token).expect(200);
+      expect(listed.body.data.payload[0]).to.include({ id: c.id, unread_count: 0 });
+      expect(changes).to.deep.equal([['agent_last_seen_at']]);
+
+      await (await http()).post(path(`/${c.id}/messages`)).set('api_access_token', account.admin.token).send({ content: 'three', message_type: 'incoming' }).expect(200);
+      const again = await (await http()).get(path(`/${c.id}`)).set('api_access_token', account.admin.token).expect(200);
+      expect(again.body.unread_count).to.equal(1);
+    });
+
+    it('sets assignee_last_seen_at too when the caller is the assignee; any inbox member may mark it', async () => {
+      const agent = await createAgent(account);
+      await addInboxMember(inbox.id, agent);
+      const c = await open({ assignee_id: agent.id });
+      const byAdmin = await seen(c.id);
+      expect(byAdmin.body.assignee_last_seen_at).to.equal(0);
+      const byAssignee = await seen(c.id, agent.token);
+      expect(byAssignee.status).to.equal(200);
+      expect(byAssignee.body.assignee_last_seen_at).to.be.greaterThan(0);
+      expect(byAssignee.body.agent_last_seen_at).to.be.at.least(byAdmin.body.agent_last_seen_at);
+    });
+
+    it('is a 404 for an agent outside the inbox, another account, or an unknown id — and marks nothing', async () => {
+      const c = await open();
+      const outsider = await createAgent(account);
+      expect((await seen(c.id, outsider.token)).status).to.equal(404);
+      const other = await createAccount();
+      const api = await http();
+      await api.post(path(`/${c.id}/update_last_seen`)).set('api_access_token', other.admin.token).send({}).expect(404);
+      await api.post(`/api/v1/accounts/${other.id}/conversations/${c.id}/update_last_seen`).set('api_access_token', other.admin.token).send({}).expect(404);
+      expect((await seen(999)).status).to.equal(404);
+      await api.post(path(`/${c.id}/update_last_seen`)).send({}).expect(401);
+      const shown = await api.get(path(`/${c.id}`)).set('api_access_token', account.admin.token).expect(200);
+      expect(shown.body.agent_last_seen_at).to.equal(0);
+    });
+  });
+
+  describe('search (q)', () => {
+    const search = async (q: string, token = account.admin.token) => {
+      const api = await http();
+      const [list, meta] = await Promise.all([
+        api.get(path(`?status=all&q=${encodeURIComponent(q)}`)).set('api_access_token', token).expect(200),
+        api.get(path(`/meta?status=all&q=${encodeURIComponent(q)}`)).set('api_access_token', token).expect(200),
+      ]);
+      expect(meta.body.meta.all_count).to.equal(list.body.data.meta.all_count);
+      return ids(list.body);
+    };
+
+    it('matches the contact\'s name and email, the display id (#12 or 12) and message text', async () => {
+      // Digit-free names and addresses, so a bare number can only match a display id.
+      const ada = await createContact(account, { name: 'Ada Lovelace', email: 'ada@engines.test' });
+      const dora = await createContact(account, { name: 'Dora', email: 'dora@example.test' });
+      const byAda = await createConversation(account, { inbox_id: inbox.id, contact_id: ada.id });
+      const byDora = await createConversation(account, { inbox_id: inbox.id, contact_id: dora.id, message: { content: 'about the Lovelace biography' } });
+      const quiet = await createConversation(account, { inbox_id: inbox.id, contact_id: dora.id });
+
+      expect(await search('lovelace')).to.have.members([byAda.id, byDora.id]);
+      expect(await search('@ENGINES.test')).to.deep.equal([byAda.id]);
+      expect(await search(`#${quiet.id}`)).to.deep.equal([quiet.id]);
+      expect(await search(String(quiet.id))).to.deep.equal([quiet.id]);
+      expect(await search('biography')).to.deep.equal([byDora.id]);
+      expect(await search('#99999999999')).to.deep.equal([]);
+      expect(await search('100%_')).to.deep.equal([]);
+    });
+
+    it('keeps an agent\'s search to the inboxes they are members of', async () => {
+      const agent = await createAgent(account);
+      const member = await createInbox(account, 'Member inbox');
+      await addInboxMember(member.id, agent);
+      await open();
+      const visible = await createConversation(account, { inbox_id: member.id, contact_id: contact.id });
+      expect(await search('Casey', agent.token)).to.deep.equal([visible.id]);
+      expect(await search('#1', agent.token)).to.deep.equal([]);
+    });
+  });
+
+  describe('last message preview', () => {
+    it('carries the message\'s created_at (list and show), like the messages endpoint', async () => {
+      const api = await http();
+      const before = Math.floor(Date.now() / 1000);
+      const c = await open({ message: { content: 'Hello' } });
+      await api.post(path(`/${c.id}/messages`)).set('api_access_token', account.admin.token).send({ content: 'incoming one', message_type: 'incoming' }).expect(200);
+      const listed = (await api.get(path()).set('api_access_token', account.admin.token).expect(200)).body.data.payload[0].messages[0];
+      const shown = (await api.get(path(`/${c.id}`)).set('api_access_token', account.admin.token).expect(200)).body.messages[0];
+      const thread = (await api.get(path(`/${c.id}/messages`)).set('api_access_token', account.admin.token).expect(200)).body.payload;
+      expect(listed.content).to.equal('incoming one');
+      expect(listed.created_at).to.be.a('number').within(before - 1, before + 5);
+      expect(shown.created_at).to.equal(listed.created_at);
+      expect(thread.at(-1).created_at).to.equal(listed.created_at);
+      expect((c.messages as { created_at: unknown }[])[0].created_at).to.be.a('number').within(before - 1, before + 5);
+    });
+  });
+
   describe('visibility', () => {
     it('shows agents only conversations of inboxes they are members of; the rest are 404', async () => {
       const api = await http();

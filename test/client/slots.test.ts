@@ -67,17 +67,20 @@ describe('client: extension slots', () => {
     expect(offeredCards(cards, [])).to.deep.equal([]);
   });
 
-  it('loads the LeadChat overlay\'s client entry: its MICROSOFT_SHARED bundle has a title and help text per transport', async () => {
+  it('loads the LeadChat overlay\'s client entry: its MICROSOFT_SHARED bundle, its wizard card and its settings tab for shared inboxes only', async () => {
     // A computed specifier: the overlay's client code is built by Vite, not type-checked with the server's NodeNext settings.
     const entry = pathToFileURL(path.join(repoRoot, 'overlays', 'leadchat', 'client', 'index.ts')).href;
     const extension = ((await import(entry)) as { default: ClientExtension }).default;
     const { messages, slots } = loadClientExtensions([{ name: 'leadchat', extension }], ['CONVERSATION', 'INBOX_WIZARD']);
-    const bundle = messages.en.MICROSOFT_SHARED as { TRANSPORTS: Record<string, { TITLE: string; HELP: string }> };
-    expect(Object.keys(bundle.TRANSPORTS)).to.deep.equal(['GRAPH_FULL', 'IMAP_SMTP', 'IMAP_LEADMAIL']);
-    for (const t of Object.values(bundle.TRANSPORTS)) {
+    const bundle = messages.en.MICROSOFT_SHARED as { TRANSPORT: Record<string, { TITLE: string; HELP: string }> };
+    expect(Object.keys(bundle.TRANSPORT)).to.deep.equal(['GRAPH', 'IMAP_SMTP', 'IMAP_LEADMAIL']);
+    for (const t of Object.values(bundle.TRANSPORT)) {
       expect(t.TITLE).to.be.a('string').and.not.empty;
       expect(t.HELP).to.be.a('string').and.not.empty;
     }
-    expect(slots.list('inboxWizard.emailProviders')).to.deep.equal([]);
+    expect(slots.list('inboxWizard.emailProviders').map((c) => [c.id, c.title])).to.deep.equal([['microsoft_shared', 'MICROSOFT_SHARED.TITLE']]);
+    const [panel] = slots.list('inboxSettings.panels');
+    expect(panel!.appliesTo!({ provider: 'microsoft_shared', provider_config: {} })).to.equal(true);
+    expect(panel!.appliesTo!({ provider: 'imap', provider_config: {} })).to.equal(false);
   });
 });

@@ -5,26 +5,22 @@
 // answer joins live -> a refused send shows the server's error and Retry sends it. Every step leaves
 // a screenshot in os.tmpdir()/leadchat-e2e-<run>; any browser console error fails the test.
 import { expect } from 'chai';
-import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import supertest from 'supertest';
-import { build } from 'vite';
 import type { Runtime } from '../../server/src/runtime.js';
 import { addToAccount, createAccount, createAgent, createUser, startSecondRuntime, type TestAccount, type TestUser } from '../support/factories.js';
 import { clearRedisPrefix } from '../support/runtime.js';
-import { controlFetch, repoRoot, startTestSandbox, type TestSandbox } from '../sandbox/helpers.js';
+import { controlFetch, startTestSandbox, type TestSandbox } from '../sandbox/helpers.js';
 import { awaitMail, passwordOf } from '../email/send/send-runtime.js';
+import { buildDashboard, openBrowser, type BrowserSession } from './support/browser.js';
 
 const INFO = 'info@example.test';
 const JANE = 'jane@example.test';
 const ADMIN_PASSWORD = 'E2e-admin-pass-1';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 // A 1x1 PNG: the customer's inline image.
 const PIXEL = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
@@ -32,31 +28,26 @@ describe('dashboard (e2e, headless Chromium)', function () {
   this.timeout(60_000);
   // Each step builds on the one before: stop at the first failure instead of timing out the rest.
   this.bail(true);
-  const shotsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadchat-e2e-'));
-  let shotCount = 0;
   let sb: TestSandbox;
   let rt: Runtime;
   let server: Server;
   let base: string;
-  let browser: Browser;
+  let browser: BrowserSession;
   let page: Page;
   let account: TestAccount;
   let admin: TestUser;
   let inboxId: number | undefined;
   let conversationUrl = '';
-  let consoleErrors: string[] = [];
   /** Console errors the current test provokes on purpose (a 422 the form shows), matched and dropped. */
   let expectedConsole: RegExp[] = [];
 
   const api = () => supertest(rt.app);
-  const shot = async (name: string) => {
-    await page.screenshot({ path: path.join(shotsDir, `${String(++shotCount).padStart(2, '0')}-${name}.png`) });
-  };
+  const shot = (name: string) => browser.shot(name);
   const deliver = (raw: Buffer) => controlFetch(sb, 'POST', '/mail/deliver', { to: INFO, raw: raw.toString('base64'), rawEncoding: 'base64' });
 
   before(async function () {
     this.timeout(120_000);
-    await build({ configFile: path.join(repoRoot, 'client', 'vite.config.ts'), logLevel: 'error' });
+    await buildDashboard();
     sb = await startTestSandbox();
     rt = await startSecondRuntime({ REDIS_PREFIX: `leadchat-test-e2e-${randomUUID().slice(0, 8)}`, FRONTEND_URL: 'http://127.0.0.1' });
     await rt.startWorkers();
@@ -69,18 +60,13 @@ describe('dashboard (e2e, headless Chromium)', function () {
     await addToAccount(account.id, admin, 'administrator');
     await createAgent(account, 'Alex Agent');
 
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(`${m.type()}: ${m.text()} @ ${JSON.stringify(m.location())}`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
-    console.log(`      screenshots: ${shotsDir}`);
+    browser = await openBrowser('leadchat-e2e-');
+    page = browser.page;
+    console.log(`      screenshots: ${browser.shotsDir}`);
   });
 
   afterEach(function () {
-    const unexpected = consoleErrors.filter((e) => !expectedConsole.some((re) => re.test(e)));
-    consoleErrors = [];
+    const unexpected = browser.takeConsoleErrors(expectedConsole);
     expectedConsole = [];
     // A failing hook stops the suite: the steps build on each other anyway.
     if (this.currentTest?.state === 'passed' && unexpected.length) throw new Error(`browser console errors in "${this.currentTest.title}":\n${unexpected.join('\n')}`);
@@ -143,9 +129,10 @@ describe('dashboard (e2e, headless Chromium)', function () {
     await page.click('[data-testid=channel-email]');
     await page.waitForSelector('[data-testid=provider-imap]');
     await shot('wizard-providers');
-    // Core cards for the server's providers; the overlay's provider has no card yet.
+    // A card for each provider the server has: the core's three, and the overlay's next to Microsoft 365 when it is on.
     const cards = await page.$$eval('[data-testid^=provider-]', (els) => els.map((e) => e.getAttribute('data-testid')));
-    expect(cards).to.deep.equal(['provider-microsoft', 'provider-google', 'provider-imap']);
+    const overlay = (process.env.EXTENSIONS ?? 'leadchat').split(',').map((s) => s.trim()).includes('leadchat');
+    expect(cards).to.deep.equal(['provider-microsoft', ...(overlay ? ['provider-microsoft_shared'] : []), 'provider-google', 'provider-imap']);
     await page.click('[data-testid=provider-imap]');
     await fillImapSmtp('not-the-password');
     await page.click('button[type=submit]');

@@ -21,19 +21,8 @@ export const conversationsApi = {
     request<Agent | null>('POST', accountUrl(accountId, `/conversations/${id}/assignments`), { assignee_id: assigneeId }),
   messages: (accountId: number, id: number) => request<{ payload: Message[] }>('GET', accountUrl(accountId, `/conversations/${id}/messages`)),
   reply: (accountId: number, id: number, body: FormData) => request<Message>('POST', accountUrl(accountId, `/conversations/${id}/messages`), body),
-  /**
-   * A contact's conversations. The server has no contact filter yet (Chatwoot's
-   * `GET /contacts/:id/conversations`), so this reads the most recent pages and keeps the contact's.
-   */
-  async ofContact(accountId: number, contactId: number, maxPages = 4): Promise<Conversation[]> {
-    const found: Conversation[] = [];
-    for (let page = 1; page <= maxPages; page++) {
-      const { payload } = (await this.list(accountId, { status: 'all', assignee_type: 'all' }, page)).data;
-      found.push(...payload.filter((c) => c.meta.sender?.id === contactId));
-      if (payload.length < 25) break;
-    }
-    return found;
-  },
+  /** Marks the conversation read up to now (clears its unread count); answers the conversation. */
+  updateLastSeen: (accountId: number, id: number) => request<Conversation>('POST', accountUrl(accountId, `/conversations/${id}/update_last_seen`)),
   retry: (accountId: number, id: number, messageId: number) =>
     request<Message>('POST', accountUrl(accountId, `/conversations/${id}/messages/${messageId}/retry`)),
 };

@@ -57,7 +57,8 @@ export const useConversationsStore = defineStore('conversations', {
       this.list = this.list.map((c) => (c.id === id ? { ...c, unread_count: 0 } : c));
       this.threadLoading = true;
       try {
-        const [messages, conversation] = await Promise.all([conversationsApi.messages(this.accountId, id), conversationsApi.show(this.accountId, id)]);
+        // Opening a conversation reads it: the server's mark clears its unread count on every dashboard.
+        const [messages, conversation] = await Promise.all([conversationsApi.messages(this.accountId, id), conversationsApi.updateLastSeen(this.accountId, id)]);
         if (this.activeId !== id) return;
         this.thread = messages.payload;
         // A conversation opened by link may be outside the current filters: show it all the same.
@@ -92,7 +93,11 @@ export const useConversationsStore = defineStore('conversations', {
     },
     // --- live events -----------------------------------------------------------------------
     onMessage(m: Message) {
-      if (m.conversation_id === this.activeId) this.thread = upsertMessage(this.thread, m);
+      if (m.conversation_id === this.activeId) {
+        this.thread = upsertMessage(this.thread, m);
+        // An incoming message arriving in the open conversation is read as it arrives.
+        if (m.message_type === 0) void conversationsApi.updateLastSeen(this.accountId, m.conversation_id).catch(() => undefined);
+      }
       this.list = applyMessage(this.list, m).map((c) => (c.id === this.activeId ? { ...c, unread_count: 0 } : c));
     },
     onConversation(c: Conversation) {

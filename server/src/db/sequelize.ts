@@ -12,7 +12,10 @@ export function createSequelize(databaseUrl: string, logger: Logger): Sequelize 
     dialectModule: pg,
     logging: (sql) => log.trace({ sql }, 'query'),
     pool: { max: 10, min: 0, idle: 10_000 },
-    define: { underscored: true },
+    // The models declare `created_at`/`updated_at` themselves; naming them as the timestamp attributes keeps
+    // Sequelize from adding `createdAt`/`updatedAt` over the same columns, which raw queries mapped to a
+    // model (`mapToModel`) would fill instead of the declared ones.
+    define: { underscored: true, createdAt: 'created_at', updatedAt: 'updated_at' },
   });
 }
 

@@ -12,6 +12,8 @@ import type { InboxService } from './inboxes.js';
 import { conversationChanges, hydrateMessages, insertMessage } from './messages.js';
 
 export const CONVERSATIONS_PER_PAGE = 25;
+/** Chatwoot's cap on `GET /contacts/:id/conversations`. */
+const CONTACT_CONVERSATIONS_LIMIT = 20;
 
 const statusFilter = z.enum([...CONVERSATION_STATUSES, 'all'], { message: `must be one of ${[...CONVERSATION_STATUSES, 'all'].join(', ')}` });
 const status = z.enum(CONVERSATION_STATUSES, { message: `must be one of ${CONVERSATION_STATUSES.join(', ')}` });
@@ -207,6 +209,38 @@ export class ConversationService {
   }
 
   /**
+   * Chatwoot's `update_last_seen`: the conversation is read up to now, which clears its unread count;
+   * the assignee's own mark moves too when the assignee is the one reading.
+   */
+  async markSeen(scope: AccountScope, displayId: number): Promise<ConversationView> {
+    const conversation = await this.find(scope, displayId);
+    const now = new Date();
+    const update: Partial<Pick<Conversation, 'agent_last_seen_at' | 'assignee_last_seen_at'>> = { agent_last_seen_at: now };
+    if (conversation.assignee_id === scope.user.id) update.assignee_last_seen_at = now;
+    await conversation.update(update);
+    await this.deps.events.emit('conversation.updated', {
+      accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes: Object.keys(update),
+    });
+    const [view] = await this.views(scope.account.id, [conversation]);
+    return view;
+  }
+
+  /**
+   * Chatwoot's contact conversations: the contact's most recently active ones (20, as Chatwoot), limited
+   * to what the caller may see; another account's contact is a 404.
+   */
+  async forContact(scope: AccountScope, contactId: number): Promise<ConversationView[]> {
+    if (!(await Contact.findOne({ where: { id: contactId, account_id: scope.account.id }, attributes: ['id'] }))) throw new NotFoundError('Contact');
+    const rows = await Conversation.findAll({
+      where: { [Op.and]: [await this.visibleWhere(scope), { contact_id: contactId }] },
+      include: this.includes(),
+      order: [['last_activity_at', 'DESC'], ['id', 'DESC']],
+      limit: CONTACT_CONVERSATIONS_LIMIT,
+    });
+    return this.views(scope.account.id, rows);
+  }
+
+  /**
    * Payload data for many conversations in a fixed number of queries: last messages with one
    * `DISTINCT ON`, unread counts with one grouped count, assignee memberships with one lookup.
    */
@@ -264,21 +298,38 @@ export class ConversationService {
     ];
   }
 
-  /** Account, visibility, status, inbox and search: everything but the assignee tab. */
-  private async filterWhere(scope: AccountScope, filters: Filters): Promise<WhereOptions<Conversation>> {
+  /** The account's conversations the caller may see: all for administrators, their inboxes' for agents. */
+  private async visibleWhere(scope: AccountScope): Promise<WhereOptions<Conversation>> {
     const conditions: WhereOptions<Conversation>[] = [{ account_id: scope.account.id }];
     if (!scope.isAdministrator) conditions.push({ inbox_id: { [Op.in]: await this.deps.inboxes.memberInboxIds(scope.user.id) } });
+    return { [Op.and]: conditions };
+  }
+
+  /** Account, visibility, status, inbox and search: everything but the assignee tab. */
+  private async filterWhere(scope: AccountScope, filters: Filters): Promise<WhereOptions<Conversation>> {
+    const conditions: WhereOptions<Conversation>[] = [await this.visibleWhere(scope)];
     if (filters.status !== 'all') conditions.push({ status: filters.status });
     if (filters.inbox_id) conditions.push({ inbox_id: filters.inbox_id });
-    if (filters.q) {
-      const pattern = this.deps.sequelize.escape(`%${filters.q.replace(/[\\%_]/g, '\\$&')}%`);
-      conditions.push(
-        literal(
-          `EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = "Conversation"."id" AND m.message_type IN ('incoming', 'outgoing') AND m.content ILIKE ${pattern})`,
-        ) as unknown as WhereOptions<Conversation>,
-      );
-    }
+    if (filters.q) conditions.push(this.searchWhere(scope.account.id, filters.q));
     return { [Op.and]: conditions };
+  }
+
+  /**
+   * `q` matches message text, the contact's name or email, or the display id (`#12` or `12`). The
+   * matching contacts are collected once as an `ARRAY(...)` init plan, which Postgres plans on its own
+   * and so serves from the trigram indexes on contacts (as an `IN` subquery under the `OR` it scanned
+   * every contact); the message match probes only each candidate conversation's messages.
+   */
+  private searchWhere(accountId: number, q: string): WhereOptions<Conversation> {
+    const pattern = this.deps.sequelize.escape(`%${q.replace(/[\\%_]/g, '\\$&')}%`);
+    const matches = [
+      `EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = "Conversation"."id" AND m.message_type IN ('incoming', 'outgoing') AND m.content ILIKE ${pattern})`,
+      `"Conversation"."contact_id" = ANY (ARRAY(SELECT ct.id FROM contacts ct WHERE ct.account_id = ${Number(accountId)} AND (ct.name ILIKE ${pattern} OR ct.email ILIKE ${pattern})))`,
+    ];
+    // Nine digits always fit the integer column; a longer number would overflow it in the comparison.
+    const displayId = /^#?(\d{1,9})$/.exec(q)?.[1];
+    if (displayId) matches.push(`"Conversation"."display_id" = ${Number(displayId)}`);
+    return literal(`(${matches.join(' OR ')})`) as unknown as WhereOptions<Conversation>;
   }
 
   private async countsFor(scope: AccountScope, where: WhereOptions<Conversation>): Promise<ConversationCounts> {

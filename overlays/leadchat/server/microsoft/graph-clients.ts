@@ -37,7 +37,9 @@ export class MicrosoftGraphClients implements GraphClients {
   }
 
   async appOnly(tenantId: string): Promise<Client | null> {
-    const token = await this.appToken(tenantId);
+    // Whether the tenant granted Mail.Read is decided on a token fetched now: msal would otherwise hand
+    // back the one cached before an administrator consented, without the role, for up to an hour.
+    const token = await this.appToken(tenantId, { fresh: true });
     const roles = (decodeJwt(token).roles as string[] | undefined) ?? [];
     if (!roles.includes('Mail.Read')) return null;
     return this.client({ getAccessToken: () => this.appToken(tenantId) });
@@ -53,9 +55,9 @@ export class MicrosoftGraphClients implements GraphClients {
     return [...this.breakers].filter(([, b]) => b.opened).map(([kind]) => kind);
   }
 
-  private async appToken(tenantId: string): Promise<string> {
+  private async appToken(tenantId: string, opts: { fresh?: boolean } = {}): Promise<string> {
     const app = await this.deps.apps.forTenant(tenantId);
-    const result = await grantErrors(() => app.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT_SCOPE] }));
+    const result = await grantErrors(() => app.acquireTokenByClientCredential({ scopes: [GRAPH_DEFAULT_SCOPE], skipCache: opts.fresh ?? false }));
     if (!result?.accessToken) throw new MailboxError(`Microsoft issued no app-only token for tenant ${tenantId}`, 'transient');
     return result.accessToken;
   }

@@ -39,5 +39,15 @@ export function conversationsRouter(conversations: ConversationService): Router 
     res.json(assignee ? serializeAgent(assignee.user, assignee.accountUser) : null);
   });
 
+  router.post('/conversations/:id/update_last_seen', async (req, res) => {
+    res.json(serializeConversation(await conversations.markSeen(accountScope(req), idParam(req.params.id, 'Conversation'))));
+  });
+
+  // Chatwoot serves this from its contacts controllers; it lives here because it is a conversation query.
+  router.get('/contacts/:id/conversations', async (req, res) => {
+    const list = await conversations.forContact(accountScope(req), idParam(req.params.id, 'Contact'));
+    res.json({ payload: list.map(serializeConversation) });
+  });
+
   return router;
 }
