@@ -184,12 +184,16 @@ async function main(): Promise<void> {
   fs.chmodSync(runDir, 0o755);
   // The sandbox's own idle connections time out during the long backfill; only its errors matter here.
   const sandbox = await startSandbox({ runtimeDir: path.join(runDir, 'sandbox'), logger: pino({ name: 'sandbox', level: 'error' }) });
+  const config = benchConfig(runDir);
   // Once, whether the run ends or is interrupted; both paths wait for the same clean-up.
   let cleaning: Promise<void> | undefined;
   const cleanUp = () => (cleaning ??= (async () => {
     for (const child of children) child.kill('SIGTERM');
     await sandbox.stop();
     fs.rmSync(runDir, { recursive: true, force: true });
+    // Nothing of the run stays behind: an empty bench database, no queues or schedules in Redis.
+    await resetTestDatabase(config.DATABASE_URL);
+    await clearRedisPrefix(config);
   })());
   // Interrupted (Ctrl-C, a CI timeout): Dovecot and the temp folder go too.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
@@ -197,7 +201,6 @@ async function main(): Promise<void> {
     const mailbox = sandbox.world.plainMailboxes.find((m) => m.address === 'info@example.test');
     if (!mailbox) throw new Error('the sandbox has no info@example.test mailbox');
     const imap: ImapTarget = { host: sandbox.world.imap.host, port: sandbox.world.imap.port, user: mailbox.address, pass: mailbox.password };
-    const config = benchConfig(runDir);
     await resetTestDatabase(config.DATABASE_URL);
     await clearRedisPrefix(config);
     await emptyInbox(imap); // the sandbox's own seed mail

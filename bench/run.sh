@@ -11,3 +11,4 @@ NODE_EXTRA_CA_CERTS=$(npx tsx sandbox/src/ca.ts)
 export NODE_EXTRA_CA_CERTS
 
 node --import tsx bench/imap-ingest.bench.ts
+node --import tsx bench/microsoft-shared.bench.ts

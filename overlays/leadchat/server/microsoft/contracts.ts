@@ -27,6 +27,8 @@ export interface GraphClients {
   /**
    * App-only (client credentials) for a tenant, used for change-notification subscriptions on shared
    * mailboxes; `null` when the tenant has not granted the application permission `Mail.Read`.
+   * `fresh` asks Entra now instead of trusting a cached token — for deciding push vs polling right
+   * after an administrator consented; reading messages may use the cached one.
    */
-  appOnly(tenantId: string): Promise<Client | null>;
+  appOnly(tenantId: string, opts?: { fresh?: boolean }): Promise<Client | null>;
 }

@@ -36,10 +36,10 @@ export class MicrosoftGraphClients implements GraphClients {
     return this.client({ getAccessToken: () => this.deps.tokens.accessToken(channel) });
   }
 
-  async appOnly(tenantId: string): Promise<Client | null> {
-    // Whether the tenant granted Mail.Read is decided on a token fetched now: msal would otherwise hand
-    // back the one cached before an administrator consented, without the role, for up to an hour.
-    const token = await this.appToken(tenantId, { fresh: true });
+  async appOnly(tenantId: string, opts: { fresh?: boolean } = {}): Promise<Client | null> {
+    // Deciding the receive mode needs a token fetched now: msal would otherwise hand back the one
+    // cached before an administrator consented, without the role, for up to an hour.
+    const token = await this.appToken(tenantId, opts);
     const roles = (decodeJwt(token).roles as string[] | undefined) ?? [];
     if (!roles.includes('Mail.Read')) return null;
     return this.client({ getAccessToken: () => this.appToken(tenantId) });

@@ -25,7 +25,7 @@ export class GraphSubscriptions {
   constructor(private readonly deps: GraphReceiveDeps) {}
 
   async apply(target: GraphTarget, action: SubscriptionAction): Promise<ReceiveMode> {
-    const app = await this.deps.clients.appOnly(target.state.tenant_id);
+    const app = await this.deps.clients.appOnly(target.state.tenant_id, { fresh: true });
     if (!app) {
       await this.record(target, { receive_mode: 'polling', subscription_id: null, client_state_ciphertext: null, subscription_expires_at: null });
       return 'polling';
