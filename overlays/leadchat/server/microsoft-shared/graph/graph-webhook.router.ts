@@ -8,6 +8,9 @@ import { LIFECYCLE_PATH, WEBHOOK_PATH } from './graph-subscriptions.js';
 import { GRAPH_NOTIFICATION_JOB, enqueueSubscription, enqueueSweep, jobIds, type NotificationData } from './graph-receive.jobs.js';
 import type { GraphReceiveDeps } from './graph-target.js';
 
+/** How stale the shown "last notification" time may be, to keep bursts off one row lock. */
+const LAST_NOTIFICATION_RESOLUTION_MS = 5_000;
+
 const envelope = z.object({ value: z.array(z.unknown()).min(1).max(1000) });
 const item = z.object({
   subscriptionId: z.string().min(1).max(200),
@@ -59,7 +62,18 @@ export function graphWebhookRouter(deps: Pick<GraphReceiveDeps, 'queues' | 'secr
     }
     await Promise.all(accepted.map(({ state, item: i }) => dispatch(state, i)));
     if (accepted.length) {
-      await GraphReceiveState.update({ last_notification_at: new Date() }, { where: { channel_id: [...new Set(accepted.map((a) => a.state.channel_id))] } });
+      // A burst of notifications for one mailbox would queue behind the same row lock; the time of the
+      // last notification is shown to administrators, so a few seconds of staleness is fine.
+      const now = new Date();
+      await GraphReceiveState.update(
+        { last_notification_at: now },
+        {
+          where: {
+            channel_id: [...new Set(accepted.map((a) => a.state.channel_id))],
+            [Op.or]: [{ last_notification_at: null }, { last_notification_at: { [Op.lt]: new Date(now.getTime() - LAST_NOTIFICATION_RESOLUTION_MS) } }],
+          },
+        },
+      );
     }
     if (rejected.length) {
       const counts = countBy(rejected);
