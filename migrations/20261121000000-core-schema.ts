@@ -1,17 +1,5 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
-
-const id = { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true, allowNull: false };
-const fk = (table: string, onDelete: 'CASCADE' | 'SET NULL' = 'CASCADE', allowNull = false) => ({
-  type: DataTypes.BIGINT,
-  allowNull,
-  references: { model: table, key: 'id' },
-  onDelete,
-});
-const timestamps = {
-  created_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
-  updated_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
-};
-const jsonb = { type: DataTypes.JSONB, allowNull: false, defaultValue: {} };
+import { fk, id, jsonb, timestamps } from '../server/src/db/migration-columns.js';
 
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
   await qi.createTable('accounts', {

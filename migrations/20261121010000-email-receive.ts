@@ -1,16 +1,5 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
-
-const id = { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true, allowNull: false };
-const fk = (table: string, onDelete: 'CASCADE' | 'SET NULL' = 'CASCADE', allowNull = false) => ({
-  type: DataTypes.BIGINT,
-  allowNull,
-  references: { model: table, key: 'id' },
-  onDelete,
-});
-const timestamps = {
-  created_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
-  updated_at: { type: DataTypes.DATE, allowNull: false, defaultValue: DataTypes.NOW },
-};
+import { fk, id, timestamps } from '../server/src/db/migration-columns.js';
 
 /**
  * The receive path: every inbound email as it arrived (raw MIME kept in blob storage), the IMAP cursor

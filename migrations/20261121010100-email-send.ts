@@ -1,4 +1,5 @@
 import { DataTypes, type QueryInterface } from 'sequelize';
+import { fk, id } from '../server/src/db/migration-columns.js';
 
 /**
  * Single-use tokens behind the invitation and password-reset links. Only a SHA-256 digest is stored,
@@ -6,8 +7,8 @@ import { DataTypes, type QueryInterface } from 'sequelize';
  */
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
   await qi.createTable('password_tokens', {
-    id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true, allowNull: false },
-    user_id: { type: DataTypes.BIGINT, allowNull: false, references: { model: 'users', key: 'id' }, onDelete: 'CASCADE' },
+    id,
+    user_id: fk('users'),
     purpose: { type: DataTypes.STRING, allowNull: false },
     token_digest: { type: DataTypes.STRING(64), allowNull: false, unique: true },
     expires_at: { type: DataTypes.DATE, allowNull: false },
