@@ -5,18 +5,14 @@
 // answer joins live -> a refused send shows the server's error and Retry sends it. Every step leaves
 // a screenshot in os.tmpdir()/leadchat-e2e-<run>; any browser console error fails the test.
 import { expect } from 'chai';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { Page } from 'playwright-core';
 import supertest from 'supertest';
-import type { Runtime } from '../../server/src/runtime.js';
-import { addToAccount, createAccount, createAgent, createUser, startSecondRuntime, type TestAccount, type TestUser } from '../support/factories.js';
-import { clearRedisPrefix } from '../support/runtime.js';
-import { controlFetch, startTestSandbox, type TestSandbox } from '../sandbox/helpers.js';
+import { addToAccount, createAccount, createAgent, createUser, type TestAccount, type TestUser } from '../support/factories.js';
+import { controlFetch, type TestSandbox } from '../sandbox/helpers.js';
 import { awaitMail, passwordOf } from '../email/send/send-runtime.js';
-import { buildDashboard, openBrowser, type BrowserSession } from './support/browser.js';
+import { openBrowser, type BrowserSession } from './support/browser.js';
+import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from './support/app.js';
 
 const INFO = 'info@example.test';
 const JANE = 'jane@example.test';
@@ -29,8 +25,8 @@ describe('dashboard (e2e, headless Chromium)', function () {
   // Each step builds on the one before: stop at the first failure instead of timing out the rest.
   this.bail(true);
   let sb: TestSandbox;
-  let rt: Runtime;
-  let server: Server;
+  let rt: E2eRuntime;
+  let app: E2eApp;
   let base: string;
   let browser: BrowserSession;
   let page: Page;
@@ -47,13 +43,8 @@ describe('dashboard (e2e, headless Chromium)', function () {
 
   before(async function () {
     this.timeout(120_000);
-    await buildDashboard();
-    sb = await startTestSandbox();
-    rt = await startSecondRuntime({ REDIS_PREFIX: `leadchat-test-e2e-${randomUUID().slice(0, 8)}`, FRONTEND_URL: 'http://127.0.0.1' });
-    await rt.startWorkers();
-    server = rt.app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    app = await startE2eApp('e2e');
+    ({ sb, rt, base } = app);
 
     account = await createAccount();
     admin = await createUser('Sam Admin', { password: ADMIN_PASSWORD });
@@ -66,10 +57,9 @@ describe('dashboard (e2e, headless Chromium)', function () {
   });
 
   afterEach(function () {
-    const unexpected = browser.takeConsoleErrors(expectedConsole);
-    expectedConsole = [];
     // A failing hook stops the suite: the steps build on each other anyway.
-    if (this.currentTest?.state === 'passed' && unexpected.length) throw new Error(`browser console errors in "${this.currentTest.title}":\n${unexpected.join('\n')}`);
+    failOnConsoleErrors(this, browser, expectedConsole);
+    expectedConsole = [];
   });
 
   after(async function () {
@@ -77,15 +67,7 @@ describe('dashboard (e2e, headless Chromium)', function () {
     await browser?.close();
     // info@example.test is one inbox per installation: free it for the other suites.
     if (inboxId) await api().delete(`/api/v1/accounts/${account.id}/inboxes/${inboxId}`).set('api_access_token', admin.token);
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-    if (rt) {
-      await rt.close();
-      await clearRedisPrefix(rt.config);
-    }
-    await sb?.close();
+    await app?.close();
   });
 
   it('signs in and shows empty states for conversations and inboxes', async () => {

@@ -5,23 +5,19 @@
 // callback -> "add agents" -> Jane's email shows up live -> reply -> Jane's mailbox gets it From the
 // shared mailbox, threaded, with the Sent Items copy in the SHARED mailbox -> Jane's answer joins the
 // same conversation. graph_full starts in polling mode: the settings tab's "Grant push notifications"
-// walks the admin consent back into the app, and Jane's email arrives by the polling sweep (the job the
-// 2-minute schedule runs, queued here at once). Push stays off after the grant because the app-only
-// token cached before it lacks Mail.Read (reported); push itself is covered by graph-receive.test.ts.
+// walks the admin consent back into the app, and Jane's email arrives by the catch-up sweep (the job the
+// schedule runs, queued here at once), which picks it up in either mode; push itself is covered by
+// graph-receive.test.ts and graph-clients.test.ts.
 // Also: bob (no Full Access) is sent back to the refilled form, and the reauthorization banner's
 // Reconnect signs in again for the same inbox. Screenshots in os.tmpdir()/leadchat-ms-e2e-<run>.
 import { expect } from 'chai';
-import type { Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import supertest from 'supertest';
-import { addToAccount, createAccount, createUser, startSecondRuntime, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
-import { clearRedisPrefix, type runtime } from '../../../../test/support/runtime.js';
-
-type Runtime = Awaited<ReturnType<typeof runtime>>;
-import { controlFetch, folderSubjects, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
+import { addToAccount, createAccount, createUser, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
+import { controlFetch, folderSubjects, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { awaitMail } from '../../../../test/email/send/send-runtime.js';
-import { buildDashboard, freePort, openBrowser, type BrowserSession } from '../../../../test/e2e/support/browser.js';
+import { openBrowser, type BrowserSession } from '../../../../test/e2e/support/browser.js';
+import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from '../../../../test/e2e/support/app.js';
 import { GRAPH_DUE_JOB } from '../../server/microsoft-shared/graph/graph-receive.jobs.js';
 import { overlayEnabled, PASSWORDS, SUPPORT, JANE } from '../microsoft-shared/shared-testbed.js';
 
@@ -38,8 +34,8 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
   this.timeout(60_000);
   this.bail(true);
   let sb: TestSandbox;
-  let rt: Runtime;
-  let server: Server;
+  let rt: E2eRuntime;
+  let app: E2eApp;
   let base: string;
   let browser: BrowserSession;
   let page: Page;
@@ -56,29 +52,23 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
   before(async function () {
     if (!overlayEnabled()) return this.skip();
     this.timeout(120_000);
-    await buildDashboard();
-    sb = await startTestSandbox();
-    const app = sb.world.microsoft.apps[0]!;
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    rt = await startSecondRuntime({
-      REDIS_PREFIX: `leadchat-test-ms-e2e-${randomUUID().slice(0, 8)}`,
-      // Entra's redirect, the admin-consent return and Graph's webhook all come back to this app.
-      FRONTEND_URL: base,
-      MICROSOFT_CLIENT_ID: app.clientId,
-      MICROSOFT_CLIENT_SECRET: app.clientSecret,
-      MICROSOFT_AUTHORITY: `https://${sb.world.microsoft.authorityHost}/organizations`,
-      MICROSOFT_GRAPH_BASE_URL: sb.world.microsoft.graphBaseUrl,
-      MICROSOFT_IMAP_HOST: sb.world.imap.host,
-      MICROSOFT_IMAP_PORT: String(sb.world.imap.port),
-      MICROSOFT_SMTP_HOST: sb.world.smtp.host,
-      MICROSOFT_SMTP_PORT: String(sb.world.smtp.port),
-      LEADMAIL_BASE_URL: sb.world.leadmail.baseUrl,
-      LEADMAIL_API_KEY: sb.world.leadmail.apiKey,
+    // Entra's redirect, the admin-consent return and Graph's webhook all come back to this app.
+    app = await startE2eApp('ms-e2e', (sandbox) => {
+      const msApp = sandbox.world.microsoft.apps[0]!;
+      return {
+        MICROSOFT_CLIENT_ID: msApp.clientId,
+        MICROSOFT_CLIENT_SECRET: msApp.clientSecret,
+        MICROSOFT_AUTHORITY: `https://${sandbox.world.microsoft.authorityHost}/organizations`,
+        MICROSOFT_GRAPH_BASE_URL: sandbox.world.microsoft.graphBaseUrl,
+        MICROSOFT_IMAP_HOST: sandbox.world.imap.host,
+        MICROSOFT_IMAP_PORT: String(sandbox.world.imap.port),
+        MICROSOFT_SMTP_HOST: sandbox.world.smtp.host,
+        MICROSOFT_SMTP_PORT: String(sandbox.world.smtp.port),
+        LEADMAIL_BASE_URL: sandbox.world.leadmail.baseUrl,
+        LEADMAIL_API_KEY: sandbox.world.leadmail.apiKey,
+      };
     });
-    await rt.startWorkers();
-    server = rt.app.listen(port, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    ({ sb, rt, base } = app);
 
     account = await createAccount();
     admin = await createUser('Sam Admin', { password: ADMIN_PASSWORD });
@@ -89,24 +79,15 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
   });
 
   afterEach(function () {
-    const unexpected = browser ? browser.takeConsoleErrors([SANDBOX_FAVICON, ...expectedConsole]) : [];
+    failOnConsoleErrors(this, browser, [SANDBOX_FAVICON, ...expectedConsole]);
     expectedConsole = [];
-    if (this.currentTest?.state === 'passed' && unexpected.length) throw new Error(`browser console errors in "${this.currentTest.title}":\n${unexpected.join('\n')}`);
   });
 
   after(async function () {
     this.timeout(30_000);
     await browser?.close();
     await removeInbox();
-    if (server) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-    if (rt) {
-      await rt.close();
-      await clearRedisPrefix(rt.config);
-    }
-    await sb?.close();
+    await app?.close();
   });
 
   /** support@ is one inbox per installation: free it for the next transport. */

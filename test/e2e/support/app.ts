@@ -1,0 +1,52 @@
+// The real app for a dashboard e2e suite: the client built, a sandbox, a runtime with workers (IMAP
+// IDLE included) listening on the loopback port its FRONTEND_URL names — so OAuth redirects and Graph's
+// notifications come back to it — and one teardown for all of it.
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'mocha';
+import { startSecondRuntime } from '../../support/factories.js';
+import { clearRedisPrefix } from '../../support/runtime.js';
+import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
+import { buildDashboard, freePort, type BrowserSession } from './browser.js';
+
+export type E2eRuntime = Awaited<ReturnType<typeof startSecondRuntime>>;
+
+export interface E2eApp {
+  sb: TestSandbox;
+  rt: E2eRuntime;
+  /** `http://127.0.0.1:<port>`, also the runtime's FRONTEND_URL. */
+  base: string;
+  close(): Promise<void>;
+}
+
+/** `env` adds settings that depend on the sandbox (e.g. the Microsoft app pointed at its Entra ID). */
+export async function startE2eApp(name: string, env: (sb: TestSandbox) => NodeJS.ProcessEnv = () => ({})): Promise<E2eApp> {
+  await buildDashboard();
+  const sb = await startTestSandbox();
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const rt = await startSecondRuntime({ REDIS_PREFIX: `leadchat-test-${name}-${randomUUID().slice(0, 8)}`, FRONTEND_URL: base, ...env(sb) });
+  await rt.startWorkers();
+  const server: Server = rt.app.listen(port, '127.0.0.1');
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  return {
+    sb,
+    rt,
+    base,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await rt.close();
+      await clearRedisPrefix(rt.config);
+      await sb.close();
+    },
+  };
+}
+
+/** For `afterEach`: a test that passed but left browser console errors it did not expect fails. */
+export function failOnConsoleErrors(ctx: Context, browser: BrowserSession | undefined, expected: RegExp[]): void {
+  const unexpected = browser ? browser.takeConsoleErrors(expected) : [];
+  if (ctx.currentTest?.state === 'passed' && unexpected.length) {
+    throw new Error(`browser console errors in "${ctx.currentTest.title}":\n${unexpected.join('\n')}`);
+  }
+}
