@@ -34,7 +34,8 @@ export function portsFromEnv(env: NodeJS.ProcessEnv): SandboxPorts {
   return ports;
 }
 
-function freePort(): Promise<number> {
+/** A loopback port nothing listens on (the kernel's pick, released again). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

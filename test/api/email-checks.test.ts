@@ -2,25 +2,16 @@
 // and SMTP submission: each leg passing, each kind of failure named at the field to fix, and the round
 // trip's test message found and removed.
 import { expect } from 'chai';
-import net from 'node:net';
 import { controlFetch, folderSubjects, startTestSandbox, type TestSandbox } from '../sandbox/helpers.js';
 import { append, clearInbox, mime } from '../email/receive/helpers.js';
 import { passwordOf, readInbox } from '../email/send/send-runtime.js';
 import { createAccount, createAgent, type TestAccount } from '../support/factories.js';
 import { http } from '../support/runtime.js';
+import { freePort } from '../../sandbox/src/ports.js';
 
 const INFO = 'info@example.test';
 const JANE = 'jane@example.test';
 const TEST_SUBJECT = /^LeadChat connection test [0-9a-f-]{36}$/;
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('POST /inboxes/email_checks: the inbox wizard\'s connection checks (sandbox)', function () {
   this.timeout(20_000);
@@ -73,7 +64,7 @@ describe('POST /inboxes/email_checks: the inbox wizard\'s connection checks (san
   });
 
   it('imap: a closed port names channel.imap_port, an unknown host channel.imap_address', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const refused = await check({ leg: 'imap', channel: imap({ imap_port: port }) });
     expect(fieldsOf(refused)).to.deep.equal([
       { path: 'channel.imap_port', message: `Could not connect to 127.0.0.1:${port}: ECONNREFUSED — nothing accepts connections on port ${port}` },
@@ -104,7 +95,7 @@ describe('POST /inboxes/email_checks: the inbox wizard\'s connection checks (san
     const refused = await check({ leg: 'smtp', channel: smtp({ smtp_password: 'not-the-password' }) });
     expect(fieldsOf(refused)).to.deep.equal([{ path: 'channel.smtp_password', message: 'Authentication failed: 535 5.7.3 Authentication unsuccessful' }]);
 
-    const port = await closedPort();
+    const port = await freePort();
     const closed = await check({ leg: 'smtp', channel: smtp({ smtp_port: port }) });
     expect(fieldsOf(closed)).to.deep.equal([
       { path: 'channel.smtp_port', message: `Could not connect to 127.0.0.1:${port}: ECONNREFUSED — nothing accepts connections on port ${port}` },

@@ -7,7 +7,8 @@ import type { Context } from 'mocha';
 import { startSecondRuntime } from '../../support/factories.js';
 import { clearRedisPrefix } from '../../support/runtime.js';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
-import { buildDashboard, freePort, type BrowserSession } from './browser.js';
+import { freePort } from '../../../sandbox/src/ports.js';
+import { buildDashboard, type BrowserSession } from './browser.js';
 
 export type E2eRuntime = Awaited<ReturnType<typeof startSecondRuntime>>;
 

@@ -2,7 +2,6 @@
 // Chromium (playwright-core), numbered screenshots into a fresh temp folder, and the browser console
 // collected so a suite can fail on any error or warning it did not provoke on purpose.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -17,15 +16,6 @@ let built: Promise<unknown> | undefined;
 export function buildDashboard(): Promise<unknown> {
   built ??= build({ configFile: path.join(repoRoot, 'client', 'vite.config.ts'), logLevel: 'error' });
   return built;
-}
-
-/** A free loopback port, for an app whose FRONTEND_URL must be known before it listens. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export interface BrowserSession {

@@ -1,24 +1,15 @@
 // An agent's reply through the real path: API -> `sending` -> email.send job -> reply mailer ->
 // `smtp` delivery -> the sandbox's SMTP submission -> Dovecot, read back over IMAP.
 import { expect } from 'chai';
-import net from 'node:net';
 import type { Runtime } from '../../../server/src/runtime.js';
 import { createAccount, createAgent, type TestAccount } from '../../support/factories.js';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { controlFetch, eventually, imapConnect, startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { awaitMail, passwordOf, startSendRuntime } from './send-runtime.js';
+import { freePort } from '../../../sandbox/src/ports.js';
 
 const INFO = 'info@example.test';
 const JANE = 'jane@example.test';
-
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe('email send: agent replies over SMTP (sandbox)', function () {
   this.timeout(30_000);
@@ -167,7 +158,7 @@ describe('email send: agent replies over SMTP (sandbox)', function () {
 
   it('retries a reply after a transient failure (server unreachable) with backoff, and it goes out once the server is back', async () => {
     const { displayId } = await conversationWithIncoming('Unreachable');
-    await patchInbox(smtpAs(INFO, await closedPort()));
+    await patchInbox(smtpAs(INFO, await freePort()));
     try {
       const res = await rt.http().post(api(`/conversations/${displayId}/messages`)).set('api_access_token', account.admin.token).send({ content: 'Second try works' }).expect(200);
       const queue = rt.queues.queue('email.send');
