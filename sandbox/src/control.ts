@@ -1,7 +1,7 @@
 // Programmatic control of a running sandbox; the control API is a thin HTTP layer over this, and
 // tests in the same process may call it directly.
 import crypto from 'node:crypto';
-import type { World, SentRecord } from './world/world.js';
+import type { World, SentRecord, UserConsentPolicy } from './world/world.js';
 import { GRAPH_RESOURCE, OUTLOOK_RESOURCE, seedMessages, type CalendarEvent } from './world/seed.js';
 import type { TokenService } from './entra/tokens.js';
 import type { Grants } from './entra/grants.js';
@@ -10,6 +10,7 @@ import type { MailAuth } from './mail/mail-auth.js';
 import type { PostOffice } from './mail/post-office.js';
 import { composeMime } from './mail/mime.js';
 import type { MailStore } from './mail/mailstore.js';
+import { bulkAppend, type BulkMessage } from './mail/bulk-seed.js';
 import type { Dovecot } from './mail/dovecot.js';
 import type { GraphStandIn } from './graph/graph-router.js';
 import type { Throttle } from './graph/throttle.js';
@@ -105,6 +106,13 @@ export class SandboxControl {
     return this.deps.postOffice.receive(raw, [...to, ...(input.cc ?? [])]);
   }
 
+  /** Many messages straight into a folder (no delivery, no notifications): benchmark seeding. */
+  async bulkMail(input: { mailbox: string; folder: 'INBOX' | 'Sent Items'; messages: BulkMessage[] }): Promise<{ appended: number }> {
+    const mailbox = this.world.findMailbox(input.mailbox);
+    if (!mailbox) throw new Error(`unknown mailbox ${input.mailbox}`);
+    return { appended: await bulkAppend(this.deps.store, mailbox.address, input.folder, input.messages) };
+  }
+
   revokeRefreshTokens(filter: { user?: string; clientId?: string; token?: string }): number {
     if (filter.token) return this.deps.grants.revoke({ token: filter.token });
     const user = this.world.findUser(filter.user ?? '');
@@ -135,6 +143,15 @@ export class SandboxControl {
     const user = this.world.findUser(change.user);
     if (!user) throw new Error(`unknown user ${change.user}`);
     this.world.revokeConsent(user.id, change.clientId, change.scope);
+  }
+
+  consentPolicy(): { userConsent: UserConsentPolicy } {
+    return { userConsent: this.world.userConsent };
+  }
+
+  setConsentPolicy(policy: { userConsent: UserConsentPolicy }): { userConsent: UserConsentPolicy } {
+    this.world.userConsent = policy.userConsent;
+    return this.consentPolicy();
   }
 
   sent(): readonly SentRecord[] {

@@ -25,6 +25,7 @@ import { createGraph } from './graph/graph-router.js';
 import { Throttle } from './graph/throttle.js';
 import { createLeadMailRouter } from './leadmail/leadmail-router.js';
 import { createGoogle } from './google/google-router.js';
+import { GoogleIdTokens } from './google/google-id-tokens.js';
 import { SandboxControl } from './control.js';
 import { worldInfo, type WorldInfo } from './world-info.js';
 
@@ -70,7 +71,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
 
   const world = new World(opts.tokenLifetimeSeconds ?? 3600);
   const baseUrl = (): string => `https://localhost:${ports.https}`;
-  const tokens = await TokenService.create(world, () => `${baseUrl()}/${world.tenant.id}/v2.0`);
+  const tokens = await TokenService.create(world, (tenantId) => `${baseUrl()}/${tenantId}/v2.0`);
   const grants = new Grants();
   const faults = new Faults();
   const throttle = new Throttle();
@@ -117,7 +118,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     const postOffice = new PostOffice(world, store, logger.child({ component: 'post-office' }));
     const reader = new MessageReader(store);
     const graph = createGraph({ world, tokens, faults, throttle, postOffice, reader, baseUrl, logger: logger.child({ component: 'graph' }) });
-    const google = createGoogle({ world, faults, lifetimeSeconds: () => world.tokenLifetimeSeconds });
+    const google = createGoogle({ world, faults, lifetimeSeconds: () => world.tokenLifetimeSeconds, idTokens: await GoogleIdTokens.create(baseUrl) });
     const control = new SandboxControl(world, { tokens, grants, faults, mailAuth, postOffice, store, dovecot, graph, throttle, google, info });
     await control.seedMail();
     controlApp = createControlApp(control, logger.child({ component: 'control' }));
@@ -128,6 +129,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     app.use('/v1.0', graph.router);
     app.use('/leadmail', createLeadMailRouter({ world, postOffice, faults }));
     app.use('/google', google.router);
+    // Google's discovery document lives at its issuer's origin (accounts.google.com/.well-known/...).
+    app.get('/.well-known/openid-configuration', (_req, res) => { res.json(google.idTokens.discovery(baseUrl())); });
     app.use(createEntraRouter({ world, tokens, grants, faults, baseUrl, logger: logger.child({ component: 'entra' }) }));
     app.use((_req, res) => { res.status(404).json({ error: { code: 'NotFound', message: 'No sandbox endpoint here.' } }); });
     app.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

@@ -2,7 +2,7 @@
 // secret a product configuration needs to point at the sandbox.
 import type { World } from './world/world.js';
 import type { SandboxPorts } from './ports.js';
-import { seedGoogle, seedLeadMail, GOOGLE_DOMAIN } from './world/seed.js';
+import { seedGoogle, seedLeadMail, GOOGLE_DOMAIN, CONSUMERS_TENANT_ID } from './world/seed.js';
 
 export interface WorldInfo {
   controlUrl: string;
@@ -21,7 +21,9 @@ export interface WorldInfo {
     graphHost: string;
     adminConsentUrl: string;
     apps: { clientId: string; clientSecret: string; displayName: string; requiredRoles: string[] }[];
-    users: { id: string; upn: string; displayName: string; password: string; isAdmin: boolean }[];
+    /** Personal Microsoft accounts (e.g. pat@outlook.test) sign in through /common or /consumers only. */
+    consumersTenantId: string;
+    users: { id: string; upn: string; displayName: string; password: string; isAdmin: boolean; personal: boolean }[];
     sharedMailboxes: { id: string; upn: string; displayName: string; fullAccess: string[]; sendAs: string[]; messageCopyForSentAsEnabled: boolean }[];
   };
   plainMailboxes: { address: string; displayName: string; password: string }[];
@@ -57,7 +59,8 @@ export function worldInfo(world: World, ports: SandboxPorts, caCertPath: string)
       graphHost: 'localhost',
       adminConsentUrl: `${authority}/v2.0/adminconsent`,
       apps: world.apps.map((a) => ({ clientId: a.clientId, clientSecret: a.clientSecret, displayName: a.displayName, requiredRoles: [...a.requiredRoles] })),
-      users: world.users.map((u) => ({ id: u.id, upn: u.upn, displayName: u.displayName, password: u.password, isAdmin: u.isAdmin })),
+      consumersTenantId: CONSUMERS_TENANT_ID,
+      users: world.users.map((u) => ({ id: u.id, upn: u.upn, displayName: u.displayName, password: u.password, isAdmin: u.isAdmin, personal: u.personal ?? false })),
       sharedMailboxes: world.sharedMailboxes.map((m) => ({ ...m, fullAccess: [...m.fullAccess], sendAs: [...m.sendAs] })),
     },
     plainMailboxes: world.plainMailboxes.map((m) => ({ ...m })),

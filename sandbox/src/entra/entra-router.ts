@@ -6,7 +6,7 @@ import express, { type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { World } from '../world/world.js';
 import type { EntraApp, TenantUser } from '../world/seed.js';
-import { GRAPH_RESOURCE } from '../world/seed.js';
+import { CONSUMERS_TENANT_ID, GRAPH_RESOURCE } from '../world/seed.js';
 import type { Faults } from '../http/faults.js';
 import type { TokenService } from './tokens.js';
 import type { Grants } from './grants.js';
@@ -26,6 +26,10 @@ interface PendingRequest {
   nonce: string | undefined;
   loginHint: string | undefined;
   expiresAt: number;
+  /** Admin consent for delegated permissions (the `scope` asked for), instead of the app's roles. */
+  delegatedScope?: string;
+  /** The "Need admin approval" page was shown: leaving it is AADSTS90094, not a declined consent. */
+  adminApprovalShown?: boolean;
 }
 
 const PENDING_LIFETIME_MS = 30 * 60 * 1000;
@@ -69,7 +73,11 @@ export function createEntraRouter(o: EntraRouterOptions): express.Router {
   const pending = new Map<string, PendingRequest>();
   world.onReset(() => pending.clear());
 
-  const tenantIds = (): string[] => [world.tenant.id, world.tenant.domain, 'common', 'organizations'];
+  const tenantIds = (): string[] => [world.tenant.id, world.tenant.domain, 'common', 'organizations', 'consumers', CONSUMERS_TENANT_ID];
+  const isConsumers = (tenant: string): boolean => ['consumers', CONSUMERS_TENANT_ID].includes(tenant.toLowerCase());
+  /** Personal accounts sign in through /common and /consumers; work accounts anywhere but /consumers. */
+  const accountAllowed = (tenant: string, user: TenantUser): boolean =>
+    user.personal ? tenant.toLowerCase() === 'common' || isConsumers(tenant) : !isConsumers(tenant);
   const authorityBase = (tenant: string): string => `${o.baseUrl()}/${tenant}`;
 
   function entraError(res: Response, status: number, error: string, code: number, description: string, extra: Record<string, unknown> = {}): void {
@@ -112,7 +120,7 @@ export function createEntraRouter(o: EntraRouterOptions): express.Router {
   // ---- metadata ---------------------------------------------------------------------------------
   router.get('/:tenant/v2.0/.well-known/openid-configuration', (req, res) => {
     const tenant = req.params.tenant;
-    const specific = tenant === 'common' || tenant === 'organizations' ? '{tenantid}' : world.tenant.id;
+    const specific = tenant === 'common' || tenant === 'organizations' ? '{tenantid}' : isConsumers(tenant) ? CONSUMERS_TENANT_ID : world.tenant.id;
     const base = authorityBase(tenant);
     res.json({
       token_endpoint: `${base}/oauth2/v2.0/token`,
@@ -171,8 +179,23 @@ export function createEntraRouter(o: EntraRouterOptions): express.Router {
     const responseMode = str(q.response_mode) === 'form_post' ? 'form_post' : 'query';
     const back = { redirectUri, responseMode, state: str(q.state) } as const;
     let scopes: ParsedScopes;
+    let delegatedScope: string | undefined;
     if (kind === 'adminconsent') {
-      scopes = { oidc: new Set(), resource: GRAPH_RESOURCE, permissions: [...app.requiredRoles] };
+      // Named delegated permissions are granted for every user; `.default` (or none) grants the app's roles.
+      let asked: ParsedScopes | null = null;
+      try {
+        asked = parseScopes(str(q.scope) ?? '');
+      } catch (err) {
+        if (!(err instanceof ScopeError)) throw err;
+        return redirectBack(res, back, { error: 'invalid_scope', error_description: `AADSTS${err.code}: ${err.message}` });
+      }
+      const named = asked.permissions.filter((p) => p !== '.default');
+      if (named.length) {
+        scopes = { ...asked, permissions: named };
+        delegatedScope = str(q.scope);
+      } else {
+        scopes = { oidc: new Set(), resource: GRAPH_RESOURCE, permissions: [...app.requiredRoles] };
+      }
     } else {
       if (str(q.response_type) !== 'code') {
         return redirectBack(res, back, { error: 'unsupported_response_type', error_description: 'AADSTS700054: response_type is not enabled for the application.' });
@@ -192,7 +215,7 @@ export function createEntraRouter(o: EntraRouterOptions): express.Router {
       kind, tenant: String(req.params.tenant), app, ...back, scopes,
       codeChallenge: str(q.code_challenge) ?? null,
       codeChallengeMethod: str(q.code_challenge) ? (str(q.code_challenge_method) ?? 'plain') : null,
-      nonce: str(q.nonce), loginHint: str(q.login_hint), expiresAt: Date.now() + PENDING_LIFETIME_MS,
+      nonce: str(q.nonce), loginHint: str(q.login_hint), expiresAt: Date.now() + PENDING_LIFETIME_MS, delegatedScope,
     };
 
     if (kind === 'authorize' && str(q.prompt) === 'none') {
@@ -215,9 +238,9 @@ export function createEntraRouter(o: EntraRouterOptions): express.Router {
   }
 
   function renderSignIn(res: Response, action: string, id: string, r: PendingRequest, error?: string): void {
-    const permissions = r.kind === 'adminconsent'
-      ? r.app.requiredRoles.map((role) => `Application permission: ${role} — ${GRAPH_RESOURCE} (for all users, without a signed-in user)`)
-      : describe(r.scopes, () => false);
+    const permissions = r.kind === 'authorize' ? describe(r.scopes, () => false)
+      : r.delegatedScope ? r.scopes.permissions.map((p) => `Delegated permission: ${p} — ${r.scopes.resource ?? GRAPH_RESOURCE} (on behalf of every user in your organization)`)
+        : r.app.requiredRoles.map((role) => `Application permission: ${role} — ${GRAPH_RESOURCE} (for all users, without a signed-in user)`);
     res.status(error ? 400 : 200).type('html').send(signInAndConsentPage({
       action, requestId: id, appName: r.app.displayName, users: world.users, loginHint: r.loginHint, permissions, error,
       heading: r.kind === 'adminconsent' ? 'Permissions requested — accept for your organization' : 'Sign in and accept permissions',
@@ -237,7 +260,7 @@ export function createEntraRouter(o: EntraRouterOptions): express.Router {
     redirectBack(res, r, { code, client_info: clientInfo(user), session_state: crypto.randomUUID() });
   }
 
-  const clientInfo = (user: TenantUser): string => Buffer.from(JSON.stringify({ uid: user.id, utid: world.tenant.id })).toString('base64url');
+  const clientInfo = (user: TenantUser): string => Buffer.from(JSON.stringify({ uid: user.id, utid: tokens.tenantOf(user) })).toString('base64url');
 
   function interactionPost(req: Request, res: Response): void {
     const body = req.body as Record<string, unknown>;
@@ -249,11 +272,27 @@ export function createEntraRouter(o: EntraRouterOptions): express.Router {
     }
     if (str(body.decision) !== 'accept') {
       pending.delete(id);
+      if (r.adminApprovalShown) {
+        return redirectBack(res, r, { error: 'access_denied', error_description: `AADSTS90094: The grant requires admin permission. An administrator of ${world.tenant.displayName} must grant ${r.app.displayName} these permissions.` });
+      }
       return redirectBack(res, r, { error: 'access_denied', error_subcode: 'cancel', error_description: 'AADSTS65004: User declined to consent to access the app.' });
     }
     const user = world.findUser(str(body.login) ?? '');
     if (!user || str(body.password) !== user.password) {
       return renderSignIn(res, req.baseUrl + req.path, id, r, 'AADSTS50126: Error validating credentials due to invalid username or password.');
+    }
+    if (!accountAllowed(r.tenant, user)) {
+      return renderSignIn(res, req.baseUrl + req.path, id, r, user.personal
+        ? "AADSTS50020: You can't sign in here with a personal account. Use your work or school account instead."
+        : `AADSTS50020: User account '${user.upn}' from identity provider '${world.tenant.domain}' does not exist in tenant 'Microsoft Services' and cannot access the application in that tenant.`);
+    }
+    if (r.kind === 'adminconsent' && r.delegatedScope) {
+      if (!user.isAdmin) return renderSignIn(res, req.baseUrl + req.path, id, r, `AADSTS90094: ${user.upn} is not an administrator. An administrator of ${world.tenant.displayName} must grant these permissions.`);
+      pending.delete(id);
+      const resource = r.scopes.resource ?? GRAPH_RESOURCE;
+      world.grantTenantWide(r.app.clientId, r.scopes.permissions.map((p) => fullScope(resource, p)));
+      logger.info({ clientId: r.app.clientId, permissions: r.scopes.permissions }, 'tenant-wide delegated consent granted');
+      return redirectBack(res, r, { admin_consent: 'True', tenant: world.tenant.id, scope: r.delegatedScope });
     }
     if (r.kind === 'adminconsent') {
       if (!user.isAdmin) return renderSignIn(res, req.baseUrl + req.path, id, r, `AADSTS90094: ${user.upn} is not an administrator. An administrator of ${world.tenant.displayName} must grant these permissions.`);
@@ -263,8 +302,11 @@ export function createEntraRouter(o: EntraRouterOptions): express.Router {
       return redirectBack(res, r, { admin_consent: 'True', tenant: world.tenant.id, scope: `${GRAPH_RESOURCE}/.default` });
     }
     const missing = missingConsent(user, r);
-    const needsAdmin = missing.filter((p) => ADMIN_CONSENT_REQUIRED.has(p));
+    // Under "admin_only" user consent, every permission not yet granted tenant-wide needs an admin (personal accounts are outside the policy).
+    const adminOnly = world.userConsent === 'admin_only' && !user.personal;
+    const needsAdmin = missing.filter((p) => adminOnly || ADMIN_CONSENT_REQUIRED.has(p));
     if (needsAdmin.length && !user.isAdmin) {
+      r.adminApprovalShown = true;
       res.type('html').send(adminApprovalPage({ action: req.baseUrl + req.path, requestId: id, appName: r.app.displayName, permissions: needsAdmin }));
       return;
     }

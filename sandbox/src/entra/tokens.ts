@@ -3,7 +3,7 @@
 import crypto from 'node:crypto';
 import { SignJWT, exportJWK, generateKeyPair, jwtVerify, errors, type JWK, type JWTPayload, type CryptoKey } from 'jose';
 import type { World } from '../world/world.js';
-import type { TenantUser } from '../world/seed.js';
+import { CONSUMERS_TENANT_ID, type TenantUser } from '../world/seed.js';
 
 export type Principal =
   | { kind: 'delegated'; user: TenantUser; clientId: string; scopes: Set<string>; audience: string }
@@ -28,24 +28,30 @@ export class TokenService {
     private readonly privateKey: CryptoKey,
     private readonly publicKey: CryptoKey,
     readonly jwk: JWK,
-    private readonly issuerFor: () => string,
+    private readonly issuerFor: (tenantId: string) => string,
   ) {}
 
   /** Keys are generated per start: tokens of an earlier run are as dead as after a key rollover. */
-  static async create(world: World, issuerFor: () => string): Promise<TokenService> {
+  /** `issuerFor(tenantId)`: the v2.0 issuer URL of a tenant (the org tenant, or consumers for personal accounts). */
+  static async create(world: World, issuerFor: (tenantId: string) => string): Promise<TokenService> {
     const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
     const jwk = await exportJWK(publicKey);
     const kid = crypto.createHash('sha256').update(JSON.stringify(jwk)).digest('base64url').slice(0, 16);
     return new TokenService(world, privateKey, publicKey, { ...jwk, kid, use: 'sig', alg: 'RS256' }, issuerFor);
   }
 
-  get issuer(): string { return this.issuerFor(); }
+  get issuer(): string { return this.issuerFor(this.world.tenant.id); }
+
+  /** The tenant a user's tokens name in `tid` (and their issuer). */
+  tenantOf(user: TenantUser | undefined): string {
+    return user?.personal ? CONSUMERS_TENANT_ID : this.world.tenant.id;
+  }
 
   private sign(payload: JWTPayload, lifetimeSeconds: number): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ ...payload, uti: crypto.randomBytes(12).toString('base64url') })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: this.jwk.kid })
-      .setIssuer(this.issuer)
+      .setIssuer(this.issuerFor(String(payload.tid ?? this.world.tenant.id)))
       .setIssuedAt(now)
       .setNotBefore(now - 300)
       .setExpirationTime(now + lifetimeSeconds)
@@ -54,7 +60,7 @@ export class TokenService {
 
   issueAccessToken(input: AccessTokenInput): Promise<string> {
     const lifetime = input.lifetimeSeconds ?? this.world.tokenLifetimeSeconds;
-    const common = { aud: input.audience, tid: this.world.tenant.id, azp: input.clientId, appid: input.clientId, ver: '2.0' };
+    const common = { aud: input.audience, tid: this.tenantOf(input.user), azp: input.clientId, appid: input.clientId, ver: '2.0' };
     if (input.user) {
       return this.sign({
         ...common,
@@ -67,7 +73,7 @@ export class TokenService {
 
   issueIdToken(user: TenantUser, clientId: string, nonce: string | undefined): Promise<string> {
     return this.sign({
-      aud: clientId, tid: this.world.tenant.id, sub: user.id, oid: user.id, name: user.displayName,
+      aud: clientId, tid: this.tenantOf(user), sub: user.id, oid: user.id, name: user.displayName,
       preferred_username: user.upn, email: user.upn, ver: '2.0', ...(nonce ? { nonce } : {}),
     }, this.world.tokenLifetimeSeconds);
   }
@@ -77,7 +83,7 @@ export class TokenService {
     if (!token) throw new TokenError('missing', 'Access token is empty.');
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.publicKey, { issuer: this.issuer, algorithms: ['RS256'] }));
+      ({ payload } = await jwtVerify(token, this.publicKey, { issuer: [this.issuer, this.issuerFor(CONSUMERS_TENANT_ID)], algorithms: ['RS256'] }));
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new TokenError('expired', 'Lifetime validation failed, the token is expired.');
       throw new TokenError('invalid', 'Access token validation failure. Invalid signature or malformed token.');

@@ -2,21 +2,23 @@
 // refresh), Gmail users.getProfile / messages.list / messages.get / history.list and Calendar
 // events.list, with Google's error envelope {"error":{"code","message","status"}}.
 import crypto from 'node:crypto';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type Request } from 'express';
 import type { World } from '../world/world.js';
 import type { Faults } from '../http/faults.js';
 import { seedGoogle } from '../world/seed.js';
+import type { GoogleIdTokens } from './google-id-tokens.js';
 import { errorPage, signInAndConsentPage } from '../entra/pages.js';
-import { GoogleData, type GoogleEvent } from './google-data.js';
+import { GoogleData, OWNER, type GoogleEvent } from './google-data.js';
+import { GoogleError, googleErrorHandler } from './google-errors.js';
+import { GmailQuota } from './gmail-quota.js';
+import { googleEventTime } from './event-time.js';
 
 const SCOPE_BASE = 'https://www.googleapis.com/auth/';
 const GMAIL_READ = ['gmail.metadata', 'gmail.readonly', 'gmail.modify', 'https://mail.google.com/'].map((s) => (s.startsWith('https') ? s : SCOPE_BASE + s));
 const CALENDAR_READ = ['calendar', 'calendar.readonly', 'calendar.events', 'calendar.events.readonly'].map((s) => SCOPE_BASE + s);
 const TOKEN_LIFETIME_S = 3599;
 
-class GoogleError extends Error {
-  constructor(readonly code: number, message: string, readonly status: string, readonly reason?: string) { super(message); }
-}
+const HISTORY_TYPES = ['messageAdded', 'messageDeleted', 'labelAdded', 'labelRemoved'];
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : []);
@@ -24,14 +26,22 @@ const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : typeo
 export interface GoogleStandIn {
   router: express.Router;
   data: GoogleData;
+  quota: GmailQuota;
+  /** An event as events.list renders it for its owner. */
+  renderEvent(e: GoogleEvent): Record<string, unknown>;
+  idTokens: GoogleIdTokens;
   expireHistory(): void;
 }
 
-export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds: () => number }): GoogleStandIn {
+export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds: () => number; idTokens: GoogleIdTokens }): GoogleStandIn {
   const data = new GoogleData();
-  o.world.onReset(() => data.reset());
+  const quota = new GmailQuota();
+  o.world.onReset(() => {
+    data.reset();
+    quota.reset();
+  });
   const router = express.Router();
-  const pending = new Map<string, { clientId: string; redirectUri: string; state?: string; scopes: Set<string>; challenge: string | null; method: string | null; offline: boolean; includeGranted: boolean; loginHint?: string }>();
+  const pending = new Map<string, { clientId: string; redirectUri: string; state?: string; scopes: Set<string>; challenge: string | null; method: string | null; offline: boolean; includeGranted: boolean; loginHint?: string; nonce?: string }>();
   router.use(o.faults.middleware());
   router.use(express.urlencoded({ extended: false }));
 
@@ -51,7 +61,7 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
     pending.set(id, {
       clientId: seedGoogle.client.clientId, redirectUri, state: str(q.state), scopes,
       challenge: str(q.code_challenge) ?? null, method: str(q.code_challenge) ? (str(q.code_challenge_method) ?? 'plain') : null,
-      offline: str(q.access_type) === 'offline', includeGranted: str(q.include_granted_scopes) === 'true', loginHint: str(q.login_hint),
+      offline: str(q.access_type) === 'offline', includeGranted: str(q.include_granted_scopes) === 'true', loginHint: str(q.login_hint), nonce: str(q.nonce),
     });
     res.type('html').send(signInAndConsentPage({
       action: `${req.baseUrl}/o/oauth2/v2/auth`, requestId: id, appName: 'LeadChat (Google)', loginHint: str(q.login_hint),
@@ -84,7 +94,7 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
     const scopes = p.includeGranted ? new Set([...previously, ...p.scopes]) : new Set(p.scopes);
     data.granted.set(key, new Set([...previously, ...p.scopes]));
     const code = `4/${crypto.randomBytes(24).toString('base64url')}`;
-    data.codes.set(code, { email: user.email, clientId: p.clientId, redirectUri: p.redirectUri, scopes, challenge: p.challenge, method: p.method, offline: p.offline, expiresAt: Date.now() + 10 * 60_000 });
+    data.codes.set(code, { email: user.email, clientId: p.clientId, redirectUri: p.redirectUri, scopes, challenge: p.challenge, method: p.method, offline: p.offline, nonce: p.nonce, expiresAt: Date.now() + 10 * 60_000 });
     back.searchParams.set('code', code);
     back.searchParams.set('scope', [...scopes].join(' '));
     res.redirect(302, back.toString());
@@ -97,7 +107,9 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
     return { access_token: token, expires_in: lifetime, scope: [...scopes].join(' '), token_type: 'Bearer' };
   }
 
-  router.post('/token', (req, res) => {
+  router.get('/oauth2/v3/certs', (_req, res) => { res.json({ keys: [o.idTokens.jwk] }); });
+
+  router.post('/token', async (req, res) => {
     const body = req.body as Record<string, unknown>;
     if (str(body.client_id) !== seedGoogle.client.clientId || str(body.client_secret) !== seedGoogle.client.clientSecret) {
       return void res.status(401).json({ error: 'invalid_client', error_description: 'Unauthorized' });
@@ -119,6 +131,10 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
         data.refreshTokens.set(refresh, { email: code.email, clientId: code.clientId, revoked: false });
         out.refresh_token = refresh;
         out.refresh_token_expires_in = 604799;
+      }
+      const user = data.users.find((u) => u.email === code.email);
+      if (code.scopes.has('openid') && user) {
+        out.id_token = await o.idTokens.sign({ sub: user.id, email: user.email, name: user.name, aud: code.clientId, nonce: code.nonce }, Number(out.expires_in));
       }
       return void res.json(out);
     }
@@ -156,11 +172,13 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
 
   router.get('/gmail/v1/users/:userId/profile', (req, res) => {
     const grant = authorize(req, GMAIL_READ);
+    quota.charge(grant.email, 'profile');
     res.json({ emailAddress: grant.email, messagesTotal: data.messages.length, threadsTotal: data.messages.length, historyId: String(data.historyId) });
   });
 
   router.get('/gmail/v1/users/:userId/messages', (req, res) => {
     const grant = authorize(req, GMAIL_READ);
+    quota.charge(grant.email, 'list');
     const q = req.query as Record<string, unknown>;
     if (str(q.q) && metadataOnly(grant.scopes)) throw new GoogleError(403, "Metadata scope does not support 'q' parameter", 'PERMISSION_DENIED', 'forbidden');
     const max = Math.min(Number(str(q.maxResults) ?? 100) || 100, 500);
@@ -180,11 +198,12 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
 
   router.get('/gmail/v1/users/:userId/messages/:id', (req, res) => {
     const grant = authorize(req, GMAIL_READ);
+    quota.charge(grant.email, 'get');
     const format = str(req.query.format) ?? 'full';
     if (format !== 'metadata' && format !== 'minimal' && metadataOnly(grant.scopes)) {
       throw new GoogleError(403, `Metadata scope doesn't allow format ${format.toUpperCase()}`, 'PERMISSION_DENIED', 'forbidden');
     }
-    const m = data.messages.find((x) => x.id === req.params.id);
+    const m = data.message(req.params.id);
     if (!m) throw new GoogleError(404, 'Requested entity was not found.', 'NOT_FOUND', 'notFound');
     const wanted = list(req.query.metadataHeaders).map((h) => h.toLowerCase());
     const headers = wanted.length ? m.headers.filter((h) => wanted.includes(h.name.toLowerCase())) : m.headers;
@@ -196,41 +215,51 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
   });
 
   router.get('/gmail/v1/users/:userId/history', (req, res) => {
-    authorize(req, GMAIL_READ);
+    const grant = authorize(req, GMAIL_READ);
+    quota.charge(grant.email, 'history');
     const start = Number(str(req.query.startHistoryId));
     if (!Number.isInteger(start)) throw new GoogleError(400, 'Invalid startHistoryId', 'INVALID_ARGUMENT', 'invalidArgument');
     if (start < data.minHistoryId) throw new GoogleError(404, 'Requested entity was not found.', 'NOT_FOUND', 'notFound');
+    const types = list(req.query.historyTypes);
+    const unknown = types.find((t) => !HISTORY_TYPES.includes(t));
+    if (unknown) throw new GoogleError(400, `Invalid value at 'history_types' (${unknown})`, 'INVALID_ARGUMENT', 'invalidArgument');
     const label = str(req.query.labelId);
-    const records = data.history.filter((h) => h.id > start && (!label || h.labelIds.includes(label)));
+    const records = data.history.filter((h) => h.id > start && (!label || h.labelIds.includes(label)) && (types.length === 0 || types.includes(h.type)));
     const max = Math.min(Number(str(req.query.maxResults) ?? 100) || 100, 500);
     const offset = Number(str(req.query.pageToken) ? Buffer.from(String(req.query.pageToken), 'base64url').toString() : 0) || 0;
     const page = records.slice(offset, offset + max);
     res.json({
       ...(page.length ? {
-        history: page.map((h) => ({
-          id: String(h.id), messages: [{ id: h.messageId, threadId: h.threadId }],
-          messagesAdded: [{ message: { id: h.messageId, threadId: h.threadId, labelIds: h.labelIds } }],
-        })),
+        history: page.map((h) => {
+          const message = { id: h.messageId, threadId: h.threadId, labelIds: h.labelIds };
+          return {
+            id: String(h.id), messages: [{ id: h.messageId, threadId: h.threadId }],
+            ...(h.type === 'messageAdded' ? { messagesAdded: [{ message }] } : { messagesDeleted: [{ message }] }),
+          };
+        }),
       } : {}),
       ...(offset + max < records.length ? { nextPageToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
       historyId: String(data.historyId),
     });
   });
 
-  function renderEvent(e: GoogleEvent, instance?: { startMs: number; index: number }): Record<string, unknown> {
+  function renderEvent(e: GoogleEvent, owner: string, instance?: { startMs: number; index: number }): Record<string, unknown> {
     const start = instance?.startMs ?? e.startMs;
     const duration = e.endMs - e.startMs;
+    const time = (ms: number) => googleEventTime(ms, e.timeZone, e.allDay);
+    const organizerIsSelf = e.organizer === owner;
     return {
       kind: 'calendar#event', etag: `"${e.seq}000"`, id: instance ? `${e.id}_${new Date(start).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}` : e.id,
       status: e.status, htmlLink: `https://calendar.google.test/event?eid=${e.id}`, created: e.created, updated: e.updated,
-      summary: e.summary, creator: { email: e.organizer, self: true }, organizer: { email: e.organizer, self: true },
-      start: { dateTime: new Date(start).toISOString().replace(/\.\d+Z$/, 'Z'), timeZone: 'UTC' },
-      end: { dateTime: new Date(start + duration).toISOString().replace(/\.\d+Z$/, 'Z'), timeZone: 'UTC' },
+      summary: e.summary,
+      creator: { email: e.organizer, ...(organizerIsSelf ? { self: true } : {}) },
+      organizer: { email: e.organizer, ...(organizerIsSelf ? { self: true } : {}) },
+      start: time(start), end: time(start + duration),
       iCalUID: `${e.id}@google.test`, sequence: 0,
-      attendees: e.attendees.map((a) => ({ email: a, responseStatus: 'needsAction' })),
+      attendees: e.attendees.map((a) => ({ ...a })),
       reminders: { useDefault: true }, eventType: 'default',
       ...(e.recurringWeekly && !instance ? { recurrence: [`RRULE:FREQ=WEEKLY;COUNT=${e.recurringWeekly}`] } : {}),
-      ...(instance ? { recurringEventId: e.id, originalStartTime: { dateTime: new Date(start).toISOString().replace(/\.\d+Z$/, 'Z'), timeZone: 'UTC' } } : {}),
+      ...(instance ? { recurringEventId: e.id, originalStartTime: time(start) } : {}),
     };
   }
 
@@ -258,7 +287,7 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
       const starts = single && e.recurringWeekly ? Array.from({ length: e.recurringWeekly }, (_, i) => e.startMs + i * 7 * 24 * 3600_000) : [e.startMs];
       starts.forEach((s, index) => {
         if (s + (e.endMs - e.startMs) <= timeMin || s >= timeMax) return;
-        items.push(renderEvent(e, single && e.recurringWeekly ? { startMs: s, index } : undefined));
+        items.push(renderEvent(e, grant.email, single && e.recurringWeekly ? { startMs: s, index } : undefined));
       });
     }
     const max = Math.min(Number(str(q.maxResults) ?? 250) || 250, 2500);
@@ -274,10 +303,7 @@ export function createGoogle(o: { world: World; faults: Faults; lifetimeSeconds:
   });
 
   router.use((_req, _res, next) => next(new GoogleError(404, 'Not Found', 'NOT_FOUND', 'notFound')));
-  router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-    if (!(err instanceof GoogleError)) return next(err);
-    res.status(err.code).json({ error: { code: err.code, message: err.message, errors: [{ message: err.message, domain: 'global', reason: err.reason ?? 'unknown' }], status: err.status } });
-  });
+  router.use(googleErrorHandler);
 
-  return { router, data, expireHistory: () => data.expireHistory() };
+  return { router, data, idTokens: o.idTokens, quota, renderEvent: (e) => renderEvent(e, OWNER), expireHistory: () => data.expireHistory() };
 }

@@ -1,7 +1,9 @@
 // Graph delta query, for any collection that can list (id, version): the first round returns every
 // item, later rounds (via @odata.deltaLink) what changed and what went away (@removed), paged with
-// @odata.nextLink. State lives server-side under opaque tokens; forgetting it (reset, or the control
-// API's "expire") makes old tokens answer 410 syncStateNotFound, which the product must survive.
+// @odata.nextLink. A round's change list is computed once, from ids and versions only; its nextLinks
+// stay valid (re-requestable) until the round is evicted, and its last page always carries the same
+// deltaLink. State lives server-side under opaque tokens; forgetting it (reset, or the control API's
+// "expire") makes old tokens answer 410 syncStateNotFound, which the product must survive.
 import crypto from 'node:crypto';
 import { GraphError } from './graph-errors.js';
 
@@ -10,13 +12,16 @@ export interface DeltaItem {
   version: string;
 }
 
-export type DeltaEntry = { id: string; removed: boolean };
+/** `updated`: the item was in the round's base snapshot with another version (only its state changed). */
+export type DeltaEntry = { id: string; removed: boolean; updated: boolean };
 
-interface Pending {
+interface Round {
+  id: string;
   scope: string;
   entries: DeltaEntry[];
   snapshot: Map<string, string>;
   context: Record<string, unknown>;
+  deltaToken: string;
 }
 
 interface Sync {
@@ -33,6 +38,9 @@ export interface DeltaPage {
   context: Record<string, unknown>;
 }
 
+/** Rounds kept per collection; older ones (and their nextLinks) are forgotten. */
+const ROUNDS_PER_SCOPE = 4;
+
 const token = (): string => crypto.randomBytes(18).toString('base64url');
 
 export const syncStateNotFound = (): GraphError =>
@@ -40,17 +48,33 @@ export const syncStateNotFound = (): GraphError =>
 
 export class DeltaTracker {
   private syncs = new Map<string, Sync>();
-  private pending = new Map<string, Pending>();
+  private rounds = new Map<string, Round>();
 
   /** Drops every delta state, as Exchange does after a while or a mailbox move. */
   expireAll(): void {
     this.syncs.clear();
-    this.pending.clear();
+    this.rounds.clear();
+  }
+
+  private startRound(scope: string, base: Map<string, string>, items: DeltaItem[], context: Record<string, unknown>): Round {
+    const snapshot = new Map(items.map((i) => [i.id, i.version]));
+    const entries: DeltaEntry[] = [];
+    for (const id of base.keys()) if (!snapshot.has(id)) entries.push({ id, removed: true, updated: false });
+    for (const i of items) {
+      const before = base.get(i.id);
+      if (before !== i.version) entries.push({ id: i.id, removed: false, updated: before !== undefined });
+    }
+    const round: Round = { id: token(), scope, entries, snapshot, context, deltaToken: token() };
+    const ofScope = [...this.rounds.values()].filter((r) => r.scope === scope);
+    for (const old of ofScope.slice(0, Math.max(0, ofScope.length - ROUNDS_PER_SCOPE + 1))) this.rounds.delete(old.id);
+    this.rounds.set(round.id, round);
+    return round;
   }
 
   /**
-   * `scope` names the collection (mailbox + folder, or user calendar), `current` lists it now.
-   * Exactly one of deltaToken / skipToken may be given; neither starts a full round with `context`.
+   * `scope` names the collection (mailbox + folder, or user calendar), `current` lists its ids and
+   * versions now (called only when a round starts). Exactly one of deltaToken / skipToken may be
+   * given; neither starts a full round with `context`.
    */
   async page(o: {
     scope: string;
@@ -60,12 +84,14 @@ export class DeltaTracker {
     pageSize: number;
     context: Record<string, unknown>;
   }): Promise<DeltaPage> {
-    let work: Pending;
+    let round: Round;
+    let offset = 0;
     if (o.skipToken) {
-      const p = this.pending.get(o.skipToken);
-      if (!p || p.scope !== o.scope) throw syncStateNotFound();
-      this.pending.delete(o.skipToken);
-      work = p;
+      const [roundId = '', at = ''] = o.skipToken.split('.');
+      const found = this.rounds.get(roundId);
+      offset = Number(at);
+      if (!found || found.scope !== o.scope || !Number.isInteger(offset) || offset < 0) throw syncStateNotFound();
+      round = found;
     } else {
       let base = new Map<string, string>();
       let context = o.context;
@@ -75,21 +101,12 @@ export class DeltaTracker {
         base = s.snapshot;
         context = s.context;
       }
-      const items = await o.current(context);
-      const snapshot = new Map(items.map((i) => [i.id, i.version]));
-      const removed = [...base.keys()].filter((id) => !snapshot.has(id)).map((id) => ({ id, removed: true }));
-      const changed = items.filter((i) => base.get(i.id) !== i.version).map((i) => ({ id: i.id, removed: false }));
-      work = { scope: o.scope, entries: [...removed, ...changed], snapshot, context };
+      round = this.startRound(o.scope, base, await o.current(context), context);
     }
-    const entries = work.entries.slice(0, o.pageSize);
-    const rest = work.entries.slice(o.pageSize);
-    if (rest.length) {
-      const skip = token();
-      this.pending.set(skip, { ...work, entries: rest });
-      return { entries, nextSkipToken: skip, context: work.context };
-    }
-    const delta = token();
-    this.syncs.set(delta, { scope: work.scope, snapshot: work.snapshot, context: work.context });
-    return { entries, deltaToken: delta, context: work.context };
+    const end = offset + o.pageSize;
+    const entries = round.entries.slice(offset, end);
+    if (end < round.entries.length) return { entries, nextSkipToken: `${round.id}.${end}`, context: round.context };
+    this.syncs.set(round.deltaToken, { scope: round.scope, snapshot: round.snapshot, context: round.context });
+    return { entries, deltaToken: round.deltaToken, context: round.context };
   }
 }

@@ -9,13 +9,14 @@ import type { Faults } from '../http/faults.js';
 import type { PostOffice } from '../mail/post-office.js';
 import { GraphError, badRequest, graphErrorHandler, requestIds } from './graph-errors.js';
 import { canMail, requireCalendar, requireMail, requireUserRead } from './graph-access.js';
-import { MessageReader, changeKey, folderId, messageId, type MailRow } from './messages.js';
-import { matches, parseFilter, parseOrderBy, parseSelect, parseSkip, parseTop, pick, preferences } from './odata.js';
+import { MessageReader, changeKey, decodeMessageId, folderId, messageId, partialMessage } from './messages.js';
+import { matches, parseFilter, type Comparison, parseOrderBy, parseSelect, parseSkip, parseTop, pick, preferences } from './odata.js';
 import { DeltaTracker } from './delta.js';
 import { Subscriptions, type LifecycleEvent } from './subscriptions.js';
 import { eventVersion, overlaps, renderEvent, resolveTimeZone } from './calendar.js';
 import { sendMail } from './send-mail.js';
 import type { Throttle } from './throttle.js';
+import { RequestCounter } from './request-counter.js';
 
 interface Target { mailbox: Mailbox; prefix: string }
 
@@ -28,11 +29,14 @@ function nextLink(base: string, query: Request['query'], skip: number): string {
 }
 
 const BODY_FIELDS = ['body', 'bodyPreview', 'uniqueBody'];
+/** Graph honours `Prefer: odata.maxpagesize` on message delta up to this many. */
+const MAX_DELTA_PAGE = 1000;
 
 export interface GraphStandIn {
   router: express.Router;
   subscriptions: Subscriptions;
   delta: DeltaTracker;
+  requests: RequestCounter;
   fireLifecycle(id: string, event: LifecycleEvent): ReturnType<Subscriptions['fireLifecycle']>;
 }
 
@@ -43,12 +47,18 @@ export function createGraph(o: {
   const { world, tokens, reader } = o;
   const delta = new DeltaTracker();
   const subscriptions = new Subscriptions(world, reader, o.postOffice, o.baseUrl, o.logger);
-  world.onReset(() => delta.expireAll());
+  const requests = new RequestCounter();
+  world.onReset(() => {
+    delta.expireAll();
+    requests.reset();
+  });
   const v1 = (): string => `${o.baseUrl()}/v1.0`;
 
   const router = express.Router();
   const principalOf = (res: Response): Principal => res.locals.principal as Principal;
   const targetOf = (res: Response): Target => res.locals.target as Target;
+
+  router.use(requests.middleware((res) => (res.locals.target as Target | undefined)?.mailbox.address));
 
   router.use((req, res, next) => {
     const { requestId, clientRequestId } = requestIds(req);
@@ -203,48 +213,50 @@ export function createGraph(o: {
     res.json(body);
   }
 
-  function pageSize(req: Request, res: Response, fallback: number): number {
+  function pageSize(req: Request, res: Response, fallback: number, max = Infinity): number {
     const prefer = preferences(req.header('Prefer')).get('odata.maxpagesize');
     if (prefer === undefined) return fallback;
-    const n = Number(prefer);
+    const n = Math.min(Number(prefer), max);
     if (!Number.isInteger(n) || n < 1) return fallback;
     res.append('Preference-Applied', `odata.maxpagesize=${n}`);
     return n;
   }
 
+  /** Values a snapshot of UID, flags and arrival time can answer; other $filter paths need envelopes. */
+  const SNAPSHOT_PATHS = new Set(['receiveddatetime', 'isread', 'isdraft']);
+
+  /**
+   * Message delta per folder. A round's snapshot is one `UID FETCH 1:* (UID FLAGS INTERNALDATE)`
+   * (envelopes only when $filter needs them); each page then fetches just its own messages by UID.
+   * Messages whose only change in an incremental round is their state come back partially.
+   */
   async function messageDelta(req: Request, res: Response): Promise<void> {
     const { mailbox, prefix } = targetOf(res);
     const { full } = readLevel(res);
     const folderParam = req.params.folder as string;
     const folder = reader.resolveFolder(folderParam);
     const q = req.query as Record<string, string | undefined>;
-    const scope = `mail|${mailbox.address}|${folder}`;
-    let rowsNow: Map<string, MailRow> | null = null;
-    const current = async (): Promise<MailRow[]> => {
-      const rows = await reader.list(mailbox.address, folder);
-      rowsNow = new Map(rows.map((r) => [messageId(r), r]));
-      return rows;
-    };
     const pageResult = await delta.page({
-      scope,
+      scope: `mail|${mailbox.address}|${folder}`,
       deltaToken: q.$deltatoken, skipToken: q.$skiptoken,
-      pageSize: pageSize(req, res, 10),
+      pageSize: pageSize(req, res, 10, MAX_DELTA_PAGE),
       context: { select: effectiveSelect(q.$select, full), filter: parseFilter(q.$filter) },
-      current: async (context) => (await current())
-        .filter((r) => matches(context.filter as ReturnType<typeof parseFilter>, reader.lookup(r)))
-        .map((r) => ({ id: messageId(r), version: changeKey(r) })),
+      current: async (context) => {
+        const filter = context.filter as Comparison[];
+        const metadata = filter.some((c) => !SNAPSHOT_PATHS.has(c.path.toLowerCase()));
+        const rows = metadata ? await reader.list(mailbox.address, folder) : await reader.versions(mailbox.address, folder);
+        return rows.filter((r) => matches(filter, reader.lookup(r))).map((r) => ({ id: messageId(r), version: changeKey(r) }));
+      },
     });
     const select = pageResult.context.select as string[] | null;
-    const rows: Map<string, MailRow> = rowsNow ?? new Map((await reader.list(mailbox.address, folder)).map((r) => [messageId(r), r]));
+    const uids = pageResult.entries.filter((e) => !e.removed).map((e) => decodeMessageId(e.id).uid);
+    const rows = new Map((await reader.byUids(mailbox.address, folder, uids, needsSource(select))).map((r) => [messageId(r), r]));
     const value = [];
     for (const entry of pageResult.entries) {
       const row = rows.get(entry.id);
-      if (entry.removed || !row) {
-        value.push({ '@odata.type': '#microsoft.graph.message', id: entry.id, '@removed': { reason: 'deleted' } });
-        continue;
-      }
-      const source = needsSource(select) ? await reader.get(mailbox.address, entry.id, true) : row;
-      value.push({ '@odata.type': '#microsoft.graph.message', ...pick(await reader.toGraph(source, select), select, ['@odata.etag', 'id']) });
+      if (entry.removed || !row) value.push({ '@odata.type': '#microsoft.graph.message', id: entry.id, '@removed': { reason: 'deleted' } });
+      else if (entry.updated) value.push(partialMessage(row));
+      else value.push({ '@odata.type': '#microsoft.graph.message', ...pick(await reader.toGraph(row, select), select, ['@odata.etag', 'id']) });
     }
     const link = `${v1()}/${prefix}/mailFolders('${folderParam}')/messages/delta`;
     res.json({
@@ -391,5 +403,5 @@ export function createGraph(o: {
   router.use((req, _res, next) => next(new GraphError(400, 'BadRequest', `Resource not found for the segment '${req.path.split('/').filter(Boolean)[0] ?? ''}'.`)));
   router.use(graphErrorHandler);
 
-  return { router, subscriptions, delta, fireLifecycle: (id, event) => subscriptions.fireLifecycle(id, event) };
+  return { router, subscriptions, delta, requests, fireLifecycle: (id, event) => subscriptions.fireLifecycle(id, event) };
 }

@@ -14,6 +14,8 @@ export const WELL_KNOWN: Record<string, string> = {
 };
 
 export interface MailRow {
+  /** The mailbox the row was read from (Exchange shows Bcc only to the sender's own copies). */
+  mailbox: string;
   folder: string;
   uid: number;
   uidValidity: string;
@@ -45,6 +47,19 @@ export function decodeMessageId(id: string): { folder: string; uidValidity: stri
   return { folder: parts[0], uidValidity: parts[1] ?? '', uid };
 }
 
+/** Sorted UIDs as an IMAP sequence set of ranges ("1:40,42,45:50"). */
+export function uidSet(uids: number[]): string {
+  const sorted = [...new Set(uids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === (sorted[j] as number) + 1) j += 1;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}:${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
 const isoSeconds = (d: Date | string | undefined): string | null => (d ? new Date(d).toISOString().replace(/\.\d{3}Z$/, 'Z') : null);
 
 function hasAttachment(node: MessageStructureObject | undefined): boolean {
@@ -57,6 +72,17 @@ const recipient = (a: MessageAddressObject) => ({ emailAddress: { name: a.name |
 
 export function changeKey(row: Pick<MailRow, 'uid' | 'flags'>): string {
   return `CQAAABYAAA${crypto.createHash('sha1').update(`${row.uid}|${[...row.flags].sort().join(',')}`).digest('base64').slice(0, 22)}`;
+}
+
+/** Exchange keeps Bcc only on the sender's copies: Sent Items, or mail the mailbox owner sent. */
+function showsBcc(row: MailRow): boolean {
+  return row.folder === SENT_FOLDER || row.envelope?.from?.some((a) => a.address?.toLowerCase() === row.mailbox.toLowerCase()) === true;
+}
+
+/** A delta round's view of a message whose only change is its state: what Graph returns for it. */
+export function partialMessage(row: MailRow): Record<string, unknown> {
+  const key = changeKey(row);
+  return { '@odata.type': '#microsoft.graph.message', '@odata.etag': `W/"${key}"`, id: messageId(row), isRead: row.flags.has('\\Seen'), changeKey: key };
 }
 
 /** The headers Graph exposes as internetMessageHeaders (only when $select'ed, like Graph). */
@@ -94,14 +120,21 @@ export class MessageReader {
     return path;
   }
 
-  private async fetchRows(mailbox: string, folder: string, range: string, withSource: boolean): Promise<MailRow[]> {
+  /**
+   * Rows of `range` (a UID set). `metadata: false` fetches only UID, FLAGS and INTERNALDATE — what a
+   * delta round's snapshot needs — and leaves envelope and headers empty.
+   */
+  private async fetchRows(mailbox: string, folder: string, range: string, withSource: boolean, metadata = true): Promise<MailRow[]> {
+    const query = metadata
+      ? { uid: true, flags: true, envelope: true, internalDate: true, size: true, bodyStructure: true, headers: true, source: withSource }
+      : { uid: true, flags: true, internalDate: true };
     return this.store.withFolder(mailbox, folder, async (client) => {
       const box = client.mailbox;
       if (!box || box.exists === 0) return [];
       const rows: MailRow[] = [];
-      for await (const m of client.fetch(range, { uid: true, flags: true, envelope: true, internalDate: true, size: true, bodyStructure: true, headers: true, source: withSource }, { uid: true })) {
+      for await (const m of client.fetch(range, query, { uid: true })) {
         rows.push({
-          folder, uid: m.uid, uidValidity: String(box.uidValidity), flags: m.flags ?? new Set(),
+          mailbox, folder, uid: m.uid, uidValidity: String(box.uidValidity), flags: m.flags ?? new Set(),
           internalDate: new Date(m.internalDate ?? Date.now()), size: m.size ?? 0, envelope: m.envelope,
           headers: m.headers, hasAttachments: hasAttachment(m.bodyStructure), source: m.source,
         });
@@ -117,6 +150,17 @@ export class MessageReader {
 
   list(mailbox: string, folder: string, withSource = false): Promise<MailRow[]> {
     return this.fetchRows(mailbox, folder, '1:*', withSource);
+  }
+
+  /** UID, flags and arrival time of every message in the folder: `UID FETCH 1:* (UID FLAGS INTERNALDATE)`. */
+  versions(mailbox: string, folder: string): Promise<MailRow[]> {
+    return this.fetchRows(mailbox, folder, '1:*', false, false);
+  }
+
+  /** The given messages of one folder in a single UID FETCH; messages gone since are simply absent. */
+  async byUids(mailbox: string, folder: string, uids: number[], withSource = false): Promise<MailRow[]> {
+    if (uids.length === 0) return [];
+    return this.fetchRows(mailbox, folder, uidSet(uids), withSource);
   }
 
   async listAll(mailbox: string, withSource = false): Promise<MailRow[]> {
@@ -223,7 +267,7 @@ export class MessageReader {
       from: fromAddr ? recipient(fromAddr) : null,
       toRecipients: (env?.to ?? []).map(recipient),
       ccRecipients: (env?.cc ?? []).map(recipient),
-      bccRecipients: (env?.bcc ?? []).map(recipient),
+      bccRecipients: showsBcc(row) ? (env?.bcc ?? []).map(recipient) : [],
       replyTo: (env?.replyTo ?? []).filter((a) => a.address !== fromAddr?.address).map(recipient),
       flag: { flagStatus: row.flags.has('\\Flagged') ? 'flagged' : 'notFlagged' },
       ...(select?.some((s) => s.toLowerCase() === 'internetmessageheaders') ? { internetMessageHeaders: headerList(row.headers) } : {}),

@@ -6,6 +6,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import type { SandboxControl } from '../control.js';
+import { BULK_MAX } from '../mail/bulk-seed.js';
+import { isTimeZone } from '../google/event-time.js';
 
 const deliverSchema = z.object({
   to: z.union([z.string(), z.array(z.string()).min(1)]),
@@ -21,6 +23,52 @@ const deliverSchema = z.object({
   /** A complete RFC 5322 message instead of the fields above. */
   raw: z.string().optional(),
   rawEncoding: z.enum(['utf8', 'base64']).optional(),
+});
+
+const addressSchema = z.object({ name: z.string().optional(), address: z.string().min(3) });
+const bulkSchema = z.object({
+  mailbox: z.string(),
+  folder: z.enum(['INBOX', 'Sent Items']),
+  messages: z.array(z.object({
+    from: addressSchema,
+    to: z.array(addressSchema),
+    cc: z.array(addressSchema).optional(),
+    bcc: z.array(addressSchema).optional(),
+    subject: z.string(),
+    date: z.string().refine((d) => !Number.isNaN(Date.parse(d)), 'an ISO date'),
+    headers: z.record(z.string(), z.string()).optional(),
+    seen: z.boolean().optional(),
+  })).max(BULK_MAX),
+});
+
+const gmailAddress = z.union([z.string().min(3), addressSchema]);
+const gmailMessagesSchema = z.object({
+  messages: z.array(z.object({
+    from: gmailAddress,
+    to: z.array(gmailAddress),
+    cc: z.array(gmailAddress).optional(),
+    bcc: z.array(gmailAddress).optional(),
+    subject: z.string(),
+    labelIds: z.array(z.string()),
+    at: z.union([z.number(), z.string().refine((d) => !Number.isNaN(Date.parse(d)), 'an ISO date')]),
+    headers: z.record(z.string(), z.string()).optional(),
+  })).max(BULK_MAX),
+  record: z.boolean().optional(),
+});
+
+const googleEventSchema = z.object({
+  id: z.string().regex(/^[a-v0-9]{5,1024}$/, 'Google event ids use base32hex (a-v, 0-9), 5-1024 characters').optional(),
+  summary: z.string(),
+  start: z.string().refine((d) => !Number.isNaN(Date.parse(d)), 'an ISO date'),
+  end: z.string().refine((d) => !Number.isNaN(Date.parse(d)), 'an ISO date'),
+  timeZone: z.string().refine(isTimeZone, 'an IANA time zone').optional(),
+  allDay: z.boolean().optional(),
+  attendees: z.array(z.object({
+    email: z.string().min(3), responseStatus: z.enum(['needsAction', 'declined', 'tentative', 'accepted']),
+    self: z.boolean().optional(), organizer: z.boolean().optional(),
+  })),
+  organizer: z.string().optional(),
+  status: z.enum(['confirmed', 'cancelled']).optional(),
 });
 
 const faultSchema = z.object({
@@ -52,6 +100,13 @@ const issueSchema = z.object({
   lifetimeSeconds: z.number().int().optional(),
 });
 
+const limitsSchema = z.object({
+  concurrency: z.number().int().min(1).optional(),
+  budgetPer10Min: z.number().int().min(1).optional(),
+  requestsPerSecond: z.number().positive().nullable().optional(),
+  burst: z.number().min(1).nullable().optional(),
+});
+
 const eventSchema = z.object({
   id: z.string().optional(),
   subject: z.string(),
@@ -81,6 +136,10 @@ export function createControlApp(control: SandboxControl, logger: Logger): expre
     res.status(201).json(await control.deliver(deliverSchema.parse(req.body)));
   });
 
+  app.post('/mail/bulk', async (req, res) => {
+    res.json(await control.bulkMail(bulkSchema.parse(req.body)));
+  });
+
   app.get('/faults', (_req, res) => { res.json(control.faults.list()); });
   app.post('/faults', (req, res) => { res.status(201).json({ id: control.faults.add(faultSchema.parse(req.body)) }); });
   app.delete('/faults', (_req, res) => {
@@ -100,6 +159,11 @@ export function createControlApp(control: SandboxControl, logger: Logger): expre
     res.json({ ok: true });
   });
 
+  app.get('/entra/policy', (_req, res) => { res.json(control.consentPolicy()); });
+  app.post('/entra/policy', (req, res) => {
+    res.json(control.setConsentPolicy(z.object({ userConsent: z.enum(['allowed', 'admin_only']) }).parse(req.body)));
+  });
+
   app.get('/sent', (_req, res) => { res.json(control.sent()); });
 
   app.get('/graph/subscriptions', (_req, res) => { res.json(control.graph.subscriptions.all()); });
@@ -112,10 +176,12 @@ export function createControlApp(control: SandboxControl, logger: Logger): expre
     control.graph.delta.expireAll();
     res.json({ ok: true });
   });
-  app.post('/graph/limits', (req, res) => {
-    const limits = z.object({ concurrency: z.number().int().min(1).optional(), budgetPer10Min: z.number().int().min(1).optional() }).parse(req.body);
-    Object.assign(control.throttle.limits, limits);
-    res.json(control.throttle.limits);
+  app.get('/graph/limits', (_req, res) => { res.json(control.throttle.limits); });
+  app.post('/graph/limits', (req, res) => { res.json(control.throttle.setLimits(limitsSchema.parse(req.body ?? {}))); });
+  app.get('/graph/requests', (_req, res) => { res.json(control.graph.requests.snapshot()); });
+  app.post('/graph/requests/reset', (_req, res) => {
+    control.graph.requests.reset();
+    res.json(control.graph.requests.snapshot());
   });
 
   app.post('/calendar/:user/events', (req, res) => {
@@ -129,6 +195,31 @@ export function createControlApp(control: SandboxControl, logger: Logger): expre
   app.post('/google/history/expire', (_req, res) => {
     control.google.expireHistory();
     res.json({ ok: true });
+  });
+  app.get('/google/quota', (_req, res) => { res.json(control.google.quota.report()); });
+  app.post('/google/quota', (req, res) => {
+    res.json(control.google.quota.configure(z.object({ unitsPerMinute: z.number().int().min(1).optional(), enabled: z.boolean().optional() }).parse(req.body ?? {})));
+  });
+  app.post('/google/quota/reset-usage', (_req, res) => {
+    control.google.quota.resetUsage();
+    res.json(control.google.quota.report());
+  });
+  app.post('/google/messages', (req, res) => {
+    const input = gmailMessagesSchema.parse(req.body);
+    const ids = input.messages.map((m) => control.google.data.addMessage({ ...m, at: typeof m.at === 'number' ? m.at : Date.parse(m.at) }, input.record ?? true).id);
+    res.json({ ids, historyId: String(control.google.data.historyId) });
+  });
+  app.delete('/google/messages/:id', (req, res) => {
+    if (!control.google.data.deleteMessage(req.params.id)) return void res.status(404).json({ error: `no Gmail message ${req.params.id}` });
+    res.json({ historyId: String(control.google.data.historyId) });
+  });
+  app.post('/google/events', (req, res) => {
+    res.json(control.google.renderEvent(control.google.data.upsertEvent(googleEventSchema.parse(req.body))));
+  });
+  app.delete('/google/events/:id', (req, res) => {
+    const event = control.google.data.cancelEvent(req.params.id);
+    if (!event) return void res.status(404).json({ error: `no Google event ${req.params.id}` });
+    res.json(control.google.renderEvent(event));
   });
 
   app.use((_req: Request, res: Response) => { res.status(404).json({ error: 'not found' }); });

@@ -3,6 +3,7 @@
 import nodemailer from 'nodemailer';
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
+import { multiAppend, type AppendItem } from './multi-append.js';
 
 export interface DeliveryResult {
   accepted: string[];
@@ -71,6 +72,11 @@ export class MailStore {
     const client = await this.connect(address);
     const res = await client.append(folder, raw, flags, date);
     return res ? res.uid : undefined;
+  }
+
+  /** Many messages into one folder in a single MULTIAPPEND (seeding for benchmarks). */
+  appendMany(address: string, folder: string, items: AppendItem[]): Promise<number> {
+    return multiAppend({ port: this.o.imapPort, user: address, secret: this.o.secret, folder, items });
   }
 
   /** Delivers like an MTA would: LMTP into each recipient's INBOX. */

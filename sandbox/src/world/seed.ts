@@ -11,6 +11,8 @@ export interface TenantUser {
   jobTitle: string | null;
   /** Global administrators may grant tenant-wide (admin) consent. */
   isAdmin: boolean;
+  /** A personal Microsoft account (outlook.com): lives in the consumers tenant, not in contoso.test. */
+  personal?: boolean;
 }
 
 export interface SharedMailbox {
@@ -102,6 +104,9 @@ export const TENANT = {
   displayName: 'Contoso (sandbox)',
 } as const;
 
+/** The tenant every personal Microsoft account belongs to (Entra's fixed id for MSA). */
+export const CONSUMERS_TENANT_ID = '9188040d-6c67-4c5b-b112-36a304b66dad';
+
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 export const OUTLOOK_RESOURCE = 'https://outlook.office.com';
 
@@ -110,6 +115,7 @@ export const seedUsers: TenantUser[] = [
   { id: 'b2e4f7c1-2222-4d3b-9c2f-000000000002', upn: 'bob@contoso.test', displayName: 'Bob Baker', givenName: 'Bob', surname: 'Baker', password: 'bob-pass', jobTitle: 'Sales', isAdmin: false },
   { id: 'd4a6b9e3-4444-4f5d-be41-000000000004', upn: 'dana@contoso.test', displayName: 'Dana Diaz', givenName: 'Dana', surname: 'Diaz', password: 'dana-pass', jobTitle: 'Support agent', isAdmin: false },
   { id: 'e5b7cafa-5555-4a6e-8f52-000000000005', upn: 'admin@contoso.test', displayName: 'Adele Admin', givenName: 'Adele', surname: 'Admin', password: 'admin-pass', jobTitle: 'IT', isAdmin: true },
+  { id: '00000000-0000-0000-7e57-000000000a70', upn: 'pat@outlook.test', displayName: 'Pat Personal', givenName: 'Pat', surname: 'Personal', password: 'pat-pass', jobTitle: null, isAdmin: false, personal: true },
 ];
 
 export const seedSharedMailboxes: SharedMailbox[] = [

@@ -16,6 +16,9 @@ export interface Mailbox {
   id: string | null;
 }
 
+/** Entra's user consent setting: users may consent to delegated permissions, or only admins may. */
+export type UserConsentPolicy = 'allowed' | 'admin_only';
+
 export interface SentRecord {
   via: 'smtp' | 'graph' | 'leadmail';
   at: string;
@@ -43,6 +46,9 @@ interface WorldState {
   consents: Map<string, Set<string>>;
   /** App roles granted by admin consent per client id. */
   appRoles: Map<string, Set<string>>;
+  /** Delegated permissions an administrator granted for every user of the tenant, per client id. */
+  tenantWideConsents: Map<string, Set<string>>;
+  userConsent: UserConsentPolicy;
   calendars: Map<string, CalendarEvent[]>;
   sent: SentRecord[];
   tokenLifetimeSeconds: number;
@@ -67,6 +73,8 @@ export class World {
       apps: clone(seedApps),
       consents: new Map(),
       appRoles: new Map(),
+      tenantWideConsents: new Map(),
+      userConsent: 'allowed',
       calendars: seedCalendars(),
       sent: [],
       tokenLifetimeSeconds: this.defaultTokenLifetimeSeconds,
@@ -151,9 +159,25 @@ export class World {
     mailbox.messageCopyForSentAsEnabled = enabled;
   }
 
+  /** What the user may use without being asked: their own consents plus tenant-wide grants (not for personal accounts). */
   consentedScopes(userId: string, clientId: string): Set<string> {
-    return this.state.consents.get(`${userId}|${clientId}`) ?? new Set();
+    const own = this.state.consents.get(`${userId}|${clientId}`) ?? new Set<string>();
+    const tenantWide = this.findUser(userId)?.personal ? new Set<string>() : this.tenantWideConsents(clientId);
+    return new Set([...own, ...tenantWide]);
   }
+
+  tenantWideConsents(clientId: string): Set<string> {
+    return this.state.tenantWideConsents.get(clientId) ?? new Set();
+  }
+
+  grantTenantWide(clientId: string, scopes: Iterable<string>): void {
+    const set = this.state.tenantWideConsents.get(clientId) ?? new Set<string>();
+    for (const s of scopes) set.add(s);
+    this.state.tenantWideConsents.set(clientId, set);
+  }
+
+  get userConsent(): UserConsentPolicy { return this.state.userConsent; }
+  set userConsent(policy: UserConsentPolicy) { this.state.userConsent = policy; }
 
   grantConsent(userId: string, clientId: string, scopes: Iterable<string>): void {
     const key = `${userId}|${clientId}`;
