@@ -12,3 +12,5 @@ export NODE_EXTRA_CA_CERTS
 
 node --import tsx bench/imap-ingest.bench.ts
 node --import tsx bench/microsoft-shared.bench.ts
+node --import tsx bench/metadata-sync-graph.bench.ts
+node --import tsx bench/metadata-sync-gmail.bench.ts

@@ -37,7 +37,8 @@ run_pass() {
 run_pass overlay leadchat
 # The sandbox and the overlay's own tests do not depend on the core-alone pass: they run once.
 run_group overlay leadchat sandbox 'test/sandbox/**/*.test.ts'
-run_group overlay leadchat leadchat 'overlays/*/test/**/*.test.ts'
+run_group overlay leadchat leadchat 'overlays/*/test/**/*.test.ts' --ignore 'overlays/*/test/metadata-sync/**'
+run_group overlay leadchat metadata-sync 'overlays/*/test/metadata-sync/**/*.test.ts'
 run_pass core ''
 
 count() { grep -hoE "^ +[0-9]+ $1" "$log_dir"/*.log | awk '{s+=$1} END {print s+0}'; }

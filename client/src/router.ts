@@ -16,14 +16,15 @@ const accountRoutes: RouteRecordRaw[] = [
   {
     path: 'settings',
     component: () => import('./features/settings/SettingsLayout.vue'),
-    meta: { admin: true },
+    // Agents and inboxes are the administrators'; integrations (e.g. a person's own mailbox) are everyone's.
     children: [
-      { path: '', redirect: { name: 'settings-agents' } },
-      { path: 'agents', name: 'settings-agents', component: () => import('./features/settings/AgentsPage.vue') },
-      { path: 'inboxes', name: 'settings-inboxes', component: () => import('./features/settings/InboxesPage.vue') },
+      { path: '', name: 'settings', redirect: () => ({ name: useSessionStore().isAdmin ? 'settings-agents' : 'settings-integrations' }) },
+      { path: 'agents', name: 'settings-agents', meta: { admin: true }, component: () => import('./features/settings/AgentsPage.vue') },
+      { path: 'inboxes', name: 'settings-inboxes', meta: { admin: true }, component: () => import('./features/settings/InboxesPage.vue') },
       {
         // Chatwoot's wizard: child routes under one parent that draws the step rail.
         path: 'inboxes/new',
+        meta: { admin: true },
         component: () => import('./features/inbox-wizard/InboxWizard.vue'),
         children: [
           { path: '', name: 'inbox-new', component: () => import('./features/inbox-wizard/ChannelStep.vue') },
@@ -37,7 +38,7 @@ const accountRoutes: RouteRecordRaw[] = [
       },
       // Where the OAuth callbacks send the browser once a mailbox is connected: the wizard's agents step.
       { path: 'inboxes/:inboxId(\\d+)/agents', redirect: (to) => ({ name: 'inbox-new-agents', params: to.params, query: to.query }) },
-      { path: 'inboxes/:inboxId(\\d+)', name: 'inbox-settings', component: () => import('./features/inbox-settings/InboxSettingsPage.vue') },
+      { path: 'inboxes/:inboxId(\\d+)', name: 'inbox-settings', meta: { admin: true }, component: () => import('./features/inbox-settings/InboxSettingsPage.vue') },
       { path: 'integrations', name: 'settings-integrations', component: () => import('./features/integrations/IntegrationsPage.vue') },
       { path: 'integrations/:integrationId', name: 'settings-integration', component: () => import('./features/integrations/IntegrationPage.vue') },
     ],

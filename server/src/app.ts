@@ -77,7 +77,7 @@ export function createApp(deps: AppDeps): Express {
   );
 
   const auth = authenticate(deps.tokens);
-  app.use('/auth', sessionsRouter(deps.profiles));
+  app.use('/auth', sessionsRouter(deps.profiles, config.EXTENSIONS));
   app.use('/api/v1/profile', auth, profileRouter(deps.profiles));
 
   const accountRoutes = Router({ mergeParams: true });

@@ -29,8 +29,10 @@ describe('Sessions (dashboard sign-in)', () => {
     expect(cookie).to.match(/;\s*HttpOnly/i);
     expect(cookie).to.match(/;\s*SameSite=Lax/i);
     expect(cookie).to.match(/;\s*Path=\//i);
-    expect(res.body).to.have.all.keys('data', 'csrf_token');
+    expect(res.body).to.have.all.keys('data', 'csrf_token', 'extensions');
     expect(res.body.csrf_token).to.be.a('string').with.length.greaterThan(20);
+    // The overlays this server runs, so the dashboard hides the screens of the others.
+    expect(res.body.extensions).to.deep.equal((process.env.EXTENSIONS ?? 'leadchat').split(',').map((e) => e.trim()).filter(Boolean));
     expect(res.body.data).to.include({ id: user.id, email: user.email, account_id: account.id, role: 'administrator' });
     expect(res.body.data.accounts.map((a: { id: number }) => a.id)).to.deep.equal([account.id]);
   });
@@ -97,7 +99,7 @@ describe('Sessions (dashboard sign-in)', () => {
   it('GET /auth/session returns the signed-in user and the same CSRF token; no user when signed out', async () => {
     const { agent, csrf } = await signedIn();
     const res = await agent.get('/auth/session').expect(200);
-    expect(res.body).to.have.all.keys('data', 'csrf_token');
+    expect(res.body).to.have.all.keys('data', 'csrf_token', 'extensions');
     expect(res.body.csrf_token).to.equal(csrf);
     expect(res.body.data).to.include({ id: user.id, email: user.email });
     const anon = await (await browser()).get('/auth/session').expect(200);

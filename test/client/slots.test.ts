@@ -20,6 +20,15 @@ describe('client: extension slots', () => {
     expect(slots.list('settings.integrations')).to.deep.equal([]);
   });
 
+  it('shows only the core\'s entries and those of the overlays the server runs', () => {
+    const core: ClientExtension = { register: (api) => api.slot('inboxWizard.emailProviders', card('imap', 100)) };
+    const overlay: ClientExtension = { register: (api) => api.slot('settings.integrations', { id: 'metadata-sync', title: 'T', description: 'D', component: form }) };
+    const { slots } = loadClientExtensions([{ name: 'core', extension: core }, { name: 'leadchat', extension: overlay }]);
+    expect(slots.list('settings.integrations', ['leadchat']).map((p) => p.id)).to.deep.equal(['metadata-sync']);
+    expect(slots.list('settings.integrations', [])).to.deep.equal([]);
+    expect(slots.list('inboxWizard.emailProviders', []).map((c) => c.id)).to.deep.equal(['imap']);
+  });
+
   it('merges each contributor\'s i18n namespace per locale', () => {
     const overlay: ClientExtension = { register: (api) => api.messages('MICROSOFT_SHARED', { en: { TITLE: 'Shared' }, de: { TITLE: 'Geteilt' } }) };
     const { messages } = loadClientExtensions([{ name: 'leadchat', extension: overlay }], ['CONVERSATION']);

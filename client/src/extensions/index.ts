@@ -7,6 +7,7 @@ import { inject, type InjectionKey } from 'vue';
 import type { ClientExtension } from './api';
 import { loadClientExtensions, overlayNameOf, type LoadedExtensions, type SlotRegistry } from './slots';
 import { coreExtension } from './core';
+import { useSessionStore } from '../stores/session';
 
 const overlayEntries = import.meta.glob<ClientExtension>('../../../overlays/*/client/index.ts', { eager: true, import: 'default' });
 
@@ -19,8 +20,10 @@ export function loadExtensions(coreNamespaces: string[]): LoadedExtensions {
 
 export const SLOTS: InjectionKey<SlotRegistry> = Symbol('slots');
 
-export function useExtensionSlots(): SlotRegistry {
+/** The slots as the signed-in dashboard sees them: the core's entries and those of the overlays the server runs. */
+export function useExtensionSlots(): Pick<SlotRegistry, 'list'> {
   const slots = inject(SLOTS);
   if (!slots) throw new Error('extension slots are not provided');
-  return slots;
+  const session = useSessionStore();
+  return { list: (slot) => slots.list(slot, session.extensions) };
 }

@@ -29,8 +29,10 @@ export class SlotRegistry {
     entries.set(entry.id, { entry, owner, seq: this.seq++ });
   }
 
-  list<K extends SlotName>(slot: K): SlotEntries[K][] {
-    const entries = [...(this.slots.get(slot)?.values() ?? [])] as Registered<SlotEntries[K]>[];
+  /** The slot's entries in order; with `enabled`, only the core's and those of the enabled overlays. */
+  list<K extends SlotName>(slot: K, enabled?: readonly string[]): SlotEntries[K][] {
+    const entries = ([...(this.slots.get(slot)?.values() ?? [])] as Registered<SlotEntries[K]>[])
+      .filter((r) => !enabled || r.owner === 'core' || enabled.includes(r.owner));
     const order = (r: Registered<SlotEntries[K]>) => r.entry.order ?? Number.MAX_SAFE_INTEGER;
     return entries.sort((a, b) => order(a) - order(b) || a.seq - b.seq).map((r) => r.entry);
   }

@@ -18,12 +18,14 @@ export interface Profile {
 interface SessionResponse {
   data: Profile;
   csrf_token: string;
+  /** The overlays the server runs; the others' screens stay hidden. */
+  extensions: string[];
 }
 
 type SessionProbe = SessionResponse | { data: null };
 
 export const useSessionStore = defineStore('session', {
-  state: () => ({ profile: null as Profile | null, accountId: null as number | null, checked: false }),
+  state: () => ({ profile: null as Profile | null, accountId: null as number | null, checked: false, extensions: [] as string[] }),
   getters: {
     currentAccount: (s) => s.profile?.accounts.find((a) => a.id === s.accountId) ?? null,
     isAdmin(): boolean {
@@ -34,6 +36,7 @@ export const useSessionStore = defineStore('session', {
     adopt(res: SessionResponse) {
       setCsrfToken(res.csrf_token);
       this.profile = res.data;
+      this.extensions = res.extensions;
       const stored = Number(localStorage.getItem('leadchat.accountId'));
       this.accountId = res.data.accounts.find((a) => a.id === stored)?.id ?? res.data.accounts[0]?.id ?? null;
     },

@@ -3,6 +3,7 @@ import type { ExtensionContext } from '../../../server/src/extensions/index.js';
 import { DelegateTokens } from './microsoft/delegate-tokens.js';
 import { MicrosoftGraphClients } from './microsoft/graph-clients.js';
 import { MsalApps } from './microsoft/msal-apps.js';
+import { registerMetadataSync } from './metadata-sync/index.js';
 import { SharedInboxConnectFlow } from './microsoft-shared/connect.flow.js';
 import { authorizationRouter, callbackRouter } from './microsoft-shared/connect.routes.js';
 import { registerGraphReceive, registerGraphStatus } from './microsoft-shared/graph/index.js';
@@ -28,6 +29,7 @@ export function register(ctx: ExtensionContext): void {
   registerMicrosoftShared(ctx, { apps, tokens, graph });
   registerGraphStatus(ctx);
   registerGraphReceive(ctx, graph);
+  registerMetadataSync(ctx, { apps, graph });
 }
 
 /** The microsoft_shared channel: provider, Graph delivery, transports list and the connect flow. */

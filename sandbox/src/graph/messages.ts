@@ -70,8 +70,10 @@ function hasAttachment(node: MessageStructureObject | undefined): boolean {
 
 const recipient = (a: MessageAddressObject) => ({ emailAddress: { name: a.name || a.address || '', address: a.address ?? '' } });
 
+/** `\Recent` is per IMAP session (only the first to open a folder sees it): not a change of the message. */
 export function changeKey(row: Pick<MailRow, 'uid' | 'flags'>): string {
-  return `CQAAABYAAA${crypto.createHash('sha1').update(`${row.uid}|${[...row.flags].sort().join(',')}`).digest('base64').slice(0, 22)}`;
+  const flags = [...row.flags].filter((f) => f !== '\\Recent').sort().join(',');
+  return `CQAAABYAAA${crypto.createHash('sha1').update(`${row.uid}|${flags}`).digest('base64').slice(0, 22)}`;
 }
 
 /** Exchange keeps Bcc only on the sender's copies: Sent Items, or mail the mailbox owner sent. */

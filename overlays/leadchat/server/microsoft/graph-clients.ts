@@ -9,7 +9,7 @@ import { transportOf } from '../microsoft-shared/transports.js';
 import type { GraphClients } from './contracts.js';
 import { grantErrors } from './delegate-oauth.client.js';
 import type { DelegateTokens } from './delegate-tokens.js';
-import { GraphThrottleMiddleware } from './graph-throttle.middleware.js';
+import { GraphThrottleMiddleware, KeyedSemaphore, MAX_CONCURRENT_PER_MAILBOX, type ThrottleOptions } from './graph-throttle.middleware.js';
 import type { MsalApps } from './msal-apps.js';
 
 /** The Graph resource's client-credentials scope (the resource id, whatever MICROSOFT_GRAPH_BASE_URL points at). */
@@ -26,6 +26,7 @@ const MAX_RETRIES = 3;
  */
 export class MicrosoftGraphClients implements GraphClients {
   private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<void>], void>>();
+  private readonly slots = new KeyedSemaphore(MAX_CONCURRENT_PER_MAILBOX);
 
   constructor(private readonly deps: { config: ExtensionContext['config']; apps: MsalApps; tokens: Pick<DelegateTokens, 'accessToken'> }) {}
 
@@ -50,6 +51,16 @@ export class MicrosoftGraphClients implements GraphClients {
     return this.client({ getAccessToken: async () => accessToken });
   }
 
+  /**
+   * A delegated client whose token comes from `getToken` (asked before every request, so a caller
+   * that refreshed it after a 401 is heard at once). `mailbox` is the address `/me/…` requests work
+   * on, so they share its 4 slots with every other client of the process; `breaker`, when given,
+   * counts every call of this client instead of the per-kind breakers.
+   */
+  forTokenSource(getToken: () => Promise<string>, opts: Pick<ThrottleOptions, 'mailbox' | 'breaker'> = {}): Client {
+    return this.client({ getAccessToken: getToken }, opts);
+  }
+
   /** Open circuit breakers by kind of call, for health pages and tests. */
   openCircuits(): string[] {
     return [...this.breakers].filter(([, b]) => b.opened).map(([kind]) => kind);
@@ -62,7 +73,7 @@ export class MicrosoftGraphClients implements GraphClients {
     return result.accessToken;
   }
 
-  private client(authProvider: AuthenticationProvider): Client {
+  private client(authProvider: AuthenticationProvider, throttle: Pick<ThrottleOptions, 'mailbox' | 'breaker'> = {}): Client {
     const baseUrl = this.deps.config.MICROSOFT_GRAPH_BASE_URL.replace(/\/+$/, '');
     const retry = new RetryHandlerOptions(1, MAX_RETRIES, (_delay, _attempt, _request, _options, response) => {
       const retryAfter = Number(response.headers.get('retry-after') ?? 0);
@@ -70,7 +81,7 @@ export class MicrosoftGraphClients implements GraphClients {
     });
     const chain = [
       new AuthenticationHandler(authProvider),
-      new GraphThrottleMiddleware(this.breakers),
+      new GraphThrottleMiddleware({ slots: this.slots, breakers: this.breakers, ...throttle }),
       new RetryHandler(retry),
       new RedirectHandler(new RedirectHandlerOptions()),
       new TelemetryHandler(),

@@ -5,7 +5,7 @@ import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
 export const MAX_CONCURRENT_PER_MAILBOX = 4;
 
 /** Limits concurrent work per key; waiters are served in arrival order. */
-class KeyedSemaphore {
+export class KeyedSemaphore {
   private readonly active = new Map<string, number>();
   private readonly waiting = new Map<string, (() => void)[]>();
 
@@ -32,10 +32,19 @@ class KeyedSemaphore {
 
 const urlOf = (request: RequestInfo): string => (typeof request === 'string' ? request : request.url);
 
+/** The slot pool of requests that name no mailbox (`/me/…`, `/subscriptions`) when the client knows none. */
+const ME = '(tenant)';
+
 /** The mailbox a request works on (`/users/{id|upn}/…`); requests without one share a slot pool. */
 export function mailboxOf(request: RequestInfo): string {
   const match = new URL(urlOf(request)).pathname.match(/\/users\/([^/]+)/i);
-  return match ? decodeURIComponent(match[1]).replace(/^'|'$/g, '').toLowerCase() : '(tenant)';
+  return match ? decodeURIComponent(match[1]).replace(/^'|'$/g, '').toLowerCase() : ME;
+}
+
+/** The slot pool a request counts against: its `/users/{…}` mailbox, or the client's own for `/me/…`. */
+export function slotOf(request: RequestInfo, own: string | undefined): string {
+  const addressed = mailboxOf(request);
+  return addressed === ME && own ? own.toLowerCase() : addressed;
 }
 
 const KINDS = ['sendMail', 'subscriptions', 'messages', 'mailFolders'] as const;
@@ -49,26 +58,38 @@ export function kindOf(request: RequestInfo): string {
 /** Thrown inside the breaker so that 5xx and throttling count as failures; the response itself is kept. */
 class UpstreamFailure extends Error {}
 
+type CallBreaker = CircuitBreaker<[() => Promise<void>], void>;
+
+export interface ThrottleOptions {
+  /** The process-wide slots per mailbox, shared by every client so the limit holds across them. */
+  slots: KeyedSemaphore;
+  /** Breakers by kind of call (`kindOf`), used unless `breaker` is given. */
+  breakers: Map<string, CallBreaker>;
+  /** One breaker for every call of this client (the metadata sync's per provider × kind breaker). */
+  breaker?: CallBreaker;
+  /** The mailbox `/me/…` requests work on: they share its slots with `/users/{it}/…` requests. */
+  mailbox?: string;
+}
+
 /**
  * Sits in the Graph client's middleware chain before the RetryHandler: at most 4 requests per mailbox
- * in flight (a request waiting out a Retry-After keeps its slot, since that mailbox is throttled
- * anyway), and one opossum circuit breaker per kind of call that opens when most recent calls ended
+ * in flight across every client of the process (a request waiting out a Retry-After keeps its slot,
+ * since that mailbox is throttled anyway), and one opossum circuit breaker per kind of call that opens when most recent calls ended
  * in 5xx/429 after their retries, so a Graph outage fails fast instead of piling up jobs.
  */
 export class GraphThrottleMiddleware implements Middleware {
   private next?: Middleware;
-  private readonly slots = new KeyedSemaphore(MAX_CONCURRENT_PER_MAILBOX);
 
-  constructor(private readonly breakers: Map<string, CircuitBreaker<[() => Promise<void>], void>>) {}
+  constructor(private readonly options: ThrottleOptions) {}
 
   setNext(next: Middleware): void {
     this.next = next;
   }
 
   async execute(context: Context): Promise<void> {
-    await this.slots.run(mailboxOf(context.request), async () => {
+    await this.options.slots.run(slotOf(context.request, this.options.mailbox), async () => {
       try {
-        await breakerFor(this.breakers, kindOf(context.request)).fire(async () => {
+        await (this.options.breaker ?? breakerFor(this.options.breakers, kindOf(context.request))).fire(async () => {
           await this.next!.execute(context);
           const status = context.response?.status ?? 0;
           if (status === 429 || status >= 500) throw new UpstreamFailure(`Graph answered ${status}`);

@@ -12,9 +12,10 @@ const signIn = z.object({ email: z.string().trim().min(1, 'is required'), passwo
 
 /**
  * Dashboard sign-in: an httpOnly, SameSite=Lax session cookie plus a per-session CSRF token that the
- * dashboard sends back in `X-CSRF-Token` on every write.
+ * dashboard sends back in `X-CSRF-Token` on every write. `extensions` names the overlays this server
+ * runs: the dashboard bundle carries every overlay's screens and shows only those.
  */
-export function sessionsRouter(profiles: ProfileService): Router {
+export function sessionsRouter(profiles: ProfileService, extensions: readonly string[]): Router {
   const router = Router();
 
   router.post('/sign_in', async (req, res) => {
@@ -24,13 +25,13 @@ export function sessionsRouter(profiles: ProfileService): Router {
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
     req.session.userId = user.id;
     req.session.csrfToken = randomToken(24);
-    res.json({ data: await profiles.show(user), csrf_token: req.session.csrfToken });
+    res.json({ data: await profiles.show(user), csrf_token: req.session.csrfToken, extensions });
   });
 
   // Not signed in is an answer here, not an error: the dashboard asks on every page load.
   router.get('/session', async (req, res) => {
     const user = req.session.userId ? await User.findByPk(req.session.userId) : null;
-    res.json(user ? { data: await profiles.show(user), csrf_token: req.session.csrfToken } : { data: null });
+    res.json(user ? { data: await profiles.show(user), csrf_token: req.session.csrfToken, extensions } : { data: null });
   });
 
   router.delete('/sign_out', async (req, res) => {

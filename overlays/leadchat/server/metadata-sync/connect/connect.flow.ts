@@ -1,0 +1,195 @@
+import { CryptoProvider } from '@azure/msal-node';
+import { z } from 'zod';
+import {
+  AppError, emailAddress, OAuthGrantError, parse, SignedState, ValidationError, type AccountScope, type ExtensionContext, type OAuthTokens,
+} from '../../../../../server/src/extensions/index.js';
+import type { MsalApps } from '../../microsoft/msal-apps.js';
+import type { Connection, MetadataSyncEngine } from '../contracts.js';
+import { GoogleAccount, MicrosoftAccount, type Provider } from '../models.js';
+import { adminConsentUrl, tenantOfAddress } from './admin-consent.js';
+import { asRow, providerLabel } from './connection-row.js';
+import type { MetadataConnectionTokens } from './connection-tokens.js';
+import { consentProblem, type ConsentProblem } from './consent-problems.js';
+import type { GoogleConnectClient } from './google-connect.client.js';
+import type { MicrosoftConnectClient } from './microsoft-connect.client.js';
+import { CONSUMERS_TENANT_ID, isConsumerAddress, PERSONAL_ACCOUNT_MESSAGE } from './personal-accounts.js';
+import { enabledFeatures, featuresSchema, scopesFor, type Features } from './scopes.js';
+
+/** What the signed state carries from the authorization request to the callback. */
+interface ConnectState {
+  accountId: number;
+  userId: number;
+  provider: Provider;
+  features: Features;
+  scopes: string[];
+  loginHint?: string;
+}
+
+/** Lives as long as the state: the PKCE verifier is needed once, at the callback. */
+const PKCE_TTL_MS = 15 * 60_000;
+const purpose = (provider: Provider) => `metadata_sync:${provider}`;
+
+export interface ConnectFlowDeps {
+  ctx: Pick<ExtensionContext, 'config' | 'redis' | 'models' | 'logger'>;
+  apps: MsalApps;
+  microsoft: MicrosoftConnectClient;
+  google: GoogleConnectClient;
+  tokens: Pick<MetadataConnectionTokens, 'columns'>;
+  engine: Pick<MetadataSyncEngine, 'syncNow' | 'forget'>;
+}
+
+/**
+ * Connecting a user's own Microsoft 365 or Google account for metadata sync. `start` validates the
+ * features, refuses a personal Microsoft address up front, and returns the provider's authorization
+ * URL (PKCE S256) for the union of the features already connected and the requested ones
+ * (incremental consent) with a signed, single-use state. `complete` (the public callback) verifies
+ * the state, turns provider errors into a clear message (admin approval needed → with the
+ * admin-consent link), redeems the code, verifies the id_token, refuses personal Microsoft accounts,
+ * then creates or updates the user's one connection per provider and queues its first sync.
+ */
+export class MetadataConnectFlow {
+  private readonly pkce = new CryptoProvider();
+  private readonly signedState: SignedState;
+
+  constructor(private readonly deps: ConnectFlowDeps) {
+    const { config, redis } = deps.ctx;
+    this.signedState = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX });
+  }
+
+  redirectUri(provider: Provider): string {
+    return `${this.frontend()}/integrations/${provider}/callback`;
+  }
+
+  /** Where Microsoft sends a tenant administrator after the admin-consent page. */
+  adminConsentReturnUri(): string {
+    return `${this.frontend()}/integrations/microsoft/admin_consent`;
+  }
+
+  homeUrl(): string {
+    return `${this.frontend()}/app`;
+  }
+
+  /** The integrations page of an account, with query parameters. */
+  integrationsPage(accountId: number, params: Record<string, string | undefined> = {}): string {
+    const url = new URL(`${this.frontend()}/app/accounts/${accountId}/settings/integrations/metadata-sync`);
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+    return url.toString();
+  }
+
+  /** The admin-consent link for the features' Graph permissions in a tenant. */
+  adminConsentUrl(accountId: number, features: Features, tenant?: string): string {
+    return adminConsentUrl(this.deps.apps, { tenant, scopes: scopesFor('microsoft', features), redirectUri: this.adminConsentReturnUri(), accountId });
+  }
+
+  async start(scope: AccountScope, provider: Provider, body: unknown): Promise<string> {
+    const client = this.deps[provider];
+    const missing = client.missingConfig();
+    if (missing.length) {
+      throw new AppError(`${providerLabel(provider)} sign-in is not configured on this installation: set ${missing.join(' and ')}`, { status: 422, code: 'provider_not_configured' });
+    }
+    const params = parse(z.strictObject({ features: featuresSchema[provider], login_hint: emailAddress.optional() }), body);
+    if (provider === 'microsoft' && params.login_hint && isConsumerAddress(params.login_hint)) {
+      throw new ValidationError([{ path: 'login_hint', message: PERSONAL_ACCOUNT_MESSAGE }], PERSONAL_ACCOUNT_MESSAGE);
+    }
+    const existing = await this.existing(provider, scope.account.id, scope.user.id);
+    const features = enabledFeatures({ ...existing?.features, ...enabledFeatures(params.features) });
+    const scopes = [...new Set([...scopesFor(provider, features), ...(provider === 'microsoft' ? existing?.scopes ?? [] : [])])];
+    const data: ConnectState = { accountId: scope.account.id, userId: scope.user.id, provider, features, scopes, loginHint: params.login_hint };
+    const { verifier, challenge } = await this.pkce.generatePkceCodes();
+    const { state, nonce } = this.signedState.issue(purpose(provider), data);
+    await this.deps.ctx.redis.set(this.pkceKey(nonce), verifier, 'PX', PKCE_TTL_MS);
+    return client.authorizationUrl({ scopes, redirectUri: this.redirectUri(provider), state, nonce, codeChallenge: challenge, loginHint: params.login_hint });
+  }
+
+  /** The URL to send the browser to after the provider's redirect back; throws a 400 AppError for a bad state. */
+  async complete(provider: Provider, query: Record<string, unknown>): Promise<string> {
+    const { data, nonce } = await this.signedState.verify<ConnectState>(purpose(provider), String(query.state ?? ''));
+    await this.assertStillMember(data);
+    const verifier = await this.deps.ctx.redis.getdel(this.pkceKey(nonce));
+    const back = (problem: ConsentProblem, extra: Record<string, string> = {}) =>
+      this.integrationsPage(data.accountId, { provider, error: problem.code, message: problem.message, ...extra });
+
+    if (typeof query.error === 'string' && query.error) {
+      const problem = consentProblem(provider, query.error, String(query.error_description ?? ''));
+      if (problem.code !== 'admin_approval_required') return back(problem);
+      const tenant = (await this.existing('microsoft', data.accountId, data.userId) as MicrosoftAccount | null)?.tenant_id ?? tenantOfAddress(data.loginHint);
+      return back(problem, { admin_consent_url: this.adminConsentUrl(data.accountId, data.features, tenant) });
+    }
+    if (typeof query.code !== 'string' || !query.code || !verifier) {
+      return back({ code: 'sign_in_failed', message: `The ${providerLabel(provider)} sign-in returned no usable authorization code; start again.` });
+    }
+    try {
+      const connection = provider === 'microsoft'
+        ? await this.connectMicrosoft(data, query.code, verifier, nonce)
+        : await this.connectGoogle(data, query.code, verifier, nonce);
+      if ('code' in connection) return back(connection);
+      await this.deps.engine.syncNow(connection);
+      return this.integrationsPage(data.accountId, { connected: provider });
+    } catch (err) {
+      if (err instanceof OAuthGrantError) return back({ code: 'sign_in_failed', message: `${providerLabel(provider)} sign-in failed: ${err.message.replace(/\s+Trace ID:.*$/s, '')}` });
+      this.deps.ctx.logger.error({ err, accountId: data.accountId, provider }, 'metadata sync callback failed');
+      return back({ code: 'server_error', message: `Connecting ${providerLabel(provider)} failed on our side; try again in a moment.` });
+    }
+  }
+
+  private async connectMicrosoft(data: ConnectState, code: string, codeVerifier: string, nonce: string): Promise<Connection | ConsentProblem> {
+    const { tokens, identity, scopes } = await this.deps.microsoft.exchangeCode({ code, scopes: data.scopes, redirectUri: this.redirectUri('microsoft'), codeVerifier, nonce });
+    if (identity.tenantId === CONSUMERS_TENANT_ID) return { code: 'personal_account', message: PERSONAL_ACCOUNT_MESSAGE };
+    return this.save(data, tokens, scopes, { email: identity.email, uid: identity.oid, tenantId: identity.tenantId });
+  }
+
+  private async connectGoogle(data: ConnectState, code: string, codeVerifier: string, nonce: string): Promise<Connection> {
+    const { tokens, identity, scopes } = await this.deps.google.exchangeCode({ code, redirectUri: this.redirectUri('google'), codeVerifier, nonce });
+    return this.save(data, tokens, scopes, { email: identity.email, uid: identity.sub });
+  }
+
+  /**
+   * The user's one connection per provider and helpdesk account: a reconnect of the same account
+   * updates it (new tokens and scopes, reauthorization cleared); signing in as another account
+   * replaces it, forgetting what the previous one synced.
+   */
+  private async save(data: ConnectState, tokens: OAuthTokens, scopes: string[], who: { email: string; uid: string; tenantId?: string }): Promise<Connection> {
+    const columns = {
+      email: who.email, ...this.deps.tokens.columns(tokens), scopes, features: data.features,
+      status: 'active' as const, last_error: null, revoked_at: null,
+    };
+    let existing = await this.existing(data.provider, data.accountId, data.userId);
+    const uid = (c: Connection) => (c instanceof MicrosoftAccount ? c.microsoft_uid : c.google_uid);
+    if (existing && uid(existing) !== who.uid) {
+      await this.deps.engine.forget(existing);
+      await existing.destroy();
+      existing = null;
+    }
+    if (existing) {
+      await asRow(existing).update(data.provider === 'microsoft' ? { ...columns, tenant_id: who.tenantId } as typeof columns : columns);
+      return existing;
+    }
+    const owner = { account_id: data.accountId, user_id: data.userId };
+    return data.provider === 'microsoft'
+      ? MicrosoftAccount.create({ ...owner, ...columns, microsoft_uid: who.uid, tenant_id: who.tenantId ?? null })
+      : GoogleAccount.create({ ...owner, ...columns, google_uid: who.uid });
+  }
+
+  private existing(provider: Provider, accountId: number, userId: number): Promise<Connection | null> {
+    const where = { account_id: accountId, user_id: userId };
+    return provider === 'microsoft' ? MicrosoftAccount.findOne({ where }) : GoogleAccount.findOne({ where });
+  }
+
+  /** The user who started must still belong to the (active) account named in the state. */
+  private async assertStillMember(state: ConnectState): Promise<void> {
+    const { AccountUser, Account } = this.deps.ctx.models;
+    const membership = await AccountUser.findOne({
+      where: { account_id: state.accountId, user_id: state.userId },
+      include: [{ model: Account, as: 'account', where: { status: 'active' } }],
+    });
+    if (!membership) throw new AppError('This sign-in was started for an account you no longer belong to', { status: 400, code: 'state_foreign_account' });
+  }
+
+  private pkceKey(nonce: string): string {
+    return `${this.deps.ctx.config.REDIS_PREFIX}:metadata-sync:pkce:${nonce}`;
+  }
+
+  private frontend(): string {
+    return this.deps.ctx.config.FRONTEND_URL.replace(/\/+$/, '');
+  }
+}
