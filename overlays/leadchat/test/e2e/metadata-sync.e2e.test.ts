@@ -68,9 +68,9 @@ describe('metadata sync dashboard (e2e, headless Chromium)', function () {
     ({ sb, rt, base } = app);
 
     account = await createAccount();
-    // Settings (and so Settings → Integrations) is for administrators in the core dashboard.
+    // Each person connects their own mailbox: an agent, not an administrator, reaches Settings → Integrations.
     member = await createUser('Alice Archer', { password: PASSWORD });
-    await addToAccount(account.id, member, 'administrator');
+    await addToAccount(account.id, member, 'agent');
     // Jane writes to and meets alice (sandbox seed): her contact exists before the sync matches events to it.
     const contact = await api().post(`/api/v1/accounts/${account.id}/contacts`).set('api_access_token', member.token).send({ name: 'Jane Customer', email: JANE }).expect(200);
     janeId = contact.body.payload.contact.id;
@@ -145,7 +145,10 @@ describe('metadata sync dashboard (e2e, headless Chromium)', function () {
     await page.fill('#password', PASSWORD);
     await page.click('button[type=submit]');
     await page.waitForURL(`**/app/accounts/${account.id}/conversations`);
-    await page.goto(`${base}/app/accounts/${account.id}/settings/integrations`);
+    // An agent's Settings opens on Integrations (agents and inboxes are the administrators').
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.waitForURL(`**/app/accounts/${account.id}/settings/integrations`);
+    expect(await page.locator('.settings__nav a').allTextContents()).to.deep.equal(['Integrations']);
     await page.getByRole('link', { name: /Mail & calendar insights/ }).click();
     await page.waitForURL(pageUrl());
     await card('microsoft').waitFor();
