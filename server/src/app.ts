@@ -10,7 +10,7 @@ import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config.js';
 import type { Registries } from './extensions/context.js';
-import { loggableUrl, withCorrelation, type Logger } from './lib/logger.js';
+import { loggableQuery, loggableUrl, withCorrelation, type Logger } from './lib/logger.js';
 import { repoRoot } from './lib/paths.js';
 import { apiNotFound, errorHandler } from './api/errors.js';
 import { authenticate, authenticatePlatform, loadAccount } from './api/auth.js';
@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): Express {
       logger: logger.child({ component: 'http' }),
       genReqId: (_req, res) => String(res.getHeader('x-request-id')),
       autoLogging: { ignore: (req) => req.url === '/healthz' },
-      serializers: { req: (req: { url: string }) => ({ ...req, url: loggableUrl(req.url) }) },
+      serializers: { req: (req: { url: string; query?: Record<string, unknown> }) => ({ ...req, url: loggableUrl(req.url), query: loggableQuery(req.query) }) },
     }),
   );
   app.use(helmet({ contentSecurityPolicy: { directives: { 'img-src': ["'self'", 'data:', 'blob:'] } } }));

@@ -49,3 +49,9 @@ export function loggableUrl(url: string): string {
   for (const key of SECRET_QUERY_PARAMS) if (params.has(key)) params.set(key, '[redacted]');
   return `${url.slice(0, q)}?${params.toString()}`;
 }
+
+/** A request's parsed query fit for logs: the same secret values censored as in `loggableUrl`. */
+export function loggableQuery(query: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!query) return query;
+  return Object.fromEntries(Object.entries(query).map(([k, v]) => [k, SECRET_QUERY_PARAMS.includes(k) ? '[redacted]' : v]));
+}

@@ -12,8 +12,10 @@ export const DEMO_ADMIN_EMAIL = 'admin@leadchat.localhost';
 export async function seedDemo(logger: Logger, password = process.env.DEMO_ADMIN_PASSWORD): Promise<{ email: string; password: string } | null> {
   if ((await Account.count()) > 0) return null;
   const pass = password || `Lc-${randomToken(9)}9a`;
-  const account = await Account.create({ name: 'Demo Company' });
+  // The user first: a DEMO_ADMIN_PASSWORD that fails the password rules stops here with nothing
+  // created, so the next start (with a better password) still finds an empty installation.
   const user = await createUser({ name: 'Demo Admin', email: DEMO_ADMIN_EMAIL, password: pass, type: 'SuperAdmin' });
+  const account = await Account.create({ name: 'Demo Company' });
   await AccountUser.create({ account_id: account.id, user_id: user.id, role: 'administrator' });
   logger.info({ accountId: account.id, email: DEMO_ADMIN_EMAIL }, 'created the demo account and administrator');
   return { email: DEMO_ADMIN_EMAIL, password: pass };
