@@ -158,8 +158,10 @@ export class SandboxControl {
     return this.world.sent;
   }
 
+  /** Adds or changes an event in a tenant mailbox's calendar (a user's or a shared mailbox's). */
   upsertEvent(userUpn: string, input: EventInput): CalendarEvent {
-    if (!this.world.findUser(userUpn)) throw new Error(`unknown user ${userUpn}`);
+    const mailbox = this.world.findMailbox(userUpn);
+    if (!mailbox || mailbox.kind === 'plain') throw new Error(`unknown user ${userUpn}`);
     const events = this.world.calendar(userUpn);
     const now = new Date().toISOString();
     const existing = input.id ? events.find((e) => e.id === input.id) : undefined;
@@ -173,10 +175,9 @@ export class SandboxControl {
       Object.assign(existing, fields, { version: existing.version + 1 });
       return existing;
     }
-    const user = this.world.findUser(userUpn);
     const event: CalendarEvent = {
       id: input.id ?? `AAMkAGEvt-${crypto.randomBytes(6).toString('hex')}`, bodyHtml: '', isAllDay: false,
-      organizer: { name: user?.displayName ?? userUpn, address: userUpn.toLowerCase() }, createdUtc: now, version: 1, ...fields,
+      organizer: { name: mailbox.displayName, address: userUpn.toLowerCase() }, createdUtc: now, version: 1, ...fields,
     };
     events.push(event);
     return event;

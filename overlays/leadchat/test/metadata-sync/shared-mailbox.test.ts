@@ -74,4 +74,25 @@ describe('metadata sync: Microsoft shared mailboxes', function () {
     expect(await shared(ALICE)).to.have.length(3);
     expect(await h.state(SUPPORT, 'mail:inbox')).to.not.equal(null);
   });
+
+  it("syncs a shared mailbox's calendar, once asked for, into its subscriber's meetings in UTC", async () => {
+    await h.control('POST', `/calendar/${SUPPORT}/events`, {
+      subject: 'Support review with Jane', start: '2026-11-26T15:00:00+01:00', end: '2026-11-26T16:00:00+01:00',
+      attendees: [{ name: 'Jane Customer', address: JANE, response: 'accepted' }],
+    });
+    // Shared calendars are a permission of their own: alice signs in again for it (incremental consent).
+    await h.connect(ALICE, { mail: true, shared_mail: true, shared_calendar: true });
+    const alice = await h.member(ALICE);
+    const base = `/api/v1/accounts/${h.account.id}/integrations`;
+    const card = await h.api().get(`${base}/metadata_sync`).set('api_access_token', alice.token).expect(200);
+    const row = (card.body.microsoft.connection.shared_mailboxes as { id: number; email: string }[]).find((m) => m.email === SUPPORT)!;
+    await h.api().delete(`${base}/microsoft/shared_mailboxes/${row.id}`).set('api_access_token', alice.token).expect(204);
+    await h.addSharedMailbox(ALICE, SUPPORT, true);
+    await h.sync(ALICE);
+
+    const meetings = await h.events({ user_id: ids[ALICE], source: 'microsoft_calendar', mailbox: SUPPORT });
+    expect(meetings.map((e) => [e.subject, e.counterpart_email, e.occurred_at.toISOString()])).to.deep.include(['Support review with Jane', JANE, '2026-11-26T14:00:00.000Z']);
+    const calendar = (await h.sources(ALICE)).find((s) => s.mailbox === SUPPORT && s.source === 'calendar');
+    expect([calendar?.shared, calendar?.status, calendar?.error]).to.deep.equal([true, 'idle', null]);
+  });
 });
