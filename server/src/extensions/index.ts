@@ -14,6 +14,7 @@ export { SignedState, StateError, type SignedStateOptions, type StateFailure, ty
 export { OAuthTokenService, type OAuthTokenServiceDeps, type StoredOAuthSecrets } from '../channels/email/oauth/token-service.js';
 export { OAuthGrantError, type OAuthClient, type OAuthIdentity, type OAuthTokens, type TokenRefresher } from '../channels/email/oauth/oauth-client.js';
 export { OpenIdProvider, type OpenIdMetadata } from '../channels/email/oauth/openid-provider.js';
+export { GoogleOAuthEndpoints, type GoogleEndpointsConfig, type GoogleTokenResponse } from '../channels/email/oauth/google-endpoints.js';
 export { callbackErrorPage } from '../channels/email/oauth/callback-page.js';
 export type { EmailIngestionService, IngestInput, IngestResult } from '../channels/email/receive/index.js';
 export type { ChannelReauthorization } from '../channels/email/reauthorization.js';
