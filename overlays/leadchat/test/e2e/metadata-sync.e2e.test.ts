@@ -91,16 +91,13 @@ describe('metadata sync dashboard (e2e, headless Chromium)', function () {
   });
 
   /**
-   * A 390 px wide screenshot. The core's shell (210 px sidebar, 200 px settings menu, the contact page's
-   * 300 px sidebar column) has no narrow breakpoint yet, so this stacks those grids into one column the
-   * way a breakpoint would, and checks that what this overlay draws then fits the phone's width.
+   * A 390 px wide screenshot, with the core's own phone layout (top bar, settings tabs, the contact
+   * page in one column), checking that what this overlay draws fits the phone's width.
    */
   async function phoneShot(name: string, selector: string) {
     await page.setViewportSize(PHONE);
-    const stacked = await page.addStyleTag({ content: '.shell, .settings, .contact-page { grid-template-columns: 1fr !important; } .sidebar, .settings__nav { display: none !important; } .page { padding: 1rem !important; }' });
     const overflow = await page.locator(selector).first().evaluate((el) => [...el.querySelectorAll('*')].filter((c) => c.getBoundingClientRect().right > window.innerWidth + 1).map((c) => c.outerHTML.slice(0, 80)));
     await shot(name);
-    await stacked.evaluate((el) => (el as HTMLElement).remove());
     await page.setViewportSize(DESKTOP);
     expect(overflow, `${selector} overflows 390 px`).to.deep.equal([]);
   }
