@@ -56,20 +56,21 @@ const assignParams = z.object({ assignee_id: z.preprocess((v) => (v === '' ? nul
 /**
  * Inserts a conversation for a contact in an inbox. The display id comes from the account's counter,
  * incremented under the account row's lock inside the transaction, so concurrent creations get
- * consecutive, unique numbers. Used by the API and by email ingestion.
+ * consecutive, unique numbers. Used by the API and by email ingestion. `contactInboxId`: the contact's
+ * contact inbox in this inbox when the caller already read it in this transaction (no `sourceId` then).
  */
 export async function insertConversation(
   contact: Contact,
   inboxId: number,
-  attrs: { sourceId?: string } & Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'additional_attributes' | 'custom_attributes'>>,
+  attrs: { sourceId?: string; contactInboxId?: number } & Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'additional_attributes' | 'custom_attributes'>>,
   transaction: Transaction,
 ): Promise<Conversation> {
-  const { sourceId, ...columns } = attrs;
+  const { sourceId, contactInboxId, ...columns } = attrs;
   const [row] = await Conversation.sequelize!.query<{ last_conversation_display_id: number }>(
     'UPDATE accounts SET last_conversation_display_id = last_conversation_display_id + 1 WHERE id = :id RETURNING last_conversation_display_id',
     { replacements: { id: contact.account_id }, type: QueryTypes.SELECT, transaction },
   );
-  const contactInbox = await findOrCreateContactInbox(contact, inboxId, sourceId, transaction);
+  const contactInbox = contactInboxId && !sourceId ? { id: contactInboxId } : await findOrCreateContactInbox(contact, inboxId, sourceId, transaction);
   return Conversation.create(
     { account_id: contact.account_id, inbox_id: inboxId, contact_id: contact.id, contact_inbox_id: contactInbox.id, display_id: row.last_conversation_display_id, waiting_since: new Date(), ...columns },
     { transaction },

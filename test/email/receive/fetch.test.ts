@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { QueryTypes } from 'sequelize';
 import { eventually, startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { http, runtime } from '../../support/runtime.js';
 import { JobQueues } from '../../../server/src/jobs/queues.js';
@@ -71,13 +72,53 @@ describe('email receive: IMAP fetch', function () {
     expect(atKill, 'the worker was killed part-way').to.be.below(total);
     expect(seen).to.be.at.least(3);
 
+    // The cursor moves in the transaction that stores each message: what the killed worker committed
+    // is exactly what the cursor covers, so the next fetch re-fetches nothing and skips nothing.
+    const cursor = await EmailFetchCursor.findOne({ where: { channel_id: inbox.channelId } });
+    const stored = await InboundEmail.findAll({ where: { inbox_id: inbox.inboxId }, attributes: ['source_ref'] });
+    const storedUids = stored.map((r) => Number(r.source_ref.split(':').pop()));
+    expect(Math.max(0, ...storedUids), 'cursor = last stored UID').to.equal(Number(cursor!.last_uid));
+    expect(stored.length).to.equal(atKill);
+
     const outcome = await runFetch(inbox.channelId);
     expect(outcome.status, 'the lock died with the killed worker').to.equal('fetched');
+    expect(outcome.counts, 'nothing fetched twice').to.include({ created: total - atKill, duplicate: 0 });
     const { models } = await runtime();
     const subjects = (await models.Message.findAll({ where: { inbox_id: inbox.inboxId } })).map((m) => (m.content_attributes.email as { subject: string }).subject);
     expect(subjects).to.have.length(total);
     expect(new Set(subjects).size).to.equal(total);
     expect(await InboundEmail.count({ where: { inbox_id: inbox.inboxId, status: 'ingested' } })).to.equal(total);
+  });
+
+  it('records an email and its checkpoint in one transaction: a checkpoint that fails stores nothing, the retry stores it once', async () => {
+    const inbox = await createImapInbox(sb, { backfillDays: 0 });
+    const rt = await runtime();
+    const channel = (await rt.models.ChannelEmail.findByPk(inbox.channelId))!;
+    const inboxRow = (await rt.models.Inbox.findByPk(inbox.inboxId))!;
+    const raw = Buffer.from(mime({ subject: 'atomic', messageId: `<atomic-${randomUUID()}@example.test>` }));
+    const input = { channel, inbox: inboxRow, raw, source: { kind: 'test', ref: `atomic-${randomUUID()}` } };
+    const checkpoints: string[] = [];
+    const failing = async () => { throw new Error('checkpoint refused'); };
+    await rt.api.emailReceive.ingestion.ingest(input, { checkpoint: failing }).then(
+      () => expect.fail('a failed checkpoint must fail the ingestion'),
+      (err: Error) => expect(err.message).to.equal('checkpoint refused'),
+    );
+    expect(await InboundEmail.count({ where: { inbox_id: inbox.inboxId } }), 'no row without its checkpoint').to.equal(0);
+    expect(await messageCount(inbox.inboxId)).to.equal(0);
+
+    const result = await rt.api.emailReceive.ingestion.ingest(input, {
+      checkpoint: async (transaction) => {
+        // Inside the same transaction the message is already visible; outside it is not yet.
+        const [inside] = await rt.sequelize.query<{ n: number }>('SELECT count(*)::int AS n FROM messages WHERE inbox_id = :id', { replacements: { id: inbox.inboxId }, transaction, type: QueryTypes.SELECT });
+        checkpoints.push(`inside:${inside.n}`);
+        checkpoints.push(`outside:${await messageCount(inbox.inboxId)}`);
+      },
+    });
+    expect(result.status).to.equal('created');
+    expect(checkpoints).to.deep.equal(['inside:1', 'outside:0']);
+    expect(await messageCount(inbox.inboxId)).to.equal(1);
+    expect((await rt.api.emailReceive.ingestion.ingest(input)).status, 'handed over again').to.equal('duplicate');
+    expect(await messageCount(inbox.inboxId)).to.equal(1);
   });
 
   it('reseeds after a UIDVALIDITY change (INBOX recreated) without re-importing, and still takes new mail', async () => {

@@ -1,5 +1,5 @@
-import { Op } from 'sequelize';
-import { Conversation, Message } from '../../../models/index.js';
+import type { Transaction } from 'sequelize';
+import { Conversation } from '../../../models/index.js';
 import type { ParsedEmail } from './parsed-email.js';
 
 export type ThreadRule = 'reply_address' | 'in_reply_to' | 'references' | 'message_id_shape';
@@ -14,31 +14,35 @@ const OUR_MESSAGE_ID = new RegExp(`^<conversation/(${UUID})/messages/\\d+@[^>]+>
  * first), then our own Message-ID shape in either header (our reply was not stored with that id, e.g.
  * sent before a restore). Only conversations of the same inbox match.
  */
-export async function findConversation(inboxId: number, email: ParsedEmail, inboundDomain: string): Promise<{ conversation: Conversation; rule: ThreadRule } | null> {
+export async function findConversation(inboxId: number, email: ParsedEmail, inboundDomain: string, transaction?: Transaction): Promise<{ conversation: Conversation; rule: ThreadRule } | null> {
   const replyAddress = new RegExp(`^reply\\+(${UUID})@${inboundDomain.replace(/\./g, '\\.')}$`, 'i');
   const uuids = [...email.to, ...email.cc].map((a) => a.address).concat(email.deliveredTo).map((a) => replyAddress.exec(a)?.[1]).filter((u): u is string => !!u);
   for (const uuid of uuids) {
-    const conversation = await Conversation.findOne({ where: { inbox_id: inboxId, uuid: uuid.toLowerCase() } });
+    const conversation = await Conversation.findOne({ where: { inbox_id: inboxId, uuid: uuid.toLowerCase() }, transaction });
     if (conversation) return { conversation, rule: 'reply_address' };
   }
 
   for (const [rule, ids] of [['in_reply_to', email.inReplyTo], ['references', [...email.references].reverse()]] as const) {
-    const conversation = await byMessageIds(inboxId, ids);
+    const conversation = await byMessageIds(inboxId, ids, transaction);
     if (conversation) return { conversation, rule };
   }
 
   const shaped = [...email.inReplyTo, ...[...email.references].reverse()].map((id) => OUR_MESSAGE_ID.exec(id)?.[1]).filter((u): u is string => !!u);
   for (const uuid of shaped) {
-    const conversation = await Conversation.findOne({ where: { inbox_id: inboxId, uuid: uuid.toLowerCase() } });
+    const conversation = await Conversation.findOne({ where: { inbox_id: inboxId, uuid: uuid.toLowerCase() }, transaction });
     if (conversation) return { conversation, rule: 'message_id_shape' };
   }
   return null;
 }
 
-/** The conversation of the first id (in the given order) that is a message of the inbox. */
-async function byMessageIds(inboxId: number, ids: string[]): Promise<Conversation | null> {
+/** The conversation of the first id (in the given order) that is a message of the inbox: one statement. */
+async function byMessageIds(inboxId: number, ids: string[], transaction?: Transaction): Promise<Conversation | null> {
   if (!ids.length) return null;
-  const messages = await Message.findAll({ where: { inbox_id: inboxId, source_id: { [Op.in]: ids } }, attributes: ['source_id', 'conversation_id'] });
-  const first = ids.map((id) => messages.find((m) => m.source_id === id)).find(Boolean);
-  return first ? Conversation.findByPk(first.conversation_id) : null;
+  const [conversation] = await Conversation.sequelize!.query(
+    `SELECT c.* FROM messages m JOIN conversations c ON c.id = m.conversation_id
+     WHERE m.inbox_id = $1 AND m.source_id = ANY($2::text[])
+     ORDER BY array_position($2::text[], m.source_id::text) LIMIT 1`,
+    { bind: [inboxId, ids], model: Conversation, mapToModel: true, transaction },
+  );
+  return conversation ?? null;
 }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
-import { Op, UniqueConstraintError, col, fn, where, type Sequelize } from 'sequelize';
+import { Op, QueryTypes, UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { EventBus } from '../../../extensions/events.js';
 import type { BlobStorage } from '../../../lib/storage.js';
 import type { Logger } from '../../../lib/logger.js';
-import { AccountUser, Attachment, Contact, Message, User, type ChannelEmail, type Conversation, type Inbox } from '../../../models/index.js';
+import { Attachment, Contact, Message, type ChannelEmail, type Conversation, type Inbox } from '../../../models/index.js';
 import { insertConversation } from '../../../services/conversations.js';
 import { announceMessage, insertMessage, type NewMessage } from '../../../services/messages.js';
 import { findConversation } from './conversation-finder.js';
@@ -20,6 +20,26 @@ export interface IngestInput {
   raw: Buffer;
   /** Where the email came from, unique per inbox: e.g. `imap` + `INBOX:<uidvalidity>:<uid>`. */
   source: { kind: string; ref: string };
+}
+
+/** mailparser's result for a raw email, or why it could not read it; never rejects. */
+export type ParseOutcome = { email: ParsedEmail } | { error: Error };
+
+export interface IngestOptions {
+  /**
+   * Runs inside the transaction that records the email's outcome (an IMAP cursor checkpoint, say): the
+   * outcome and the checkpoint commit together or not at all, so a worker killed at any point neither
+   * loses the email nor imports it twice.
+   */
+  checkpoint?: (transaction: Transaction) => Promise<void>;
+  /** `prepare(input)` started by the caller ahead of time, e.g. while the previous email is stored. */
+  prepared?: PreparedEmail;
+}
+
+/** An email being kept (raw MIME to blob storage) and parsed; neither promise rejects. */
+export interface PreparedEmail {
+  kept: Promise<{ sha256: string; storageKey: string } | { error: unknown }>;
+  parsed: Promise<ParseOutcome>;
 }
 
 export interface IngestResult {
@@ -39,33 +59,81 @@ export interface EmailIngestionDeps {
 }
 
 /** Who wrote the email as far as the helpdesk is concerned. */
-type Author = { kind: 'customer'; address: EmailAddress } | { kind: 'staff'; user: User | null };
+type Author = { kind: 'customer'; address: EmailAddress } | { kind: 'staff'; userId: number | null };
+
+/** The identity of an inbound email's row: what the transport handed over and where its raw MIME is kept. */
+interface InboundSource {
+  accountId: number;
+  inboxId: number;
+  kind: string;
+  ref: string;
+  sha256: string;
+  storageKey: string;
+  byteSize: number;
+}
+
+/** The columns of an `inbound_emails` row the pipeline decides on. */
+interface InboundRow {
+  id: number;
+  status: InboundEmail['status'];
+  attempts: number;
+  message_id: number | null;
+  error_reason: string | null;
+}
+
+type Final = Pick<InboundEmail, 'status'> & Partial<Pick<InboundEmail, 'error_reason' | 'attempts' | 'message_id' | 'message_id_header'>>;
+
+/** What an ingestion decided, and what to announce once it is committed. */
+interface Decision {
+  result: IngestResult;
+  announce?: () => Promise<void>;
+}
+
+/** The columns of a contact that threading and the conversation need (see findOrCreateContactInbox). */
+type KnownContact = Pick<Contact, 'id' | 'account_id' | 'email' | 'name'> & { contact_inbox_id?: number | null };
+
+const INBOUND_COLUMNS = 'id, status, attempts, message_id, error_reason';
+
+export function parseAhead(raw: Buffer): Promise<ParseOutcome> {
+  return parseEmail(raw).then(
+    (email) => ({ email }),
+    (err: unknown) => ({ error: err instanceof Error ? err : new Error(String(err)) }),
+  );
+}
 
 /**
  * The one pipeline every transport ends in (IMAP fetch, an overlay's Graph webhook, ...): keep the raw
- * MIME, record it, parse, dedupe by Message-ID per inbox, thread, and create the message with its
- * contact and attachments through the core's conversation and message functions.
+ * MIME, parse, then in one transaction record it, dedupe by Message-ID per inbox, thread, and create
+ * the message with its contact and attachments through the core's conversation and message functions.
  */
 export class EmailIngestionService {
   constructor(private readonly deps: EmailIngestionDeps) {}
 
   /**
    * Throws only when the raw email cannot be kept (storage or database down): the caller must then
-   * not consider it received (an IMAP cursor stays put). Everything after that is recorded instead.
+   * not consider it received (an IMAP cursor stays put, and a `checkpoint` is not committed).
+   * Everything after that is recorded instead, in the same transaction as the `checkpoint`.
    */
-  async ingest(input: IngestInput): Promise<IngestResult> {
+  async ingest(input: IngestInput, opts: IngestOptions = {}): Promise<IngestResult> {
     const { inbox, raw, source } = input;
+    const prepared = opts.prepared ?? this.prepare(input);
+    // The raw MIME is kept before any row refers to it.
+    const kept = await prepared.kept;
+    if ('error' in kept) throw kept.error;
+    const from: InboundSource = { accountId: inbox.account_id, inboxId: inbox.id, kind: source.kind, ref: source.ref, ...kept, byteSize: raw.length };
+    return this.record(from, await prepared.parsed, input.channel, inbox, opts.checkpoint);
+  }
+
+  /**
+   * Starts keeping the raw MIME and parsing it, the part of an ingestion that needs no database: a
+   * fetch prepares the next email while this one is stored. Hand the result to `ingest`.
+   */
+  prepare(input: Pick<IngestInput, 'inbox' | 'raw'>): PreparedEmail {
+    const { inbox, raw } = input;
     const sha256 = createHash('sha256').update(raw).digest('hex');
     const storageKey = `raw/${inbox.account_id}/${inbox.id}/${sha256}.eml`;
-    await this.deps.storage.put(storageKey, raw);
-    const [row] = await InboundEmail.findOrCreate({
-      where: { inbox_id: inbox.id, source_kind: source.kind, source_ref: source.ref },
-      defaults: { account_id: inbox.account_id, inbox_id: inbox.id, source_kind: source.kind, source_ref: source.ref, sha256, storage_key: storageKey, byte_size: raw.length },
-    });
-    // The same source handed over again (a re-fetch after a crash before the cursor moved) adds nothing.
-    if (row.status === 'ingested' || row.status === 'duplicate') return { status: 'duplicate', messageId: row.message_id ?? undefined };
-    if (row.status === 'rejected') return { status: 'rejected', reason: row.error_reason ?? undefined };
-    return this.process(row, input.channel, inbox, raw);
+    const kept = this.deps.storage.put(storageKey, raw).then(() => ({ sha256, storageKey }), (error: unknown) => ({ error }));
+    return { kept, parsed: parseAhead(raw) };
   }
 
   /** Gives stored emails whose ingestion failed before `failedBefore` another try, from their kept raw MIME. */
@@ -76,46 +144,125 @@ export class EmailIngestionService {
       limit: 100,
     });
     const results: IngestResult[] = [];
-    for (const row of rows) results.push(await this.process(row, channel, inbox, await buffer(this.deps.storage.get(row.storage_key!))));
+    for (const row of rows) {
+      const raw = await buffer(this.deps.storage.get(row.storage_key!));
+      const from: InboundSource = { accountId: row.account_id, inboxId: row.inbox_id, kind: row.source_kind, ref: row.source_ref, sha256: row.sha256 ?? '', storageKey: row.storage_key!, byteSize: Number(row.byte_size) };
+      results.push(await this.record(from, await parseAhead(raw), channel, inbox));
+    }
     return results;
   }
 
-  private async process(row: InboundEmail, channel: ChannelEmail, inbox: Inbox, raw: Buffer): Promise<IngestResult> {
-    let email: ParsedEmail;
+  /**
+   * One transaction (one commit) per email: its row, the decision (duplicate, rejected, a new message)
+   * and the caller's checkpoint. When processing fails the transaction rolls back and a second one
+   * records the failure (and the checkpoint): the email is retried later from its kept raw MIME.
+   */
+  private async record(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, checkpoint?: (t: Transaction) => Promise<void>): Promise<IngestResult> {
+    const messageIdHeader = 'email' in parsed ? parsed.email.messageId : null;
+    let row: InboundRow | undefined;
+    let decision: Decision;
     try {
-      email = await parseEmail(raw);
+      decision = await this.deps.sequelize.transaction(async (transaction) => {
+        row = await this.claimRow(from, messageIdHeader, transaction);
+        const decided = await this.decide(row, parsed, channel, inbox, transaction);
+        await checkpoint?.(transaction);
+        return decided;
+      });
     } catch (err) {
-      return this.finish(row, 'rejected', { error_reason: `unreadable MIME: ${(err as Error).message}` });
+      // The row could not even be written (database down), or the failure is not the email's (its row was
+      // already final, or unreadable MIME was being recorded): not received, the caller keeps its cursor.
+      if (!row || !('email' in parsed) || !(row.status === 'received' || row.status === 'failed')) throw err;
+      const failed = row;
+      return this.deps.sequelize.transaction(async (transaction) => {
+        let result: IngestResult | undefined;
+        if (err instanceof UniqueConstraintError) {
+          // Another transport or worker stored the same Message-ID between our check and our insert.
+          const winner = await this.existingMessage(inbox.id, parsed.email.messageId, transaction);
+          if (winner) result = await this.saveRow(from, failed, { status: 'duplicate', message_id: winner.id, message_id_header: messageIdHeader }, transaction, winner.conversation_id);
+        }
+        if (!result) {
+          const attempts = failed.attempts + 1;
+          const reason = `${(err as Error).message}`.slice(0, 2_000);
+          this.deps.logger.warn({ inboundEmailId: failed.id, attempts, err: { message: reason } }, 'inbound email ingestion failed');
+          result = await this.saveRow(
+            from, failed,
+            attempts >= MAX_INGEST_ATTEMPTS
+              ? { status: 'rejected', attempts, error_reason: `gave up after ${attempts} attempts: ${reason}`, message_id_header: messageIdHeader }
+              : { status: 'failed', attempts, error_reason: reason, message_id_header: messageIdHeader },
+            transaction,
+          );
+        }
+        await checkpoint?.(transaction);
+        return result;
+      });
     }
-    try {
-      await row.update({ message_id_header: email.messageId });
-      if (email.connectionCheck) return this.finish(row, 'rejected', { error_reason: 'connection test message sent by the inbox wizard' });
-      const existing = await Message.findOne({ where: { inbox_id: inbox.id, source_id: email.messageId }, attributes: ['id', 'conversation_id'] });
-      if (existing) return this.finish(row, 'duplicate', { message_id: existing.id }, existing.conversation_id);
-      const author = await this.authorOf(email, channel, inbox);
-      if (!author) return this.finish(row, 'rejected', { error_reason: 'no sender address (Reply-To, From)' });
-      return await this.createMessage(row, email, author, channel, inbox);
-    } catch (err) {
-      if (err instanceof UniqueConstraintError) {
-        // Another transport or worker stored the same Message-ID between our check and our insert.
-        const winner = await Message.findOne({ where: { inbox_id: inbox.id, source_id: email.messageId }, attributes: ['id', 'conversation_id'] });
-        if (winner) return this.finish(row, 'duplicate', { message_id: winner.id }, winner.conversation_id);
-      }
-      const attempts = row.attempts + 1;
-      const reason = `${(err as Error).message}`.slice(0, 2_000);
-      this.deps.logger.warn({ inboundEmailId: row.id, attempts, err: { message: reason } }, 'inbound email ingestion failed');
-      return attempts >= MAX_INGEST_ATTEMPTS
-        ? this.finish(row, 'rejected', { attempts, error_reason: `gave up after ${attempts} attempts: ${reason}` })
-        : this.finish(row, 'failed', { attempts, error_reason: reason });
-    }
+    // Live updates once committed (the event bus logs a failing listener, it never throws).
+    await decision.announce?.();
+    return decision.result;
   }
 
-  private async createMessage(row: InboundEmail, email: ParsedEmail, author: Author, channel: ChannelEmail, inbox: Inbox): Promise<IngestResult> {
-    const found = await findConversation(inbox.id, email, this.deps.inboundEmailDomain);
+  /** The email's row, inserted (one statement) or, when the source was handed over before, read and locked. */
+  private async claimRow(from: InboundSource, messageIdHeader: string | null, transaction: Transaction): Promise<InboundRow> {
+    const now = new Date();
+    const [inserted] = await this.deps.sequelize.query<InboundRow>(
+      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', 0, $9, $9)
+       ON CONFLICT (inbox_id, source_kind, source_ref) DO NOTHING RETURNING ${INBOUND_COLUMNS}`,
+      { bind: [from.accountId, from.inboxId, from.kind, from.ref, messageIdHeader, from.sha256, from.storageKey, from.byteSize, now], type: QueryTypes.SELECT, transaction },
+    );
+    if (inserted) return inserted;
+    const [existing] = await this.deps.sequelize.query<InboundRow>(
+      `SELECT ${INBOUND_COLUMNS} FROM inbound_emails WHERE inbox_id = $1 AND source_kind = $2 AND source_ref = $3 FOR UPDATE`,
+      { bind: [from.inboxId, from.kind, from.ref], type: QueryTypes.SELECT, transaction },
+    );
+    if (!existing) throw new Error(`inbound email ${from.kind}:${from.ref} vanished while it was being recorded`);
+    return existing;
+  }
+
+  private async decide(row: InboundRow, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, transaction: Transaction): Promise<Decision> {
+    // The same source handed over again (a cursor lost or reseeded) adds nothing.
+    if (row.status === 'ingested' || row.status === 'duplicate') return { result: { status: 'duplicate', ...(row.message_id ? { messageId: row.message_id } : {}) } };
+    if (row.status === 'rejected') return { result: { status: 'rejected', ...(row.error_reason ? { reason: row.error_reason } : {}) } };
+    const finish = async (changes: Final, conversationId?: number): Promise<Decision> => ({ result: await this.updateRow(row, changes, transaction, conversationId) });
+    if (!('email' in parsed)) return finish({ status: 'rejected', error_reason: `unreadable MIME: ${parsed.error.message}` });
+    const email = parsed.email;
+    const header = { message_id_header: email.messageId };
+    if (email.connectionCheck) return finish({ ...header, status: 'rejected', error_reason: 'connection test message sent by the inbox wizard' });
+    // One round trip for what every email needs to know: is it a duplicate (Message-ID), is the sender
+    // one of the staff, and the contact of the customer it would come from (Reply-To, else From).
+    const from = email.from[0];
+    const staffCandidate = from && from.address !== channel.email.toLowerCase() ? from.address : null;
+    const customerCandidate = (email.replyTo[0] ?? from)?.address ?? null;
+    const [known] = await this.deps.sequelize.query<{ message_id: number | null; conversation_id: number | null; staff_user_id: number | null; contact: KnownContact | null }>(
+      `SELECT m.id AS message_id, m.conversation_id,
+              (SELECT u.id FROM users u JOIN account_users au ON au.user_id = u.id AND au.account_id = $3 WHERE $4::text IS NOT NULL AND lower(u.email) = $4::text LIMIT 1) AS staff_user_id,
+              (SELECT json_build_object('id', c.id, 'account_id', c.account_id, 'email', c.email, 'name', c.name,
+                        'contact_inbox_id', (SELECT ci.id FROM contact_inboxes ci WHERE ci.contact_id = c.id AND ci.inbox_id = $1 ORDER BY ci.id LIMIT 1)) FROM contacts c
+                WHERE $5::text IS NOT NULL AND c.account_id = $3 AND lower(c.email) = $5::text LIMIT 1) AS contact
+       FROM (SELECT 1) AS one LEFT JOIN messages m ON m.inbox_id = $1 AND m.source_id = $2`,
+      { bind: [inbox.id, email.messageId, inbox.account_id, staffCandidate, customerCandidate], type: QueryTypes.SELECT, transaction },
+    );
+    if (known?.message_id) return finish({ ...header, status: 'duplicate', message_id: known.message_id }, known.conversation_id ?? undefined);
+    const author = this.authorOf(email, channel, known?.staff_user_id ?? null);
+    if (!author) return finish({ ...header, status: 'rejected', error_reason: 'no sender address (Reply-To, From)' });
+    const looked = customerCandidate ? { address: customerCandidate, contact: known?.contact ?? null } : undefined;
+    return this.createMessage(row, email, author, channel, inbox, transaction, looked);
+  }
+
+  private async createMessage(
+    row: InboundRow, email: ParsedEmail, author: Author, channel: ChannelEmail, inbox: Inbox, transaction: Transaction,
+    looked?: { address: string; contact: KnownContact | null },
+  ): Promise<Decision> {
+    const header = { message_id_header: email.messageId };
+    const found = await findConversation(inbox.id, email, this.deps.inboundEmailDomain, transaction);
     // A staff email that starts a thread is addressed to the customer; anything else comes from one.
     const contactAddress = author.kind === 'customer' ? author.address : found ? null : this.recipientOf(email, channel);
-    const contact = contactAddress ? await this.findOrCreateContact(inbox.account_id, contactAddress) : null;
-    if (!found && !contact) return this.finish(row, 'rejected', { error_reason: 'staff email with no thread and no customer recipient' });
+    const customer = contactAddress
+      ? await this.findOrCreateContact(inbox.account_id, contactAddress, transaction, looked?.address === contactAddress.address ? looked.contact : undefined)
+      : null;
+    const contact = customer?.contact ?? null;
+    if (!found && !contact) return { result: await this.updateRow(row, { ...header, status: 'rejected', error_reason: 'staff email with no thread and no customer recipient' }, transaction) };
+    // Blobs before the rows that refer to them; a failure here rolls the transaction back and is recorded as `failed`.
     const blobs = await Promise.all(email.attachments.map((a) => this.storeAttachment(inbox, a)));
 
     const attrs: NewMessage = {
@@ -124,18 +271,22 @@ export class EmailIngestionService {
       content_type: 'incoming_email',
       content_attributes: { email: emailAttributes(email) },
       private: false,
-      sender: author.kind === 'customer' ? { type: 'Contact', id: contact!.id } : author.user ? { type: 'User', id: author.user.id } : null,
+      sender: author.kind === 'customer' ? { type: 'Contact', id: contact!.id } : author.userId ? { type: 'User', id: author.userId } : null,
       reopen: !email.autoReply,
       source_id: email.messageId,
     };
-    const { conversation, created, message, changes } = await this.deps.sequelize.transaction(async (transaction) => {
-      const conversation: Conversation = found?.conversation
-        ?? (await insertConversation(contact!, inbox.id, { additional_attributes: { source: 'email', mail_subject: email.subject } }, transaction));
-      const inserted = await insertMessage(conversation, attrs, transaction);
+    const conversation: Conversation = found?.conversation
+      ?? (await insertConversation(
+        contact!, inbox.id,
+        { additional_attributes: { source: 'email', mail_subject: email.subject }, contactInboxId: customer?.contactInboxId },
+        transaction,
+      ));
+    const { message, changes } = await insertMessage(conversation, attrs, transaction);
+    if (email.attachments.length) {
       await Attachment.bulkCreate(
         email.attachments.map((a, i) => ({
           account_id: inbox.account_id,
-          message_id: inserted.message.id,
+          message_id: message.id,
           file_type: Attachment.fileTypeFor(a.contentType),
           filename: truncate(a.filename, 255),
           content_type: truncate(a.contentType, 255),
@@ -146,29 +297,27 @@ export class EmailIngestionService {
         })),
         { transaction },
       );
-      await row.update({ status: 'ingested', message_id: inserted.message.id, attempts: row.attempts + 1, error_reason: null }, { transaction });
-      return { conversation, created: !found, ...inserted };
-    });
-    const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-    if (created) await this.deps.events.emit('conversation.created', ids);
-    await announceMessage(this.deps.events, conversation, message, changes);
-    return { status: 'created', messageId: message.id, conversationId: conversation.id };
+    }
+    await this.updateRow(row, { ...header, status: 'ingested', message_id: message.id, attempts: row.attempts + 1, error_reason: null }, transaction);
+    const created = !found;
+    return {
+      result: { status: 'created', messageId: message.id, conversationId: conversation.id },
+      announce: async () => {
+        const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
+        if (created) await this.deps.events.emit('conversation.created', ids);
+        await announceMessage(this.deps.events, conversation, message, changes);
+      },
+    };
   }
 
   /**
    * Staff write from Outlook too: mail from the inbox's own address or from a member of the account is
    * theirs, so it stays in its thread as an outgoing message. Customers are Reply-To, else From.
    */
-  private async authorOf(email: ParsedEmail, channel: ChannelEmail, inbox: Inbox): Promise<Author | null> {
+  private authorOf(email: ParsedEmail, channel: ChannelEmail, staffUserId: number | null): Author | null {
     const from = email.from[0];
-    if (from?.address === channel.email.toLowerCase()) return { kind: 'staff', user: null };
-    if (from) {
-      const member = await AccountUser.findOne({
-        where: { account_id: inbox.account_id },
-        include: [{ model: User, as: 'user', required: true, where: where(fn('lower', col('user.email')), from.address) }],
-      });
-      if (member?.user) return { kind: 'staff', user: member.user };
-    }
+    if (from?.address === channel.email.toLowerCase()) return { kind: 'staff', userId: null };
+    if (from && staffUserId) return { kind: 'staff', userId: staffUserId };
     const address = email.replyTo[0] ?? from;
     return address ? { kind: 'customer', address } : null;
   }
@@ -178,17 +327,35 @@ export class EmailIngestionService {
     return [...email.to, ...email.cc].find((a) => a.address !== own && !a.address.endsWith(`@${this.deps.inboundEmailDomain}`)) ?? null;
   }
 
-  private async findOrCreateContact(accountId: number, address: EmailAddress): Promise<Contact> {
-    const find = () => Contact.findOne({ where: { account_id: accountId, [Op.and]: [where(fn('lower', col('email')), address.address)] } });
-    const existing = await find();
-    if (existing) return existing;
-    try {
-      return await Contact.create({ account_id: accountId, email: address.address, name: truncate(address.name || address.address.split('@')[0], 255) });
-    } catch (err) {
-      const winner = err instanceof UniqueConstraintError ? await find() : null;
-      if (winner) return winner;
-      throw err;
+  /**
+   * Looked up first (the common case; `known` when the caller already looked in this transaction: the
+   * contact with its first contact inbox here, or null for none); created with ON CONFLICT DO NOTHING,
+   * so a concurrent creation never aborts the transaction.
+   */
+  private async findOrCreateContact(accountId: number, address: EmailAddress, transaction: Transaction, known?: KnownContact | null): Promise<{ contact: Contact; contactInboxId?: number }> {
+    const find = () => Contact.findOne({ where: { account_id: accountId, [Op.and]: [this.deps.sequelize.where(this.deps.sequelize.fn('lower', this.deps.sequelize.col('email')), address.address)] }, transaction });
+    if (known) {
+      const { contact_inbox_id: contactInboxId, ...columns } = known;
+      return { contact: Contact.build(columns, { isNewRecord: false, raw: true }), contactInboxId: contactInboxId ?? undefined };
     }
+    const existing = known === null ? null : await find();
+    if (existing) return { contact: existing };
+    const [created] = await Contact.bulkCreate(
+      [{ account_id: accountId, email: address.address, name: truncate(address.name || address.address.split('@')[0], 255) }],
+      { transaction, ignoreDuplicates: true, returning: true, validate: true },
+    );
+    if (created?.id) return { contact: created };
+    const winner = await find();
+    if (winner) return { contact: winner };
+    throw new Error(`contact ${address.address} could not be created`);
+  }
+
+  private async existingMessage(inboxId: number, messageId: string, transaction: Transaction): Promise<{ id: number; conversation_id: number } | null> {
+    const [m] = await this.deps.sequelize.query<{ id: number; conversation_id: number }>(
+      'SELECT id, conversation_id FROM messages WHERE inbox_id = $1 AND source_id = $2 LIMIT 1',
+      { bind: [inboxId, messageId], type: QueryTypes.SELECT, transaction },
+    );
+    return m ?? null;
   }
 
   /** Content-addressed, so a retried or duplicate email reuses the stored blob. */
@@ -198,14 +365,37 @@ export class EmailIngestionService {
     return key;
   }
 
-  private async finish(row: InboundEmail, status: InboundEmail['status'], changes: Partial<InboundEmail>, conversationId?: number): Promise<IngestResult> {
-    await row.update({ status, ...changes });
-    const result: IngestResult = { status: status === 'ingested' ? 'created' : (status as IngestResult['status']) };
-    if (row.message_id) result.messageId = row.message_id;
-    if (conversationId) result.conversationId = conversationId;
-    if (row.error_reason && (status === 'rejected' || status === 'failed')) result.reason = row.error_reason;
-    return result;
+  /** Records the outcome on the row claimed in this transaction. */
+  private async updateRow(row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
+    const next = { ...row, ...changes };
+    await this.deps.sequelize.query(
+      `UPDATE inbound_emails SET status = $2, attempts = $3, message_id = $4, error_reason = $5, message_id_header = COALESCE($6, message_id_header), updated_at = $7 WHERE id = $1`,
+      { bind: [row.id, next.status, next.attempts, next.message_id, next.error_reason, changes.message_id_header ?? null, new Date()], type: QueryTypes.UPDATE, transaction },
+    );
+    return resultOf(next, conversationId);
   }
+
+  /** Records an outcome after the processing transaction rolled back (the row may be gone with it). */
+  private async saveRow(from: InboundSource, row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
+    const next = { ...row, ...changes };
+    const now = new Date();
+    await this.deps.sequelize.query(
+      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, message_id, error_reason, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+       ON CONFLICT (inbox_id, source_kind, source_ref) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, message_id = EXCLUDED.message_id,
+         error_reason = EXCLUDED.error_reason, message_id_header = COALESCE(EXCLUDED.message_id_header, inbound_emails.message_id_header), updated_at = EXCLUDED.updated_at`,
+      { bind: [from.accountId, from.inboxId, from.kind, from.ref, changes.message_id_header ?? null, from.sha256, from.storageKey, from.byteSize, next.status, next.attempts, next.message_id, next.error_reason, now], type: QueryTypes.INSERT, transaction },
+    );
+    return resultOf(next, conversationId);
+  }
+}
+
+function resultOf(row: Pick<InboundRow, 'status' | 'message_id' | 'error_reason'>, conversationId?: number): IngestResult {
+  const result: IngestResult = { status: row.status === 'ingested' ? 'created' : (row.status as IngestResult['status']) };
+  if (row.message_id) result.messageId = row.message_id;
+  if (conversationId) result.conversationId = conversationId;
+  if (row.error_reason && (row.status === 'rejected' || row.status === 'failed')) result.reason = row.error_reason;
+  return result;
 }
 
 /** Chatwoot's `content_attributes.email`. */

@@ -1,11 +1,11 @@
 import type { ImapFlow } from 'imapflow';
-import { Op, col, literal } from 'sequelize';
+import { QueryTypes, type Transaction } from 'sequelize';
 import type { Registries } from '../../../extensions/context.js';
 import type { Logger } from '../../../lib/logger.js';
 import { ChannelEmail, Inbox } from '../../../models/index.js';
 import { EMAIL_CHANNEL_TYPE } from '../../../services/inboxes.js';
 import { tryChannelFetchLock } from './channel-fetch.lock.js';
-import type { EmailIngestionService, IngestResult } from './email-ingestion.service.js';
+import type { EmailIngestionService, IngestResult, PreparedEmail } from './email-ingestion.service.js';
 import type { FetchHealth } from './fetch-health.js';
 import { imapClient } from './imap-client.js';
 import { classifyImapError } from './imap-error-classifier.js';
@@ -13,6 +13,8 @@ import { EmailFetchCursor, EmailFetchState } from './receive.models.js';
 
 export const BACKFILL_DAYS = [0, 1, 7, 30] as const;
 const DAY_MS = 86_400_000;
+/** UIDs per FETCH: the next batch is fetched while this one is stored, so at most two are in memory. */
+export const FETCH_BATCH = 50;
 
 export interface FetchOutcome {
   status: 'fetched' | 'skipped' | 'failed';
@@ -30,8 +32,9 @@ export interface ImapFetcherDeps {
 
 /**
  * Fetches a channel's new mail over IMAP into the ingestion pipeline. The cursor (UIDVALIDITY, last
- * UID) moves after each message is stored, so a fetch that dies part-way resumes where it stopped;
- * sources are fetched one message at a time, so memory does not grow with the mailbox.
+ * UID) moves in the same transaction that stores each message, so a fetch that dies part-way resumes
+ * exactly where it stopped; sources are fetched in small batches (the next one while the current one
+ * is stored), so memory does not grow with the mailbox.
  */
 export class ImapFetcher {
   constructor(private readonly deps: ImapFetcherDeps) {}
@@ -79,19 +82,36 @@ export class ImapFetcher {
       if (!box) throw new Error(`mailbox ${mailbox} did not open`);
       const uidValidity = String(box.uidValidity);
       const cursor = await this.cursorFor(client, channel, mailbox, uidValidity, box.uidNext);
+      let lastUid = Number(cursor.last_uid);
+      // The checkpoint runs inside the transaction that records the message: the cursor moves exactly
+      // when the message is stored, so a worker killed at any point loses and duplicates nothing.
+      const checkpoint = (uid: number) => (transaction: Transaction) => checkpointCursor(cursor.id, channel.id, uid, transaction);
       // Mail that arrives while we work is picked up by the next round, not left for the next fetch.
       for (;;) {
-        const uids = ((await client.search({ uid: `${cursor.last_uid + 1}:*` }, { uid: true })) || []).filter((u) => u > cursor.last_uid);
+        const uids = ((await client.search({ uid: `${lastUid + 1}:*` }, { uid: true })) || []).filter((u) => u > lastUid).sort((a, b) => a - b);
         if (!uids.length) break;
-        for (const uid of uids) {
-          const message = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
-          if (message && message.source) {
-            const result = await this.deps.ingestion.ingest({ channel, inbox, raw: message.source, source: { kind: 'imap', ref: `${mailbox}:${uidValidity}:${uid}` } });
+        // A small pipeline: message N+1 is kept (raw MIME) and parsed while message N is stored; messages
+        // are stored, and the cursor moved, strictly in UID order.
+        let pending: { uid: number; raw?: Buffer; prepared?: PreparedEmail } | undefined;
+        const store = async (item: NonNullable<typeof pending>) => {
+          if (item.raw) {
+            const result = await this.deps.ingestion.ingest(
+              { channel, inbox, raw: item.raw, source: { kind: 'imap', ref: `${mailbox}:${uidValidity}:${item.uid}` } },
+              { prepared: item.prepared, checkpoint: checkpoint(item.uid) },
+            );
             counts[result.status]++;
+          } else {
+            // Expunged since the SEARCH: nothing to store, the cursor moves past it.
+            await checkpointCursor(cursor.id, channel.id, item.uid);
           }
-          await cursor.update({ last_uid: uid });
-          await EmailFetchState.update({ backfill_done: literal('backfill_done + 1') as never }, { where: { channel_id: channel.id, backfill_done: { [Op.lt]: col('backfill_total') } } });
+          lastUid = item.uid;
+        };
+        for await (const item of fetchSources(client, uids)) {
+          const next = { ...item, prepared: item.raw ? this.deps.ingestion.prepare({ inbox, raw: item.raw }) : undefined };
+          if (pending) await store(pending);
+          pending = next;
         }
+        if (pending) await store(pending);
         await client.noop();
       }
     } finally {
@@ -125,4 +145,37 @@ export class ImapFetcher {
 export function backfillDays(channel: ChannelEmail): number {
   const days = Number(channel.provider_config?.backfill_days ?? 0);
   return (BACKFILL_DAYS as readonly number[]).includes(days) ? days : 0;
+}
+
+/** Moves a mailbox's cursor to `uid` and counts the message towards the backfill: one statement, in the caller's transaction. */
+async function checkpointCursor(cursorId: number, channelId: number, uid: number, transaction?: Transaction): Promise<void> {
+  await EmailFetchCursor.sequelize!.query(
+    `WITH moved AS (UPDATE email_fetch_cursors SET last_uid = $1, updated_at = $2 WHERE id = $3)
+     UPDATE email_fetch_states SET backfill_done = backfill_done + 1, updated_at = $2 WHERE channel_id = $4 AND backfill_done < backfill_total`,
+    { bind: [uid, new Date(), cursorId, channelId], type: QueryTypes.UPDATE, transaction },
+  );
+}
+
+/**
+ * The sources of `uids` in order, one FETCH per batch of FETCH_BATCH UIDs, the next batch fetched while
+ * the caller works on this one. A UID the server no longer has comes without `raw`.
+ */
+async function* fetchSources(client: ImapFlow, uids: number[]): AsyncGenerator<{ uid: number; raw?: Buffer }> {
+  const fetchBatch = async (batch: number[]): Promise<Map<number, Buffer>> => {
+    const sources = new Map<number, Buffer>();
+    if (!batch.length) return sources;
+    for await (const m of client.fetch(batch.join(','), { uid: true, source: true }, { uid: true })) if (m.source) sources.set(m.uid, m.source);
+    return sources;
+  };
+  let next = fetchBatch(uids.slice(0, FETCH_BATCH));
+  try {
+    for (let i = 0; i < uids.length; i += FETCH_BATCH) {
+      const sources = await next;
+      next = fetchBatch(uids.slice(i + FETCH_BATCH, i + 2 * FETCH_BATCH));
+      for (const uid of uids.slice(i, i + FETCH_BATCH)) yield { uid, raw: sources.get(uid) };
+    }
+  } finally {
+    // Stopped early (an ingestion threw): the prefetch in flight must not become an unhandled rejection.
+    next.catch(() => undefined);
+  }
 }
