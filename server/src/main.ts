@@ -13,26 +13,17 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
   const runtime = await createRuntime(config, { logger });
-  await runtime.migrate();
-
   let server: Server | undefined;
-  if (config.ROLE !== 'worker') {
-    if (config.SEED_DEMO) {
-      const demo = await seedDemo(logger);
-      if (demo) process.stdout.write(`\n  Demo administrator created. Sign in at ${config.FRONTEND_URL} with\n    email:    ${demo.email}\n    password: ${demo.password}\n\n`);
-    }
-    server = runtime.app.listen(config.PORT, config.HOST, () => logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'LeadChat is listening'));
-  }
-  if (config.ROLE !== 'web') {
-    await runtime.startWorkers();
-    logger.info({ jobs: runtime.registries.jobs.list().map((j) => j.id) }, 'workers started');
-  }
 
+  // Installed before anything starts: a signal during start-up (e.g. while the workers connect)
+  // waits for the start to settle, then shuts down cleanly instead of killing the process mid-way.
+  let starting: Promise<void> = Promise.resolve();
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    await starting.catch(() => undefined);
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     await runtime.close();
     logger.info('stopped');
@@ -40,6 +31,22 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+
+  starting = (async () => {
+    await runtime.migrate();
+    if (config.ROLE !== 'worker') {
+      if (config.SEED_DEMO) {
+        const demo = await seedDemo(logger);
+        if (demo) process.stdout.write(`\n  Demo administrator created. Sign in at ${config.FRONTEND_URL} with\n    email:    ${demo.email}\n    password: ${demo.password}\n\n`);
+      }
+      server = runtime.app.listen(config.PORT, config.HOST, () => logger.info({ url: `http://${config.HOST}:${config.PORT}` }, 'LeadChat is listening'));
+    }
+    if (config.ROLE !== 'web' && !stopping) {
+      await runtime.startWorkers();
+      logger.info({ jobs: runtime.registries.jobs.list().map((j) => j.id) }, 'workers started');
+    }
+  })();
+  await starting;
 }
 
 main().catch((err) => {
