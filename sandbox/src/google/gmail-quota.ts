@@ -1,6 +1,7 @@
 // Gmail's per-user quota: a token bucket of `unitsPerMinute` quota units per user (capacity one
 // minute's worth, refilled continuously), each method costing what Google's table says. Over it,
 // 429 rateLimitExceeded with Retry-After; a refused call costs nothing. Calendar is not under it.
+import { refilledBucket, type TokenBucket } from '../token-bucket.js';
 import { GoogleError } from './google-errors.js';
 
 export type GmailMethod = 'list' | 'get' | 'history' | 'profile';
@@ -26,7 +27,7 @@ const emptyUsage = (): GmailQuotaUsage => ({ unitsUsed: 0, requests: { list: 0, 
 export class GmailQuota {
   private current: GmailQuotaSettings = { ...DEFAULTS };
   private usage = emptyUsage();
-  private buckets = new Map<string, { units: number; at: number }>();
+  private buckets = new Map<string, TokenBucket>();
 
   get settings(): GmailQuotaSettings {
     return { ...this.current };
@@ -57,20 +58,16 @@ export class GmailQuota {
   charge(user: string, method: GmailMethod): void {
     const cost = GMAIL_COSTS[method];
     if (this.current.enabled) {
-      const now = Date.now();
       const capacity = this.current.unitsPerMinute;
       const perSecond = capacity / 60;
-      const bucket = this.buckets.get(user) ?? { units: capacity, at: now };
-      bucket.units = Math.min(capacity, bucket.units + ((now - bucket.at) / 1000) * perSecond);
-      bucket.at = now;
-      this.buckets.set(user, bucket);
-      if (bucket.units < cost) {
+      const bucket = refilledBucket(this.buckets, user, capacity, perSecond, Date.now());
+      if (bucket.tokens < cost) {
         this.usage.throttled += 1;
-        const retryAfter = Math.max(1, Math.ceil((cost - bucket.units) / perSecond));
+        const retryAfter = Math.max(1, Math.ceil((cost - bucket.tokens) / perSecond));
         const message = "Quota exceeded for quota metric 'Queries' and limit 'Queries per minute per user' of service 'gmail.googleapis.com' for consumer 'project_number:104200000000'.";
         throw new GoogleError(429, message, 'RESOURCE_EXHAUSTED', 'rateLimitExceeded', 'usageLimits', { 'Retry-After': String(retryAfter) });
       }
-      bucket.units -= cost;
+      bucket.tokens -= cost;
     }
     this.usage.unitsUsed += cost;
     this.usage.requests[method] += 1;

@@ -2,6 +2,7 @@
 // requests per 10-minute window and, when switched on, a sustained rate as a token bucket
 // (`requestsPerSecond` refill, `burst` capacity); beyond any of them, 429 with Retry-After.
 import type { NextFunction, Request, Response } from 'express';
+import { refilledBucket, type TokenBucket } from '../token-bucket.js';
 import { GraphError } from './graph-errors.js';
 
 export interface ThrottleLimits {
@@ -22,13 +23,11 @@ const throttled = (message: string, retryAfterSeconds: number): GraphError =>
   new GraphError(429, 'ApplicationThrottled', message, { 'Retry-After': String(retryAfterSeconds) },
     { code: '429', message: 'Please retry after', status: '429' });
 
-interface Bucket { tokens: number; refilledAt: number }
-
 export class Throttle {
   private configured: ThrottleLimits = { ...DEFAULT_LIMITS };
   private inFlight = new Map<string, number>();
   private history = new Map<string, number[]>();
-  private buckets = new Map<string, Bucket>();
+  private buckets = new Map<string, TokenBucket>();
 
   /** The limits in force; `burst` is the effective capacity while a rate is set. */
   get limits(): ThrottleLimits {
@@ -57,11 +56,7 @@ export class Throttle {
   private rateWait(bucketKey: string, now: number): number {
     const rate = this.configured.requestsPerSecond;
     if (rate === null) return 0;
-    const capacity = this.capacity(rate);
-    const bucket = this.buckets.get(bucketKey) ?? { tokens: capacity, refilledAt: now };
-    bucket.tokens = Math.min(capacity, bucket.tokens + ((now - bucket.refilledAt) / 1000) * rate);
-    bucket.refilledAt = now;
-    this.buckets.set(bucketKey, bucket);
+    const bucket = refilledBucket(this.buckets, bucketKey, this.capacity(rate), rate, now);
     if (bucket.tokens >= 1) return 0;
     return Math.max(1, Math.ceil((1 - bucket.tokens) / rate));
   }

@@ -19,6 +19,9 @@ export interface BlobStorage {
 }
 
 export class LocalDiskStorage implements BlobStorage {
+  /** Directories this instance already made: `put` runs per inbound email, its mkdir need not. */
+  private readonly dirs = new Set<string>();
+
   constructor(private readonly root: string) {}
 
   private resolve(key: string): string {
@@ -29,12 +32,25 @@ export class LocalDiskStorage implements BlobStorage {
 
   async put(key: string, body: Buffer | Readable): Promise<{ byteSize: number }> {
     const file = this.resolve(key);
-    await mkdir(path.dirname(file), { recursive: true });
+    const dir = path.dirname(file);
+    // A buffer (raw MIME, attachments: one per inbound email) skips the mkdir once its directory was made;
+    // it can be written again should the directory have gone since. A stream cannot, so it always checks.
+    const buffered = Buffer.isBuffer(body);
+    if (!buffered || !this.dirs.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
     // A unique temporary name: two writes of the same key (identical attachments) may run at once.
     const tmp = `${file}.${randomUUID()}.tmp`;
-    await pipeline(Buffer.isBuffer(body) ? [body] : body, createWriteStream(tmp));
+    try {
+      await pipeline(buffered ? [body] : body, createWriteStream(tmp));
+    } catch (err) {
+      if (!buffered || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await mkdir(dir, { recursive: true });
+      await pipeline([body], createWriteStream(tmp));
+    }
     await rename(tmp, file);
-    return { byteSize: (await stat(file)).size };
+    return { byteSize: buffered ? body.length : (await stat(file)).size };
   }
 
   get(key: string): Readable {

@@ -21,7 +21,7 @@ export const featureKey = (provider: Provider, feature: Feature): string => (pro
 /** `METADATA_SYNC.PROVIDER.<key>` of a provider. */
 export const providerKey = (provider: Provider): string => provider.toUpperCase();
 
-export const isProvider = (value: unknown): value is Provider => typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
+const isProvider = (value: unknown): value is Provider => typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
 
 /** The toggles' starting values: the connection's own, or mail and calendar for a first connect. */
 export function initialFeatures(provider: Provider, current?: Features | null): Record<Feature, boolean> {
@@ -111,7 +111,7 @@ export function sortSources<T extends { mailbox: string; source: string; shared:
   return [...sources].sort((a, b) => Number(a.shared) - Number(b.shared) || a.mailbox.localeCompare(b.mailbox) || rank(a) - rank(b));
 }
 
-export type BadgeTone = '' | 'primary' | 'ok' | 'warn' | 'danger';
+type BadgeTone = '' | 'primary' | 'ok' | 'warn' | 'danger';
 
 /** A source's status as a badge: its i18n key (`METADATA_SYNC.STATUS.*`) and the core's badge colour. */
 export function statusBadge(status: string, lastSyncedAt: string | null): { key: string; tone: BadgeTone } {
@@ -139,7 +139,7 @@ export function progressPercent(progress: SourceProgress | null | undefined): nu
 export const showsProgress = (source: { status: string; backfill_completed_at: string | null }): boolean =>
   !source.backfill_completed_at && (source.status === 'pending' || source.status === 'running');
 
-export const BUSY_STATUSES: readonly string[] = ['pending', 'running'];
+const BUSY_STATUSES: readonly string[] = ['pending', 'running'];
 
 /**
  * Whether the page polls again: while a source is pending or running, and for a short grace period

@@ -4,7 +4,7 @@ import { Op, QueryTypes, UniqueConstraintError, type Sequelize, type Transaction
 import type { EventBus } from '../../../extensions/events.js';
 import type { BlobStorage } from '../../../lib/storage.js';
 import type { Logger } from '../../../lib/logger.js';
-import { Attachment, Contact, Message, type ChannelEmail, type Conversation, type Inbox } from '../../../models/index.js';
+import { Attachment, Contact, type ChannelEmail, type Conversation, type Inbox } from '../../../models/index.js';
 import { insertConversation } from '../../../services/conversations.js';
 import { announceMessage, insertMessage, type NewMessage } from '../../../services/messages.js';
 import { findConversation } from './conversation-finder.js';
@@ -94,7 +94,8 @@ type KnownContact = Pick<Contact, 'id' | 'account_id' | 'email' | 'name'> & { co
 
 const INBOUND_COLUMNS = 'id, status, attempts, message_id, error_reason';
 
-export function parseAhead(raw: Buffer): Promise<ParseOutcome> {
+/** Parses without rejecting: a failure becomes `{ error }`, recorded on the email's row. */
+function parseAhead(raw: Buffer): Promise<ParseOutcome> {
   return parseEmail(raw).then(
     (email) => ({ email }),
     (err: unknown) => ({ error: err instanceof Error ? err : new Error(String(err)) }),

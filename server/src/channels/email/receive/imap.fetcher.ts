@@ -14,7 +14,7 @@ import { EmailFetchCursor, EmailFetchState } from './receive.models.js';
 export const BACKFILL_DAYS = [0, 1, 7, 30] as const;
 const DAY_MS = 86_400_000;
 /** UIDs per FETCH: the next batch is fetched while this one is stored, so at most two are in memory. */
-export const FETCH_BATCH = 50;
+const FETCH_BATCH = 50;
 
 export interface FetchOutcome {
   status: 'fetched' | 'skipped' | 'failed';
