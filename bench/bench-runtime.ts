@@ -1,6 +1,7 @@
 // What every benchmark process shares: a configuration of its own (database, Redis prefix, storage in
 // the run's temp folder, so a developer's LeadChat and the test suite are never touched), and an
 // account with an IMAP inbox created through the HTTP API, as an administrator would.
+import fs from 'node:fs';
 import path from 'node:path';
 import supertest from 'supertest';
 import { loadConfig, type Config } from '../server/src/config.js';
@@ -13,6 +14,12 @@ export interface ImapTarget {
   port: number;
   user: string;
   pass: string;
+}
+
+/** Writes a benchmark's results (pretty JSON) to `file` under bench/results/, creating the folder. */
+export function writeResults(file: string, results: unknown): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 export function benchConfig(runDir: string): Config {

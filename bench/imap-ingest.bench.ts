@@ -12,7 +12,7 @@ import { startSandbox } from '../sandbox/src/index.js';
 import { createRuntime } from '../server/src/runtime.js';
 import { EmailFetchCursor } from '../server/src/channels/email/receive/receive.models.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';
-import { benchConfig, createImapInbox, type ImapTarget } from './bench-runtime.js';
+import { benchConfig, createImapInbox, writeResults, type ImapTarget } from './bench-runtime.js';
 import type { ChildInput, ChildResult } from './ingest-child.js';
 import { MailCorpus } from './mail-corpus.js';
 
@@ -262,8 +262,7 @@ async function main(): Promise<void> {
       },
       total_seconds: seconds(performance.now() - benchStarted),
     };
-    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    writeResults(RESULTS, results);
     printTable(results);
     console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS)}`);
   } finally {

@@ -19,10 +19,10 @@ import { createRuntime, type Runtime } from '../server/src/runtime.js';
 import { GMAIL_UNIT_COSTS } from '../overlays/leadchat/server/metadata-sync/sync/google/gmail-quota.js';
 import { GMAIL_PAGE_SIZE } from '../overlays/leadchat/server/metadata-sync/sync/google/gmail-metadata.client.js';
 import { InteractionEvent, SyncState } from '../overlays/leadchat/server/metadata-sync/models.js';
-import { walkConnect, type MetadataRuntime } from '../overlays/leadchat/test/support/metadata-connect.js';
+import { googleSandboxEnv, walkConnect, type MetadataRuntime } from '../overlays/leadchat/test/support/metadata-connect.js';
 import { controlFetch } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';
-import { benchConfig } from './bench-runtime.js';
+import { benchConfig, writeResults } from './bench-runtime.js';
 
 const MESSAGES = Number(process.env.BENCH_GMAIL_MESSAGES ?? 6000);
 const UNITS_PER_MINUTE = Number(process.env.BENCH_GMAIL_UNITS_PER_MINUTE ?? 60_000);
@@ -53,7 +53,6 @@ function gmailBenchConfig(runDir: string, sb: RunningSandbox): Config {
   const base = benchConfig(runDir);
   const db = new URL(base.DATABASE_URL);
   db.pathname += '_metadata_gmail';
-  const { google } = sb.world;
   return {
     ...base,
     DATABASE_URL: db.toString(),
@@ -61,12 +60,7 @@ function gmailBenchConfig(runDir: string, sb: RunningSandbox): Config {
     LOG_LEVEL: 'error',
     EXTENSIONS: [...new Set([...base.EXTENSIONS, 'leadchat'])],
     FRONTEND_URL,
-    GOOGLE_CLIENT_ID: google.clientId,
-    GOOGLE_CLIENT_SECRET: google.clientSecret,
-    GOOGLE_AUTHORIZE_URL: google.authorizeUrl,
-    GOOGLE_TOKEN_URL: google.tokenUrl,
-    GOOGLE_GMAIL_BASE_URL: google.gmailBaseUrl,
-    GOOGLE_CALENDAR_BASE_URL: google.calendarBaseUrl,
+    ...googleSandboxEnv(sb),
   };
 }
 
@@ -187,8 +181,7 @@ async function main(): Promise<void> {
       rss_mb_peak: round(peakRss / 2 ** 20, 1),
       notes: 'Sandbox Gmail with its per-user token bucket (capacity one minute of units, starting full); LeadChat configured with the same units per minute.',
     };
-    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    fs.writeFileSync(RESULTS, `${JSON.stringify(result, null, 2)}\n`);
+    writeResults(RESULTS, result);
     console.table({
       messages: result.messages, events: result.events, units: result.units_used, '429s': result.throttled_429, 'wall s': result.wall_seconds,
       'msg/s': result.messages_per_second, 'best msg/s': result.best_messages_per_second, 'steady ratio': result.steady?.ratio ?? 'n/a',

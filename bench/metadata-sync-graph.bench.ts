@@ -17,7 +17,7 @@ import { MAIL_PAGE_SIZE } from '../overlays/leadchat/server/metadata-sync/sync/m
 import { consent } from '../test/email/oauth/oauth-testbed.js';
 import { controlFetch } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';
-import { benchConfig } from './bench-runtime.js';
+import { benchConfig, writeResults } from './bench-runtime.js';
 
 const INBOX = Number(process.env.BENCH_METADATA_INBOX ?? 16_000);
 const SENT = Number(process.env.BENCH_METADATA_SENT ?? 4_000);
@@ -181,8 +181,7 @@ async function main(): Promise<void> {
       rss_mb: { at_start: round(rssStart / 2 ** 20), max: round(rssMax / 2 ** 20) },
       total_seconds: round((performance.now() - benchStarted) / 1000),
     };
-    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    writeResults(RESULTS, results);
     console.table({
       messages: { value: messages, goal: '' },
       events: { value: events, goal: '' },

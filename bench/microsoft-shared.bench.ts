@@ -24,7 +24,7 @@ import { GRAPH_NOTIFICATION_JOB } from '../overlays/leadchat/server/microsoft-sh
 import { consent } from '../test/email/oauth/oauth-testbed.js';
 import { controlFetch, eventually, imapConnect } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';
-import { benchConfig } from './bench-runtime.js';
+import { benchConfig, writeResults } from './bench-runtime.js';
 import { MailCorpus } from './mail-corpus.js';
 
 const ACK_NOTIFICATIONS = Number(process.env.BENCH_ACK_NOTIFICATIONS ?? 500);
@@ -479,8 +479,7 @@ async function main(): Promise<void> {
       jane_watch_error: jane.error ?? null,
       total_seconds: round((performance.now() - benchStarted) / 1000),
     };
-    fs.mkdirSync(path.dirname(RESULTS), { recursive: true });
-    fs.writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    writeResults(RESULTS, results);
     printTable(results);
     console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS)}`);
   } finally {

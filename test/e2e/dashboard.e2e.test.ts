@@ -11,7 +11,7 @@ import supertest from 'supertest';
 import { addToAccount, createAccount, createAgent, createUser, type TestAccount, type TestUser } from '../support/factories.js';
 import { controlFetch, type TestSandbox } from '../sandbox/helpers.js';
 import { awaitMail, passwordOf } from '../email/send/send-runtime.js';
-import { openBrowser, type BrowserSession } from './support/browser.js';
+import { openBrowser, signIn, type BrowserSession } from './support/browser.js';
 import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from './support/app.js';
 
 const INFO = 'info@example.test';
@@ -74,10 +74,7 @@ describe('dashboard (e2e, headless Chromium)', function () {
     await page.goto(`${base}/`);
     await page.waitForSelector('#email');
     await shot('sign-in');
-    await page.fill('#email', admin.email);
-    await page.fill('#password', ADMIN_PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`**/app/accounts/${account.id}/conversations`);
+    await signIn(page, { email: admin.email, password: ADMIN_PASSWORD }, account.id);
     await page.getByText('No conversations here').waitFor();
     await shot('conversations-empty');
     await page.getByRole('link', { name: 'Settings' }).click();

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import supertest from 'supertest';
 import { addToAccount, createAccount, createAgent, createContact, createConversation, createUser, type TestAccount, type TestUser } from '../support/factories.js';
-import { openBrowser, type BrowserSession } from './support/browser.js';
+import { openBrowser, signIn, type BrowserSession } from './support/browser.js';
 import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from './support/app.js';
 
 const PASSWORD = 'E2e-phone-pass-1';
@@ -96,10 +96,7 @@ describe('dashboard at phone width (e2e, headless Chromium)', function () {
     await page.goto(`${base}/`);
     await page.waitForSelector('#email');
     await fits('phone-sign-in');
-    await page.fill('#email', admin.email);
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`**/app/accounts/${account.id}/conversations`);
+    await signIn(page, { email: admin.email, password: PASSWORD }, account.id);
     const item = page.locator(`[data-testid=conversation-${conversationId}]`);
     await item.waitFor();
     // The list, and no "nothing selected" placeholder next to it; the sidebar's links wait behind Menu.

@@ -1,5 +1,6 @@
 // Shared set-up for the sandbox tests: a sandbox on free loopback ports in a throw-away runtime
 // folder, and a few small clients. HTTPS is trusted only through NODE_EXTRA_CA_CERTS, as in production.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -126,4 +127,29 @@ export async function startWebhook(): Promise<{ url: string; received: { path: s
     url: `http://127.0.0.1:${port}`, received, validations,
     close: () => new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }),
   };
+}
+
+/**
+ * Gina's OAuth code flow with PKCE at the Google stand-in, as the product walks it: the consent form
+ * posted with `accept`, then the code exchanged. `params` adds authorization parameters (e.g.
+ * `access_type`, `include_granted_scopes`). Returns the token endpoint's answer.
+ */
+export async function googleCodeFlow(sb: TestSandbox, scope: string, params: Record<string, string> = {}): Promise<Response> {
+  const g = sb.world.google;
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const redirect = 'http://localhost:3000/google/callback';
+  const extra = Object.entries(params).map(([k, v]) => `&${k}=${encodeURIComponent(v)}`).join('');
+  const url = `${g.authorizeUrl}?client_id=${encodeURIComponent(g.clientId)}&redirect_uri=${encodeURIComponent(redirect)}&response_type=code&scope=${encodeURIComponent(scope)}${extra}&code_challenge=${challenge}&code_challenge_method=S256`;
+  const page = await (await fetch(url)).text();
+  const request = page.match(/name="request" value="([^"]+)"/)?.[1] ?? '';
+  const post = await fetch(url, {
+    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ request, login: 'gina@fabrikam.test', password: 'gina-pass', decision: 'accept' }).toString(),
+  });
+  const code = new URL(post.headers.get('location') ?? 'http://x').searchParams.get('code') ?? '';
+  return fetch(g.tokenUrl, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: g.clientId, client_secret: g.clientSecret, code_verifier: verifier }).toString(),
+  });
 }

@@ -1,8 +1,7 @@
 // LeadMail (threading headers forwarded into a real delivery) and the Google stand-in (OAuth with
 // include_granted_scopes, Gmail metadata rules, history 404, Calendar sync tokens and 410).
-import crypto from 'node:crypto';
 import { expect } from 'chai';
-import { controlFetch, eventually, imapConnect, startTestSandbox, type TestSandbox } from './helpers.js';
+import { controlFetch, eventually, googleCodeFlow, imapConnect, startTestSandbox, type TestSandbox } from './helpers.js';
 
 describe('sandbox: LeadMail and Google', function () {
   this.timeout(30_000);
@@ -61,21 +60,7 @@ describe('sandbox: LeadMail and Google', function () {
     const CALENDAR = 'https://www.googleapis.com/auth/calendar.readonly';
 
     async function authorize(scope: string, includeGranted: boolean): Promise<{ access_token: string; refresh_token?: string; scope: string }> {
-      const verifier = crypto.randomBytes(32).toString('base64url');
-      const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
-      const redirect = 'http://localhost:3000/google/callback';
-      const url = `${g().authorizeUrl}?client_id=${encodeURIComponent(g().clientId)}&redirect_uri=${encodeURIComponent(redirect)}&response_type=code&scope=${encodeURIComponent(scope)}&access_type=offline&include_granted_scopes=${includeGranted}&state=g1&code_challenge=${challenge}&code_challenge_method=S256`;
-      const page = await (await fetch(url)).text();
-      const request = page.match(/name="request" value="([^"]+)"/)?.[1] ?? '';
-      const post = await fetch(url, {
-        method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ request, login: 'gina@fabrikam.test', password: 'gina-pass', decision: 'accept' }).toString(),
-      });
-      const code = new URL(post.headers.get('location') ?? 'http://x').searchParams.get('code') ?? '';
-      const token = await fetch(g().tokenUrl, {
-        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: g().clientId, client_secret: g().clientSecret, code_verifier: verifier }).toString(),
-      });
+      const token = await googleCodeFlow(sb, scope, { access_type: 'offline', include_granted_scopes: String(includeGranted), state: 'g1' });
       expect(token.status).to.equal(200);
       return token.json() as Promise<{ access_token: string; refresh_token?: string; scope: string }>;
     }

@@ -1,9 +1,8 @@
 // The sandbox's Google side for the metadata sync: Gmail's per-user quota (429 rateLimitExceeded with
 // Retry-After), seeded messages with Cc/Bcc and extra headers, history.list by type and label, and
 // Calendar events with attendee responses, time zones, all-day dates and cancellation.
-import crypto from 'node:crypto';
 import { expect } from 'chai';
-import { controlFetch, startTestSandbox, type TestSandbox } from './helpers.js';
+import { controlFetch, googleCodeFlow, startTestSandbox, type TestSandbox } from './helpers.js';
 
 type Json = Record<string, unknown>;
 const SCOPES = 'https://www.googleapis.com/auth/gmail.metadata https://www.googleapis.com/auth/calendar.readonly';
@@ -16,21 +15,7 @@ describe('sandbox: Google for the metadata sync', function () {
 
   /** The OAuth code flow with PKCE through the consent form, as the product walks it. */
   async function authorize(): Promise<string> {
-    const verifier = crypto.randomBytes(32).toString('base64url');
-    const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
-    const redirect = 'http://localhost:3000/google/callback';
-    const url = `${g().authorizeUrl}?client_id=${encodeURIComponent(g().clientId)}&redirect_uri=${encodeURIComponent(redirect)}&response_type=code&scope=${encodeURIComponent(SCOPES)}&code_challenge=${challenge}&code_challenge_method=S256`;
-    const page = await (await fetch(url)).text();
-    const request = page.match(/name="request" value="([^"]+)"/)?.[1] ?? '';
-    const post = await fetch(url, {
-      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ request, login: 'gina@fabrikam.test', password: 'gina-pass', decision: 'accept' }).toString(),
-    });
-    const code = new URL(post.headers.get('location') ?? 'http://x').searchParams.get('code') ?? '';
-    const res = await fetch(g().tokenUrl, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirect, client_id: g().clientId, client_secret: g().clientSecret, code_verifier: verifier }).toString(),
-    });
+    const res = await googleCodeFlow(sb, SCOPES);
     return ((await res.json()) as { access_token: string }).access_token;
   }
 

@@ -53,3 +53,11 @@ export async function openBrowser(shotsPrefix: string, opts: { trustSandboxTls?:
     close: () => browser.close(),
   };
 }
+
+/** On the sign-in page: types the credentials, submits, and waits for the account's conversation list. */
+export async function signIn(page: Page, user: { email: string; password: string }, accountId: number): Promise<void> {
+  await page.fill('#email', user.email);
+  await page.fill('#password', user.password);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`**/app/accounts/${accountId}/conversations`);
+}

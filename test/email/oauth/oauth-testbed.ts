@@ -55,16 +55,24 @@ export async function startOAuthTestbed(): Promise<OAuthTestbed> {
   };
 }
 
-/** Opens an authorization URL and posts the provider's sign-in + consent form; returns where it redirects. */
-export async function consent(url: string, login: string, password: string, decision = 'accept'): Promise<URL> {
+/**
+ * Opens an authorization URL and posts the provider's sign-in + consent form (the sandbox's Entra or
+ * Google page); returns the form post's answer, its redirect not followed.
+ */
+export async function postSignInForm(url: string, login: string, password: string, decision = 'accept'): Promise<Response> {
   const page = await (await fetch(url)).text();
   const requestId = page.match(/name="request" value="([^"]+)"/)?.[1];
   const action = page.match(/<form method="post" action="([^"]+)"/)?.[1];
   if (!requestId || !action) throw new Error(`no sign-in form at ${url}: ${page.slice(0, 300)}`);
-  const res = await fetch(new URL(action.replace(/&#38;/g, '&'), url), {
+  return fetch(new URL(action.replace(/&#38;/g, '&'), url), {
     method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ request: requestId, login, password, decision }).toString(),
   });
+}
+
+/** Opens an authorization URL and posts the provider's sign-in + consent form; returns where it redirects. */
+export async function consent(url: string, login: string, password: string, decision = 'accept'): Promise<URL> {
+  const res = await postSignInForm(url, login, password, decision);
   const location = res.headers.get('location');
   if (!location) throw new Error(`sign-in did not redirect (${res.status}): ${(await res.text()).slice(0, 300)}`);
   return new URL(location);

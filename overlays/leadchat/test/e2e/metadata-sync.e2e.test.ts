@@ -14,10 +14,11 @@ import type { Page, Request } from 'playwright-core';
 import supertest from 'supertest';
 import { addToAccount, createAccount, createUser, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import type { TestSandbox } from '../../../../test/sandbox/helpers.js';
-import { openBrowser, type BrowserSession } from '../../../../test/e2e/support/browser.js';
+import { openBrowser, signIn, type BrowserSession } from '../../../../test/e2e/support/browser.js';
 import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from '../../../../test/e2e/support/app.js';
 import { JANE, overlayEnabled, PASSWORDS } from '../microsoft-shared/shared-testbed.js';
 import { POLL_GRACE_MS, POLL_INTERVAL_MS } from '../../client/metadata-sync/metadata-sync.logic.js';
+import { providersSandboxEnv } from '../support/metadata-connect.js';
 
 const PASSWORD = 'E2e-member-pass-1';
 const ALICE = 'alice@contoso.test';
@@ -50,21 +51,8 @@ describe('metadata sync dashboard (e2e, headless Chromium)', function () {
   before(async function () {
     if (!overlayEnabled()) return this.skip();
     this.timeout(120_000);
-    app = await startE2eApp('metadata-e2e', (sandbox) => {
-      const { microsoft, google } = sandbox.world;
-      return {
-        MICROSOFT_CLIENT_ID: microsoft.apps[0]!.clientId,
-        MICROSOFT_CLIENT_SECRET: microsoft.apps[0]!.clientSecret,
-        MICROSOFT_AUTHORITY: `https://${microsoft.authorityHost}/organizations`,
-        MICROSOFT_GRAPH_BASE_URL: microsoft.graphBaseUrl,
-        GOOGLE_CLIENT_ID: google.clientId,
-        GOOGLE_CLIENT_SECRET: google.clientSecret,
-        GOOGLE_AUTHORIZE_URL: google.authorizeUrl,
-        GOOGLE_TOKEN_URL: google.tokenUrl,
-        GOOGLE_GMAIL_BASE_URL: google.gmailBaseUrl,
-        GOOGLE_CALENDAR_BASE_URL: google.calendarBaseUrl,
-      };
-    });
+    // FRONTEND_URL stays the app's own port (startE2eApp); the providers point at the sandbox.
+    app = await startE2eApp('metadata-e2e', providersSandboxEnv);
     ({ sb, rt, base } = app);
 
     account = await createAccount();
@@ -138,10 +126,7 @@ describe('metadata sync dashboard (e2e, headless Chromium)', function () {
 
   it('signs in; Settings → Integrations lists "Mail & calendar insights"; its cards offer the scope toggles as labelled checkboxes', async () => {
     await page.goto(`${base}/`);
-    await page.fill('#email', member.email);
-    await page.fill('#password', PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`**/app/accounts/${account.id}/conversations`);
+    await signIn(page, { email: member.email, password: PASSWORD }, account.id);
     // An agent's Settings opens on Integrations (agents and inboxes are the administrators').
     await page.getByRole('link', { name: 'Settings' }).click();
     await page.waitForURL(`**/app/accounts/${account.id}/settings/integrations`);

@@ -16,7 +16,7 @@ import supertest from 'supertest';
 import { addToAccount, createAccount, createUser, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import { controlFetch, folderSubjects, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { awaitMail } from '../../../../test/email/send/send-runtime.js';
-import { openBrowser, type BrowserSession } from '../../../../test/e2e/support/browser.js';
+import { openBrowser, signIn, type BrowserSession } from '../../../../test/e2e/support/browser.js';
 import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from '../../../../test/e2e/support/app.js';
 import { GRAPH_DUE_JOB } from '../../server/microsoft-shared/graph/graph-receive.jobs.js';
 import { overlayEnabled, PASSWORDS, SUPPORT, JANE } from '../microsoft-shared/shared-testbed.js';
@@ -125,10 +125,7 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
 
   it('signs in; the wizard offers the Microsoft 365 shared inbox card next to Microsoft 365, and checks the form before leaving', async () => {
     await page.goto(`${base}/`);
-    await page.fill('#email', admin.email);
-    await page.fill('#password', ADMIN_PASSWORD);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`**/app/accounts/${account.id}/conversations`);
+    await signIn(page, { email: admin.email, password: ADMIN_PASSWORD }, account.id);
     await page.goto(settingsUrl('inboxes/new/email'));
     await page.waitForSelector('[data-testid=provider-microsoft_shared]');
     const cards = await page.$$eval('[data-testid^=provider-]', (els) => els.map((e) => e.getAttribute('data-testid')));

@@ -7,8 +7,8 @@ import { createAccount, createAgent, type TestAccount, type TestUser } from '../
 import { GoogleConnectClient } from '../../server/metadata-sync/connect/google-connect.client.js';
 import { GoogleAccount, InteractionEvent, MicrosoftAccount, SharedMailbox, SyncState, type Provider } from '../../server/metadata-sync/models.js';
 import { connectGoogle, connectMicrosoft, startMetadataRuntime, type MetadataRuntime } from '../support/metadata-connect.js';
+import { overlayEnabled } from '../support/metadata-sync-harness.js';
 
-const overlayEnabled = () => (process.env.EXTENSIONS ?? 'leadchat').split(',').map((s) => s.trim()).includes('leadchat');
 
 describe('metadata sync: integrations API (sandbox)', function () {
   this.timeout(30_000);
@@ -44,6 +44,11 @@ describe('metadata sync: integrations API (sandbox)', function () {
     expect(body.google).to.include({ configured: true, connection: null });
     expect(body.google.scopes_available).to.have.keys('mail', 'calendar');
     expect(body.microsoft.circuits).to.be.an('array');
+    // One breaker per provider x kind, listed (closed) before any sync ran, each card only its provider's.
+    const circuits = (provider: 'microsoft' | 'google') => (body[provider].circuits as { name: string; state: string }[]).map((c) => [c.name, c.state]).sort();
+    expect(circuits('microsoft')).to.deep.equal([['ms_graph_calendar', 'closed'], ['ms_graph_mail', 'closed']]);
+    expect(circuits('google').map(([name]) => name)).to.include('google_gmail_metadata');
+    expect(circuits('google').every(([name, state]) => name!.startsWith('google_') && state === 'closed'), JSON.stringify(circuits('google'))).to.equal(true);
   });
 
   it('each user sees and manages only their own connection', async () => {

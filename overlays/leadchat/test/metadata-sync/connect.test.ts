@@ -15,8 +15,8 @@ import { GoogleAccount, MicrosoftAccount } from '../../server/metadata-sync/mode
 import {
   authorize, callback, connectGoogle, connectMicrosoft, consentAt, METADATA_FRONTEND_URL, startMetadataRuntime, walkConnect, type MetadataRuntime,
 } from '../support/metadata-connect.js';
+import { overlayEnabled } from '../support/metadata-sync-harness.js';
 
-const overlayEnabled = () => (process.env.EXTENSIONS ?? 'leadchat').split(',').map((s) => s.trim()).includes('leadchat');
 const GMAIL_METADATA = 'https://www.googleapis.com/auth/gmail.metadata';
 const CALENDAR_READONLY = 'https://www.googleapis.com/auth/calendar.readonly';
 

@@ -7,11 +7,11 @@ import { Op } from 'sequelize';
 import { controlFetch, eventually, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { createAccount, createAgent, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import { GoogleAccount, InteractionEvent, SyncState } from '../../server/metadata-sync/models.js';
-import { connectGoogle, startMetadataRuntime, type MetadataRuntime } from '../support/metadata-connect.js';
+import { connectGoogle, googleSyncRound, startMetadataRuntime, type MetadataRuntime } from '../support/metadata-connect.js';
+import { overlayEnabled } from '../support/metadata-sync-harness.js';
 
 const GINA = 'gina@fabrikam.test';
 const DAY = 24 * 3600_000;
-const overlayEnabled = () => (process.env.EXTENSIONS ?? 'leadchat').split(',').map((s) => s.trim()).includes('leadchat');
 
 interface NewMessage {
   from: string | { name?: string; address: string };
@@ -50,24 +50,9 @@ describe('Gmail metadata sync (sandbox Google, real runtime and workers)', funct
   const events = () => InteractionEvent.findAll({ where: { account_id: account.id, source: 'google_mail' }, order: [['id', 'ASC']] });
   const gmailState = () => SyncState.findOne({ where: { account_id: account.id, provider: 'google', mailbox: GINA, source: 'gmail' } });
 
-  /**
-   * Starts a round through the API and waits for it to end. The job of the previous round may still be
-   * on its way out of the queue (a second request with its id is then ignored), so the request is
-   * repeated while nothing has started.
-   */
+  /** Starts a round through the API and waits for it to end (googleSyncRound); it must end idle. */
   async function syncRound(runtime: MetadataRuntime = rt, timeoutMs = 60_000): Promise<SyncState> {
-    const since = new Date();
-    let kicked = 0;
-    const state = await eventually(async () => {
-      const s = await gmailState();
-      if (s?.status === 'error') return s;
-      if (s?.status === 'idle' && s.last_synced_at && s.last_synced_at >= since) return s;
-      if (s?.status !== 'running' && Date.now() - kicked > 1500) {
-        kicked = Date.now();
-        await runtime.http().post(`/api/v1/accounts/${account.id}/integrations/google/sync`).set('api_access_token', account.admin.token).expect(202);
-      }
-      return undefined;
-    }, timeoutMs);
+    const state = await googleSyncRound(runtime, account, gmailState, timeoutMs);
     expect(state.status, state.error ?? '').to.equal('idle');
     return state;
   }

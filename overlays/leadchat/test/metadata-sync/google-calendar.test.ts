@@ -5,11 +5,11 @@ import { expect } from 'chai';
 import { controlFetch, eventually, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { createAccount, createAgent, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import { InteractionEvent, SyncState } from '../../server/metadata-sync/models.js';
-import { connectGoogle, startMetadataRuntime, type MetadataRuntime } from '../support/metadata-connect.js';
+import { connectGoogle, googleSyncRound, startMetadataRuntime, type MetadataRuntime } from '../support/metadata-connect.js';
+import { overlayEnabled } from '../support/metadata-sync-harness.js';
 
 const GINA = 'gina@fabrikam.test';
 const DAY = 24 * 3600_000;
-const overlayEnabled = () => (process.env.EXTENSIONS ?? 'leadchat').split(',').map((s) => s.trim()).includes('leadchat');
 
 interface EventInput {
   id: string;
@@ -48,18 +48,7 @@ describe('Google Calendar metadata sync (sandbox Google, real runtime and worker
 
   /** Starts a round through the API and waits for it to end (repeating the request while nothing has started). */
   async function syncRound(): Promise<SyncState> {
-    const since = new Date();
-    let kicked = 0;
-    const state = await eventually(async () => {
-      const s = await calendarState();
-      if (s?.status === 'error') return s;
-      if (s?.status === 'idle' && s.last_synced_at && s.last_synced_at >= since) return s;
-      if (s?.status !== 'running' && Date.now() - kicked > 1500) {
-        kicked = Date.now();
-        await rt.http().post(`/api/v1/accounts/${account.id}/integrations/google/sync`).set('api_access_token', account.admin.token).expect(202);
-      }
-      return undefined;
-    }, 60_000);
+    const state = await googleSyncRound(rt, account, calendarState);
     expect(state.status, state.error ?? '').to.equal('idle');
     return state;
   }

@@ -6,8 +6,8 @@ import type { InferCreationAttributes } from 'sequelize';
 import { http, runtime } from '../../../../test/support/runtime.js';
 import { createAccount, createAgent, createContact, type TestAccount, type TestContact, type TestUser } from '../../../../test/support/factories.js';
 import { InteractionEvent, MicrosoftAccount } from '../../server/metadata-sync/models.js';
+import { overlayEnabled } from '../support/metadata-sync-harness.js';
 
-const overlayEnabled = () => (process.env.EXTENSIONS ?? 'leadchat').split(',').map((s) => s.trim()).includes('leadchat');
 const DAY = 24 * 3600_000;
 
 describe('metadata sync: contact interactions', () => {

@@ -18,10 +18,11 @@
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
 import type { GoogleFeatures, MicrosoftFeatures, Provider } from '../../server/metadata-sync/models.js';
-import { GoogleAccount, MicrosoftAccount } from '../../server/metadata-sync/models.js';
+import { GoogleAccount, MicrosoftAccount, type SyncState } from '../../server/metadata-sync/models.js';
 import { startSecondRuntime, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import { clearRedisPrefix } from '../../../../test/support/runtime.js';
-import type { TestSandbox } from '../../../../test/sandbox/helpers.js';
+import { eventually, type TestSandbox } from '../../../../test/sandbox/helpers.js';
+import { postSignInForm } from '../../../../test/email/oauth/oauth-testbed.js';
 
 /** Entra and the Google stand-in accept loopback redirect URIs only. */
 export const METADATA_FRONTEND_URL = 'http://127.0.0.1:3000';
@@ -29,23 +30,35 @@ export const METADATA_FRONTEND_URL = 'http://127.0.0.1:3000';
 type Runtime = Awaited<ReturnType<typeof startSecondRuntime>>;
 export type MetadataRuntime = Runtime & { sb: TestSandbox; http: () => supertest.Agent };
 
-/** The configuration an installation pointed at the sandbox uses for both providers. */
-export function sandboxEnv(sb: TestSandbox): NodeJS.ProcessEnv {
-  const { world } = sb;
-  const app = world.microsoft.apps[0]!;
+/** Google's sign-in, token, Gmail and Calendar endpoints pointed at the sandbox's Google stand-in. */
+export function googleSandboxEnv(sb: Pick<TestSandbox, 'world'>) {
+  const { google } = sb.world;
   return {
-    FRONTEND_URL: METADATA_FRONTEND_URL,
+    GOOGLE_CLIENT_ID: google.clientId,
+    GOOGLE_CLIENT_SECRET: google.clientSecret,
+    GOOGLE_AUTHORIZE_URL: google.authorizeUrl,
+    GOOGLE_TOKEN_URL: google.tokenUrl,
+    GOOGLE_GMAIL_BASE_URL: google.gmailBaseUrl,
+    GOOGLE_CALENDAR_BASE_URL: google.calendarBaseUrl,
+  };
+}
+
+/** The Microsoft app (tenant `organizations`) and Graph pointed at the sandbox's Entra ID, plus Google's. */
+export function providersSandboxEnv(sb: Pick<TestSandbox, 'world'>) {
+  const { microsoft } = sb.world;
+  const app = microsoft.apps[0]!;
+  return {
     MICROSOFT_CLIENT_ID: app.clientId,
     MICROSOFT_CLIENT_SECRET: app.clientSecret,
-    MICROSOFT_AUTHORITY: `https://${world.microsoft.authorityHost}/organizations`,
-    MICROSOFT_GRAPH_BASE_URL: world.microsoft.graphBaseUrl,
-    GOOGLE_CLIENT_ID: world.google.clientId,
-    GOOGLE_CLIENT_SECRET: world.google.clientSecret,
-    GOOGLE_AUTHORIZE_URL: world.google.authorizeUrl,
-    GOOGLE_TOKEN_URL: world.google.tokenUrl,
-    GOOGLE_GMAIL_BASE_URL: world.google.gmailBaseUrl,
-    GOOGLE_CALENDAR_BASE_URL: world.google.calendarBaseUrl,
+    MICROSOFT_AUTHORITY: `https://${microsoft.authorityHost}/organizations`,
+    MICROSOFT_GRAPH_BASE_URL: microsoft.graphBaseUrl,
+    ...googleSandboxEnv(sb),
   };
+}
+
+/** The configuration an installation pointed at the sandbox uses for both providers. */
+export function sandboxEnv(sb: TestSandbox): NodeJS.ProcessEnv {
+  return { FRONTEND_URL: METADATA_FRONTEND_URL, ...providersSandboxEnv(sb) };
 }
 
 /** A LeadChat process on the shared test database with its own Redis prefix; `workers` runs its bull jobs. */
@@ -74,14 +87,7 @@ export async function authorize(rt: MetadataRuntime, account: TestAccount, user:
  * where it redirects. On a "Need admin approval" page it returns to the application, as the user would.
  */
 export async function consentAt(url: string, login: string, password: string, decision = 'accept'): Promise<URL> {
-  const page = await (await fetch(url)).text();
-  const requestId = page.match(/name="request" value="([^"]+)"/)?.[1];
-  const action = page.match(/<form method="post" action="([^"]+)"/)?.[1];
-  if (!requestId || !action) throw new Error(`no sign-in form at ${url}: ${page.slice(0, 300)}`);
-  const res = await fetch(new URL(action.replace(/&#38;/g, '&'), url), {
-    method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ request: requestId, login, password, decision }).toString(),
-  });
+  const res = await postSignInForm(url, login, password, decision);
   const location = res.headers.get('location');
   if (location) return new URL(location);
   const answer = await res.text();
@@ -152,4 +158,26 @@ export async function connectMicrosoft(rt: MetadataRuntime, opts: ConnectOptions
 
 export async function connectGoogle(rt: MetadataRuntime, opts: Omit<ConnectOptions<GoogleFeatures>, 'loginHint'>): Promise<GoogleAccount> {
   return (await connect(rt, 'google', opts as ConnectOptions<Record<string, boolean>>)) as GoogleAccount;
+}
+
+/**
+ * One Google sync round started through the API (`POST …/integrations/google/sync` as the account's
+ * administrator), waited for until `state()` (the source's sync state row) is idle with a newer
+ * last_synced_at, or in error (then the round's error fails the caller's assertion). The job of the
+ * previous round may still be on its way out of the queue (a second request with its id is then
+ * ignored), so the request is repeated while nothing has started.
+ */
+export async function googleSyncRound(rt: MetadataRuntime, account: TestAccount, state: () => Promise<SyncState | null>, timeoutMs = 60_000): Promise<SyncState> {
+  const since = new Date();
+  let kicked = 0;
+  return eventually(async () => {
+    const s = await state();
+    if (s?.status === 'error') return s;
+    if (s?.status === 'idle' && s.last_synced_at && s.last_synced_at >= since) return s;
+    if (s?.status !== 'running' && Date.now() - kicked > 1500) {
+      kicked = Date.now();
+      await rt.http().post(`/api/v1/accounts/${account.id}/integrations/google/sync`).set('api_access_token', account.admin.token).expect(202);
+    }
+    return undefined;
+  }, timeoutMs);
 }
