@@ -38,25 +38,28 @@ const connectionAttributes = (uid: string): ModelAttributes => ({
   ...timestamps,
 });
 
-/** A user's Microsoft 365 account connected for metadata sync (tokens encrypted: `{access_token, refresh_token}`). */
-export class MicrosoftAccount extends Model<InferAttributes<MicrosoftAccount>, InferCreationAttributes<MicrosoftAccount>> {
+/** The columns both connection models declare (`connectionAttributes`); `F` is the provider's feature set. */
+abstract class ConnectionModel<M extends ConnectionModel<M, F>, F> extends Model<InferAttributes<M>, InferCreationAttributes<M>> {
   declare id: CreationOptional<number>;
   declare account_id: number;
   declare user_id: number;
   declare email: string;
-  /** Graph's id of the user (the id_token's `oid`). */
-  declare microsoft_uid: string;
-  declare tenant_id: string | null;
   declare tokens_ciphertext: CreationOptional<string | null>;
   declare token_expires_at: CreationOptional<Date | null>;
-  /** Granted Graph permissions, short names (`Mail.ReadBasic`, ...). */
   declare scopes: CreationOptional<string[]>;
-  declare features: CreationOptional<MicrosoftFeatures>;
+  declare features: CreationOptional<F>;
   declare status: CreationOptional<ConnectionStatus>;
   declare revoked_at: CreationOptional<Date | null>;
   declare last_error: CreationOptional<string | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
+}
+
+/** A user's Microsoft 365 account connected for metadata sync (tokens encrypted: `{access_token, refresh_token}`); `scopes`: granted Graph permissions, short names (`Mail.ReadBasic`, ...). */
+export class MicrosoftAccount extends ConnectionModel<MicrosoftAccount, MicrosoftFeatures> {
+  /** Graph's id of the user (the id_token's `oid`). */
+  declare microsoft_uid: string;
+  declare tenant_id: string | null;
 
   static initModel(sequelize: Sequelize): typeof MicrosoftAccount {
     MicrosoftAccount.init({ ...connectionAttributes('microsoft_uid'), tenant_id: DataTypes.STRING } as ModelAttributes<MicrosoftAccount>, options(sequelize, 'microsoft_accounts'));
@@ -64,24 +67,10 @@ export class MicrosoftAccount extends Model<InferAttributes<MicrosoftAccount>, I
   }
 }
 
-/** A user's Google Workspace account connected for metadata sync. */
-export class GoogleAccount extends Model<InferAttributes<GoogleAccount>, InferCreationAttributes<GoogleAccount>> {
-  declare id: CreationOptional<number>;
-  declare account_id: number;
-  declare user_id: number;
-  declare email: string;
+/** A user's Google Workspace account connected for metadata sync; `scopes`: granted scopes, full URLs as Google returns them. */
+export class GoogleAccount extends ConnectionModel<GoogleAccount, GoogleFeatures> {
   /** Google's subject id (`sub`). */
   declare google_uid: string;
-  declare tokens_ciphertext: CreationOptional<string | null>;
-  declare token_expires_at: CreationOptional<Date | null>;
-  /** Granted scopes, full URLs as Google returns them. */
-  declare scopes: CreationOptional<string[]>;
-  declare features: CreationOptional<GoogleFeatures>;
-  declare status: CreationOptional<ConnectionStatus>;
-  declare revoked_at: CreationOptional<Date | null>;
-  declare last_error: CreationOptional<string | null>;
-  declare created_at: CreationOptional<Date>;
-  declare updated_at: CreationOptional<Date>;
 
   static initModel(sequelize: Sequelize): typeof GoogleAccount {
     GoogleAccount.init(connectionAttributes('google_uid') as ModelAttributes<GoogleAccount>, options(sequelize, 'google_accounts'));

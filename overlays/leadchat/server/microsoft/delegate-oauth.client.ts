@@ -10,7 +10,7 @@ export interface Delegate {
 }
 
 /** msal adds these to every request itself; a refresh asks for the resource permissions only. */
-const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
+export const OIDC_SCOPES = new Set(['openid', 'profile', 'email', 'offline_access']);
 
 interface SerializedCache {
   RefreshToken?: Record<string, { secret: string }>;
@@ -25,7 +25,7 @@ interface SerializedCache {
 export class DelegateOAuthClient implements TokenRefresher {
   constructor(private readonly apps: MsalApps, private readonly scopes: readonly string[]) {}
 
-  async authorizationUrl(req: { redirectUri: string; state: string; nonce: string; codeChallenge: string }): Promise<string> {
+  async authorizationUrl(req: { redirectUri: string; state: string; nonce: string; codeChallenge: string; loginHint?: string }): Promise<string> {
     return (await this.apps.delegated()).getAuthCodeUrl({
       scopes: [...this.scopes],
       redirectUri: req.redirectUri,
@@ -33,6 +33,7 @@ export class DelegateOAuthClient implements TokenRefresher {
       nonce: req.nonce,
       codeChallenge: req.codeChallenge,
       codeChallengeMethod: 'S256',
+      loginHint: req.loginHint,
       prompt: 'select_account',
     });
   }
@@ -59,11 +60,12 @@ export class DelegateOAuthClient implements TokenRefresher {
   }
 }
 
-function tokensOf(result: AuthenticationResult, refreshToken: string): OAuthTokens {
+export function tokensOf(result: AuthenticationResult, refreshToken: string): OAuthTokens {
   return { accessToken: result.accessToken, refreshToken, expiresAt: result.expiresOn ?? new Date(Date.now() + 3600_000) };
 }
 
-function refreshTokenIn(app: ConfidentialClientApplication): string | undefined {
+/** The refresh token of a one-exchange application (msal-node does not return it). */
+export function refreshTokenIn(app: ConfidentialClientApplication): string | undefined {
   const cache = JSON.parse(app.getTokenCache().serialize()) as SerializedCache;
   return Object.values(cache.RefreshToken ?? {})[0]?.secret;
 }

@@ -37,8 +37,23 @@ export function classifyGraphError(err: unknown, who: { delegate: string; mailbo
   return { kind: 'transient', code: e?.code ?? 'network', message: e?.message ?? String(err) };
 }
 
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const value = headers?.get('retry-after');
+/** Graph's HTTP status of a failed call (GraphError from the SDK), or undefined for other failures. */
+export function graphStatus(err: unknown): number | undefined {
+  const status = (err as { statusCode?: unknown } | null)?.statusCode;
+  return typeof status === 'number' && status > 0 ? status : undefined;
+}
+
+export function graphCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** An expired delta state, for a deltaLink or a nextLink of the round in progress: Graph wants a full round. */
+export const isSyncStateGone = (err: unknown): boolean => graphStatus(err) === 410 || graphCode(err) === 'syncStateNotFound';
+
+/** A response's Retry-After (seconds or an HTTP date) in ms, or undefined when absent or past. */
+export function retryAfterMs(headers: Headers | undefined): number | undefined {
+  const value = headers?.get?.('retry-after');
   if (!value) return undefined;
   const seconds = Number(value);
   const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();

@@ -9,7 +9,7 @@ import { GoogleAccount, MicrosoftAccount, type Provider } from '../models.js';
 import { adminConsentUrl, tenantOfAddress } from './admin-consent.js';
 import { asRow, providerLabel } from './connection-row.js';
 import type { MetadataConnectionTokens } from './connection-tokens.js';
-import { consentProblem, type ConsentProblem } from './consent-problems.js';
+import { consentProblem, withoutTraceId, type ConsentProblem } from './consent-problems.js';
 import type { GoogleConnectClient } from './google-connect.client.js';
 import type { MicrosoftConnectClient } from './microsoft-connect.client.js';
 import { CONSUMERS_TENANT_ID, isConsumerAddress, PERSONAL_ACCOUNT_MESSAGE } from './personal-accounts.js';
@@ -126,7 +126,7 @@ export class MetadataConnectFlow {
       await this.deps.engine.syncNow(connection);
       return this.integrationsPage(data.accountId, { connected: provider });
     } catch (err) {
-      if (err instanceof OAuthGrantError) return back({ code: 'sign_in_failed', message: `${providerLabel(provider)} sign-in failed: ${err.message.replace(/\s+Trace ID:.*$/s, '')}` });
+      if (err instanceof OAuthGrantError) return back({ code: 'sign_in_failed', message: `${providerLabel(provider)} sign-in failed: ${withoutTraceId(err.message)}` });
       this.deps.ctx.logger.error({ err, accountId: data.accountId, provider }, 'metadata sync callback failed');
       return back({ code: 'server_error', message: `Connecting ${providerLabel(provider)} failed on our side; try again in a moment.` });
     }

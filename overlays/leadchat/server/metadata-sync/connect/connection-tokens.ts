@@ -4,7 +4,8 @@ import { GoogleAccount, MicrosoftAccount, type Provider } from '../models.js';
 import type { GoogleConnectClient } from './google-connect.client.js';
 import type { MicrosoftConnectClient } from './microsoft-connect.client.js';
 import { asRow, providerLabel as label, providerOf } from './connection-row.js';
-import { withRedisLock } from './redis-lock.js';
+import { withRedisLock } from '../sync/lease-lock.js';
+import { withoutTraceId } from './consent-problems.js';
 
 /** What `tokens_ciphertext` holds, encrypted with the installation's SecretBox. */
 export interface StoredTokens {
@@ -14,7 +15,6 @@ export interface StoredTokens {
 
 const MARGIN_MS = 5 * 60_000;
 const LOCK = { leaseMs: 30_000, waitMs: 35_000 };
-
 
 export interface ConnectionTokensDeps {
   ctx: Pick<ExtensionContext, 'redis' | 'config' | 'secrets' | 'logger'>;
@@ -91,7 +91,7 @@ export class MetadataConnectionTokens implements ConnectionTokens {
   }
 
   private async requireReauthorization(provider: Provider, row: Connection, reason: string): Promise<ReauthorizationRequired> {
-    const message = `The ${label(provider)} sign-in of ${row.email} is no longer valid (the access was revoked, the password changed or the sign-in expired); reconnect to resume syncing. Details: ${firstLine(reason)}`;
+    const message = `The ${label(provider)} sign-in of ${row.email} is no longer valid (the access was revoked, the password changed or the sign-in expired); reconnect to resume syncing. Details: ${withoutTraceId(reason).trim()}`;
     await asRow(row).update({ status: 'reauthorization_required', last_error: message, revoked_at: new Date() });
     this.deps.ctx.logger.warn({ provider, connectionId: row.id }, 'metadata sync connection needs reauthorization');
     return new ReauthorizationRequired(provider, row.id, message);
@@ -107,6 +107,3 @@ export class MetadataConnectionTokens implements ConnectionTokens {
     return this.stored(connection)?.access_token;
   }
 }
-
-/** Entra's descriptions carry trace ids after the first sentence; the user needs the reason only. */
-const firstLine = (text: string) => text.replace(/\s+Trace ID:.*$/s, '').trim();

@@ -1,4 +1,5 @@
 import type { Provider } from '../models.js';
+import { providerLabel } from './connection-row.js';
 
 /** Why a sign-in came back without a usable code, as the integrations page shows it. */
 export interface ConsentProblem {
@@ -10,6 +11,9 @@ export interface ConsentProblem {
 const ADMIN_APPROVAL = /AADSTS(90094|90095|65001)\b/;
 /** Entra's refusals of a personal account on an app limited to work and school accounts. */
 const PERSONAL = /AADSTS(50020|500200)\b/;
+
+/** Entra's descriptions carry trace ids after the first sentence; the user needs the reason only. */
+export const withoutTraceId = (text: string): string => text.replace(/\s+Trace ID:.*$/s, '');
 
 /** Reads an `error` / `error_description` pair from an authorize redirect. */
 export function consentProblem(provider: Provider, error: string, description = ''): ConsentProblem {
@@ -24,7 +28,7 @@ export function consentProblem(provider: Provider, error: string, description = 
       return { code: 'personal_account', message: 'Personal Microsoft accounts (Outlook.com, Hotmail, Live) cannot be connected: sign in with your work or school account.' };
     }
   }
-  const name = provider === 'microsoft' ? 'Microsoft 365' : 'Google';
+  const name = providerLabel(provider);
   if (error === 'access_denied') return { code: 'access_denied', message: `The ${name} sign-in was cancelled or permission was not granted, so nothing was connected.` };
-  return { code: 'sign_in_failed', message: `${name} refused the sign-in: ${(description || error).replace(/\s+Trace ID:.*$/s, '')}` };
+  return { code: 'sign_in_failed', message: `${name} refused the sign-in: ${withoutTraceId(description || error)}` };
 }

@@ -1,6 +1,5 @@
-import type { ConfidentialClientApplication } from '@azure/msal-node';
 import { OAuthGrantError, type OAuthTokens } from '../../../../../server/src/extensions/index.js';
-import { DelegateOAuthClient, grantErrors } from '../../microsoft/delegate-oauth.client.js';
+import { DelegateOAuthClient, grantErrors, refreshTokenIn, tokensOf } from '../../microsoft/delegate-oauth.client.js';
 import type { MsalApps } from '../../microsoft/msal-apps.js';
 import { OIDC_SCOPES } from './scopes.js';
 
@@ -9,10 +8,6 @@ export interface MicrosoftIdentity {
   oid: string;
   tenantId: string;
   email: string;
-}
-
-interface SerializedCache {
-  RefreshToken?: Record<string, { secret: string }>;
 }
 
 /**
@@ -29,17 +24,8 @@ export class MicrosoftConnectClient {
     return this.apps.missingConfig();
   }
 
-  async authorizationUrl(req: { scopes: string[]; redirectUri: string; state: string; nonce: string; codeChallenge: string; loginHint?: string }): Promise<string> {
-    return (await this.apps.delegated()).getAuthCodeUrl({
-      scopes: req.scopes,
-      redirectUri: req.redirectUri,
-      state: req.state,
-      nonce: req.nonce,
-      codeChallenge: req.codeChallenge,
-      codeChallengeMethod: 'S256',
-      loginHint: req.loginHint,
-      prompt: 'select_account',
-    });
+  authorizationUrl(req: { scopes: string[]; redirectUri: string; state: string; nonce: string; codeChallenge: string; loginHint?: string }): Promise<string> {
+    return new DelegateOAuthClient(this.apps, req.scopes).authorizationUrl(req);
   }
 
   async exchangeCode(req: { code: string; scopes: string[]; redirectUri: string; codeVerifier: string; nonce: string }): Promise<{ tokens: OAuthTokens; identity: MicrosoftIdentity; scopes: string[] }> {
@@ -51,7 +37,7 @@ export class MicrosoftConnectClient {
     const email = String(claims.preferred_username ?? claims.email ?? claims.upn ?? '').toLowerCase();
     if (!email || !claims.tid || !claims.oid) throw new OAuthGrantError('invalid_id_token', 'The Microsoft sign-in did not say who signed in (preferred_username, oid, tid)');
     return {
-      tokens: { accessToken: result.accessToken, refreshToken, expiresAt: result.expiresOn ?? new Date(Date.now() + 3600_000) },
+      tokens: tokensOf(result, refreshToken),
       identity: { oid: String(claims.oid), tenantId: String(claims.tid), email },
       scopes: grantedPermissions(result.scopes),
     };
@@ -66,9 +52,4 @@ export class MicrosoftConnectClient {
 /** Graph permissions by short name, without the OIDC scopes Entra echoes. */
 function grantedPermissions(scopes: string[]): string[] {
   return [...new Set(scopes.map((s) => s.replace(/^https:\/\/graph\.microsoft\.com\//i, '')).filter((s) => !OIDC_SCOPES.has(s.toLowerCase())))];
-}
-
-function refreshTokenIn(app: ConfidentialClientApplication): string | undefined {
-  const cache = JSON.parse(app.getTokenCache().serialize()) as SerializedCache;
-  return Object.values(cache.RefreshToken ?? {})[0]?.secret;
 }

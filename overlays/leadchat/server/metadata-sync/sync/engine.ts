@@ -1,6 +1,7 @@
 import type { ExtensionContext } from '../../../../../server/src/extensions/index.js';
 import type { CircuitStatus, Connection, MetadataSyncEngine, SourceStatus, SyncKind } from '../contracts.js';
-import { InteractionEvent, MicrosoftAccount, SharedMailbox, type Provider, type SyncState } from '../models.js';
+import { providerOf } from '../connect/connection-row.js';
+import { InteractionEvent, SharedMailbox, type MicrosoftAccount, type Provider, type SyncState } from '../models.js';
 import type { EventStore } from '../events/event-store.js';
 import type { BreakerRegistry } from './breakers.js';
 import type { SyncJobData, SyncKindRunner } from './kinds.js';
@@ -8,8 +9,6 @@ import { LeaseLock } from './lease-lock.js';
 import { deleteStates, statesOf } from './sync-states.js';
 import { DAILY, FAN_OUT_JOB, fanOutJob, jobIdOf, queueOf, syncJob } from './sync-jobs.js';
 import { eligibleTargets, targetsOf } from './targets.js';
-
-const providerOf = (connection: Connection): Provider => (connection instanceof MicrosoftAccount ? 'microsoft' : 'google');
 
 /**
  * The metadata sync engine: a registry of sync kinds (each with its bull queue), the daily fan-out,

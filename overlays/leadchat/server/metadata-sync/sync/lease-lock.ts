@@ -9,6 +9,16 @@ export interface Lease {
   release(): Promise<void>;
 }
 
+/** `SET NX PX` with a fresh owner id: the owner id, or null when another holder has the key. */
+async function claim(redis: Redis, key: string, leaseMs: number): Promise<string | null> {
+  const owner = randomUUID();
+  return (await redis.set(key, owner, 'PX', leaseMs, 'NX')) === 'OK' ? owner : null;
+}
+
+const release = async (redis: Redis, key: string, owner: string): Promise<void> => {
+  await redis.eval(RELEASE, 1, key, owner);
+};
+
 /**
  * A lease per stream key shared by every process on the same Redis (`SET NX PX`), renewed while its
  * holder works and released only by it: two workers never sync the same stream at once, and a crashed
@@ -20,8 +30,8 @@ export class LeaseLock {
   /** The lease on `key`, or null when another holder has it. */
   async tryAcquire(key: string): Promise<Lease | null> {
     const redisKey = `${this.prefix}:${key}`;
-    const owner = randomUUID();
-    if ((await this.redis.set(redisKey, owner, 'PX', this.leaseMs, 'NX')) !== 'OK') return null;
+    const owner = await claim(this.redis, redisKey, this.leaseMs);
+    if (!owner) return null;
     const renew = setInterval(() => {
       this.redis.eval(EXTEND, 1, redisKey, owner, String(this.leaseMs)).catch(() => undefined);
     }, Math.floor(this.leaseMs / 3));
@@ -29,8 +39,26 @@ export class LeaseLock {
     return {
       release: async () => {
         clearInterval(renew);
-        await this.redis.eval(RELEASE, 1, redisKey, owner);
+        await release(this.redis, redisKey, owner);
       },
     };
+  }
+}
+
+/**
+ * Runs `fn` holding the same kind of lease on `key` (not renewed: the lease bounds how long a crashed
+ * holder blocks the others); waits up to `waitMs` for it.
+ */
+export async function withRedisLock<T>(redis: Redis, key: string, opts: { leaseMs: number; waitMs: number }, fn: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + opts.waitMs;
+  let owner: string | null;
+  while (!(owner = await claim(redis, key, opts.leaseMs))) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for lock ${key}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  try {
+    return await fn();
+  } finally {
+    await release(redis, key, owner);
   }
 }

@@ -24,9 +24,11 @@ export async function eligibleTargets(runner: SyncKindRunner): Promise<SyncJobDa
   const own = connections.filter((c) => runner.enabled(c)).map(ownTarget);
   if (!runner.sharedEnabled) return own;
   const shared = new Map<string, SyncJobData>();
+  // One query for every connection's subscriptions, not one per connection.
+  const subscriptions = connections.length ? await SharedMailbox.findAll({ where: { microsoft_account_id: { [Op.in]: connections.map((c) => c.id) } } }) : [];
   for (const c of connections as MicrosoftAccount[]) {
-    for (const m of await SharedMailbox.findAll({ where: { microsoft_account_id: c.id } })) {
-      if (runner.sharedEnabled(c, m)) shared.set(`${m.account_id}|${m.email}`, { accountId: Number(m.account_id), mailbox: m.email.toLowerCase(), shared: true });
+    for (const m of subscriptions) {
+      if (Number(m.microsoft_account_id) === Number(c.id) && runner.sharedEnabled(c, m)) shared.set(`${m.account_id}|${m.email}`, { accountId: Number(m.account_id), mailbox: m.email.toLowerCase(), shared: true });
     }
   }
   return [...own, ...shared.values()];

@@ -2,7 +2,8 @@ import type { Client } from '@microsoft/microsoft-graph-client';
 import type { IngestResult } from '../../../../../server/src/extensions/index.js';
 import type { GraphMessageFetcher } from './graph-message.fetcher.js';
 import type { GraphReceiveDeps, GraphTarget } from './graph-target.js';
-import { graphCode, graphStatus, loadTarget, mailboxPath, readerFor } from './graph-target.js';
+import { isSyncStateGone } from '../../microsoft/graph-errors.js';
+import { loadTarget, mailboxPath, readerFor } from './graph-target.js';
 
 const PAGE_SIZE = 50;
 const DAY_MS = 24 * 3600 * 1000;
@@ -23,7 +24,6 @@ interface DeltaPage {
 }
 
 /** An expired delta token: Graph answers 410 (code syncStateNotFound or similar) and wants a full round. */
-const isSyncStateGone = (err: unknown): boolean => graphStatus(err) === 410 || graphCode(err) === 'syncStateNotFound';
 
 /**
  * The catch-up sweep under push and the only receive path while polling: a Graph message delta round

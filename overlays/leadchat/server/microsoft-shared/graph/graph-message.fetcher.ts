@@ -1,7 +1,8 @@
 import { ResponseType, type Client } from '@microsoft/microsoft-graph-client';
 import type { IngestResult } from '../../../../../server/src/extensions/index.js';
 import type { GraphReceiveDeps, GraphTarget } from './graph-target.js';
-import { graphStatus, mailboxPath } from './graph-target.js';
+import { graphStatus } from '../../microsoft/graph-errors.js';
+import { mailboxPath } from './graph-target.js';
 
 /** One Graph message as raw MIME (`$value`) into the core's ingestion, which dedupes and threads. */
 export class GraphMessageFetcher {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { GraphReceiveDeps, GraphTarget } from './graph-target.js';
-import { graphStatus } from './graph-target.js';
+import { graphStatus } from '../../microsoft/graph-errors.js';
 import type { ReceiveMode } from './graph-state.model.js';
 
 /** Outlook resources allow at most 4230 minutes; asking a minute less leaves room for clock skew. */

@@ -59,15 +59,4 @@ export async function readerFor(deps: Pick<GraphReceiveDeps, 'clients'>, target:
   return app ?? deps.clients.forChannel(target.channel);
 }
 
-/** Graph's HTTP status of a failed call (GraphError from the SDK), or undefined for other failures. */
-export function graphStatus(err: unknown): number | undefined {
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' && status > 0 ? status : undefined;
-}
-
-export function graphCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
 export const mailboxPath = (upn: string): string => `/users/${encodeURIComponent(upn)}`;

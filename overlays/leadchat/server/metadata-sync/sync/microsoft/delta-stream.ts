@@ -1,7 +1,8 @@
 import type { SyncSource, SyncState } from '../../models.js';
 import type { SyncRun } from '../kinds.js';
 import type { PageWrite } from '../types.js';
-import { isSyncStateGone, type GraphPage, type GraphReader } from './graph-reader.js';
+import { isSyncStateGone } from '../../../microsoft/graph-errors.js';
+import type { GraphPage, GraphReader } from './graph-reader.js';
 
 type Round = 'backfill' | 'incremental';
 

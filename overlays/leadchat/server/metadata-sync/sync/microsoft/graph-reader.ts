@@ -3,6 +3,7 @@ import type { ConnectionTokens } from '../../contracts.js';
 import type { MicrosoftAccount } from '../../models.js';
 import type { MicrosoftGraphClients } from '../../../microsoft/graph-clients.js';
 import { MAX_INLINE_RETRY_AFTER_S } from '../../../microsoft/graph-clients.js';
+import { graphStatus, retryAfterMs } from '../../../microsoft/graph-errors.js';
 import type { CallBreaker } from '../breakers.js';
 import { SyncThrottled } from '../errors.js';
 
@@ -16,27 +17,6 @@ export interface GraphPage<T> {
 /** How often a request answered 429 with a short Retry-After is tried again before the job re-queues itself instead. */
 const INLINE_THROTTLE_RETRIES = 8;
 const DEFAULT_RETRY_AFTER_MS = 1_000;
-
-export function graphStatus(err: unknown): number | undefined {
-  const status = (err as { statusCode?: unknown } | null)?.statusCode;
-  return typeof status === 'number' && status > 0 ? status : undefined;
-}
-
-export function graphCode(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/** An expired delta state, for a deltaLink or a nextLink of the round in progress: Graph wants a full round. */
-export const isSyncStateGone = (err: unknown): boolean => graphStatus(err) === 410 || graphCode(err) === 'syncStateNotFound';
-
-function retryAfterMs(err: unknown): number {
-  const value = (err as { headers?: Headers } | null)?.headers?.get?.('retry-after');
-  if (!value) return DEFAULT_RETRY_AFTER_MS;
-  const seconds = Number(value);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - Date.now();
-  return ms > 0 ? ms : DEFAULT_RETRY_AFTER_MS;
-}
 
 /**
  * Delegated Graph reads of one mailbox as one connection, through @microsoft/microsoft-graph-client
@@ -74,7 +54,7 @@ export class GraphReader {
           continue;
         }
         if (status !== 429) throw err;
-        const wait = retryAfterMs(err);
+        const wait = retryAfterMs((err as { headers?: Headers } | null)?.headers) ?? DEFAULT_RETRY_AFTER_MS;
         if (wait > MAX_INLINE_RETRY_AFTER_S * 1000 || ++throttled > INLINE_THROTTLE_RETRIES) {
           throw new SyncThrottled(wait, `Microsoft Graph is throttling ${this.connection.email}'s requests; retrying after ${Math.ceil(wait / 1000)} s`);
         }

@@ -5,7 +5,8 @@ import { StreamAccessDenied } from '../errors.js';
 import type { SyncKindRunner, SyncRun, SyncRunOutcome } from '../kinds.js';
 import { calendarStream } from './calendar-stream.js';
 import { syncDeltaStream } from './delta-stream.js';
-import { GraphReader, graphCode, graphStatus } from './graph-reader.js';
+import { graphCode, graphStatus } from '../../../microsoft/graph-errors.js';
+import { GraphReader } from './graph-reader.js';
 import { MAIL_FOLDERS, mailFolderStream } from './mail-streams.js';
 
 export interface MicrosoftSyncDeps {
