@@ -10,7 +10,7 @@ export function testEnv(): NodeJS.ProcessEnv {
     NODE_ENV: 'test',
     DATABASE_URL: process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/leadchat_test',
     REDIS_URL: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: 'leadchat-test',
+    REDIS_PREFIX: process.env.TEST_REDIS_PREFIX ?? 'leadchat-test',
     PLATFORM_API_TOKEN: TEST_PLATFORM_TOKEN,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SEED_DEMO: 'false',
