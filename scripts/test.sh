@@ -34,6 +34,8 @@ run_pass() {
   run_group "$pass" "$extensions" e2e 'test/e2e/**/*.test.ts'
 }
 
+# The product as people run it: `npm start` (its launcher, sandbox and environment), walked in Chromium.
+run_group product leadchat acceptance 'test/acceptance/**/*.test.ts'
 run_pass overlay leadchat
 # The sandbox and the overlay's own tests do not depend on the core-alone pass: they run once.
 run_group overlay leadchat sandbox 'test/sandbox/**/*.test.ts'

@@ -74,24 +74,39 @@ const schema = z.object({
 
 export type Config = Omit<z.infer<typeof schema>, 'FRONTEND_URL'> & { FRONTEND_URL: string };
 
-/** Dev/test only: fixed throw-away secrets so a fresh checkout boots; production must set its own. */
-const NON_PRODUCTION_DEFAULTS: Record<string, string> = {
-  ENCRYPTION_KEYS: `dev:${Buffer.alloc(32, 7).toString('base64')}`,
-  SESSION_SECRET: 'development-session-secret-not-for-production',
+/**
+ * Tests only: fixed throw-away secrets so a test runtime boots without set-up. Anything else must bring
+ * its own (production) or has them generated on first start (`npm start`, see lib/local-secrets.ts).
+ */
+const TEST_SECRETS: Record<string, string> = {
+  ENCRYPTION_KEYS: `test:${Buffer.alloc(32, 7).toString('base64')}`,
+  SESSION_SECRET: 'test-session-secret-never-outside-tests',
 };
+
+/** Secrets published in this repository (today's and earlier releases') decrypt nothing outside tests. */
+const PUBLIC_KEYS = new Set([Buffer.alloc(32, 7).toString('base64')]);
+const PUBLIC_SESSION_SECRETS = new Set([TEST_SECRETS.SESSION_SECRET, 'development-session-secret-not-for-production']);
 
 /** Parses the environment once at boot, reporting every bad value together with its name. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, string | undefined> = { ...env };
-  if ((env.NODE_ENV ?? 'development') !== 'production') {
-    for (const [k, v] of Object.entries(NON_PRODUCTION_DEFAULTS)) input[k] ??= v;
+  const testing = env.NODE_ENV === 'test';
+  if (testing) {
+    for (const [k, v] of Object.entries(TEST_SECRETS)) input[k] ??= v;
   }
   for (const key of Object.keys(input)) if (input[key] === '' && key !== 'EXTENSIONS') input[key] = undefined;
+  const publicSecrets: string[] = [];
+  if (!testing) {
+    const keys = (input.ENCRYPTION_KEYS ?? '').split(',').map((part) => part.trim().split(':')[1]);
+    if (keys.some((key) => key !== undefined && PUBLIC_KEYS.has(key))) publicSecrets.push('ENCRYPTION_KEYS: holds a key published in the LeadChat source; generate your own');
+    if (input.SESSION_SECRET && PUBLIC_SESSION_SECRETS.has(input.SESSION_SECRET)) publicSecrets.push('SESSION_SECRET: is a value published in the LeadChat source; generate your own');
+  }
   const result = schema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(problems);
+    throw new ConfigError([...problems, ...publicSecrets]);
   }
+  if (publicSecrets.length > 0) throw new ConfigError(publicSecrets);
   const data = result.data;
   return { ...data, FRONTEND_URL: data.FRONTEND_URL ?? `http://${data.HOST === '0.0.0.0' ? '127.0.0.1' : data.HOST}:${data.PORT}` };
 }

@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { loadConfig } from './config.js';
 import { ConfigError } from './lib/errors.js';
+import { loadOrCreateLocalSecrets } from './lib/local-secrets.js';
 import { createLogger } from './lib/logger.js';
+import { repoRoot } from './lib/paths.js';
 import { createRuntime } from './runtime.js';
 import { seedDemo } from './services/demo-seed.js';
 
@@ -10,8 +13,16 @@ import { seedDemo } from './services/demo-seed.js';
  * SIGINT stop accepting requests, let active jobs finish, then close every connection.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const env = { ...process.env };
+  // Production brings its own secrets; anything else started by hand gets its own random ones.
+  const localSecrets = env.NODE_ENV === 'production' || env.NODE_ENV === 'test'
+    ? undefined
+    : loadOrCreateLocalSecrets(env, path.resolve(repoRoot, env.SECRETS_FILE ?? '.runtime/secrets.env'));
+  const config = loadConfig({ ...env, ...localSecrets?.env });
   const logger = createLogger({ level: config.LOG_LEVEL });
+  if (localSecrets?.created) {
+    process.stdout.write(`\n  Generated this installation's encryption key and session secret in ${localSecrets.file} (mode 0600).\n  Keep that file: stored tokens and passwords cannot be decrypted without it.\n\n`);
+  }
   const runtime = await createRuntime(config, { logger });
   let server: Server | undefined;
 

@@ -11,6 +11,9 @@ import { defaultCaDir, ensureCa } from '../../sandbox/src/ca.js';
 
 export const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
+/** What talking to a sandbox needs: its world (a test's own sandbox, or the one `npm start` started). */
+export type SandboxPeer = Pick<RunningSandbox, 'world'>;
+
 export interface TestSandbox extends RunningSandbox {
   runtimeDir: string;
   /** Stops the sandbox and removes its runtime folder. */
@@ -44,7 +47,7 @@ export async function startTestSandbox(opts: { tokenLifetimeSeconds?: number } =
   };
 }
 
-export async function controlFetch(sb: RunningSandbox, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+export async function controlFetch(sb: SandboxPeer, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${sb.world.controlUrl}${urlPath}`, {
     method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -53,7 +56,7 @@ export async function controlFetch(sb: RunningSandbox, method: string, urlPath: 
 }
 
 /** IMAP client on the sandbox's Dovecot; closes itself after a failed connect (keeps Dovecot quick). */
-export async function imapConnect(sb: RunningSandbox, auth: { user: string; accessToken?: string; pass?: string }, tls = false): Promise<ImapFlow> {
+export async function imapConnect(sb: SandboxPeer, auth: { user: string; accessToken?: string; pass?: string }, tls = false): Promise<ImapFlow> {
   const client = new ImapFlow({
     host: sb.world.imap.host, port: tls ? sb.world.imap.tlsPort : sb.world.imap.port, secure: tls,
     auth: auth.accessToken ? { user: auth.user, accessToken: auth.accessToken } : { user: auth.user, pass: auth.pass ?? '' },
@@ -69,7 +72,7 @@ export async function imapConnect(sb: RunningSandbox, auth: { user: string; acce
 }
 
 /** Messages of a folder as {subject, headers} read over IMAP with the mailbox's password or a token. */
-export async function folderSubjects(sb: RunningSandbox, auth: { user: string; accessToken?: string; pass?: string }, folder: string): Promise<string[]> {
+export async function folderSubjects(sb: SandboxPeer, auth: { user: string; accessToken?: string; pass?: string }, folder: string): Promise<string[]> {
   const client = await imapConnect(sb, auth);
   try {
     const lock = await client.getMailboxLock(folder);

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../server/src/config.js';
 import { ConfigError } from '../../server/src/lib/errors.js';
 
 describe('config', () => {
   it('boots with defaults that work on this machine', () => {
-    const config = loadConfig({ NODE_ENV: 'development' });
+    const config = loadConfig({ NODE_ENV: 'test' });
     expect(config.DATABASE_URL).to.equal('postgres://postgres@127.0.0.1:5432/leadchat');
     expect(config.REDIS_URL).to.equal('redis://127.0.0.1:6379');
     expect(config.EXTENSIONS).to.deep.equal(['leadchat']);
@@ -23,19 +24,37 @@ describe('config', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'ENCRYPTION_KEYS']) expect(problems).to.contain(name);
   });
 
-  it('has no secret defaults in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /ENCRYPTION_KEYS[\s\S]*SESSION_SECRET/);
+  it('has no secret defaults outside tests', () => {
+    for (const NODE_ENV of ['production', 'development', undefined]) {
+      expect(() => loadConfig({ NODE_ENV })).to.throw(ConfigError, /ENCRYPTION_KEYS[\s\S]*SESSION_SECRET/);
+    }
+  });
+
+  it('refuses the secrets published in the source outside tests, and names each', () => {
+    const published = { ENCRYPTION_KEYS: `own:${randomBytes(32).toString('base64')},old:${Buffer.alloc(32, 7).toString('base64')}`, SESSION_SECRET: 'development-session-secret-not-for-production' };
+    for (const NODE_ENV of ['production', 'development']) {
+      let error: unknown;
+      try {
+        loadConfig({ NODE_ENV, ...published });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).to.be.instanceOf(ConfigError);
+      expect((error as ConfigError).problems).to.have.length(2);
+      expect((error as ConfigError).problems.join('\n')).to.contain('ENCRYPTION_KEYS: holds a key published').and.contain('SESSION_SECRET: is a value published');
+    }
+    expect(loadConfig({ NODE_ENV: 'test' }).ENCRYPTION_KEYS[0].id).to.equal('test');
   });
 
   it('reads an empty EXTENSIONS as "core alone" and a list as overlay names', () => {
-    expect(loadConfig({ EXTENSIONS: '' }).EXTENSIONS).to.deep.equal([]);
-    expect(loadConfig({ EXTENSIONS: 'leadchat, other' }).EXTENSIONS).to.deep.equal(['leadchat', 'other']);
-    expect(() => loadConfig({ EXTENSIONS: '../etc' })).to.throw(ConfigError, /EXTENSIONS/);
+    expect(loadConfig({ NODE_ENV: 'test', EXTENSIONS: '' }).EXTENSIONS).to.deep.equal([]);
+    expect(loadConfig({ NODE_ENV: 'test', EXTENSIONS: 'leadchat, other' }).EXTENSIONS).to.deep.equal(['leadchat', 'other']);
+    expect(() => loadConfig({ NODE_ENV: 'test', EXTENSIONS: '../etc' })).to.throw(ConfigError, /EXTENSIONS/);
   });
 
   it('parses a key ring whose first key encrypts', () => {
     const k = (b: number) => Buffer.alloc(32, b).toString('base64');
-    const config = loadConfig({ ENCRYPTION_KEYS: `new:${k(1)},old:${k(2)}` });
+    const config = loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEYS: `new:${k(1)},old:${k(2)}` });
     expect(config.ENCRYPTION_KEYS.map((e) => e.id)).to.deep.equal(['new', 'old']);
   });
 });

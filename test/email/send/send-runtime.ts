@@ -6,7 +6,7 @@ import supertest from 'supertest';
 import type { Runtime } from '../../../server/src/runtime.js';
 import { startSecondRuntime } from '../../support/factories.js';
 import { clearRedisPrefix } from '../../support/runtime.js';
-import { eventually, imapConnect, type TestSandbox } from '../../sandbox/helpers.js';
+import { eventually, imapConnect, type SandboxPeer, type TestSandbox } from '../../sandbox/helpers.js';
 
 export const MAILER_SENDER = 'LeadChat <notifications@example.test>';
 export const FRONTEND_URL = 'http://app.example.test';
@@ -32,10 +32,10 @@ export async function startSendRuntime(sb: TestSandbox, env: NodeJS.ProcessEnv =
   };
 }
 
-export const passwordOf = (sb: TestSandbox, address: string) => sb.world.plainMailboxes.find((m) => m.address === address)!.password;
+export const passwordOf = (sb: SandboxPeer, address: string) => sb.world.plainMailboxes.find((m) => m.address === address)!.password;
 
 /** Every message of a mailbox's INBOX, parsed (mailparser), read over IMAP with the mailbox's password. */
-export async function readInbox(sb: TestSandbox, address: string): Promise<ParsedMail[]> {
+export async function readInbox(sb: SandboxPeer, address: string): Promise<ParsedMail[]> {
   const client = await imapConnect(sb, { user: address, pass: passwordOf(sb, address) });
   try {
     const lock = await client.getMailboxLock('INBOX');
@@ -53,6 +53,6 @@ export async function readInbox(sb: TestSandbox, address: string): Promise<Parse
 }
 
 /** Waits for a message in the mailbox that matches. */
-export async function awaitMail(sb: TestSandbox, address: string, match: (m: ParsedMail) => boolean, timeoutMs = 10_000): Promise<ParsedMail> {
+export async function awaitMail(sb: SandboxPeer, address: string, match: (m: ParsedMail) => boolean, timeoutMs = 10_000): Promise<ParsedMail> {
   return eventually(async () => (await readInbox(sb, address)).find(match), timeoutMs);
 }

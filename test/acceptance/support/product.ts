@@ -1,0 +1,143 @@
+// LeadChat as a user runs it: `npm start` in this checkout — the same launcher, build, environment and
+// sandbox — on a fresh database, its own Redis prefix, its own secrets file and free loopback ports (so
+// a developer's running LeadChat is never touched). Nothing here wires the product another way: the
+// walk reads the credentials `npm start` prints and the sandbox's world from its control API.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { freePort } from '../../../sandbox/src/ports.js';
+import { PORT_ENV, type SandboxPorts } from '../../../sandbox/src/ports.js';
+import type { WorldInfo } from '../../../sandbox/src/world-info.js';
+import { repoRoot } from '../../sandbox/helpers.js';
+
+export interface RunningProduct {
+  base: string;
+  world: WorldInfo;
+  admin: { email: string; password: string };
+  databaseUrl: string;
+  secretsFile: string;
+  /** Everything `npm start` printed so far (stdout and stderr interleaved). */
+  output(): string;
+  /** Where that output is also written, kept for a failed run. */
+  logFile: string;
+  /** Ctrl-C, as a person stops it: SIGINT to the whole process group. */
+  stop(): Promise<void>;
+}
+
+/** Variables the test runner sets for itself that a person typing `npm start` would not have. */
+const TEST_ONLY = /^(NODE_ENV|EXTENSIONS|LOG_LEVEL|TEST_.*|MOCHA_.*|MICROSOFT_.*|GOOGLE_.*|LEADMAIL_.*|DATABASE_URL|REDIS_URL|REDIS_PREFIX|PLATFORM_API_TOKEN|SEED_DEMO|STORAGE_DIR|FRONTEND_URL|PORT|SANDBOX_.*|DEMO_ADMIN_PASSWORD|ENCRYPTION_KEYS|SESSION_SECRET|SECRETS_FILE)$/;
+
+async function dropDatabase(databaseUrl: string): Promise<void> {
+  const url = new URL(databaseUrl);
+  const name = url.pathname.slice(1);
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  } finally {
+    await client.end();
+  }
+}
+
+async function clearPrefix(prefix: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379');
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function waitFor(what: string, check: () => boolean, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const timer = setInterval(() => {
+      if (check()) {
+        clearInterval(timer);
+        resolve();
+      } else if (child.exitCode !== null || Date.now() - started > timeoutMs) {
+        clearInterval(timer);
+        const why = child.exitCode !== null ? `npm start exited with code ${child.exitCode}` : `no ${what} within ${timeoutMs / 1000} s`;
+        reject(new Error(`${why}; its output ends with:\n${output().slice(-4000)}`));
+      }
+    }, 100);
+  });
+}
+
+export async function startProduct(): Promise<RunningProduct> {
+  const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadchat-acceptance-'));
+  // Dovecot's auth process runs as the dovecot user and must reach the sandbox's Lua script in here.
+  fs.chmodSync(runDir, 0o755);
+  const port = await freePort();
+  const sandboxPorts = {} as Record<keyof SandboxPorts, number>;
+  for (const key of Object.keys(PORT_ENV) as (keyof SandboxPorts)[]) sandboxPorts[key] = await freePort();
+  const databaseUrl = 'postgres://postgres@127.0.0.1:5432/leadchat_acceptance';
+  const redisPrefix = `leadchat-acceptance-${randomUUID().slice(0, 8)}`;
+  const secretsFile = path.join(runDir, 'secrets.env');
+  await dropDatabase(databaseUrl);
+
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!TEST_ONLY.test(key)) env[key] = value;
+  Object.assign(env, {
+    PORT: String(port),
+    DATABASE_URL: databaseUrl,
+    REDIS_PREFIX: redisPrefix,
+    SECRETS_FILE: secretsFile,
+    SANDBOX_RUNTIME_DIR: path.join(runDir, 'sandbox'),
+    ...Object.fromEntries(Object.entries(sandboxPorts).map(([key, value]) => [PORT_ENV[key as keyof SandboxPorts], String(value)])),
+  });
+
+  const logFile = path.join(runDir, 'npm-start.log');
+  const log = fs.createWriteStream(logFile);
+  let output = '';
+  const child = spawn('npm', ['start'], { cwd: repoRoot, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const collect = (chunk: Buffer) => {
+    output += chunk.toString();
+    log.write(chunk);
+  };
+  child.stdout!.on('data', collect);
+  child.stderr!.on('data', collect);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) {
+      process.kill(-child.pid!, 'SIGINT');
+      const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ } }, 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    log.end();
+    await clearPrefix(redisPrefix);
+  };
+
+  try {
+    // npm ci (when needed), the Debian packages, vite and tsc builds, then migrations: minutes on a busy 2-core machine.
+    await waitFor('"LeadChat is listening"', () => output.includes('LeadChat is listening'), child, () => output, 300_000);
+    const credentials = /email:\s+(\S+)\s+password:\s+(\S+)/.exec(output);
+    if (!credentials) throw new Error(`npm start printed no demo credentials:\n${output.slice(-3000)}`);
+    const world = (await (await fetch(`http://127.0.0.1:${sandboxPorts.control}/world`)).json()) as WorldInfo;
+    return {
+      base: `http://127.0.0.1:${port}`,
+      world,
+      admin: { email: credentials[1]!, password: credentials[2]! },
+      databaseUrl,
+      secretsFile,
+      output: () => output,
+      logFile,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
