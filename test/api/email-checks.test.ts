@@ -2,6 +2,7 @@
 // and SMTP submission: each leg passing, each kind of failure named at the field to fix, and the round
 // trip's test message found and removed.
 import { expect } from 'chai';
+import net from 'node:net';
 import { controlFetch, folderSubjects, startTestSandbox, type TestSandbox } from '../sandbox/helpers.js';
 import { append, clearInbox, mime } from '../email/receive/helpers.js';
 import { passwordOf, readInbox } from '../email/send/send-runtime.js';
@@ -161,6 +162,48 @@ describe('POST /inboxes/email_checks: the inbox wizard\'s connection checks (san
       expect(foreign.status).to.equal(404);
       expect(foreign.body.error.code).to.equal('not_found');
     } finally {
+      await api.delete(`/api/v1/accounts/${account.id}/inboxes/${inboxId}`).set('api_access_token', account.admin.token).expect(200);
+    }
+  });
+
+  it('inbox_id: a stored password is never sent to another host, port or login — the password must be typed again', async () => {
+    // A server the "administrator" controls: it greets like IMAP and records every line it is sent.
+    const received: string[] = [];
+    const catcher = net.createServer((socket) => {
+      socket.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] ready\r\n');
+      socket.on('data', (d) => {
+        received.push(d.toString());
+        const tag = d.toString().split(' ')[0];
+        socket.write(`${tag} NO [AUTHENTICATIONFAILED] no\r\n`);
+      });
+    });
+    await new Promise<void>((resolve) => catcher.listen(0, '127.0.0.1', () => resolve()));
+    const catcherPort = (catcher.address() as net.AddressInfo).port;
+    const api = await http();
+    const created = await api.post(`/api/v1/accounts/${account.id}/inboxes`).set('api_access_token', account.admin.token).send({
+      name: 'Moved', channel: { type: 'email', imap_enabled: true, smtp_enabled: true, ...imap({ email: `moved.${Date.now()}@example.test` }), ...smtp() },
+    });
+    expect(created.status, JSON.stringify(created.body)).to.equal(200);
+    const inboxId = created.body.id as number;
+    const storedPassword = passwordOf(sb, INFO);
+    try {
+      for (const moved of [{ imap_address: 'localhost', imap_port: catcherPort }, { imap_port: catcherPort }, { imap_login: 'someone-else@example.test' }]) {
+        const res = await check({ leg: 'imap', inbox_id: inboxId, channel: { ...moved, imap_password: '' } });
+        expect(fieldsOf(res)).to.deep.equal([{ path: 'channel.imap_password', message: 'enter the password again: the server, port or login changed' }]);
+      }
+      const smtpMoved = await check({ leg: 'smtp', inbox_id: inboxId, channel: { smtp_address: 'localhost', smtp_port: catcherPort } });
+      expect(fieldsOf(smtpMoved).map((f) => f.path)).to.deep.equal(['channel.smtp_password']);
+      const saved = await api.patch(`/api/v1/accounts/${account.id}/inboxes/${inboxId}`).set('api_access_token', account.admin.token)
+        .send({ channel: { imap_address: 'localhost', imap_port: catcherPort } });
+      expect(fieldsOf(saved).map((f) => f.path)).to.deep.equal(['channel.imap_password']);
+      expect(received.join('')).not.to.contain(storedPassword);
+
+      // Typed again, the new host gets what was typed — and only that.
+      const typed = await check({ leg: 'imap', inbox_id: inboxId, channel: { imap_address: 'localhost', imap_port: catcherPort, imap_enable_ssl: false, imap_password: 'typed-for-new-host' } });
+      expect(typed.status).to.equal(422);
+      expect(received.join('')).not.to.contain(storedPassword);
+    } finally {
+      catcher.close();
       await api.delete(`/api/v1/accounts/${account.id}/inboxes/${inboxId}`).set('api_access_token', account.admin.token).expect(200);
     }
   });

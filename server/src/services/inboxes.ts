@@ -151,7 +151,7 @@ export class InboxService {
       imap_enabled: opts.imap,
       smtp_enabled: opts.smtp,
     } as CreationAttributes<ChannelEmail>);
-    const problems: FieldError[] = [];
+    const problems: FieldError[] = current ? storedPasswordProblems(params, current) : [];
     if (!channel.email) problems.push({ path: 'channel.email', message: 'is required' });
     if (current && params.provider && params.provider !== current.provider) problems.push({ path: 'channel.provider', message: 'cannot be changed; create a new inbox instead' });
     const provider = this.deps.registries.providerFor(channel);
@@ -168,7 +168,7 @@ export class InboxService {
     let channelColumns = {};
     if (body.channel !== undefined) {
       const channelParams = parse(emailChannelParams, body.channel, 'channel');
-      const problems: FieldError[] = [];
+      const problems: FieldError[] = storedPasswordProblems(channelParams, channel);
       if (channelParams.provider && channelParams.provider !== channel.provider) {
         problems.push({ path: 'channel.provider', message: 'cannot be changed; create a new inbox instead' });
       }
@@ -226,4 +226,25 @@ export class InboxService {
   private forwardAddress(): string {
     return `${randomBytes(12).toString('hex')}@${this.deps.inboundEmailDomain}`;
   }
+}
+
+/**
+ * A stored password only ever goes back to the server and login it was typed for: an edit that points
+ * a leg at another host, port or login must carry the password again, or an administrator (or a
+ * stolen session) could have LeadChat hand the stored secret to a server of their choosing.
+ */
+function storedPasswordProblems(p: EmailChannelParams, current: ChannelEmail): FieldError[] {
+  const changed = (next: string | number | undefined, stored: string | number | null | undefined) =>
+    next !== undefined && String(next).toLowerCase() !== String(stored ?? '').toLowerCase();
+  const loginChanged = (login: string | undefined, storedLogin: string | null | undefined) =>
+    changed(login, storedLogin) || (!login && !storedLogin && changed(p.email, current.email));
+  const problems: FieldError[] = [];
+  const legs = [
+    { leg: 'imap', password: p.imap_password, stored: current.imap_password_ciphertext, moved: changed(p.imap_address, current.imap_address) || changed(p.imap_port, current.imap_port) || loginChanged(p.imap_login, current.imap_login) },
+    { leg: 'smtp', password: p.smtp_password, stored: current.smtp_password_ciphertext, moved: changed(p.smtp_address, current.smtp_address) || changed(p.smtp_port, current.smtp_port) || loginChanged(p.smtp_login, current.smtp_login) },
+  ];
+  for (const { leg, password, stored, moved } of legs) {
+    if (stored && moved && !password) problems.push({ path: `channel.${leg}_password`, message: 'enter the password again: the server, port or login changed' });
+  }
+  return problems;
 }
