@@ -111,6 +111,29 @@ describe('Messages API', () => {
     });
   });
 
+  describe('attachment names from the browser', () => {
+    it('a raw NUL byte in a part header is a broken upload: 422 naming attachments, never a 500', async () => {
+      const res = await (await http()).post(path()).set('api_access_token', account.admin.token)
+        .field('content', 'names').field('private', 'true')
+        .attach('attachments[]', Buffer.from('a'), { filename: 'inv\u0000oice.pdf', contentType: 'application/pdf' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(422);
+      expect(res.body.error.fields[0]).to.deep.include({ path: 'attachments' });
+    });
+
+    it('keeps a file whose name has control characters, bidi overrides or 300 characters: cleaned and cut to 255 with its extension, never a 500', async () => {
+      const res = await (await http()).post(path()).set('api_access_token', account.admin.token)
+        .field('content', 'names').field('private', 'true')
+        .attach('attachments[]', Buffer.from('a'), { filename: 'inv%00oice.pdf', contentType: 'application/pdf' })
+        .attach('attachments[]', Buffer.from('b'), { filename: `${'x'.repeat(300)}.docx`, contentType: 'application/octet-stream' })
+        .attach('attachments[]', Buffer.from('c'), { filename: 'invoice\u202Efdp.exe', contentType: 'application/octet-stream' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const names = (res.body.attachments as { filename: string }[]).map((a) => a.filename);
+      expect(names[0]).to.equal('inv%00oice.pdf');
+      expect(names[1]).to.have.length(255).and.match(/^x+\.docx$/);
+      expect(names[2]).to.equal('invoicefdp.exe');
+    });
+  });
+
   describe('GET /conversations/:id/messages', () => {
     it('lists messages oldest first with Chatwoot\'s meta', async () => {
       const agent = await createAgent(account, 'Sam');

@@ -14,6 +14,7 @@ import { emailAddress, looseBoolean, parse, attributesHash, recordId } from '../
 import type { ReplyOutbox } from '../channels/email/send/reply-outbox.js';
 import type { TransactionalMail } from '../mailers/transactional-mail.js';
 import type { ConversationService } from './conversations.js';
+import { safeFilename } from '../lib/filenames.js';
 
 export const MESSAGES_PER_PAGE = 20;
 export const DELETED_MESSAGE_CONTENT = 'This message was deleted';
@@ -217,7 +218,7 @@ export class MessageService {
           transaction,
         );
         for (const file of files) {
-          const filename = file.originalname.split(/[\\/]/).pop()?.trim() || 'file';
+          const filename = safeFilename(file.originalname);
           const key = `attachments/${conversation.account_id}/${inserted.message.id}/${randomUUID()}-${storageName(filename)}`;
           stored.push(key);
           const { byteSize } = await this.deps.storage.put(key, createReadStream(file.path));

@@ -31,6 +31,11 @@ const attachmentsUpload: RequestHandler = (req, res, next) => {
       }
       return next(ValidationError.field(err.field ?? 'attachments', err.message));
     }
+    // busboy's parse errors ("Malformed part header", "Unexpected end of form") are the sender's
+    // broken body; disk errors carry a system code and stay server errors.
+    if (err instanceof Error && !(err as NodeJS.ErrnoException).code) {
+      return next(ValidationError.field('attachments', `the upload could not be read (${err.message}); send each file again`));
+    }
     next(err);
   });
 };

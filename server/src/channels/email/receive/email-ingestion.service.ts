@@ -10,6 +10,7 @@ import { announceMessage, insertMessage, type NewMessage } from '../../../servic
 import { findConversation } from './conversation-finder.js';
 import { parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
 import { InboundEmail } from './receive.models.js';
+import { safeFilename } from '../../../lib/filenames.js';
 
 /** How often a stored email whose ingestion failed is tried again before it is rejected for good. */
 export const MAX_INGEST_ATTEMPTS = 3;
@@ -289,7 +290,7 @@ export class EmailIngestionService {
           account_id: inbox.account_id,
           message_id: message.id,
           file_type: Attachment.fileTypeFor(a.contentType),
-          filename: truncate(a.filename, 255),
+          filename: safeFilename(a.filename, 'attachment'),
           content_type: truncate(a.contentType, 255),
           byte_size: a.content.length,
           storage_key: blobs[i],
