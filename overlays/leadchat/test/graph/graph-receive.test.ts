@@ -117,6 +117,27 @@ describe('microsoft_shared graph_full receive', function () {
     expect(Number(await h.rt.redis.hget(`${h.rt.config.REDIS_PREFIX}:microsoft_shared:graph:rejected`, 'unknown_subscription'))).to.equal(unknownBefore + 1);
   });
 
+  it('a forged burst of 1,000 items for one subscription is counted with one row update, not 1,000', async () => {
+    const s = await state(push.channelId);
+    const before = (s.rejected_notifications as Record<string, number>).client_state_mismatch ?? 0;
+    let counterUpdates = 0;
+    const hook = (options: { attributes?: Record<string, unknown> }) => {
+      if (options.attributes && 'rejected_notifications' in options.attributes) counterUpdates++;
+    };
+    GraphReceiveState.addHook('beforeBulkUpdate', 'count-rejections', hook);
+    try {
+      const value = Array.from({ length: 1000 }, (_, n) => ({ subscriptionId: s.subscription_id, clientState: `guess-${n}`, changeType: 'created', resource: 'Users/x/Messages/y', resourceData: { id: `AAMkAD${n}` } }));
+      const res = await fetch(`${h.baseUrl}${WEBHOOK_PATH}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ value }) });
+      expect(res.status).to.equal(202);
+    } finally {
+      GraphReceiveState.removeHook('beforeBulkUpdate', 'count-rejections');
+    }
+    expect(counterUpdates).to.equal(1);
+    expect((await state(push.channelId)).rejected_notifications).to.deep.include({ client_state_mismatch: before + 1000 });
+    // The status test below counts from the single forged notification above.
+    await GraphReceiveState.update({ rejected_notifications: s.rejected_notifications }, { where: { channel_id: push.channelId } });
+  });
+
   it('lifecycle: reauthorizationRequired renews, subscriptionRemoved re-creates', async () => {
     const s = await state(push.channelId);
     const before = s.subscription_expires_at!.getTime();

@@ -47,19 +47,27 @@ export function graphWebhookRouter(deps: Pick<GraphReceiveDeps, 'queues' | 'secr
     const states = await GraphReceiveState.findAll({ where: { subscription_id: { [Op.in]: [...new Set(items.map((i) => i.subscriptionId))] } } });
     const bySubscription = new Map(states.map((s) => [s.subscription_id, s]));
     const accepted: Accepted[] = [];
+    // One request may carry 1,000 items: decrypt each subscription's secret and count each channel's
+    // mismatches once, so a forged burst costs one row update per channel, not one per item.
+    const secrets = new Map<string, string>();
+    const mismatches = new Map<number, number>();
     for (const i of items) {
       const state = bySubscription.get(i.subscriptionId);
       if (!state?.client_state_ciphertext) {
         rejected.push('unknown_subscription');
-      } else if (!sameSecret(i.clientState ?? '', deps.secrets.decrypt(state.client_state_ciphertext))) {
+        continue;
+      }
+      if (!secrets.has(i.subscriptionId)) secrets.set(i.subscriptionId, deps.secrets.decrypt(state.client_state_ciphertext));
+      if (!sameSecret(i.clientState ?? '', secrets.get(i.subscriptionId)!)) {
         rejected.push('client_state_mismatch');
-        await countOnChannel(state.channel_id, 'client_state_mismatch');
+        mismatches.set(state.channel_id, (mismatches.get(state.channel_id) ?? 0) + 1);
       } else if (!i.lifecycleEvent && !i.resourceData) {
         rejected.push('malformed');
       } else {
         accepted.push({ state, item: i });
       }
     }
+    await Promise.all([...mismatches].map(([channelId, n]) => countOnChannel(channelId, 'client_state_mismatch', n)));
     await Promise.all(accepted.map(({ state, item: i }) => dispatch(state, i)));
     if (accepted.length) {
       // A burst of notifications for one mailbox would queue behind the same row lock; the time of the
@@ -102,9 +110,9 @@ export function graphWebhookRouter(deps: Pick<GraphReceiveDeps, 'queues' | 'secr
   return router;
 }
 
-function countOnChannel(channelId: number, reason: RejectReason): Promise<unknown> {
+function countOnChannel(channelId: number, reason: RejectReason, n: number): Promise<unknown> {
   return GraphReceiveState.update(
-    { rejected_notifications: literal(`jsonb_set(rejected_notifications, '{${reason}}', to_jsonb(COALESCE((rejected_notifications->>'${reason}')::int, 0) + 1))`) as never },
+    { rejected_notifications: literal(`jsonb_set(rejected_notifications, '{${reason}}', to_jsonb(COALESCE((rejected_notifications->>'${reason}')::int, 0) + ${Math.trunc(n)}))`) as never },
     { where: { channel_id: channelId } },
   );
 }
