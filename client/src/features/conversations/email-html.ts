@@ -1,7 +1,9 @@
 /**
  * Shows an email's HTML safely: DOMPurify removes scripts, handlers and dangerous URLs; inline images
- * (`cid:` references) point at their attachment's download route; remote images and CSS `url()`s are
- * dropped (the dashboard's CSP allows same-origin images only, and remote images track readers).
+ * (`cid:` references) point at their attachment's download route; everything else that would load a
+ * remote resource (img, picture sources, media, SVG images, backgrounds, CSS `url()` however escaped)
+ * is dropped here — the dashboard's CSP is the second line, not the first, and remote content tracks
+ * readers. Styles that would let an email escape its box (fixed/sticky positioning, z-index) go too.
  */
 import type { DOMPurify } from 'dompurify';
 import type { Attachment } from '../../api/types.js';
@@ -43,7 +45,41 @@ export function neutraliseHandlers(html: string): string {
   return html.replace(/<[a-z][^>]*>/gi, (tag) => tag.replace(/([\s/"'])(on[a-z]+\s*=)/gi, '$1data-blocked-$2'));
 }
 
-const FORBID_TAGS = ['style', 'link', 'meta', 'base', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'object', 'embed'];
+const FORBID_TAGS = [
+  'style', 'link', 'meta', 'base', 'form', 'input', 'button', 'textarea', 'select', 'iframe', 'frame', 'object', 'embed',
+  // Media and alternative sources fetch on their own (autoplay, preload, poster, srcset).
+  'video', 'audio', 'source', 'track', 'image', 'feimage',
+];
+
+/** Attributes that make a browser fetch something, on any element (img's src is handled apart). */
+const FETCHING_ATTRIBUTES = ['srcset', 'lowsrc', 'dynsrc', 'poster', 'background', 'data', 'xlink:href', 'ping'];
+
+/** A CSS value that loads or computes something: url() (however escaped), image-set(), IE's expression(). */
+const LOADING_CSS = /url\s*\(|image-set\s*\(|expression\s*\(|@import/i;
+
+/**
+ * Keeps the declarations of an inline style that stay inside the email's box: the browser's own CSS
+ * parser reads them (so `u\72l(...)` arrives as `url(...)`), and what loads, floats over the app
+ * (fixed, sticky) or stacks above it (z-index) is removed.
+ */
+function containStyle(el: HTMLElement): void {
+  const decl = el.style;
+  if (!decl) return;
+  for (let i = decl.length - 1; i >= 0; i--) {
+    const prop = decl.item(i);
+    const value = decl.getPropertyValue(prop);
+    if (LOADING_CSS.test(value) || prop === 'z-index' || (prop === 'position' && !/^(static|relative)$/i.test(value.trim()))) {
+      decl.removeProperty(prop);
+    }
+  }
+  const rest = el.getAttribute('style') ?? '';
+  // Whatever the parser kept verbatim (an unknown property, a custom property) must not load either.
+  if (LOADING_CSS.test(rest.replace(/\\([0-9a-f]{1,6}\s?|.)/gi, (_, c: string) => (/^[0-9a-f]/i.test(c) ? String.fromCodePoint(parseInt(c, 16)) : c)))) {
+    el.removeAttribute('style');
+  } else if (!rest.trim()) {
+    el.removeAttribute('style');
+  }
+}
 
 /** Sanitises `html` with a DOMPurify instance; hooks are set for this call only. */
 export function renderEmailHtml(purify: DOMPurify, html: string, attachments: Pick<Attachment, 'content_id' | 'data_url'>[]): { html: string; blockedImages: number } {
@@ -61,13 +97,15 @@ export function renderEmailHtml(purify: DOMPurify, html: string, attachments: Pi
       }
       el.removeAttribute('srcset');
     }
-    if (el.tagName === 'A' && el.getAttribute('href')) {
+    if (el.localName === 'a' && el.getAttribute('href')) {
       el.setAttribute('target', '_blank');
       el.setAttribute('rel', 'noopener noreferrer nofollow');
+    } else if (el.tagName !== 'IMG') {
+      el.removeAttribute?.('src');
+      el.removeAttribute?.('href');
     }
-    for (const attr of ['background', 'poster']) el.removeAttribute?.(attr);
-    const style = el.getAttribute?.('style');
-    if (style && /url\s*\(/i.test(style)) el.setAttribute('style', style.replace(/url\s*\([^)]*\)/gi, 'none'));
+    for (const attr of FETCHING_ATTRIBUTES) el.removeAttribute?.(attr);
+    if (el.getAttribute?.('style')) containStyle(el as HTMLElement);
   });
   try {
     const clean = purify.sanitize(neutraliseHandlers(html), { FORBID_TAGS, FORBID_ATTR: ['id', 'name'], ALLOW_DATA_ATTR: false }) as unknown as string;
