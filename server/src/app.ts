@@ -15,6 +15,7 @@ import { repoRoot } from './lib/paths.js';
 import { apiNotFound, errorHandler } from './api/errors.js';
 import { authenticate, authenticatePlatform, loadAccount } from './api/auth.js';
 import { sessionsRouter } from './api/auth/sessions.js';
+import { signInGuard } from './api/auth/sign-in-guard.js';
 import { profileRouter } from './api/v1/profile.js';
 import { docsRouter } from './api/docs.js';
 import type { AccessTokenService } from './services/access-tokens.js';
@@ -77,6 +78,7 @@ export function createApp(deps: AppDeps): Express {
   );
 
   const auth = authenticate(deps.tokens);
+  app.post('/auth/sign_in', ...signInGuard({ redis: deps.redis, redisPrefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }));
   app.use('/auth', sessionsRouter(deps.profiles, config.EXTENSIONS));
   app.use('/api/v1/profile', auth, profileRouter(deps.profiles));
 
