@@ -121,8 +121,9 @@ describe('microsoft_shared graph_full receive', function () {
     const s = await state(push.channelId);
     const before = (s.rejected_notifications as Record<string, number>).client_state_mismatch ?? 0;
     let counterUpdates = 0;
-    const hook = (options: { attributes?: Record<string, unknown> }) => {
-      if (options.attributes && 'rejected_notifications' in options.attributes) counterUpdates++;
+    const hook = (options: object) => {
+      const { attributes } = options as { attributes?: Record<string, unknown> };
+      if (attributes && 'rejected_notifications' in attributes) counterUpdates++;
     };
     GraphReceiveState.addHook('beforeBulkUpdate', 'count-rejections', hook);
     try {
