@@ -103,8 +103,14 @@ function health(deps: AppDeps): RequestHandler {
   return async (_req, res) => {
     const check = async (fn: () => Promise<unknown>) => fn().then(() => 'ok', (e: Error) => `error: ${e.message}`);
     const [database, redis] = await Promise.all([check(() => deps.sequelize.authenticate()), check(() => deps.redis.ping())]);
+    const schedules = redis === 'ok' ? await deps.queues.scheduleHealth().catch(() => undefined) : undefined;
     const ok = database === 'ok' && redis === 'ok';
-    res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', database, redis, extensions: deps.config.EXTENSIONS });
+    // Lost or stale schedules are reported (the worker re-creates lost ones within a minute) without
+    // failing the health check: the process itself still serves.
+    res.status(ok ? 200 : 503).json({
+      status: ok && !schedules?.missing.length && !schedules?.stale.length ? 'ok' : 'degraded',
+      database, redis, schedules: schedules ?? 'unknown', extensions: deps.config.EXTENSIONS,
+    });
   };
 }
 

@@ -136,6 +136,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     async startWorkers() {
       queues.startWorkers();
       await queues.syncSchedules();
+      queues.watchSchedules();
       for (const worker of registries.workers.list()) await worker.start();
       backgroundStarted = true;
     },

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { Registries } from '../../server/src/extensions/context.js';
 import { JobQueues } from '../../server/src/jobs/queues.js';
 import { createLogger } from '../../server/src/lib/logger.js';
@@ -88,6 +89,60 @@ describe('job queues (bull on the real Redis)', function () {
     await second.syncSchedules();
     expect(await second.queue('test.tick').getRepeatableJobs()).to.deep.equal([]);
     await second.close();
+  });
+});
+
+describe('schedules survive losing Redis\'s data', function () {
+  this.timeout(20_000);
+  const build = (prefix: string) => {
+    const r = new Registries();
+    r.jobs.register({ id: 'test.sweep', process: async () => undefined }, 'test');
+    r.schedules.register({ id: 'test.sweep.minutely', job: 'test.sweep', every: 60_000 }, 'test');
+    r.schedules.register({ id: 'test.sweep.fast', job: 'test.sweep', every: 200 }, 'test');
+    r.seal();
+    return new JobQueues('redis://127.0.0.1:6379', prefix, r.jobs, r.schedules, logger);
+  };
+  const wipe = async (prefix: string) => {
+    const redis = new Redis('redis://127.0.0.1:6379');
+    try {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+    } finally {
+      redis.disconnect();
+    }
+  };
+
+  it('a worker re-creates the schedules a flush removed, and health names them as missing until then', async () => {
+    const prefix = `leadchat-test:${randomUUID().slice(0, 8)}`;
+    const queues = build(prefix);
+    try {
+      await queues.syncSchedules();
+      expect((await queues.scheduleHealth()).missing).to.deep.equal([]);
+      await wipe(prefix);
+      expect((await queues.scheduleHealth()).missing).to.deep.equal(['test.sweep.minutely', 'test.sweep.fast']);
+      queues.watchSchedules(100);
+      await waitFor(async () => (await queues.scheduleHealth()).missing.length === 0);
+      const repeatables = await queues.queue('test.sweep').getRepeatableJobs();
+      expect(repeatables.map((j) => [j.id, Number(j.every)]).sort()).to.deep.equal([['test.sweep.fast', 200], ['test.sweep.minutely', 60_000]]);
+    } finally {
+      await queues.close();
+      await wipe(prefix);
+    }
+  });
+
+  it('names a schedule whose job has stopped running as stale', async () => {
+    const prefix = `leadchat-test:${randomUUID().slice(0, 8)}`;
+    const queues = build(prefix);
+    try {
+      queues.startWorkers();
+      await queues.syncSchedules();
+      await waitFor(async () => (await queues.scheduleHealth()).stale.length === 0 && (await queues.queue('test.sweep').getCompletedCount()) > 0);
+      // Three intervals and a minute later without a run: nothing processes it any more.
+      expect((await queues.scheduleHealth(Date.now() + 3 * 200 + 61_000)).stale).to.deep.equal(['test.sweep.fast']);
+    } finally {
+      await queues.close();
+      await wipe(prefix);
+    }
   });
 });
 

@@ -14,9 +14,20 @@ const DEFAULT_JOB_OPTIONS: JobOptions = {
  * One bull queue per registered job id. Web processes only enqueue; the worker role also processes.
  * Failed jobs are kept (removeOnFail keeps the last 5,000) so the job dashboard can show them.
  */
+/** How often a worker checks that Redis still holds every schedule (a flush or failover loses them). */
+export const SCHEDULE_CHECK_MS = 60_000;
+
+export interface ScheduleHealth {
+  /** Registered schedules Redis does not hold (until the next check re-creates them). */
+  missing: string[];
+  /** Schedules whose job has not started for three of its intervals (plus a minute) — no worker, or stuck. */
+  stale: string[];
+}
+
 export class JobQueues {
   private readonly queues = new Map<string, Queue>();
   private processing = false;
+  private watchdog: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly redisUrl: string,
@@ -56,6 +67,8 @@ export class JobQueues {
       q.process(def.concurrency ?? 1, (job) =>
         withCorrelation(`job:${def.id}:${job.id}`, async () => {
           log.debug({ jobId: job.id, attempt: job.attemptsMade + 1 }, 'job started');
+          const scheduleId = (job.opts.repeat as { jobId?: string } | undefined)?.jobId;
+          if (scheduleId) await q.client.hset(this.lastRunKey(), scheduleId, String(Date.now()));
           return def.process(job.data as never, job as never);
         }),
       );
@@ -78,8 +91,50 @@ export class JobQueues {
     }
   }
 
+  /**
+   * Re-creates the registered schedules Redis no longer holds and returns their ids. Bull keeps
+   * repeatable jobs only in Redis: after a FLUSHALL or a failover to an empty replica they are gone,
+   * and without this every sweep, renewal and reminder would stop until the next restart.
+   */
+  async restoreSchedules(): Promise<string[]> {
+    const { missing } = await this.scheduleHealth();
+    for (const s of this.schedules.list().filter((s) => missing.includes(s.id))) {
+      await this.queue(s.job).add(s.data ?? {}, { jobId: s.id, repeat: { every: s.every } });
+    }
+    if (missing.length) this.logger.warn({ schedules: missing }, 'schedules were missing from Redis and have been re-created');
+    return missing;
+  }
+
+  async scheduleHealth(now = Date.now()): Promise<ScheduleHealth> {
+    const present = new Set<string>();
+    for (const job of new Set(this.schedules.list().map((s) => s.job))) {
+      for (const rep of await this.queue(job).getRepeatableJobs()) if (rep.id) present.add(rep.id);
+    }
+    const schedules = this.schedules.list();
+    const lastRuns = schedules.length ? await this.queue(schedules[0]!.job).client.hgetall(this.lastRunKey()) : {};
+    return {
+      missing: schedules.filter((s) => !present.has(s.id)).map((s) => s.id),
+      stale: schedules.filter((s) => lastRuns[s.id] && now - Number(lastRuns[s.id]) > 3 * s.every + 60_000).map((s) => s.id),
+    };
+  }
+
+  /** Worker role: checks the schedules every `intervalMs`, re-creating what Redis lost. */
+  watchSchedules(intervalMs = SCHEDULE_CHECK_MS): void {
+    if (this.watchdog) return;
+    this.watchdog = setInterval(() => {
+      this.restoreSchedules().catch((err: Error) => this.logger.error({ err }, 'schedule check failed'));
+    }, intervalMs);
+    this.watchdog.unref();
+  }
+
+  private lastRunKey(): string {
+    return `${this.prefix}:schedules:last_run`;
+  }
+
   /** Graceful stop: waits for active jobs to finish, then closes every Redis connection. */
   async close(): Promise<void> {
+    clearInterval(this.watchdog);
+    this.watchdog = undefined;
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
     this.processing = false;
