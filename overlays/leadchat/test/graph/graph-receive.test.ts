@@ -198,6 +198,26 @@ describe('microsoft_shared graph_full receive', function () {
     await h.api().get(`/api/v1/accounts/${other.id}/microsoft_shared/inboxes/${push.inboxId}/graph_status`).set('api_access_token', other.admin.token).expect(404);
   });
 
+  it('a notification that arrives while the database is down is answered 202 and its mail is swept in as soon as the database is back', async () => {
+    const table = GraphReceiveState.getTableName() as string;
+    const offline = `${table}_offline`;
+    const sequelize = h.rt.sequelize;
+    const before = (await deliveries()).length;
+    const jobsBefore = await notificationJobs();
+    await sequelize.query(`ALTER TABLE "${table}" RENAME TO "${offline}"`);
+    try {
+      await deliver('support@contoso.test', 'While the database was down');
+      const answered = await eventually(async () => (await deliveries()).slice(before).find((d) => d.status !== null && d.status !== undefined));
+      expect(answered.status).to.equal(202);
+      // Nothing could be checked against a subscription, so no per-message job was queued.
+      expect(await notificationJobs()).to.equal(jobsBefore);
+    } finally {
+      await sequelize.query(`ALTER TABLE "${offline}" RENAME TO "${table}"`);
+    }
+    // The catch-up retries every 10 s until the table answers, then sweeps the channel.
+    await eventually(() => rowWithSubject(push.inboxId, 'While the database was down'), 20_000);
+  });
+
   it('destroying the inbox deletes its Graph subscription and its receive state', async () => {
     const s = await state(push.channelId);
     await h.api().delete(`/api/v1/accounts/${account.id}/inboxes/${push.inboxId}`).set('api_access_token', account.admin.token).expect(200);

@@ -12,8 +12,10 @@ export const GRAPH_SWEEP_JOB = 'microsoft_shared.graph_sweep';
 export const GRAPH_SUBSCRIPTION_JOB = 'microsoft_shared.graph_subscription';
 export const GRAPH_CLEANUP_JOB = 'microsoft_shared.graph_cleanup';
 export const GRAPH_DUE_JOB = 'microsoft_shared.graph_due';
+export const GRAPH_CATCH_UP_JOB = 'microsoft_shared.graph_catch_up';
 
 export interface NotificationData { subscriptionId: string; messageId: string }
+export interface CatchUpData { subscriptionIds: string[] }
 export interface ChannelData { channelId: number }
 export interface SubscriptionData extends ChannelData { action: SubscriptionAction }
 export type DueTask = 'sweep_polling' | 'sweep_push' | 'subscriptions';
@@ -37,6 +39,17 @@ export const jobIds = {
 
 export function enqueueSweep(deps: Pick<GraphReceiveDeps, 'queues'>, channelId: number): Promise<void> {
   return deps.queues.enqueue<ChannelData>(GRAPH_SWEEP_JOB, { channelId }, { jobId: jobIds.sweep(channelId) });
+}
+
+/**
+ * Notifications the webhook could not take (the database was down): their channels are swept as soon
+ * as the database answers again — retried every 10 s for an hour — so a notification is never the
+ * only timely path to a message. Bursts within a minute for the same subscriptions are one job.
+ */
+export function enqueueCatchUp(deps: Pick<GraphReceiveDeps, 'queues'>, subscriptionIds: string[]): Promise<void> {
+  const ids = [...new Set(subscriptionIds)].sort();
+  const key = createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 32);
+  return deps.queues.enqueue<CatchUpData>(GRAPH_CATCH_UP_JOB, { subscriptionIds: ids }, { jobId: `catch-up:${key}:${Math.floor(Date.now() / 60_000)}` });
 }
 
 export function enqueueSubscription(deps: Pick<GraphReceiveDeps, 'queues'>, channelId: number, action: SubscriptionAction): Promise<void> {
@@ -111,5 +124,14 @@ export function graphJobs(parts: { deps: GraphReceiveDeps; fetcher: GraphMessage
       return { enqueued: states.length };
     },
   };
-  return [notification, sweepJob, subscriptionJob, cleanup, due] as JobDefinition<never>[];
+  const catchUp: JobDefinition<CatchUpData> = {
+    id: GRAPH_CATCH_UP_JOB,
+    defaults: { attempts: 360, backoff: { type: 'fixed', delay: 10_000 }, removeOnComplete: true },
+    async process({ subscriptionIds }) {
+      const states = await GraphReceiveState.findAll({ where: { subscription_id: { [Op.in]: subscriptionIds } }, attributes: ['channel_id'] });
+      for (const s of states) await enqueueSweep(deps, s.channel_id);
+      return { swept: states.map((s) => s.channel_id) };
+    },
+  };
+  return [notification, sweepJob, subscriptionJob, cleanup, due, catchUp] as JobDefinition<never>[];
 }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parse } from '../../../../../server/src/extensions/index.js';
 import { GraphReceiveState, type RejectReason } from './graph-state.model.js';
 import { LIFECYCLE_PATH, WEBHOOK_PATH } from './graph-subscriptions.js';
-import { GRAPH_NOTIFICATION_JOB, enqueueSubscription, enqueueSweep, jobIds, type NotificationData } from './graph-receive.jobs.js';
+import { GRAPH_NOTIFICATION_JOB, enqueueCatchUp, enqueueSubscription, enqueueSweep, jobIds, type NotificationData } from './graph-receive.jobs.js';
 import type { GraphReceiveDeps } from './graph-target.js';
 
 /** How stale the shown "last notification" time may be, to keep bursts off one row lock. */
@@ -44,7 +44,17 @@ export function graphWebhookRouter(deps: Pick<GraphReceiveDeps, 'queues' | 'secr
       rejected.push('malformed');
       return [];
     });
-    const states = await GraphReceiveState.findAll({ where: { subscription_id: { [Op.in]: [...new Set(items.map((i) => i.subscriptionId))] } } });
+    let states: GraphReceiveState[];
+    try {
+      states = await GraphReceiveState.findAll({ where: { subscription_id: { [Op.in]: [...new Set(items.map((i) => i.subscriptionId))] } } });
+    } catch (err) {
+      // The database is down: Redis takes the catch-up (forged ids are dropped by the job, which only
+      // sweeps channels it finds), and Graph gets its 202. Without Redis either, the 500 asks Graph to retry.
+      log.error({ err, items: items.length }, 'graph notifications could not be checked; their channels will be swept when the database is back');
+      await enqueueCatchUp(deps, items.map((i) => i.subscriptionId));
+      res.status(202).end();
+      return;
+    }
     const bySubscription = new Map(states.map((s) => [s.subscription_id, s]));
     const accepted: Accepted[] = [];
     // One request may carry 1,000 items: decrypt each subscription's secret and count each channel's
