@@ -50,7 +50,7 @@ describe('microsoft_shared connect (sandbox)', function () {
       expect(JSON.stringify(row)).to.not.contain(tokens.access_token.slice(-40)).and.not.contain(tokens.refresh_token);
     });
 
-    it(`${transport}: bob (no Full Access on support@) is sent back to the form with the Full Access message, nothing created`, async () => {
+    it(`${transport}: bob (no Full Access on support@) is sent back to the form with the Full Access message (over IMAP: or no such mailbox), nothing created`, async () => {
       const back = formError(await bed.connect('bob@contoso.test', { email: SUPPORT, transport }));
       // Graph tells a missing mailbox from a refused one; an IMAP login is refused the same way for both.
       expect(back).to.deep.equal(transport === 'graph_full'
