@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { WorldInfo } from '../sandbox/src/world-info.js';
+import { productEnv } from './product-env.js';
 
 /**
  * Runs LeadChat for `npm start`. When no real Microsoft app is configured (MICROSOFT_CLIENT_ID unset)
@@ -23,30 +24,6 @@ async function waitForWorld(controlUrl: string, sandbox: ChildProcess): Promise<
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`the sandbox did not answer at ${controlUrl} within 30 s`);
-}
-
-/** The product's settings for a tenant, LeadMail and Google, filled from the sandbox's world. */
-function productEnv(world: WorldInfo): NodeJS.ProcessEnv {
-  const app = world.microsoft.apps[0];
-  return {
-    NODE_EXTRA_CA_CERTS: world.caCertPath,
-    MICROSOFT_CLIENT_ID: app.clientId,
-    MICROSOFT_CLIENT_SECRET: app.clientSecret,
-    MICROSOFT_AUTHORITY: world.microsoft.authority,
-    MICROSOFT_GRAPH_BASE_URL: world.microsoft.graphBaseUrl,
-    MICROSOFT_IMAP_HOST: world.imap.host,
-    MICROSOFT_IMAP_PORT: String(world.imap.tlsPort),
-    MICROSOFT_SMTP_HOST: world.smtp.host,
-    MICROSOFT_SMTP_PORT: String(world.smtp.port),
-    LEADMAIL_BASE_URL: world.leadmail.baseUrl,
-    LEADMAIL_API_KEY: world.leadmail.apiKey,
-    GOOGLE_CLIENT_ID: world.google.clientId,
-    GOOGLE_CLIENT_SECRET: world.google.clientSecret,
-    GOOGLE_AUTHORIZE_URL: world.google.authorizeUrl,
-    GOOGLE_TOKEN_URL: world.google.tokenUrl,
-    GOOGLE_GMAIL_BASE_URL: world.google.gmailBaseUrl,
-    GOOGLE_CALENDAR_BASE_URL: world.google.calendarBaseUrl,
-  };
 }
 
 async function main(): Promise<void> {

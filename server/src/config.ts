@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './lib/errors.js';
+import { resolveTlsMode, TLS_MODES, type TlsMode } from './lib/mail-tls.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
@@ -23,6 +24,9 @@ const encryptionKeys = z.string().transform((raw, ctx) => {
   }
   return keys;
 });
+
+/** Unset: taken from the port at boot (993 / 465 implicit, any other STARTTLS). */
+const tlsMode = z.string().trim().toLowerCase().pipe(z.enum(TLS_MODES, { message: 'must be "implicit" (TLS from the first byte, as on 993 and 465) or "starttls" (as on 143 and 587)' })).optional();
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -52,8 +56,10 @@ const schema = z.object({
   MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
   MICROSOFT_IMAP_HOST: z.string().default('outlook.office365.com'),
   MICROSOFT_IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
+  MICROSOFT_IMAP_TLS: tlsMode,
   MICROSOFT_SMTP_HOST: z.string().default('smtp.office365.com'),
   MICROSOFT_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  MICROSOFT_SMTP_TLS: tlsMode,
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
   GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
   GOOGLE_AUTHORIZE_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
@@ -62,8 +68,10 @@ const schema = z.object({
   GOOGLE_CALENDAR_BASE_URL: z.url().default('https://www.googleapis.com/calendar/v3'),
   GOOGLE_IMAP_HOST: z.string().default('imap.gmail.com'),
   GOOGLE_IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
+  GOOGLE_IMAP_TLS: tlsMode,
   GOOGLE_SMTP_HOST: z.string().default('smtp.gmail.com'),
   GOOGLE_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(587),
+  GOOGLE_SMTP_TLS: tlsMode,
   LEADMAIL_BASE_URL: z.url().optional(),
   LEADMAIL_API_KEY: z.string().min(1).optional(),
   /** Sender of the application's own emails (invitations, password resets, transcripts). */
@@ -72,7 +80,9 @@ const schema = z.object({
   TRUST_PROXY: bool.default(false),
 });
 
-export type Config = Omit<z.infer<typeof schema>, 'FRONTEND_URL'> & { FRONTEND_URL: string };
+type TlsSetting = 'MICROSOFT_IMAP_TLS' | 'MICROSOFT_SMTP_TLS' | 'GOOGLE_IMAP_TLS' | 'GOOGLE_SMTP_TLS';
+
+export type Config = Omit<z.infer<typeof schema>, 'FRONTEND_URL' | TlsSetting> & { FRONTEND_URL: string } & Record<TlsSetting, TlsMode>;
 
 /**
  * Tests only: fixed throw-away secrets so a test runtime boots without set-up. Anything else must bring
@@ -108,5 +118,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (publicSecrets.length > 0) throw new ConfigError(publicSecrets);
   const data = result.data;
-  return { ...data, FRONTEND_URL: data.FRONTEND_URL ?? `http://${data.HOST === '0.0.0.0' ? '127.0.0.1' : data.HOST}:${data.PORT}` };
+  return {
+    ...data,
+    FRONTEND_URL: data.FRONTEND_URL ?? `http://${data.HOST === '0.0.0.0' ? '127.0.0.1' : data.HOST}:${data.PORT}`,
+    MICROSOFT_IMAP_TLS: resolveTlsMode('imap', data.MICROSOFT_IMAP_PORT, data.MICROSOFT_IMAP_TLS),
+    MICROSOFT_SMTP_TLS: resolveTlsMode('smtp', data.MICROSOFT_SMTP_PORT, data.MICROSOFT_SMTP_TLS),
+    GOOGLE_IMAP_TLS: resolveTlsMode('imap', data.GOOGLE_IMAP_PORT, data.GOOGLE_IMAP_TLS),
+    GOOGLE_SMTP_TLS: resolveTlsMode('smtp', data.GOOGLE_SMTP_PORT, data.GOOGLE_SMTP_TLS),
+  };
 }

@@ -3,6 +3,17 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../server/src/config.js';
 import { ConfigError } from '../../server/src/lib/errors.js';
 
+/** The problems loadConfig reports for `env` (it must refuse it). */
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).to.be.instanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
 describe('config', () => {
   it('boots with defaults that work on this machine', () => {
     const config = loadConfig({ NODE_ENV: 'test' });
@@ -13,14 +24,7 @@ describe('config', () => {
   });
 
   it('reports every bad value together, each with its name', () => {
-    let error: unknown;
-    try {
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', ENCRYPTION_KEYS: 'k1:short' });
-    } catch (err) {
-      error = err;
-    }
-    expect(error).to.be.instanceOf(ConfigError);
-    const problems = (error as ConfigError).problems.join('\n');
+    const problems = problemsOf({ PORT: 'eighty', DATABASE_URL: 'mysql://x', LOG_LEVEL: 'loud', ENCRYPTION_KEYS: 'k1:short' }).join('\n');
     for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'ENCRYPTION_KEYS']) expect(problems).to.contain(name);
   });
 
@@ -56,5 +60,21 @@ describe('config', () => {
     const k = (b: number) => Buffer.alloc(32, b).toString('base64');
     const config = loadConfig({ NODE_ENV: 'test', ENCRYPTION_KEYS: `new:${k(1)},old:${k(2)}` });
     expect(config.ENCRYPTION_KEYS.map((e) => e.id)).to.deep.equal(['new', 'old']);
+  });
+
+  it('takes each IMAP/SMTP TLS mode from its port unless it is set', () => {
+    const byPort = loadConfig({ MICROSOFT_IMAP_PORT: '993', MICROSOFT_SMTP_PORT: '587', GOOGLE_IMAP_PORT: '143', GOOGLE_SMTP_PORT: '465' });
+    expect(byPort).to.include({ MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_TLS: 'starttls', GOOGLE_IMAP_TLS: 'starttls', GOOGLE_SMTP_TLS: 'implicit' });
+    expect(loadConfig({})).to.include({ MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_TLS: 'starttls', GOOGLE_IMAP_TLS: 'implicit', GOOGLE_SMTP_TLS: 'starttls' });
+    // A proxy or test server listens wherever it likes: the setting wins over the port, whatever its case.
+    const set = loadConfig({ MICROSOFT_IMAP_PORT: '3993', MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_PORT: '465', MICROSOFT_SMTP_TLS: ' STARTTLS ', GOOGLE_IMAP_PORT: '993', GOOGLE_IMAP_TLS: 'starttls', GOOGLE_SMTP_TLS: '' });
+    expect(set).to.include({ MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_TLS: 'starttls', GOOGLE_IMAP_TLS: 'starttls', GOOGLE_SMTP_TLS: 'starttls' });
+  });
+
+  it('refuses a TLS mode other than implicit or starttls, naming the setting and the choices', () => {
+    expect(problemsOf({ MICROSOFT_IMAP_TLS: 'ssl', GOOGLE_SMTP_TLS: 'true' })).to.deep.equal([
+      'MICROSOFT_IMAP_TLS: must be "implicit" (TLS from the first byte, as on 993 and 465) or "starttls" (as on 143 and 587)',
+      'GOOGLE_SMTP_TLS: must be "implicit" (TLS from the first byte, as on 993 and 465) or "starttls" (as on 143 and 587)',
+    ]);
   });
 });

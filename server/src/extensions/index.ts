@@ -18,3 +18,7 @@ export { GoogleOAuthEndpoints, type GoogleEndpointsConfig, type GoogleTokenRespo
 export { callbackErrorPage } from '../channels/email/oauth/callback-page.js';
 export type { EmailIngestionService, IngestInput, IngestResult } from '../channels/email/receive/index.js';
 export type { ChannelReauthorization } from '../channels/email/reauthorization.js';
+export { IMPLICIT_TLS_PORT, imapTlsOptions, smtpTlsOptions, type TlsMode } from '../lib/mail-tls.js';
+export { imapClient } from '../channels/email/receive/imap-client.js';
+export { smtpTransport, type SmtpSettings, type SmtpTimeouts } from '../channels/email/send/smtp.delivery.js';
+export { describeConnectionFailure } from '../channels/email/checks/connection-failure.js';

@@ -42,7 +42,7 @@ export type EmailChannel = ChannelEmail;
 export interface ImapAccess {
   host: string;
   port: number;
-  /** TLS from the first byte (993); otherwise STARTTLS is required. */
+  /** TLS from the first byte (the `implicit` TLS mode); otherwise STARTTLS is required. */
   secure: boolean;
   auth: { user: string; pass: string } | { user: string; accessToken: string };
   /** Mailbox to fetch; INBOX by default. */

@@ -3,6 +3,7 @@
 // a server without STARTTLS. The error shapes were recorded from imapflow 2.1 and nodemailer 10 against
 // Dovecot and smtp-server.
 import { expect } from 'chai';
+import { describeConnectionFailure } from '../../../server/src/channels/email/checks/connection-failure.js';
 import { imapProblem } from '../../../server/src/channels/email/checks/imap.check.js';
 import { smtpProblem } from '../../../server/src/channels/email/checks/smtp.check.js';
 import type { SmtpFailure } from '../../../server/src/channels/email/send/smtp.delivery.js';
@@ -56,5 +57,17 @@ describe('email checks: the field a failure names', () => {
       path: 'channel.email',
       message: 'The SMTP server refused the test message: 550 5.7.60 SMTP; Client does not have permissions to send as this sender',
     });
+  });
+
+  it('names the server setting to change when the endpoint comes from the configuration', () => {
+    const at = { host: 'outlook.example.test', port: 1993, secure: false, tlsPort: 993, settings: { host: 'X_IMAP_HOST', port: 'X_IMAP_PORT', tls: 'X_IMAP_TLS' } };
+    expect(describeConnectionFailure(err({ code: 'GREETING_TIMEOUT' }), at)).to.deep.equal({
+      fault: 'tls',
+      message: 'Connected to outlook.example.test:1993, but the server sent no greeting — the port probably expects TLS from the first byte: set X_IMAP_TLS=implicit (or point X_IMAP_PORT at the STARTTLS port)',
+    });
+    expect(describeConnectionFailure(err({ code: 'ERR_SSL_WRONG_VERSION_NUMBER', reason: 'wrong version number' }), { ...at, secure: true })?.message)
+      .to.equal('Could not start TLS with outlook.example.test:1993 (wrong version number) — the port does not use TLS from the first byte: set X_IMAP_TLS=starttls (or point X_IMAP_PORT at the implicit-TLS port, usually 993)');
+    expect(describeConnectionFailure(err({ code: 'ENOTFOUND' }), at)?.message).to.equal('Could not connect to outlook.example.test:1993: ENOTFOUND — no such host; check X_IMAP_HOST');
+    expect(describeConnectionFailure(err({ code: 'CONNECT_TIMEOUT' }), at)?.message).to.equal('Could not connect to outlook.example.test:1993: timed out — check X_IMAP_HOST, X_IMAP_PORT, X_IMAP_TLS and any firewall in between');
   });
 });

@@ -4,6 +4,7 @@
 // the settings the provider hands to imapflow/nodemailer are asserted instead.
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
+import { imapClient } from '../../../server/src/channels/email/receive/imap-client.js';
 import { createAccount, type TestAccount } from '../../support/factories.js';
 import { consent, FRONTEND_URL, pathOf, startOAuthTestbed, storedTokens, type OAuthTestbed } from './oauth-testbed.js';
 
@@ -50,6 +51,22 @@ describe('email OAuth: google', function () {
     const provider = bed.rt.registries.providerFor(channel)!;
     expect(await provider.imapAccess!(channel)).to.deep.include({ auth: { user: gina().email, accessToken: tokens.access_token } });
     expect((await provider.outbound!(channel))!.settings).to.deep.include({ auth: { type: 'OAuth2', user: gina().email, accessToken: tokens.access_token } });
+  });
+
+  it('uses the configured TLS modes (implicit IMAP on a port other than 993), on the channel and on the wire', async () => {
+    await authorize({ email: gina().email }).then(async ({ body }) => bed.api.get(pathOf(await consent(body.url, gina().email, gina().password))).expect(302));
+    const channel = (await bed.rt.models.ChannelEmail.findOne({ where: { email: gina().email } }))!;
+    const { world } = bed.sb;
+    expect(channel).to.include({ imap_port: world.imap.tlsPort, imap_enable_ssl: true, smtp_port: world.smtp.port, smtp_enable_ssl_tls: false, smtp_enable_starttls_auto: true });
+    const provider = bed.rt.registries.providerFor(channel)!;
+    const access = (await provider.imapAccess!(channel))!;
+    expect(access).to.include({ port: world.imap.tlsPort, secure: true });
+    expect((await provider.outbound!(channel))!.settings).to.include({ port: world.smtp.port, secure: false, requireTLS: true });
+    // Dovecot stands in for Gmail's servers but not for its tokens: the login is refused, after TLS and the greeting worked.
+    const client = imapClient(access, bed.rt.logger, { idle: false, timeouts: { connectionTimeout: 3_000, greetingTimeout: 3_000 } });
+    const err = await client.connect().then(() => null, (e: { authenticationFailed?: boolean }) => e);
+    client.close();
+    expect(err?.authenticationFailed).to.equal(true);
   });
 
   it('refreshes before expiry (keeping the refresh token Google does not rotate), and marks the channel on a revoked grant', async () => {

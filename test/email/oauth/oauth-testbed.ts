@@ -36,7 +36,9 @@ export async function startOAuthTestbed(): Promise<OAuthTestbed> {
     GOOGLE_TOKEN_URL: world.google.tokenUrl,
     GOOGLE_GMAIL_BASE_URL: world.google.gmailBaseUrl,
     GOOGLE_IMAP_HOST: world.imap.host,
-    GOOGLE_IMAP_PORT: String(world.imap.port),
+    // Google's IMAP on the implicit-TLS port, Microsoft's on the STARTTLS one: both TLS modes are used.
+    GOOGLE_IMAP_PORT: String(world.imap.tlsPort),
+    GOOGLE_IMAP_TLS: 'implicit',
     GOOGLE_SMTP_HOST: world.smtp.host,
     GOOGLE_SMTP_PORT: String(world.smtp.port),
   });

@@ -1,6 +1,8 @@
 /** Why the delegate cannot use the shared mailbox; the wizard form shows `message` as is. */
 export interface AccessProblem {
-  code: 'no_full_access' | 'no_send_as' | 'mailbox_not_found' | 'smtp_auth_refused' | 'mailbox_unreachable';
+  code:
+    | 'no_full_access' | 'no_send_as' | 'mailbox_not_found' | 'mailbox_not_found_or_no_full_access'
+    | 'smtp_auth_refused' | 'mailbox_unreachable' | 'mail_server_settings';
   message: string;
 }
 
@@ -9,7 +11,22 @@ export const noFullAccess = (delegate: string, mailbox: string): AccessProblem =
   message: `${delegate} has no Full Access on ${mailbox} — ask your Exchange admin to grant it, then connect again.`,
 });
 
+/**
+ * Exchange refuses the IMAP login the same way for an address that is no mailbox and for a mailbox
+ * the delegate may not open, so the wizard names both rather than guess.
+ */
+export const noMailboxOrFullAccess = (delegate: string, mailbox: string): AccessProblem => ({
+  code: 'mailbox_not_found_or_no_full_access',
+  message: `${delegate} could not open ${mailbox}: either that mailbox does not exist or ${delegate} has no Full Access on it — check the address, or ask your Exchange admin to grant Full Access, then connect again.`,
+});
+
 export const unreachable = (mailbox: string, detail: string): AccessProblem => ({
   code: 'mailbox_unreachable',
   message: `Could not reach ${mailbox} to check access (${detail}); try again in a moment.`,
+});
+
+/** The installation's server settings, not the mailbox, are wrong: `detail` names the one to change. */
+export const serverSettings = (mailbox: string, detail: string): AccessProblem => ({
+  code: 'mail_server_settings',
+  message: `Could not check access to ${mailbox}: this LeadChat installation's mail server settings need a change. ${detail}.`,
 });

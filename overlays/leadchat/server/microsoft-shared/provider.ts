@@ -1,7 +1,8 @@
-import type { EmailChannelFields, EmailProvider, ExtensionContext } from '../../../../server/src/extensions/index.js';
+import type { EmailChannelFields, EmailProvider } from '../../../../server/src/extensions/index.js';
 import type { SharedInboxConfig } from '../microsoft/contracts.js';
 import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
 import { GRAPH_SEND_DELIVERY } from './graph-send.delivery.js';
+import { imapServer, smtpServer, type MailServerConfig } from './mail-servers.js';
 import { transportOf } from './transports.js';
 
 export const MICROSOFT_SHARED = 'microsoft_shared';
@@ -10,8 +11,6 @@ export const MICROSOFT_SHARED = 'microsoft_shared';
 export function isMicrosoftShared(channel: EmailChannelFields): boolean {
   return channel.provider === MICROSOFT_SHARED;
 }
-
-type ServerConfig = Pick<ExtensionContext['config'], 'MICROSOFT_IMAP_HOST' | 'MICROSOFT_IMAP_PORT' | 'MICROSOFT_SMTP_HOST' | 'MICROSOFT_SMTP_PORT'>;
 
 /**
  * The provider entry: one MIME (built by the core's reply mailer), three deliveries. Channels are
@@ -24,7 +23,7 @@ type ServerConfig = Pick<ExtensionContext['config'], 'MICROSOFT_IMAP_HOST' | 'MI
  *   XOAUTH2 as the delegate with `From:` the shared mailbox (Exchange applies Send As);
  *   `imap_leadmail` through the core's LeadMail delivery.
  */
-export function createMicrosoftSharedProvider(deps: { config: ServerConfig; tokens: Pick<DelegateTokens, 'accessToken'> }): EmailProvider {
+export function createMicrosoftSharedProvider(deps: { config: MailServerConfig; tokens: Pick<DelegateTokens, 'accessToken'> }): EmailProvider {
   const { config, tokens } = deps;
   return {
     id: MICROSOFT_SHARED,
@@ -33,8 +32,7 @@ export function createMicrosoftSharedProvider(deps: { config: ServerConfig; toke
     creatableViaApi: false,
     async imapAccess(channel) {
       if (transportOf(channel) === 'graph_full') return null;
-      const port = config.MICROSOFT_IMAP_PORT;
-      return { host: config.MICROSOFT_IMAP_HOST, port, secure: port === 993, auth: { user: channel.email, accessToken: await tokens.accessToken(channel) } };
+      return { ...imapServer(config), auth: { user: channel.email, accessToken: await tokens.accessToken(channel) } };
     },
     async outbound(channel) {
       switch (transportOf(channel)) {
@@ -43,11 +41,10 @@ export function createMicrosoftSharedProvider(deps: { config: ServerConfig; toke
         case 'imap_leadmail':
           return { method: 'leadmail', settings: {} };
         case 'imap_smtp': {
-          const port = config.MICROSOFT_SMTP_PORT;
           const delegate = (channel.provider_config as unknown as SharedInboxConfig).delegate_upn;
           return {
             method: 'smtp',
-            settings: { host: config.MICROSOFT_SMTP_HOST, port, secure: port === 465, requireTLS: port !== 465, auth: { user: delegate, accessToken: await tokens.accessToken(channel) } },
+            settings: { ...smtpServer(config), auth: { user: delegate, accessToken: await tokens.accessToken(channel) } },
           };
         }
       }

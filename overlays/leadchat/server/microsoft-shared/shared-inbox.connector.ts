@@ -3,6 +3,7 @@ import { AppError, type EmailChannel, type ExtensionContext, type OAuthTokens } 
 import type { SharedInboxConfig } from '../microsoft/contracts.js';
 import type { Delegate } from '../microsoft/delegate-oauth.client.js';
 import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
+import { imapServer, smtpServer } from './mail-servers.js';
 import { MICROSOFT_SHARED } from './provider.js';
 import type { Transport } from './transports.js';
 
@@ -56,19 +57,23 @@ export class SharedInboxConnector {
     const shared: SharedInboxConfig = { transport: req.transport, tenant_id: req.delegate.tenantId, delegate_upn: req.delegate.upn, delegate_oid: req.delegate.oid };
     const imap = req.transport !== 'graph_full';
     const smtp = req.transport === 'imap_smtp';
+    const imapAt = imapServer(config);
+    const smtpAt = smtpServer(config);
     return {
       ...this.deps.tokens.columns({ ...current, ...shared }, req.tokens),
       imap_enabled: imap,
-      imap_address: imap ? config.MICROSOFT_IMAP_HOST : '',
-      imap_port: imap ? config.MICROSOFT_IMAP_PORT : 0,
+      imap_address: imap ? imapAt.host : '',
+      imap_port: imap ? imapAt.port : 0,
       // Exchange opens the shared mailbox for a delegate's token when the login names the shared mailbox.
       imap_login: imap ? req.mailbox : '',
-      imap_enable_ssl: imap && config.MICROSOFT_IMAP_PORT === 993,
+      imap_enable_ssl: imap && imapAt.secure,
       smtp_enabled: smtp,
-      smtp_address: smtp ? config.MICROSOFT_SMTP_HOST : '',
-      smtp_port: smtp ? config.MICROSOFT_SMTP_PORT : 0,
+      smtp_address: smtp ? smtpAt.host : '',
+      smtp_port: smtp ? smtpAt.port : 0,
       smtp_login: smtp ? req.delegate.upn : '',
       smtp_authentication: smtp ? 'xoauth2' : 'login',
+      smtp_enable_ssl_tls: smtp && smtpAt.secure,
+      smtp_enable_starttls_auto: smtp ? smtpAt.requireTLS : true,
     };
   }
 }

@@ -6,7 +6,7 @@ import { QueryTypes } from 'sequelize';
 import { consent } from '../../../../test/email/oauth/oauth-testbed.js';
 import { createAccount, createAgent } from '../../../../test/support/factories.js';
 import { SignedState } from '../../../../server/src/extensions/index.js';
-import { controlFetch, FRONTEND_URL, overlayEnabled, PASSWORDS, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
+import { controlFetch, FRONTEND_URL, mailboxOrFullAccessMessage, overlayEnabled, PASSWORDS, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
 
 const TRANSPORTS = ['graph_full', 'imap_smtp', 'imap_leadmail'] as const;
 
@@ -50,12 +50,12 @@ describe('microsoft_shared connect (sandbox)', function () {
       expect(JSON.stringify(row)).to.not.contain(tokens.access_token.slice(-40)).and.not.contain(tokens.refresh_token);
     });
 
-    it(`${transport}: bob (no Full Access on support@) is sent back to the form with the Full Access message, nothing created`, async () => {
+    it(`${transport}: bob (no Full Access on support@) is sent back to the form with the Full Access message (over IMAP: or no such mailbox), nothing created`, async () => {
       const back = formError(await bed.connect('bob@contoso.test', { email: SUPPORT, transport }));
-      expect(back).to.deep.equal({
-        path: wizardForm(), error: 'no_full_access',
-        message: 'bob@contoso.test has no Full Access on support@contoso.test — ask your Exchange admin to grant it, then connect again.',
-      });
+      // Graph tells a missing mailbox from a refused one; an IMAP login is refused the same way for both.
+      expect(back).to.deep.equal(transport === 'graph_full'
+        ? { path: wizardForm(), error: 'no_full_access', message: 'bob@contoso.test has no Full Access on support@contoso.test — ask your Exchange admin to grant it, then connect again.' }
+        : { path: wizardForm(), error: 'mailbox_not_found_or_no_full_access', message: mailboxOrFullAccessMessage('bob@contoso.test', SUPPORT) });
       expect(await bed.channel()).to.equal(null);
     });
   }

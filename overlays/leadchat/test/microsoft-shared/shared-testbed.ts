@@ -13,6 +13,9 @@ export const FRONTEND_URL = 'http://127.0.0.1:3000';
 export const SUPPORT = 'support@contoso.test';
 export const JANE = 'jane@example.test';
 export const PASSWORDS: Record<string, string> = { 'alice@contoso.test': 'alice-pass', 'bob@contoso.test': 'bob-pass', 'dana@contoso.test': 'dana-pass' };
+/** What the wizard says when an IMAP login into the shared mailbox is refused (no such mailbox, or no Full Access). */
+export const mailboxOrFullAccessMessage = (delegate: string, mailbox: string) =>
+  `${delegate} could not open ${mailbox}: either that mailbox does not exist or ${delegate} has no Full Access on it — check the address, or ask your Exchange admin to grant Full Access, then connect again.`;
 
 /** The overlay's tests run only in the overlay pass of `npm test`. */
 export function overlayEnabled(): boolean {
@@ -36,21 +39,27 @@ export interface SharedTestbed {
   close(): Promise<void>;
 }
 
-export async function startSharedTestbed(): Promise<SharedTestbed> {
-  const sb = await startTestSandbox();
+/**
+ * `env` replaces the default Microsoft settings (STARTTLS ports, multi-tenant authority); `sandbox`
+ * shares one already running (then `close` leaves it running).
+ */
+export async function startSharedTestbed(opts: { env?: (world: TestSandbox['world']) => NodeJS.ProcessEnv; sandbox?: TestSandbox } = {}): Promise<SharedTestbed> {
+  const sb = opts.sandbox ?? await startTestSandbox();
   const { world } = sb;
   const app = world.microsoft.apps[0]!;
   const rt = await startSendRuntime(sb, {
     // Entra accepts loopback redirect URIs only.
     FRONTEND_URL: FRONTEND_URL,
-    MICROSOFT_CLIENT_ID: app.clientId,
-    MICROSOFT_CLIENT_SECRET: app.clientSecret,
-    MICROSOFT_AUTHORITY: `https://${world.microsoft.authorityHost}/organizations`,
-    MICROSOFT_GRAPH_BASE_URL: world.microsoft.graphBaseUrl,
-    MICROSOFT_IMAP_HOST: world.imap.host,
-    MICROSOFT_IMAP_PORT: String(world.imap.port),
-    MICROSOFT_SMTP_HOST: world.smtp.host,
-    MICROSOFT_SMTP_PORT: String(world.smtp.port),
+    ...(opts.env?.(world) ?? {
+      MICROSOFT_CLIENT_ID: app.clientId,
+      MICROSOFT_CLIENT_SECRET: app.clientSecret,
+      MICROSOFT_AUTHORITY: `https://${world.microsoft.authorityHost}/organizations`,
+      MICROSOFT_GRAPH_BASE_URL: world.microsoft.graphBaseUrl,
+      MICROSOFT_IMAP_HOST: world.imap.host,
+      MICROSOFT_IMAP_PORT: String(world.imap.port),
+      MICROSOFT_SMTP_HOST: world.smtp.host,
+      MICROSOFT_SMTP_PORT: String(world.smtp.port),
+    }),
   });
   const account = await createAccount();
   const bed: SharedTestbed = {
@@ -104,7 +113,7 @@ export async function startSharedTestbed(): Promise<SharedTestbed> {
     async close() {
       await bed.disconnect().catch(() => undefined);
       await rt.close();
-      await sb.close();
+      if (!opts.sandbox) await sb.close();
     },
   };
   return bed;

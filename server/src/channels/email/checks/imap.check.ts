@@ -1,6 +1,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { ImapAccess } from '../../../extensions/types.js';
 import { AppError, ValidationError, type FieldError } from '../../../lib/errors.js';
+import { IMPLICIT_TLS_PORT } from '../../../lib/mail-tls.js';
 import type { Logger } from '../../../lib/logger.js';
 import { imapClient, type ImapTimeouts } from '../receive/imap-client.js';
 import { classifyImapError } from '../receive/imap-error-classifier.js';
@@ -42,13 +43,13 @@ function serverWords(err: ImapFailure): string {
 export function imapProblem(err: unknown, access: ImapAccess, phase: 'connect' | 'session'): FieldError {
   const e = (err ?? {}) as ImapFailure;
   if (classifyImapError(err) === 'reauth') return { path: 'channel.imap_password', message: `Authentication failed: ${serverWords(e)}` };
-  const connection = describeConnectionFailure(err, { host: access.host, port: access.port, secure: access.secure, tlsPort: 993 });
+  const connection = describeConnectionFailure(err, { host: access.host, port: access.port, secure: access.secure, tlsPort: IMPLICIT_TLS_PORT.imap });
   if (connection) {
     const hint = connection.fault === 'certificate' ? ' — use the host name your provider publishes for IMAP, whose certificate is publicly trusted' : '';
     return { path: FIELD_BY_FAULT[connection.fault], message: connection.message + hint };
   }
   if (e.tlsFailed) {
-    return { path: 'channel.imap_enable_ssl', message: `${access.host}:${access.port} does not offer STARTTLS, and LeadChat never logs in unencrypted — turn SSL/TLS on (usually port 993)` };
+    return { path: 'channel.imap_enable_ssl', message: `${access.host}:${access.port} does not offer STARTTLS, and LeadChat never logs in unencrypted — turn SSL/TLS on (usually port ${IMPLICIT_TLS_PORT.imap})` };
   }
   if (phase === 'session') return { path: 'channel.imap_login', message: `Logged in, but ${access.mailbox ?? 'INBOX'} could not be used: ${serverWords(e)}` };
   return { path: 'channel.imap_address', message: `IMAP at ${access.host}:${access.port} failed: ${serverWords(e)}` };

@@ -1,5 +1,6 @@
 import type { SendMailOptions, Transporter } from 'nodemailer';
 import { ValidationError, type FieldError } from '../../../lib/errors.js';
+import { IMPLICIT_TLS_PORT } from '../../../lib/mail-tls.js';
 import { classifySmtpError, smtpTransport, type SmtpFailure, type SmtpSettings, type SmtpTimeouts } from '../send/smtp.delivery.js';
 import { describeConnectionFailure, type ConnectionFault } from './connection-failure.js';
 
@@ -23,10 +24,10 @@ export function smtpProblem(err: SmtpFailure, s: SmtpSettings, phase: 'verify' |
   const words = (err.response ?? err.message).trim();
   const where = `${s.host}:${s.port}`;
   if (classifySmtpError(err).kind === 'reauth') return { path: 'channel.smtp_password', message: `Authentication failed: ${words}` };
-  const connection = describeConnectionFailure(err, { host: s.host, port: s.port, secure: s.secure ?? false, tlsPort: 465 });
+  const connection = describeConnectionFailure(err, { host: s.host, port: s.port, secure: s.secure ?? false, tlsPort: IMPLICIT_TLS_PORT.smtp });
   if (connection) return { path: FIELD_BY_FAULT[connection.fault], message: connection.message + (connection.fault === 'certificate' ? CERTIFICATE_HINT : '') };
   if (err.code === 'ETLS') {
-    return { path: 'channel.smtp_enable_starttls_auto', message: `STARTTLS failed on ${where}: ${words} — if the server offers TLS on another port (usually 465), use that with SSL/TLS on` };
+    return { path: 'channel.smtp_enable_starttls_auto', message: `STARTTLS failed on ${where}: ${words} — if the server offers TLS on another port (usually ${IMPLICIT_TLS_PORT.smtp}), use that with SSL/TLS on` };
   }
   if (/STARTTLS/i.test(words)) return { path: 'channel.smtp_enable_starttls_auto', message: `The server wants STARTTLS before the login: ${words}` };
   if (err.code === 'EAUTH') return { path: 'channel.smtp_authentication', message: `The server refused the login method: ${words}` };

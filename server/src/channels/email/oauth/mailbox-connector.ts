@@ -4,6 +4,7 @@ import { ChannelEmail, Inbox } from '../../../models/index.js';
 import { EMAIL_CHANNEL_TYPE, type InboxService } from '../../../services/inboxes.js';
 import type { OAuthMailboxDefinition } from '../providers/oauth-mailbox.js';
 import { AppError } from '../../../lib/errors.js';
+import { imapTlsOptions, smtpTlsOptions } from '../../../lib/mail-tls.js';
 import type { OAuthIdentity, OAuthTokens } from './oauth-client.js';
 import type { OAuthTokenService } from './token-service.js';
 import type { ChannelReauthorization } from '../reauthorization.js';
@@ -42,6 +43,7 @@ export class MailboxConnector {
     }
 
     const { imap, smtp } = mailbox.servers;
+    const smtpTls = smtpTlsOptions(smtp.tls);
     try {
       const inbox = await this.deps.inboxes.createWithChannel(
         accountId,
@@ -53,14 +55,14 @@ export class MailboxConnector {
           imap_address: imap.host,
           imap_port: imap.port,
           imap_login: identity.email,
-          imap_enable_ssl: imap.port === 993,
+          imap_enable_ssl: imapTlsOptions(imap.tls).secure,
           smtp_enabled: true,
           smtp_address: smtp.host,
           smtp_port: smtp.port,
           smtp_login: identity.email,
           smtp_authentication: 'xoauth2',
-          smtp_enable_starttls_auto: smtp.port !== 465,
-          smtp_enable_ssl_tls: smtp.port === 465,
+          smtp_enable_starttls_auto: smtpTls.requireTLS,
+          smtp_enable_ssl_tls: smtpTls.secure,
           smtp_openssl_verify_mode: 'peer',
         },
         { name: req.inboxName || identity.email },

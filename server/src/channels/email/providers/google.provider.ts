@@ -8,8 +8,8 @@ export function googleMailbox(config: Config): OAuthMailboxDefinition {
     id: 'google',
     label: 'Google',
     servers: {
-      imap: { host: config.GOOGLE_IMAP_HOST, port: config.GOOGLE_IMAP_PORT },
-      smtp: { host: config.GOOGLE_SMTP_HOST, port: config.GOOGLE_SMTP_PORT },
+      imap: { host: config.GOOGLE_IMAP_HOST, port: config.GOOGLE_IMAP_PORT, tls: config.GOOGLE_IMAP_TLS },
+      smtp: { host: config.GOOGLE_SMTP_HOST, port: config.GOOGLE_SMTP_PORT, tls: config.GOOGLE_SMTP_TLS },
     },
   };
 }

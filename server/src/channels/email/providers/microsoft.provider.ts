@@ -8,8 +8,8 @@ export function microsoftMailbox(config: Config): OAuthMailboxDefinition {
     id: 'microsoft',
     label: 'Microsoft 365',
     servers: {
-      imap: { host: config.MICROSOFT_IMAP_HOST, port: config.MICROSOFT_IMAP_PORT },
-      smtp: { host: config.MICROSOFT_SMTP_HOST, port: config.MICROSOFT_SMTP_PORT },
+      imap: { host: config.MICROSOFT_IMAP_HOST, port: config.MICROSOFT_IMAP_PORT, tls: config.MICROSOFT_IMAP_TLS },
+      smtp: { host: config.MICROSOFT_SMTP_HOST, port: config.MICROSOFT_SMTP_PORT, tls: config.MICROSOFT_SMTP_TLS },
     },
   };
 }

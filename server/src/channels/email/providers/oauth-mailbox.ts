@@ -1,9 +1,10 @@
 import type { EmailProvider } from '../../../extensions/types.js';
+import { imapTlsOptions, smtpTlsOptions, type TlsMode } from '../../../lib/mail-tls.js';
 import type { OAuthTokenService } from '../oauth/token-service.js';
 
 export interface MailServers {
-  imap: { host: string; port: number };
-  smtp: { host: string; port: number };
+  imap: { host: string; port: number; tls: TlsMode };
+  smtp: { host: string; port: number; tls: TlsMode };
 }
 
 /** A user's own mailbox at an OAuth identity provider: what differs between `microsoft` and `google`. */
@@ -15,8 +16,7 @@ export interface OAuthMailboxDefinition {
 
 /**
  * IMAP and SMTP with XOAUTH2 for an OAuth mailbox. Servers come from config at every call (so a
- * config change applies to existing channels); 993 is TLS from the first byte, any other IMAP port
- * STARTTLS. The login is the signed-in user's address (`imap_login`), the token a fresh one.
+ * config change applies to existing channels), each with its configured TLS mode. The login is the signed-in user's address (`imap_login`), the token a fresh one.
  */
 export function createOAuthMailboxProvider(def: OAuthMailboxDefinition, tokens: Pick<OAuthTokenService, 'accessToken'>): EmailProvider {
   return {
@@ -24,18 +24,17 @@ export function createOAuthMailboxProvider(def: OAuthMailboxDefinition, tokens: 
     label: def.label,
     creatableViaApi: false,
     async imapAccess(channel) {
-      const { host, port } = def.servers.imap;
-      return { host, port, secure: port === 993, auth: { user: channel.imap_login || channel.email, accessToken: await tokens.accessToken(channel) } };
+      const { host, port, tls } = def.servers.imap;
+      return { host, port, ...imapTlsOptions(tls), auth: { user: channel.imap_login || channel.email, accessToken: await tokens.accessToken(channel) } };
     },
     async outbound(channel) {
-      const { host, port } = def.servers.smtp;
+      const { host, port, tls } = def.servers.smtp;
       return {
         method: 'smtp',
         settings: {
           host,
           port,
-          secure: port === 465,
-          requireTLS: port !== 465,
+          ...smtpTlsOptions(tls),
           auth: { type: 'OAuth2', user: channel.smtp_login || channel.imap_login || channel.email, accessToken: await tokens.accessToken(channel) },
         },
       };
