@@ -63,16 +63,16 @@ describe('config', () => {
   });
 
   it('takes each IMAP/SMTP TLS mode from its port unless it is set', () => {
-    const byPort = loadConfig({ MICROSOFT_IMAP_PORT: '993', MICROSOFT_SMTP_PORT: '587', GOOGLE_IMAP_PORT: '143', GOOGLE_SMTP_PORT: '465' });
+    const byPort = loadConfig({ NODE_ENV: 'test', MICROSOFT_IMAP_PORT: '993', MICROSOFT_SMTP_PORT: '587', GOOGLE_IMAP_PORT: '143', GOOGLE_SMTP_PORT: '465' });
     expect(byPort).to.include({ MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_TLS: 'starttls', GOOGLE_IMAP_TLS: 'starttls', GOOGLE_SMTP_TLS: 'implicit' });
-    expect(loadConfig({})).to.include({ MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_TLS: 'starttls', GOOGLE_IMAP_TLS: 'implicit', GOOGLE_SMTP_TLS: 'starttls' });
+    expect(loadConfig({ NODE_ENV: 'test' })).to.include({ MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_TLS: 'starttls', GOOGLE_IMAP_TLS: 'implicit', GOOGLE_SMTP_TLS: 'starttls' });
     // A proxy or test server listens wherever it likes: the setting wins over the port, whatever its case.
-    const set = loadConfig({ MICROSOFT_IMAP_PORT: '3993', MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_PORT: '465', MICROSOFT_SMTP_TLS: ' STARTTLS ', GOOGLE_IMAP_PORT: '993', GOOGLE_IMAP_TLS: 'starttls', GOOGLE_SMTP_TLS: '' });
+    const set = loadConfig({ NODE_ENV: 'test', MICROSOFT_IMAP_PORT: '3993', MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_PORT: '465', MICROSOFT_SMTP_TLS: ' STARTTLS ', GOOGLE_IMAP_PORT: '993', GOOGLE_IMAP_TLS: 'starttls', GOOGLE_SMTP_TLS: '' });
     expect(set).to.include({ MICROSOFT_IMAP_TLS: 'implicit', MICROSOFT_SMTP_TLS: 'starttls', GOOGLE_IMAP_TLS: 'starttls', GOOGLE_SMTP_TLS: 'starttls' });
   });
 
   it('refuses a TLS mode other than implicit or starttls, naming the setting and the choices', () => {
-    expect(problemsOf({ MICROSOFT_IMAP_TLS: 'ssl', GOOGLE_SMTP_TLS: 'true' })).to.deep.equal([
+    expect(problemsOf({ NODE_ENV: 'test', MICROSOFT_IMAP_TLS: 'ssl', GOOGLE_SMTP_TLS: 'true' })).to.deep.equal([
       'MICROSOFT_IMAP_TLS: must be "implicit" (TLS from the first byte, as on 993 and 465) or "starttls" (as on 143 and 587)',
       'GOOGLE_SMTP_TLS: must be "implicit" (TLS from the first byte, as on 993 and 465) or "starttls" (as on 143 and 587)',
     ]);
