@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { SignedState } from '../../../../server/src/extensions/index.js';
+import { bindingOf } from '../../../../test/email/oauth/oauth-testbed.js';
 import { controlFetch, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { createAccount, createAgent, type TestAccount } from '../../../../test/support/factories.js';
 import { MsalApps } from '../../server/microsoft/msal-apps.js';
@@ -135,9 +136,25 @@ describe('metadata sync: connect (sandbox)', function () {
       expect(replay.text).to.contain('already used');
     });
 
+    it('a sign-in finished in another browser is refused and connects nothing: no LeadChat cookie, or another browser\'s', async () => {
+      // A user's authorization link, opened by someone else who signs in with their own Microsoft account.
+      const outsider = await createAccount();
+      const theirs = rt.http();
+      expect((await authorize(rt, outsider, outsider.admin, 'microsoft', { features: { mail: true } }, theirs)).status).to.equal(200);
+      for (const elsewhere of [rt.http(), theirs]) {
+        const back = await signedIn();
+        const res = await callback(rt, back, elsewhere);
+        expect(res.status).to.equal(400);
+        expect(res.text).to.contain('started in another browser or another LeadChat session').and.contain('Nothing was connected');
+        expect(await MicrosoftAccount.count({ where: { account_id: [account.id, outsider.id] } })).to.equal(0);
+        expect((await callback(rt, back)).text).to.contain('already used');
+      }
+    });
+
     it('an expired state is refused', async () => {
+      const binding = bindingOf(await authorize(rt, account, account.admin, 'microsoft', { features: { mail: true } }));
       const old = new SignedState({ secret: rt.config.SESSION_SECRET, redis: rt.redis, prefix: rt.config.REDIS_PREFIX, now: () => Date.now() - 16 * 60_000 });
-      const { state } = old.issue('metadata_sync:microsoft', { accountId: account.id, userId: account.admin.id, provider: 'microsoft', features: { mail: true }, scopes: [] });
+      const { state } = old.issue('metadata_sync:microsoft', { accountId: account.id, userId: account.admin.id, provider: 'microsoft', features: { mail: true }, scopes: [] }, binding);
       const res = await callback(rt, new URL(`${METADATA_FRONTEND_URL}/integrations/microsoft/callback?code=x&state=${state}`));
       expect(res.status).to.equal(400);
       expect(res.text).to.contain('15 minutes');
