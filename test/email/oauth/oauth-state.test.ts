@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import supertest from 'supertest';
 import { SignedState } from '../../../server/src/lib/signed-state.js';
-import { createAccount, type TestAccount } from '../../support/factories.js';
+import { addToAccount, createAccount, createUser, type TestAccount } from '../../support/factories.js';
 import { bindingOf, consent, pathOf, startOAuthTestbed, type OAuthTestbed } from './oauth-testbed.js';
 
 describe('email OAuth: signed state', function () {
@@ -82,6 +82,25 @@ describe('email OAuth: signed state', function () {
 
     // The state is spent once another browser presented it: the starting browser cannot finish it either.
     await refused(pathOf(otherBrowser), /already used/);
+  });
+
+  it('refuses a sign-in started before the browser\'s LeadChat session ended, and one started in the session it is finished in', async () => {
+    const admin = await createUser('Oauth Admin', { password: 'Oauth-admin-pass-1' });
+    await addToAccount(account.id, admin, 'administrator');
+    const browser = supertest.agent(bed.rt.app);
+    const signInAgain = async () => (await browser.post('/auth/sign_in').send({ email: admin.email, password: 'Oauth-admin-pass-1' }).expect(200)).body.csrf_token as string;
+    const startInSession = async (csrf: string) =>
+      (await browser.post(`/api/v1/accounts/${account.id}/microsoft/authorization`).set('x-csrf-token', csrf).send({ email: 'bob@contoso.test' }).expect(200)).body.url as string;
+
+    await bed.disconnect('bob@contoso.test');
+    const started = await consent(await startInSession(await signInAgain()), 'bob@contoso.test', 'bob-pass');
+    await browser.delete('/auth/sign_out').expect(200);
+    await signInAgain();
+    await refused(pathOf(started), /started in another browser or another LeadChat session/, browser);
+
+    const res = await browser.get(pathOf(await consent(await startInSession(await signInAgain()), 'bob@contoso.test', 'bob-pass'))).expect(302);
+    expect(res.headers.location).to.match(/\/settings\/inboxes\/\d+\/agents$/);
+    await bed.disconnect('bob@contoso.test');
   });
 
   it('refuses a state issued more than 15 minutes ago', async () => {
