@@ -157,7 +157,8 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
     await page.waitForURL(/\/settings\/inboxes\/new\/email\/microsoft_shared\?/);
     const refused = page.locator('[data-testid=connect-refused]');
     await refused.waitFor();
-    expect(await refused.textContent()).to.contain('bob@contoso.test has no Full Access on support@contoso.test — ask your Exchange admin to grant it, then connect again.');
+    expect(await refused.textContent()).to.contain('The shared mailbox was not connected.')
+      .and.contain('The Microsoft account you signed in with has no Full Access on this shared mailbox — ask your Exchange admin to grant it, then connect again.');
     expect(await page.inputValue('#ms-name')).to.equal('Support desk');
     expect(await page.inputValue('#ms-email')).to.equal(SUPPORT);
     expect(await page.isChecked('[data-testid=transport-imap_leadmail] input')).to.equal(true);
