@@ -10,6 +10,7 @@ export { AppError, AuthenticationError, ConflictError, DeliveryError, ForbiddenE
 export { accountScope, type AccountScope } from '../api/request-context.js';
 export { requireAdministrator } from '../api/auth.js';
 export { parse, idParam, emailAddress } from '../api/validate.js';
+export { LeaseLock, withRedisLock, type Lease } from '../lib/redis-lock.js';
 export { SignedState, StateError, type SignedStateOptions, type StateFailure, type VerifiedState } from '../lib/signed-state.js';
 export { OAuthTokenService, type OAuthTokenServiceDeps, type StoredOAuthSecrets } from '../channels/email/oauth/token-service.js';
 export { OAuthGrantError, type OAuthClient, type OAuthIdentity, type OAuthTokens, type TokenRefresher } from '../channels/email/oauth/oauth-client.js';
