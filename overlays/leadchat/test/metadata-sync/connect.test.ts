@@ -98,6 +98,17 @@ describe('metadata sync: connect (sandbox)', function () {
       expect(await MicrosoftAccount.count({ where: { account_id: account.id } })).to.equal(0);
     });
 
+    it('a provider\'s refusal comes back as sign_in_failed in LeadChat\'s words, without the provider\'s text', async () => {
+      const started = await authorize(rt, account, account.admin, 'microsoft', { features: { mail: true } });
+      const query = new URLSearchParams({ error: 'invalid_scope', error_description: 'AADSTS70011: call +1 555 0100', state: new URL(started.body.url).searchParams.get('state')! });
+      const res = await callback(rt, new URL(`${METADATA_FRONTEND_URL}/integrations/microsoft/callback?${query}`));
+      expect(res.location!.searchParams.get('error')).to.equal('sign_in_failed');
+      const message = res.location!.searchParams.get('message')!;
+      expect(message).to.contain('Microsoft 365 refused the sign-in, so nothing was connected.');
+      expect(message).to.not.contain('555');
+      expect(await MicrosoftAccount.count({ where: { account_id: account.id } })).to.equal(0);
+    });
+
     it('a personal address as login_hint is refused before redirecting', async () => {
       const res = await authorize(rt, account, account.admin, 'microsoft', { features: { mail: true }, login_hint: 'pat@outlook.com' });
       expect(res.status).to.equal(422);
