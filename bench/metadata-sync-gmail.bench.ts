@@ -112,9 +112,9 @@ async function main(): Promise<void> {
     await seedMailbox(sb);
     await control(sb, 'POST', '/google/quota/reset-usage');
     const account = await createAccount(rt);
-    // What the consent walk uses of a test runtime: the app over HTTP and the sandbox's users.
+    // What the consent walk uses of a test runtime: the app over HTTP, the user's browser (its cookies) and the sandbox's users.
     const runtime = rt;
-    const app = { sb, http: () => supertest.agent(runtime.app) } as unknown as MetadataRuntime;
+    const app = { sb, http: () => supertest.agent(runtime.app), browser: supertest.agent(runtime.app) } as unknown as MetadataRuntime;
 
     log(`connecting ${GINA} (the callback queues the backfill); quota ${UNITS_PER_MINUTE} units/min`);
     let peakRss = process.memoryUsage().rss;

@@ -84,7 +84,8 @@ async function control<T>(sb: RunningSandbox, method: string, urlPath: string, b
 
 /** Alice's helpdesk user connects her mailbox (mail only) through the consent page; the callback queues the backfill. */
 async function connectAlice(rt: Runtime, sb: RunningSandbox): Promise<{ accountId: number }> {
-  const api = supertest(rt.app);
+  // One cookie jar, as Alice's browser: the callback is only accepted where the sign-in started.
+  const api = supertest.agent(rt.app);
   const platform = async (p: string, body: object) => (await api.post(`/platform/api/v1${p}`).set('api_access_token', PLATFORM_TOKEN).send(body).expect(200)).body;
   const account = await platform('/accounts', { name: 'Bench metadata sync' });
   const user = await platform('/users', { name: 'Alice Archer', email: `bench.alice.${Date.now()}@example.test` });

@@ -16,12 +16,13 @@ import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { startSandbox, type RunningSandbox } from '../sandbox/src/index.js';
+import { BINDING_COOKIE } from '../server/src/api/oauth-handshake/browser-binding.js';
 import type { Config } from '../server/src/config.js';
 import { createRuntime, type Runtime } from '../server/src/runtime.js';
 import { EmailFetchCursor } from '../server/src/channels/email/receive/receive.models.js';
 import { GraphReceiveState } from '../overlays/leadchat/server/microsoft-shared/graph/graph-state.model.js';
 import { GRAPH_NOTIFICATION_JOB } from '../overlays/leadchat/server/microsoft-shared/graph/graph-receive.jobs.js';
-import { consent } from '../test/email/oauth/oauth-testbed.js';
+import { bindingOf, consent } from '../test/email/oauth/oauth-testbed.js';
 import { controlFetch, eventually, imapConnect } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';
 import { benchConfig, writeResults } from './bench-runtime.js';
@@ -194,7 +195,8 @@ async function connect(app: App, sb: RunningSandbox, transport: Transport): Prom
   if (res.status !== 200) throw new Error(`authorization failed: ${res.status} ${JSON.stringify(res.body)}`);
   const password = sb.world.microsoft.users.find((u) => u.upn === DELEGATE)!.password;
   const back = await consent(res.body.url, DELEGATE, password);
-  const callback = await fetch(back, { redirect: 'manual' });
+  // The administrator's browser finishes the sign-in with the cookie the authorization set.
+  const callback = await fetch(back, { redirect: 'manual', headers: { cookie: `${BINDING_COOKIE}=${bindingOf(res)}` } });
   const location = callback.headers.get('location') ?? '';
   const inboxId = Number(location.match(/\/settings\/inboxes\/(\d+)\/agents$/)?.[1]);
   if (callback.status !== 302 || !inboxId) throw new Error(`callback did not create the inbox (${callback.status} ${location}): ${(await callback.text()).slice(0, 300)}`);

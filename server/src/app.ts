@@ -1,4 +1,5 @@
 import express, { Router, type Express, type RequestHandler } from 'express';
+import cookieParser from 'cookie-parser';
 import session from 'express-session';
 import { RedisStore } from 'connect-redis';
 import helmet from 'helmet';
@@ -58,6 +59,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.get('/healthz', health(deps));
 
+  // OAuth sign-ins are bound to the browser by a cookie (api/oauth-handshake), read at start and callback.
+  app.use(cookieParser());
   // Public routes (OAuth callbacks, webhooks) come before body parsing and sessions: each parses what it needs.
   const publicRoutes = Router();
   for (const r of registries.routes.list().filter((r) => r.mount === 'public')) publicRoutes.use(r.router);

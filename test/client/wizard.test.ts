@@ -1,10 +1,22 @@
 // The Add-inbox wizard's logic (client/src/features/inbox-wizard): the step rail follows the routes,
 // IMAP and SMTP are independent, and each enabled leg is checked in order before anything is created.
 import { expect } from 'chai';
+import { oauthErrorCode, oauthErrorKey } from '../../client/src/features/inbox-wizard/oauth-return.js';
 import { stepStates } from '../../client/src/features/inbox-wizard/steps.js';
 import { channelParams, emptyForm, fieldErrors, legsToCheck, runLegChecks, type Leg, type LegState } from '../../client/src/features/inbox-wizard/imap-smtp.js';
 
 describe('client: inbox wizard', () => {
+  it('reads an OAuth callback\'s ?error= as a code for its own words, never as text to show', () => {
+    expect(oauthErrorCode({ error: 'access_denied', message: 'Call +1 555 0100 to unlock your mailbox' })).to.equal('access_denied');
+    expect(oauthErrorCode({ error: ['mailbox_in_use', 'x'] })).to.equal('mailbox_in_use');
+    expect(oauthErrorCode({ error: 'Your mailbox is locked: call +1 555 0100' })).to.equal('unknown');
+    expect(oauthErrorCode({ error: '' })).to.equal(null);
+    expect(oauthErrorCode({})).to.equal(null);
+    const known = new Set(['W.ACCESS_DENIED']);
+    expect(oauthErrorKey('W', 'access_denied', (k) => known.has(k))).to.equal('W.ACCESS_DENIED');
+    expect(oauthErrorKey('W', 'unknown', (k) => known.has(k))).to.equal('W.OTHER');
+  });
+
   it('marks the steps before the current route done and those after it upcoming', () => {
     const states = (name: string) => stepStates(name).map((s) => `${s.key}:${s.state}`);
     expect(states('inbox-new')).to.deep.equal(['CHANNEL:current', 'INBOX:upcoming', 'AGENTS:upcoming', 'FINISH:upcoming']);

@@ -91,6 +91,22 @@ describe('dashboard (e2e, headless Chromium)', function () {
     await shot('inboxes-empty');
   });
 
+  it('wizard: a sign-in sent back with ?error= is explained in the wizard\'s own words, never with text from the link', async () => {
+    const wizard = `${base}/app/accounts/${account.id}/settings/inboxes/new/email`;
+    const crafted = 'Your mailbox is locked: call +1 555 0100';
+    await page.goto(`${wizard}?${new URLSearchParams({ error: 'access_denied', message: crafted })}`);
+    const banner = page.getByRole('alert');
+    await banner.waitFor();
+    expect(await banner.textContent()).to.equal('The sign-in was cancelled or permission was not granted, so no inbox was created.');
+    await shot('wizard-oauth-denied');
+    await page.goto(`${wizard}?${new URLSearchParams({ error: crafted })}`);
+    await banner.waitFor();
+    expect(await banner.textContent()).to.equal('The mailbox could not be connected, so no inbox was created. Start again; if it keeps happening, ask your administrator.');
+    expect(await page.content()).to.not.contain('555 0100');
+    await page.goto(`${base}/app/accounts/${account.id}/settings/inboxes`);
+    await page.getByText('No inboxes yet').waitFor();
+  });
+
   async function fillImapSmtp(imapPassword: string) {
     await page.fill('#name', 'Info');
     await page.fill('#email', INFO);

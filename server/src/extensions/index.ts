@@ -10,12 +10,16 @@ export { AppError, AuthenticationError, ConflictError, DeliveryError, ForbiddenE
 export { accountScope, type AccountScope } from '../api/request-context.js';
 export { requireAdministrator } from '../api/auth.js';
 export { parse, idParam, emailAddress } from '../api/validate.js';
+export { LeaseLock, withRedisLock, type Lease } from '../lib/redis-lock.js';
 export { SignedState, StateError, type SignedStateOptions, type StateFailure, type VerifiedState } from '../lib/signed-state.js';
 export { OAuthTokenService, type OAuthTokenServiceDeps, type StoredOAuthSecrets } from '../channels/email/oauth/token-service.js';
 export { OAuthGrantError, type OAuthClient, type OAuthIdentity, type OAuthTokens, type TokenRefresher } from '../channels/email/oauth/oauth-client.js';
 export { OpenIdProvider, type OpenIdMetadata } from '../channels/email/oauth/openid-provider.js';
 export { GoogleOAuthEndpoints, type GoogleEndpointsConfig, type GoogleTokenResponse } from '../channels/email/oauth/google-endpoints.js';
-export { callbackErrorPage } from '../channels/email/oauth/callback-page.js';
+export { OAuthHandshake, type RedeemedHandshake } from '../api/oauth-handshake/oauth-handshake.js';
+export { BINDING_COOKIE } from '../api/oauth-handshake/browser-binding.js';
+export { callbackRoute } from '../api/oauth-handshake/callback-route.js';
+export { connectFailure, signInProblem, type SignInProblem } from '../api/oauth-handshake/sign-in-problems.js';
 export type { EmailIngestionService, IngestInput, IngestResult } from '../channels/email/receive/index.js';
 export type { ChannelReauthorization } from '../channels/email/reauthorization.js';
 export { IMPLICIT_TLS_PORT, imapTlsOptions, smtpTlsOptions, type TlsMode } from '../lib/mail-tls.js';

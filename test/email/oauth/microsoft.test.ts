@@ -103,6 +103,17 @@ describe('email OAuth: microsoft', function () {
     expect(await channelOf('bob@contoso.test')).to.equal(null);
   });
 
+  it('reports a provider\'s refusal by its code in LeadChat\'s words, without repeating the provider\'s text', async () => {
+    for (const [error, code] of [['invalid_scope', 'invalid_scope'], ['some_vendor_error', 'provider_error']] as const) {
+      const { body } = await authorize({ email: 'bob@contoso.test' }).expect(200);
+      const query = new URLSearchParams({ error, error_description: 'Your mailbox is locked: call +1 555 0100', state: new URL(body.url).searchParams.get('state')! });
+      const location = new URL((await bed.api.get(`/microsoft/callback?${query}`).expect(302)).headers.location);
+      expect(location.searchParams.get('error')).to.equal(code);
+      expect(location.searchParams.get('message')).to.equal('Microsoft 365 refused the sign-in, so nothing was connected. Start again; if it keeps happening, ask your Microsoft 365 administrator.');
+    }
+    expect(await channelOf('bob@contoso.test')).to.equal(null);
+  });
+
   it('marks the channel reauthorization_required when the refresh token is revoked, and a reconnect restores the same inbox', async () => {
     await bed.disconnect('dana@contoso.test');
     const first = await connect('dana@contoso.test', 'dana-pass');

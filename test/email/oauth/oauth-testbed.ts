@@ -1,6 +1,7 @@
 // One sandbox and one LeadChat runtime configured for it (Microsoft authority, Google endpoints,
 // Dovecot IMAP/SMTP), as an installation pointed at the sandbox would be — through config only.
 import supertest from 'supertest';
+import { BINDING_COOKIE } from '../../../server/src/api/oauth-handshake/browser-binding.js';
 import type { Runtime } from '../../../server/src/runtime.js';
 import type { ChannelEmail } from '../../../server/src/models/index.js';
 import { startSecondRuntime } from '../../support/factories.js';
@@ -11,7 +12,8 @@ export const FRONTEND_URL = 'http://127.0.0.1:3000';
 export interface OAuthTestbed {
   sb: TestSandbox;
   rt: Runtime;
-  api: ReturnType<typeof supertest>;
+  /** The administrator's browser: keeps cookies, so the sign-in it starts can finish in it. */
+  api: supertest.Agent;
   /** Frees a mailbox (channel + inbox) that another test of this run may have connected. */
   disconnect(email: string): Promise<void>;
   close(): Promise<void>;
@@ -43,7 +45,7 @@ export async function startOAuthTestbed(): Promise<OAuthTestbed> {
     GOOGLE_SMTP_PORT: String(world.smtp.port),
   });
   return {
-    sb, rt, api: supertest(rt.app),
+    sb, rt, api: supertest.agent(rt.app),
     async disconnect(email) {
       const channel = await rt.models.ChannelEmail.findOne({ where: { email } });
       if (!channel) return;
@@ -78,6 +80,14 @@ export async function consent(url: string, login: string, password: string, deci
   const location = res.headers.get('location');
   if (!location) throw new Error(`sign-in did not redirect (${res.status}): ${(await res.text()).slice(0, 300)}`);
   return new URL(location);
+}
+
+/** The browser binding a sign-in's start set in its cookie, for states a test signs itself. */
+export function bindingOf(started: { headers: Record<string, unknown> }): string {
+  const cookies = [started.headers['set-cookie'] ?? []].flat() as string[];
+  const value = cookies.map((c) => c.match(new RegExp(`^${BINDING_COOKIE}=([^;]+)`))?.[1]).find(Boolean);
+  if (!value) throw new Error(`the start set no ${BINDING_COOKIE} cookie`);
+  return value;
 }
 
 /** The path + query of a callback URL, to replay against the app under test. */

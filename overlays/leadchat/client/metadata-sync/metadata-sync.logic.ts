@@ -1,9 +1,11 @@
 /**
  * The "Mail & calendar insights" screens' logic, free of Vue so it is tested on its own: the scope
  * toggles per provider and the request bodies they become, the return from a provider's sign-in
- * (`?connected=` / `?error=&message=` / `admin_consent_url`), per-source labels, badges and backfill
+ * (`?connected=` / `?error=<code>` / `admin_consent_url`), per-source labels, badges and backfill
  * progress, when to poll, shared-mailbox entry checks, and relative times.
  */
+import { oauthErrorCode } from '../../../../client/src/features/inbox-wizard/oauth-return.js';
+
 export const PROVIDERS = ['microsoft', 'google'] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
@@ -51,7 +53,7 @@ export function featuresNeedingConsent(provider: Provider, scopesAvailable: Reco
 /** What the provider's callback put in the URL when it sent the browser back to the page. */
 export type ConnectReturn =
   | { kind: 'connected'; provider: Provider }
-  | { kind: 'error'; provider: Provider | null; code: string; message: string; adminConsentUrl: string | null }
+  | { kind: 'error'; provider: Provider | null; code: string; adminConsentUrl: string | null }
   | { kind: 'none' };
 
 const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
@@ -69,14 +71,13 @@ export function safeHttpUrl(value: string): string | null {
 export function connectReturn(query: Record<string, unknown>): ConnectReturn {
   const connected = text(query.connected);
   if (isProvider(connected)) return { kind: 'connected', provider: connected };
-  const code = text(query.error);
+  const code = oauthErrorCode(query);
   if (!code) return { kind: 'none' };
   const provider = text(query.provider);
   return {
     kind: 'error',
     provider: isProvider(provider) ? provider : null,
     code,
-    message: text(query.message) || code,
     adminConsentUrl: safeHttpUrl(text(query.admin_consent_url)),
   };
 }

@@ -1,7 +1,7 @@
-import { CryptoProvider } from '@azure/msal-node';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
-  AppError, emailAddress, OAuthGrantError, parse, SignedState, ValidationError, type AccountScope, type ExtensionContext,
+  AppError, connectFailure, emailAddress, OAuthHandshake, parse, signInProblem, ValidationError, type AccountScope, type ExtensionContext, type SignInProblem,
 } from '../../../../server/src/extensions/index.js';
 import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
 import type { MicrosoftGraphClients } from '../microsoft/graph-clients.js';
@@ -30,9 +30,8 @@ const startParams = z.object({
   inbox_id: z.coerce.number().int().positive().optional(),
 });
 
-/** Lives as long as the state: the PKCE verifier is needed once, at the callback. */
-const PKCE_TTL_MS = 15 * 60_000;
 const PURPOSE = MICROSOFT_SHARED;
+const LABEL = 'Microsoft 365';
 
 export interface ConnectFlowDeps {
   ctx: Pick<ExtensionContext, 'config' | 'redis' | 'models' | 'logger'>;
@@ -44,19 +43,18 @@ export interface ConnectFlowDeps {
 }
 
 /**
- * The shared-inbox wizard's sign-in (DESIGN.md §4 "microsoft_shared connect"): `start` returns the
- * msal auth-code URL (PKCE S256) for the transport's scopes with a signed, single-use state; the
- * callback verifies the state, redeems the code, verifies the id_token, then checks the delegate's
- * access to the shared mailbox BEFORE anything is created. A bad state is an error page; once the
- * state is good, every outcome is a redirect into the wizard.
+ * The shared-inbox wizard's sign-in (DESIGN.md §4 "microsoft_shared connect"), on the core's OAuth
+ * handshake (PKCE, single-use state bound to the starting browser, the starter still an
+ * administrator): `start` returns the msal auth-code URL for the transport's scopes; the callback
+ * redeems the code, verifies the id_token, then checks the delegate's access to the shared mailbox
+ * BEFORE anything is created. A refused handshake is an error page; after that, every outcome is a
+ * redirect into the wizard.
  */
 export class SharedInboxConnectFlow {
-  private readonly pkce = new CryptoProvider();
-  readonly signedState: SignedState;
+  private readonly handshake: OAuthHandshake;
 
   constructor(private readonly deps: ConnectFlowDeps) {
-    const { config, redis } = deps.ctx;
-    this.signedState = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX });
+    this.handshake = new OAuthHandshake(deps.ctx);
   }
 
   redirectUri(): string {
@@ -67,48 +65,32 @@ export class SharedInboxConnectFlow {
     return `${this.frontend()}/app`;
   }
 
-  async start(scope: AccountScope, body: unknown): Promise<string> {
+  async start(req: Request, res: Response, scope: AccountScope): Promise<string> {
     const missing = this.deps.apps.missingConfig();
     if (missing.length) {
-      throw new AppError(`Microsoft 365 sign-in is not configured on this installation: set ${missing.join(' and ')}`, { status: 422, code: 'provider_not_configured' });
+      throw new AppError(`${LABEL} sign-in is not configured on this installation: set ${missing.join(' and ')}`, { status: 422, code: 'provider_not_configured' });
     }
-    const params = parse(startParams, body);
+    const params = parse(startParams, req.body);
     const data = params.inbox_id ? await this.reconnectState(scope, params) : this.newState(scope, params);
-    const { verifier, challenge } = await this.pkce.generatePkceCodes();
-    const { state, nonce } = this.signedState.issue(PURPOSE, data);
-    await this.deps.ctx.redis.set(this.pkceKey(nonce), verifier, 'PX', PKCE_TTL_MS);
-    return this.deps.tokens.clients[data.transport].authorizationUrl({ redirectUri: this.redirectUri(), state, nonce, codeChallenge: challenge });
+    const { state, nonce, codeChallenge } = await this.handshake.issue(req, res, PURPOSE, data);
+    return this.deps.tokens.clients[data.transport].authorizationUrl({ redirectUri: this.redirectUri(), state, nonce, codeChallenge });
   }
 
-  /** The URL to send the browser to after Microsoft's redirect back; throws a 400 AppError for a bad state. */
-  async complete(query: Record<string, unknown>): Promise<string> {
-    const { data, nonce } = await this.signedState.verify<ConnectState>(PURPOSE, String(query.state ?? ''));
-    await this.assertStillAdministrator(data);
-    const verifier = await this.deps.ctx.redis.getdel(this.pkceKey(nonce));
-    const back = (code: string, message: string) => this.wizardForm(data, code, message);
-
-    if (typeof query.error === 'string' && query.error) {
-      const message = query.error === 'access_denied'
-        ? 'The Microsoft 365 sign-in was cancelled or permission was not granted, so no inbox was created.'
-        : `Microsoft refused the sign-in: ${String(query.error_description ?? query.error)}`;
-      return back(query.error, message);
-    }
-    if (typeof query.code !== 'string' || !query.code || !verifier) {
-      return back('invalid_request', 'The Microsoft 365 sign-in returned no usable authorization code; start again.');
-    }
+  /** The URL to send the browser to after Microsoft's redirect back; throws a 400 AppError for a refused handshake. */
+  async complete(req: Request): Promise<string> {
+    const redeemed = await this.handshake.redeem<ConnectState>(req, PURPOSE, 'administrator');
+    const { data, nonce } = redeemed;
+    if (redeemed.outcome !== 'code') return this.wizardForm(data, signInProblem(LABEL, redeemed));
     try {
-      const { tokens, delegate } = await this.deps.tokens.clients[data.transport].exchangeCode({ code: query.code, redirectUri: this.redirectUri(), codeVerifier: verifier, nonce });
+      const { tokens, delegate } = await this.deps.tokens.clients[data.transport].exchangeCode({ code: redeemed.code, redirectUri: this.redirectUri(), codeVerifier: redeemed.codeVerifier, nonce });
       const problem = await this.checkAccess(data, tokens.accessToken, delegate.upn);
-      if (problem) return back(problem.code, problem.message);
+      if (problem) return this.wizardForm(data, problem);
       const { inboxId } = await this.deps.connector.connect({
         accountId: data.accountId, mailbox: data.upn, transport: data.transport, delegate, tokens, inboxName: data.inboxName, inboxId: data.inboxId,
       });
       return `${this.frontend()}/app/accounts/${data.accountId}/settings/inboxes/${inboxId}/agents`;
     } catch (err) {
-      if (err instanceof OAuthGrantError) return back(err.code, `Microsoft 365 sign-in failed: ${err.message}`);
-      if (err instanceof AppError && err.status < 500) return back(err.code, err.message);
-      this.deps.ctx.logger.error({ err, accountId: data.accountId, transport: data.transport }, 'microsoft_shared callback failed');
-      return back('server_error', 'Connecting the shared mailbox failed on our side; try again in a moment.');
+      return this.wizardForm(data, connectFailure(err, LABEL, { logger: this.deps.ctx.logger, context: { accountId: data.accountId, transport: data.transport } }));
     }
   }
 
@@ -137,26 +119,12 @@ export class SharedInboxConnectFlow {
     return { accountId: scope.account.id, userId: scope.user.id, upn: channel.email, transport: params.transport ?? transportOf(channel), inboxId: inbox.id };
   }
 
-  /** The account named in the state must still be active and administered by the user who started. */
-  private async assertStillAdministrator(state: ConnectState): Promise<void> {
-    const { AccountUser, Account } = this.deps.ctx.models;
-    const membership = await AccountUser.findOne({
-      where: { account_id: state.accountId, user_id: state.userId, role: 'administrator' },
-      include: [{ model: Account, as: 'account', where: { status: 'active' } }],
-    });
-    if (!membership) throw new AppError('This sign-in was started for an account you do not administer', { status: 400, code: 'state_foreign_account' });
-  }
-
-  private wizardForm(state: ConnectState, code: string, message: string): string {
+  private wizardForm(state: ConnectState, problem: SignInProblem): string {
     const url = new URL(`${this.frontend()}/app/accounts/${state.accountId}/settings/inboxes/new/${MICROSOFT_SHARED}`);
-    url.searchParams.set('error', code);
-    url.searchParams.set('message', message);
+    url.searchParams.set('error', problem.code);
+    url.searchParams.set('message', problem.message);
     if (state.inboxId) url.searchParams.set('inbox_id', String(state.inboxId));
     return url.toString();
-  }
-
-  private pkceKey(nonce: string): string {
-    return `${this.deps.ctx.config.REDIS_PREFIX}:${MICROSOFT_SHARED}:pkce:${nonce}`;
   }
 
   private frontend(): string {

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { accountScope, AppError, callbackErrorPage, requireAdministrator } from '../../../../server/src/extensions/index.js';
+import { accountScope, callbackRoute, requireAdministrator } from '../../../../server/src/extensions/index.js';
 import type { SharedInboxConnectFlow } from './connect.flow.js';
 import { MICROSOFT_SHARED } from './provider.js';
 
@@ -7,7 +7,7 @@ import { MICROSOFT_SHARED } from './provider.js';
 export function authorizationRouter(flow: SharedInboxConnectFlow): Router {
   const router = Router();
   router.post(`/${MICROSOFT_SHARED}/authorization`, requireAdministrator, async (req, res) => {
-    res.json({ success: true, url: await flow.start(accountScope(req), req.body) });
+    res.json({ success: true, url: await flow.start(req, res, accountScope(req)) });
   });
   return router;
 }
@@ -15,15 +15,7 @@ export function authorizationRouter(flow: SharedInboxConnectFlow): Router {
 /** `GET /microsoft_shared/callback` (public: Microsoft redirects the browser here). */
 export function callbackRouter(flow: SharedInboxConnectFlow): Router {
   const router = Router();
-  router.get(`/${MICROSOFT_SHARED}/callback`, async (req, res) => {
-    res.setHeader('cache-control', 'no-store');
-    try {
-      res.redirect(302, await flow.complete(req.query as Record<string, unknown>));
-    } catch (err) {
-      if (!(err instanceof AppError) || err.status !== 400) throw err;
-      req.log?.info({ code: err.code }, 'microsoft_shared callback refused');
-      res.status(400).type('html').send(callbackErrorPage({ title: 'Could not connect the Microsoft 365 shared inbox', message: err.message, homeUrl: flow.homeUrl() }));
-    }
-  });
+  const page = { title: 'Could not connect the Microsoft 365 shared inbox', homeUrl: flow.homeUrl(), startFrom: 'Settings → Inboxes → Add inbox' };
+  router.get(`/${MICROSOFT_SHARED}/callback`, callbackRoute(page, (req) => flow.complete(req)));
   return router;
 }

@@ -50,7 +50,10 @@ describe('client: metadata sync registration and messages', () => {
       for (const m of fs.readFileSync(file, 'utf8').matchAll(/'(METADATA_SYNC(?:\.[A-Z0-9_]+)+)'/g)) literal.add(m[1]!);
     }
     expect(literal.size).to.be.greaterThan(40);
+    // A callback's ?error= code picks its words under this prefix (OTHER for a code without its own).
+    literal.delete('METADATA_SYNC.RETURN.ERRORS');
     const computed = [
+      ...['ADMIN_APPROVAL_REQUIRED', 'PERSONAL_ACCOUNT', 'ACCESS_DENIED', 'ADMIN_CONSENT_DECLINED', 'SERVER_ERROR', 'OTHER'].map((k) => `METADATA_SYNC.RETURN.ERRORS.${k}`),
       ...PROVIDERS.flatMap((p) => [`METADATA_SYNC.PROVIDER.${providerKey(p)}.TITLE`, `METADATA_SYNC.PROVIDER.${providerKey(p)}.SIGN_IN`, `METADATA_SYNC.ENV.${providerKey(p)}`]),
       ...PROVIDERS.flatMap((p) => FEATURES[p].flatMap((f) => [`METADATA_SYNC.FEATURES.${featureKey(p, f)}.LABEL`, `METADATA_SYNC.FEATURES.${featureKey(p, f)}.HELP`])),
       ...['mail:inbox', 'mail:sentitems', 'calendar', 'gmail', 'google_calendar'].map((s) => sourceLabelKey(s)!),

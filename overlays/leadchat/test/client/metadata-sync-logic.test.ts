@@ -53,12 +53,13 @@ describe('client: metadata sync logic', () => {
       expect(connectReturn({})).to.deep.equal({ kind: 'none' });
     });
 
-    it('reads ?provider=&error=&message= with the admin-consent link, falling back to the code when no message came', () => {
+    it('reads ?provider=&error= with the admin-consent link; the code only, never text from the URL', () => {
       const url = 'https://login.microsoftonline.com/t1/adminconsent?client_id=abc';
-      expect(connectReturn({ provider: 'microsoft', error: 'admin_consent_required', message: 'Your organisation requires admin approval.', admin_consent_url: url })).to.deep.equal({
-        kind: 'error', provider: 'microsoft', code: 'admin_consent_required', message: 'Your organisation requires admin approval.', adminConsentUrl: url,
+      expect(connectReturn({ provider: 'microsoft', error: 'admin_approval_required', message: 'Call +1 555 0100 to unlock your account', admin_consent_url: url })).to.deep.equal({
+        kind: 'error', provider: 'microsoft', code: 'admin_approval_required', adminConsentUrl: url,
       });
-      expect(connectReturn({ error: 'access_denied' })).to.deep.equal({ kind: 'error', provider: null, code: 'access_denied', message: 'access_denied', adminConsentUrl: null });
+      expect(connectReturn({ error: 'access_denied' })).to.deep.equal({ kind: 'error', provider: null, code: 'access_denied', adminConsentUrl: null });
+      expect(connectReturn({ error: 'Your account is locked, call us' })).to.include({ code: 'unknown' });
       // Vue Router gives repeated parameters as arrays: the first counts.
       expect(connectReturn({ provider: ['google', 'x'], error: ['denied'] })).to.include({ provider: 'google', code: 'denied' });
     });

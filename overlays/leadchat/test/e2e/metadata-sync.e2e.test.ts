@@ -151,13 +151,14 @@ describe('metadata sync dashboard (e2e, headless Chromium)', function () {
     await phoneShot('page-not-connected-390', '.metadata-sync');
   });
 
-  it('a declined consent comes back to the page with the provider\'s message in an alert', async () => {
+  it('a declined consent comes back to the page with the reason, in the page\'s own words, in an alert', async () => {
     await card('microsoft').getByRole('button', { name: 'Connect Microsoft' }).click();
     await signInAtProvider(ALICE, PASSWORDS[ALICE]!, 'consent-declining', 'cancel');
     const alert = page.locator('[data-testid=ms-connect-error]');
     await alert.waitFor();
     expect(await alert.getAttribute('role')).to.equal('alert');
-    expect(await alert.textContent()).to.contain('Microsoft 365 was not connected.');
+    expect(await alert.textContent()).to.contain('Microsoft 365 was not connected.')
+      .and.contain('The sign-in was cancelled or permission was not granted, so nothing was connected.');
     // The callback's parameters are dropped once read: a reload does not repeat the alert.
     await page.waitForURL(pageUrl());
     await shot('consent-declined');
@@ -245,11 +246,13 @@ describe('metadata sync dashboard (e2e, headless Chromium)', function () {
 
   it('the callback\'s admin-approval return shows the link to send to the IT administrator', async () => {
     const consent = `https://${sb.world.microsoft.authorityHost}/${sb.world.microsoft.tenantId}/adminconsent?client_id=${sb.world.microsoft.apps[0]!.clientId}`;
-    const query = new URLSearchParams({ provider: 'microsoft', error: 'admin_approval_required', message: 'Your organisation requires an administrator to approve LeadChat.', admin_consent_url: consent });
+    // `message` is what a crafted link could add: the page says things in its own words only.
+    const query = new URLSearchParams({ provider: 'microsoft', error: 'admin_approval_required', message: 'Call +1 555 0100 to approve LeadChat.', admin_consent_url: consent });
     await page.goto(pageUrl(`?${query}`));
     const box = page.locator('[data-testid=ms-admin-consent]');
     await box.waitFor();
-    expect(await page.locator('[data-testid=ms-connect-error]').textContent()).to.contain('Your organisation requires an administrator to approve LeadChat.');
+    const said = await page.locator('[data-testid=ms-connect-error]').textContent();
+    expect(said).to.contain('Your organization requires an administrator to approve LeadChat before you can connect.').and.not.contain('555 0100');
     expect(await box.getByLabel('Approval link for your IT administrator').inputValue()).to.equal(consent);
     await box.getByRole('button', { name: 'Copy link' }).click();
     await box.getByRole('status').filter({ hasText: /Copied|Copy did not work/ }).waitFor();

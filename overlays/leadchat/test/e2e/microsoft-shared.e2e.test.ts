@@ -8,8 +8,9 @@
 // walks the admin consent back into the app, and Jane's email arrives by the catch-up sweep (the job the
 // schedule runs, queued here at once), which picks it up in either mode; push itself is covered by
 // graph-receive.test.ts and graph-clients.test.ts.
-// Also: bob (no Full Access) is sent back to the refilled form, and the reauthorization banner's
-// Reconnect signs in again for the same inbox. Screenshots in os.tmpdir()/leadchat-ms-e2e-<run>.
+// Also: bob (no Full Access) is sent back to the refilled form, the administrator's sign-in link
+// finished in another browser is refused, and the reauthorization banner's Reconnect signs in again
+// for the same inbox. Screenshots in os.tmpdir()/leadchat-ms-e2e-<run>.
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import supertest from 'supertest';
@@ -19,7 +20,7 @@ import { awaitMail } from '../../../../test/email/send/send-runtime.js';
 import { openBrowser, signIn, type BrowserSession } from '../../../../test/e2e/support/browser.js';
 import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from '../../../../test/e2e/support/app.js';
 import { GRAPH_DUE_JOB } from '../../server/microsoft-shared/graph/graph-receive.jobs.js';
-import { mailboxOrFullAccessMessage, overlayEnabled, PASSWORDS, SUPPORT, JANE } from '../microsoft-shared/shared-testbed.js';
+import { overlayEnabled, PASSWORDS, SUPPORT, JANE } from '../microsoft-shared/shared-testbed.js';
 
 const ADMIN_PASSWORD = 'E2e-admin-pass-1';
 // The sandbox's sign-in pages have no favicon; Chromium's request for one is not the dashboard's error.
@@ -156,14 +157,45 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
     await page.waitForURL(/\/settings\/inboxes\/new\/email\/microsoft_shared\?/);
     const refused = page.locator('[data-testid=connect-refused]');
     await refused.waitFor();
-    // Over IMAP Exchange refuses a missing mailbox and a forbidden one alike, so both are named.
-    expect(await refused.textContent()).to.contain(mailboxOrFullAccessMessage('bob@contoso.test', SUPPORT));
+    // Over IMAP Exchange refuses a missing mailbox and a forbidden one alike, so the form names both.
+    expect(await refused.textContent()).to.contain('The shared mailbox was not connected.')
+      .and.contain('either the address is not a mailbox in your organization (check it for a typo), or that account has no Full Access on it');
     expect(await page.inputValue('#ms-name')).to.equal('Support desk');
     expect(await page.inputValue('#ms-email')).to.equal(SUPPORT);
     expect(await page.isChecked('[data-testid=transport-imap_leadmail] input')).to.equal(true);
     await shot('bob-refused');
     const inboxes = await api().get(`/api/v1/accounts/${account.id}/inboxes`).set('api_access_token', admin.token).expect(200);
     expect(inboxes.body.payload).to.deep.equal([]);
+  });
+
+  it('the administrator\'s sign-in link opened in another browser is refused at the callback: nothing is connected', async () => {
+    // The administrator starts, then sends the Microsoft link to someone without a LeadChat session,
+    // who signs in there as alice (who could open support@) and accepts.
+    await openCard();
+    await page.fill('#ms-email', SUPPORT);
+    await page.check('[data-testid=transport-imap_smtp] input');
+    await page.getByRole('button', { name: 'Sign in with Microsoft' }).click();
+    await page.waitForSelector('#login');
+    const link = page.url();
+    const elsewhere = await browser.browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1366, height: 768 } });
+    try {
+      const other = await elsewhere.newPage();
+      await other.goto(link);
+      await other.selectOption('#login', 'alice@contoso.test');
+      await other.fill('#password', PASSWORDS['alice@contoso.test']!);
+      await other.click('#accept');
+      await other.waitForURL(`${base}/microsoft_shared/callback?**`);
+      const heading = await other.locator('h1').textContent();
+      expect(heading).to.equal('Could not connect the Microsoft 365 shared inbox');
+      expect(await other.locator('body').textContent()).to.contain('started in another browser or another LeadChat session')
+        .and.contain('Nothing was connected. Start again from Settings → Inboxes → Add inbox in LeadChat, in this browser.');
+      await other.screenshot({ path: `${browser.shotsDir}/other-browser-refused.png` });
+    } finally {
+      await elsewhere.close();
+    }
+    const inboxes = await api().get(`/api/v1/accounts/${account.id}/inboxes`).set('api_access_token', admin.token).expect(200);
+    expect(inboxes.body.payload).to.deep.equal([]);
+    expect(await rt.models.ChannelEmail.count({ where: { email: SUPPORT } })).to.equal(0);
   });
 
   /** graph_full's settings tab: polling with the delegate, "Grant push notifications" walks Entra's admin consent and returns to the app. */

@@ -4,6 +4,7 @@
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { SignedState } from '../../../../server/src/extensions/index.js';
+import { bindingOf } from '../../../../test/email/oauth/oauth-testbed.js';
 import { controlFetch, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { createAccount, createAgent, type TestAccount } from '../../../../test/support/factories.js';
 import { MsalApps } from '../../server/microsoft/msal-apps.js';
@@ -97,6 +98,17 @@ describe('metadata sync: connect (sandbox)', function () {
       expect(await MicrosoftAccount.count({ where: { account_id: account.id } })).to.equal(0);
     });
 
+    it('a provider\'s refusal comes back as sign_in_failed in LeadChat\'s words, without the provider\'s text', async () => {
+      const started = await authorize(rt, account, account.admin, 'microsoft', { features: { mail: true } });
+      const query = new URLSearchParams({ error: 'invalid_scope', error_description: 'AADSTS70011: call +1 555 0100', state: new URL(started.body.url).searchParams.get('state')! });
+      const res = await callback(rt, new URL(`${METADATA_FRONTEND_URL}/integrations/microsoft/callback?${query}`));
+      expect(res.location!.searchParams.get('error')).to.equal('sign_in_failed');
+      const message = res.location!.searchParams.get('message')!;
+      expect(message).to.contain('Microsoft 365 refused the sign-in, so nothing was connected.');
+      expect(message).to.not.contain('555');
+      expect(await MicrosoftAccount.count({ where: { account_id: account.id } })).to.equal(0);
+    });
+
     it('a personal address as login_hint is refused before redirecting', async () => {
       const res = await authorize(rt, account, account.admin, 'microsoft', { features: { mail: true }, login_hint: 'pat@outlook.com' });
       expect(res.status).to.equal(422);
@@ -135,9 +147,25 @@ describe('metadata sync: connect (sandbox)', function () {
       expect(replay.text).to.contain('already used');
     });
 
+    it('a sign-in finished in another browser is refused and connects nothing: no LeadChat cookie, or another browser\'s', async () => {
+      // A user's authorization link, opened by someone else who signs in with their own Microsoft account.
+      const outsider = await createAccount();
+      const theirs = rt.http();
+      expect((await authorize(rt, outsider, outsider.admin, 'microsoft', { features: { mail: true } }, theirs)).status).to.equal(200);
+      for (const elsewhere of [rt.http(), theirs]) {
+        const back = await signedIn();
+        const res = await callback(rt, back, elsewhere);
+        expect(res.status).to.equal(400);
+        expect(res.text).to.contain('started in another browser or another LeadChat session').and.contain('Nothing was connected');
+        expect(await MicrosoftAccount.count({ where: { account_id: [account.id, outsider.id] } })).to.equal(0);
+        expect((await callback(rt, back)).text).to.contain('already used');
+      }
+    });
+
     it('an expired state is refused', async () => {
+      const binding = bindingOf(await authorize(rt, account, account.admin, 'microsoft', { features: { mail: true } }));
       const old = new SignedState({ secret: rt.config.SESSION_SECRET, redis: rt.redis, prefix: rt.config.REDIS_PREFIX, now: () => Date.now() - 16 * 60_000 });
-      const { state } = old.issue('metadata_sync:microsoft', { accountId: account.id, userId: account.admin.id, provider: 'microsoft', features: { mail: true }, scopes: [] });
+      const { state } = old.issue('metadata_sync:microsoft', { accountId: account.id, userId: account.admin.id, provider: 'microsoft', features: { mail: true }, scopes: [] }, binding);
       const res = await callback(rt, new URL(`${METADATA_FRONTEND_URL}/integrations/microsoft/callback?code=x&state=${state}`));
       expect(res.status).to.equal(400);
       expect(res.text).to.contain('15 minutes');

@@ -3,7 +3,8 @@
 // and what destroying the inbox removes.
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
-import { consent } from '../../../../test/email/oauth/oauth-testbed.js';
+import supertest from 'supertest';
+import { bindingOf, consent } from '../../../../test/email/oauth/oauth-testbed.js';
 import { createAccount, createAgent } from '../../../../test/support/factories.js';
 import { SignedState } from '../../../../server/src/extensions/index.js';
 import { controlFetch, FRONTEND_URL, mailboxOrFullAccessMessage, overlayEnabled, PASSWORDS, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
@@ -85,18 +86,39 @@ describe('microsoft_shared connect (sandbox)', function () {
     await bed.disconnect();
 
     const { config, redis } = bed.rt;
+    const binding = bindingOf(await bed.browser.post(`/api/v1/accounts/${bed.account.id}/microsoft_shared/authorization`).set('api_access_token', bed.account.admin.token)
+      .send({ email: SUPPORT, transport: 'imap_leadmail' }).expect(200));
     const old = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX, now: () => Date.now() - 16 * 60_000 });
     const data = { accountId: bed.account.id, userId: bed.account.admin.id, upn: SUPPORT, transport: 'imap_leadmail' };
-    const expired = await bed.callback(new URL(`${FRONTEND_URL}/microsoft_shared/callback?code=x&state=${old.issue('microsoft_shared', data).state}`));
+    const expired = await bed.callback(new URL(`${FRONTEND_URL}/microsoft_shared/callback?code=x&state=${old.issue('microsoft_shared', data, binding).state}`));
     expect(expired.status).to.equal(400);
     expect(expired.text).to.contain('15 minutes');
 
     const other = await createAccount();
     const fresh = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX });
-    const foreign = await bed.callback(new URL(`${FRONTEND_URL}/microsoft_shared/callback?code=x&state=${fresh.issue('microsoft_shared', { ...data, accountId: other.id }).state}`));
+    const foreign = await bed.callback(new URL(`${FRONTEND_URL}/microsoft_shared/callback?code=x&state=${fresh.issue('microsoft_shared', { ...data, accountId: other.id }, binding).state}`));
     expect(foreign.status).to.equal(400);
     expect(foreign.text).to.contain('do not administer');
     expect(await bed.channel()).to.equal(null);
+  });
+
+  it('refuses a sign-in finished in another browser than the administrator\'s (no LeadChat cookie, or another browser\'s), creating nothing', async () => {
+    // The administrator's authorization link, sent to someone who signs in with Microsoft in a browser
+    // without LeadChat, or in one where they started a sign-in of their own (so it holds a binding).
+    const outsider = await createAccount();
+    const theirs = supertest.agent(bed.rt.app);
+    await theirs.post(`/api/v1/accounts/${outsider.id}/microsoft_shared/authorization`).set('api_access_token', outsider.admin.token).send({ email: SUPPORT, transport: 'graph_full' }).expect(200);
+    for (const elsewhere of [supertest.agent(bed.rt.app), theirs]) {
+      const started = await bed.authorize({ email: SUPPORT, transport: 'graph_full' });
+      const back = await consent(started.body.url, 'alice@contoso.test', PASSWORDS['alice@contoso.test']!);
+      const refused = await bed.callback(back, elsewhere);
+      expect(refused.status).to.equal(400);
+      expect(refused.text).to.contain('started in another browser or another LeadChat session').and.contain('Nothing was connected');
+      expect(await bed.channel()).to.equal(null);
+      expect(await bed.rt.models.Inbox.count({ where: { account_id: outsider.id } })).to.equal(0);
+      // Spent by the other browser: the administrator's own browser cannot use it afterwards.
+      expect((await bed.callback(back)).text).to.contain('already used');
+    }
   });
 
   it('sends a denied consent back to the wizard form, creating nothing', async () => {

@@ -3,6 +3,7 @@
 // posts, replies sent by the real job, mail read back from Dovecot.
 import { expect } from 'chai';
 import type { ParsedMail } from 'mailparser';
+import supertest from 'supertest';
 import { controlFetch, eventually, imapConnect, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { consent, pathOf } from '../../../../test/email/oauth/oauth-testbed.js';
 import { awaitMail, startSendRuntime } from '../../../../test/email/send/send-runtime.js';
@@ -26,10 +27,13 @@ export interface SharedTestbed {
   sb: TestSandbox;
   rt: SharedRuntime;
   account: TestAccount;
+  /** The administrator's browser: it starts the sign-ins and, keeping their cookie, finishes them. */
+  browser: supertest.Agent;
   authorize(body: Record<string, unknown>, token?: string): Promise<{ status: number; body: { success?: boolean; url: string; error?: { code: string; fields: { path: string; message: string }[] } } }>;
   /** Authorization → consent page (form post) → callback; returns the callback's redirect. */
   connect(user: string, body: Record<string, unknown>, decision?: string): Promise<URL>;
-  callback(url: URL): Promise<{ status: number; location?: string; text: string }>;
+  /** The provider's redirect back, in the administrator's browser unless another one is given. */
+  callback(url: URL, browser?: supertest.Agent): Promise<{ status: number; location?: string; text: string }>;
   channel(): Promise<SharedRuntime['models']['ChannelEmail']['prototype'] | null>;
   /** Frees support@ (channel + inbox) for the next test. */
   disconnect(): Promise<void>;
@@ -63,9 +67,9 @@ export async function startSharedTestbed(opts: { env?: (world: TestSandbox['worl
   });
   const account = await createAccount();
   const bed: SharedTestbed = {
-    sb, rt, account,
+    sb, rt, account, browser: supertest.agent(rt.app),
     async authorize(body, token = account.admin.token) {
-      const res = await rt.http().post(`/api/v1/accounts/${account.id}/microsoft_shared/authorization`).set('api_access_token', token).send(body);
+      const res = await bed.browser.post(`/api/v1/accounts/${account.id}/microsoft_shared/authorization`).set('api_access_token', token).send(body);
       return { status: res.status, body: res.body };
     },
     async connect(user, body, decision = 'accept') {
@@ -76,8 +80,8 @@ export async function startSharedTestbed(opts: { env?: (world: TestSandbox['worl
       expect(res.status, res.text).to.equal(302);
       return new URL(res.location!);
     },
-    async callback(url) {
-      const res = await rt.http().get(pathOf(url));
+    async callback(url, browser = bed.browser) {
+      const res = await browser.get(pathOf(url));
       return { status: res.status, location: res.headers.location, text: res.text };
     },
     channel: () => rt.models.ChannelEmail.findOne({ where: { email: SUPPORT } }),

@@ -28,7 +28,8 @@ import { postSignInForm } from '../../../../test/email/oauth/oauth-testbed.js';
 export const METADATA_FRONTEND_URL = 'http://127.0.0.1:3000';
 
 type Runtime = Awaited<ReturnType<typeof startSecondRuntime>>;
-export type MetadataRuntime = Runtime & { sb: TestSandbox; http: () => supertest.Agent };
+/** `browser` is the user's browser: it starts the sign-ins and, keeping their cookie, finishes them. */
+export type MetadataRuntime = Runtime & { sb: TestSandbox; http: () => supertest.Agent; browser: supertest.Agent };
 
 /** Google's sign-in, token, Gmail and Calendar endpoints pointed at the sandbox's Google stand-in. */
 export function googleSandboxEnv(sb: Pick<TestSandbox, 'world'>) {
@@ -69,6 +70,7 @@ export async function startMetadataRuntime(sb: TestSandbox, opts: { workers?: bo
     ...rt,
     sb,
     http: () => supertest.agent(rt.app),
+    browser: supertest.agent(rt.app),
     async close() {
       await rt.close();
       await clearRedisPrefix(rt.config);
@@ -76,10 +78,10 @@ export async function startMetadataRuntime(sb: TestSandbox, opts: { workers?: bo
   };
 }
 
-/** `POST …/integrations/:provider/authorization` as a helpdesk user. */
-export async function authorize(rt: MetadataRuntime, account: TestAccount, user: TestUser, provider: Provider, body: Record<string, unknown>) {
-  const res = await rt.http().post(`/api/v1/accounts/${account.id}/integrations/${provider}/authorization`).set('api_access_token', user.token).send(body);
-  return { status: res.status, body: res.body as { url: string; error?: { code: string; message: string; fields: { path: string; message: string }[] } } };
+/** `POST …/integrations/:provider/authorization` as a helpdesk user, in the user's browser unless another one is given. */
+export async function authorize(rt: MetadataRuntime, account: TestAccount, user: TestUser, provider: Provider, body: Record<string, unknown>, browser = rt.browser) {
+  const res = await browser.post(`/api/v1/accounts/${account.id}/integrations/${provider}/authorization`).set('api_access_token', user.token).send(body);
+  return { status: res.status, headers: res.headers, body: res.body as { url: string; error?: { code: string; message: string; fields: { path: string; message: string }[] } } };
 }
 
 /**
@@ -110,9 +112,9 @@ async function leaveAdminApprovalPage(page: string, url: string): Promise<URL> {
   return new URL(location);
 }
 
-/** Replays the provider's redirect against the app (its path and query); returns the app's answer. */
-export async function callback(rt: MetadataRuntime, url: URL): Promise<{ status: number; location?: URL; text: string }> {
-  const res = await rt.http().get(`${url.pathname}${url.search}`);
+/** Replays the provider's redirect against the app (its path and query) in the user's browser unless another one is given. */
+export async function callback(rt: MetadataRuntime, url: URL, browser = rt.browser): Promise<{ status: number; location?: URL; text: string }> {
+  const res = await browser.get(`${url.pathname}${url.search}`);
   return { status: res.status, location: res.headers.location ? new URL(res.headers.location) : undefined, text: res.text };
 }
 

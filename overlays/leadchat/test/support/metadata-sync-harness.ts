@@ -92,7 +92,7 @@ export async function startMetadataSyncHarness(): Promise<MetadataSyncHarness> {
     member,
     api: () => supertest.agent(rt.app),
     async connect(upn, features) {
-      return connectMicrosoft({ ...rt, sb, http: () => supertest.agent(rt.app) }, { account, user: await member(upn), login: upn, features, loginHint: upn });
+      return connectMicrosoft({ ...rt, sb, http: () => supertest.agent(rt.app), browser: supertest.agent(rt.app) }, { account, user: await member(upn), login: upn, features, loginHint: upn });
     },
     async connection(upn) {
       const user = await member(upn);

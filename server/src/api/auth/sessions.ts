@@ -6,6 +6,7 @@ import { User } from '../../models/index.js';
 import type { PasswordService } from '../../mailers/passwords.js';
 import type { ProfileService } from '../../services/profiles.js';
 import { findUserByEmail, verifyPassword } from '../../services/users.js';
+import { BINDING_COOKIE } from '../oauth-handshake/browser-binding.js';
 import { parse } from '../validate.js';
 
 const signIn = z.object({ email: z.string().trim().min(1, 'is required'), password: z.string().min(1, 'is required') });
@@ -23,6 +24,8 @@ export function sessionsRouter(profiles: ProfileService, extensions: readonly st
     const user = await findUserByEmail(email);
     if (!(await verifyPassword(user, password)) || !user) throw new AuthenticationError('Invalid email or password');
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+    // A sign-in to a provider started before this session belongs to whoever used the browser then.
+    res.clearCookie(BINDING_COOKIE);
     req.session.userId = user.id;
     req.session.csrfToken = randomToken(24);
     res.json({ data: await profiles.show(user), csrf_token: req.session.csrfToken, extensions });
@@ -37,6 +40,7 @@ export function sessionsRouter(profiles: ProfileService, extensions: readonly st
   router.delete('/sign_out', async (req, res) => {
     await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
     res.clearCookie('leadchat_session');
+    res.clearCookie(BINDING_COOKIE);
     res.json({ success: true });
   });
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { AppError, callbackErrorPage } from '../../../../../server/src/extensions/index.js';
+import { callbackRoute } from '../../../../../server/src/extensions/index.js';
 import type { Provider } from '../models.js';
 import type { MetadataConnectFlow } from '../connect/connect.flow.js';
 
@@ -13,16 +13,8 @@ const TITLES: Record<Provider, string> = { microsoft: 'Could not connect Microso
 export function callbackRouter(flow: MetadataConnectFlow): Router {
   const router = Router();
   for (const provider of ['microsoft', 'google'] as const) {
-    router.get(`/integrations/${provider}/callback`, async (req, res) => {
-      res.setHeader('cache-control', 'no-store');
-      try {
-        res.redirect(302, await flow.complete(provider, req.query as Record<string, unknown>));
-      } catch (err) {
-        if (!(err instanceof AppError) || err.status !== 400) throw err;
-        req.log?.info({ code: err.code, provider }, 'metadata sync callback refused');
-        res.status(400).type('html').send(callbackErrorPage({ title: TITLES[provider], message: err.message, homeUrl: flow.homeUrl() }));
-      }
-    });
+    const page = { title: TITLES[provider], homeUrl: flow.homeUrl(), startFrom: 'Settings → Integrations → Metadata sync' };
+    router.get(`/integrations/${provider}/callback`, callbackRoute(page, (req) => flow.complete(req, provider)));
   }
   router.get('/integrations/microsoft/admin_consent', (req, res) => {
     const accountId = Number(req.query.state);

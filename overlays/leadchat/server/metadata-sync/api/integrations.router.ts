@@ -30,7 +30,7 @@ export function integrationsRouter(connections: MetadataConnections, flow: Metad
     res.status(204).end();
   });
   router.post('/integrations/:provider/authorization', async (req, res) => {
-    res.json({ url: await flow.start(accountScope(req), providerParam(req), req.body) });
+    res.json({ url: await flow.start(req, res, accountScope(req), providerParam(req)) });
   });
   router.post('/integrations/:provider/sync', async (req, res) => {
     await connections.syncNow(accountScope(req), providerParam(req));

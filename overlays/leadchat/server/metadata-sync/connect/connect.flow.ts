@@ -1,7 +1,7 @@
-import { CryptoProvider } from '@azure/msal-node';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import {
-  AppError, emailAddress, OAuthGrantError, parse, SignedState, ValidationError, type AccountScope, type ExtensionContext, type OAuthTokens,
+  AppError, emailAddress, OAuthGrantError, OAuthHandshake, parse, ValidationError, type AccountScope, type ExtensionContext, type OAuthTokens,
 } from '../../../../../server/src/extensions/index.js';
 import type { MsalApps } from '../../microsoft/msal-apps.js';
 import type { Connection, MetadataSyncEngine } from '../contracts.js';
@@ -25,8 +25,6 @@ interface ConnectState {
   loginHint?: string;
 }
 
-/** Lives as long as the state: the PKCE verifier is needed once, at the callback. */
-const PKCE_TTL_MS = 15 * 60_000;
 const purpose = (provider: Provider) => `metadata_sync:${provider}`;
 
 export interface ConnectFlowDeps {
@@ -41,19 +39,18 @@ export interface ConnectFlowDeps {
 /**
  * Connecting a user's own Microsoft 365 or Google account for metadata sync. `start` validates the
  * features, refuses a personal Microsoft address up front, and returns the provider's authorization
- * URL (PKCE S256) for the union of the features already connected and the requested ones
- * (incremental consent) with a signed, single-use state. `complete` (the public callback) verifies
- * the state, turns provider errors into a clear message (admin approval needed → with the
- * admin-consent link), redeems the code, verifies the id_token, refuses personal Microsoft accounts,
- * then creates or updates the user's one connection per provider and queues its first sync.
+ * URL for the union of the features already connected and the requested ones (incremental consent),
+ * through the core's OAuth handshake (PKCE, single-use state bound to the starting browser, the
+ * starter still a member of the account). `complete` (the public callback) turns provider errors into
+ * a clear message (admin approval needed → with the admin-consent link), redeems the code, verifies
+ * the id_token, refuses personal Microsoft accounts, then creates or updates the user's one
+ * connection per provider and queues its first sync.
  */
 export class MetadataConnectFlow {
-  private readonly pkce = new CryptoProvider();
-  private readonly signedState: SignedState;
+  private readonly handshake: OAuthHandshake;
 
   constructor(private readonly deps: ConnectFlowDeps) {
-    const { config, redis } = deps.ctx;
-    this.signedState = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX });
+    this.handshake = new OAuthHandshake(deps.ctx);
   }
 
   redirectUri(provider: Provider): string {
@@ -81,13 +78,13 @@ export class MetadataConnectFlow {
     return adminConsentUrl(this.deps.apps, { tenant, scopes: scopesFor('microsoft', features), redirectUri: this.adminConsentReturnUri(), accountId });
   }
 
-  async start(scope: AccountScope, provider: Provider, body: unknown): Promise<string> {
+  async start(req: Request, res: Response, scope: AccountScope, provider: Provider): Promise<string> {
     const client = this.deps[provider];
     const missing = client.missingConfig();
     if (missing.length) {
       throw new AppError(`${providerLabel(provider)} sign-in is not configured on this installation: set ${missing.join(' and ')}`, { status: 422, code: 'provider_not_configured' });
     }
-    const params = parse(z.strictObject({ features: featuresSchema[provider], login_hint: emailAddress.optional() }), body);
+    const params = parse(z.strictObject({ features: featuresSchema[provider], login_hint: emailAddress.optional() }), req.body);
     if (provider === 'microsoft' && params.login_hint && isConsumerAddress(params.login_hint)) {
       throw new ValidationError([{ path: 'login_hint', message: PERSONAL_ACCOUNT_MESSAGE }], PERSONAL_ACCOUNT_MESSAGE);
     }
@@ -95,33 +92,30 @@ export class MetadataConnectFlow {
     const features = enabledFeatures({ ...existing?.features, ...enabledFeatures(params.features) });
     const scopes = [...new Set([...scopesFor(provider, features), ...(provider === 'microsoft' ? existing?.scopes ?? [] : [])])];
     const data: ConnectState = { accountId: scope.account.id, userId: scope.user.id, provider, features, scopes, loginHint: params.login_hint };
-    const { verifier, challenge } = await this.pkce.generatePkceCodes();
-    const { state, nonce } = this.signedState.issue(purpose(provider), data);
-    await this.deps.ctx.redis.set(this.pkceKey(nonce), verifier, 'PX', PKCE_TTL_MS);
-    return client.authorizationUrl({ scopes, redirectUri: this.redirectUri(provider), state, nonce, codeChallenge: challenge, loginHint: params.login_hint });
+    const { state, nonce, codeChallenge } = await this.handshake.issue(req, res, purpose(provider), data);
+    return client.authorizationUrl({ scopes, redirectUri: this.redirectUri(provider), state, nonce, codeChallenge, loginHint: params.login_hint });
   }
 
-  /** The URL to send the browser to after the provider's redirect back; throws a 400 AppError for a bad state. */
-  async complete(provider: Provider, query: Record<string, unknown>): Promise<string> {
-    const { data, nonce } = await this.signedState.verify<ConnectState>(purpose(provider), String(query.state ?? ''));
-    await this.assertStillMember(data);
-    const verifier = await this.deps.ctx.redis.getdel(this.pkceKey(nonce));
+  /** The URL to send the browser to after the provider's redirect back; throws a 400 AppError for a refused handshake. */
+  async complete(req: Request, provider: Provider): Promise<string> {
+    const redeemed = await this.handshake.redeem<ConnectState>(req, purpose(provider), 'member');
+    const { data, nonce } = redeemed;
     const back = (problem: ConsentProblem, extra: Record<string, string> = {}) =>
       this.integrationsPage(data.accountId, { provider, error: problem.code, message: problem.message, ...extra });
 
-    if (typeof query.error === 'string' && query.error) {
-      const problem = consentProblem(provider, query.error, String(query.error_description ?? ''));
+    if (redeemed.outcome === 'provider_error') {
+      const problem = consentProblem(provider, redeemed.error, redeemed.description);
       if (problem.code !== 'admin_approval_required') return back(problem);
       const tenant = (await this.existing('microsoft', data.accountId, data.userId) as MicrosoftAccount | null)?.tenant_id ?? tenantOfAddress(data.loginHint);
       return back(problem, { admin_consent_url: this.adminConsentUrl(data.accountId, data.features, tenant) });
     }
-    if (typeof query.code !== 'string' || !query.code || !verifier) {
+    if (redeemed.outcome === 'no_code') {
       return back({ code: 'sign_in_failed', message: `The ${providerLabel(provider)} sign-in returned no usable authorization code; start again.` });
     }
     try {
       const connection = provider === 'microsoft'
-        ? await this.connectMicrosoft(data, query.code, verifier, nonce)
-        : await this.connectGoogle(data, query.code, verifier, nonce);
+        ? await this.connectMicrosoft(data, redeemed.code, redeemed.codeVerifier, nonce)
+        : await this.connectGoogle(data, redeemed.code, redeemed.codeVerifier, nonce);
       if ('code' in connection) return back(connection);
       await this.deps.engine.syncNow(connection);
       return this.integrationsPage(data.accountId, { connected: provider });
@@ -173,20 +167,6 @@ export class MetadataConnectFlow {
   private existing(provider: Provider, accountId: number, userId: number): Promise<Connection | null> {
     const where = { account_id: accountId, user_id: userId };
     return provider === 'microsoft' ? MicrosoftAccount.findOne({ where }) : GoogleAccount.findOne({ where });
-  }
-
-  /** The user who started must still belong to the (active) account named in the state. */
-  private async assertStillMember(state: ConnectState): Promise<void> {
-    const { AccountUser, Account } = this.deps.ctx.models;
-    const membership = await AccountUser.findOne({
-      where: { account_id: state.accountId, user_id: state.userId },
-      include: [{ model: Account, as: 'account', where: { status: 'active' } }],
-    });
-    if (!membership) throw new AppError('This sign-in was started for an account you no longer belong to', { status: 400, code: 'state_foreign_account' });
-  }
-
-  private pkceKey(nonce: string): string {
-    return `${this.deps.ctx.config.REDIS_PREFIX}:metadata-sync:pkce:${nonce}`;
   }
 
   private frontend(): string {

@@ -1,10 +1,9 @@
-import { OAuthGrantError, type ExtensionContext, type OAuthTokens } from '../../../../../server/src/extensions/index.js';
+import { OAuthGrantError, withRedisLock, type ExtensionContext, type OAuthTokens } from '../../../../../server/src/extensions/index.js';
 import { ReauthorizationRequired, type Connection, type ConnectionTokens } from '../contracts.js';
 import { GoogleAccount, MicrosoftAccount, type Provider } from '../models.js';
 import type { GoogleConnectClient } from './google-connect.client.js';
 import type { MicrosoftConnectClient } from './microsoft-connect.client.js';
 import { asRow, providerLabel as label, providerOf } from './connection-row.js';
-import { withRedisLock } from '../sync/lease-lock.js';
 import { withoutTraceId } from './consent-problems.js';
 
 /** What `tokens_ciphertext` holds, encrypted with the installation's SecretBox. */

@@ -30,5 +30,6 @@ export function consentProblem(provider: Provider, error: string, description = 
   }
   const name = providerLabel(provider);
   if (error === 'access_denied') return { code: 'access_denied', message: `The ${name} sign-in was cancelled or permission was not granted, so nothing was connected.` };
-  return { code: 'sign_in_failed', message: `${name} refused the sign-in: ${withoutTraceId(description || error)}` };
+  // The provider's own text stays in the log (the handshake writes it): it is not LeadChat's to repeat.
+  return { code: 'sign_in_failed', message: `${name} refused the sign-in, so nothing was connected. Start again; if it keeps happening, ask your administrator.` };
 }

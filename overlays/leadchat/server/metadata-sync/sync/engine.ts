@@ -1,11 +1,10 @@
-import type { ExtensionContext } from '../../../../../server/src/extensions/index.js';
+import { LeaseLock, type ExtensionContext } from '../../../../../server/src/extensions/index.js';
 import type { CircuitStatus, Connection, MetadataSyncEngine, SourceStatus, SyncKind } from '../contracts.js';
 import { providerOf } from '../connect/connection-row.js';
 import { InteractionEvent, SharedMailbox, type MicrosoftAccount, type Provider, type SyncState } from '../models.js';
 import type { EventStore } from '../events/event-store.js';
 import type { BreakerRegistry } from './breakers.js';
 import type { SyncJobData, SyncKindRunner } from './kinds.js';
-import { LeaseLock } from './lease-lock.js';
 import { deleteStates, statesOf } from './sync-states.js';
 import { DAILY, FAN_OUT_JOB, fanOutJob, jobIdOf, queueOf, syncJob } from './sync-jobs.js';
 import { eligibleTargets, targetsOf } from './targets.js';

@@ -1,5 +1,5 @@
 import type { Job } from 'bull';
-import type { ExtensionContext, JobDefinition } from '../../../../../server/src/extensions/index.js';
+import type { ExtensionContext, JobDefinition, LeaseLock } from '../../../../../server/src/extensions/index.js';
 import { ReauthorizationRequired, type SyncKind } from '../contracts.js';
 import { SyncState, type SyncStatus } from '../models.js';
 import type { EventStore } from '../events/event-store.js';
@@ -7,7 +7,6 @@ import { loadTeamEmails } from '../events/event-store.js';
 import type { BreakerRegistry } from './breakers.js';
 import { StreamAccessDenied, SyncThrottled } from './errors.js';
 import type { SyncJobData, SyncKindRunner, SyncRun } from './kinds.js';
-import type { LeaseLock } from './lease-lock.js';
 import { findOrCreateState } from './sync-states.js';
 import { resolveTarget } from './targets.js';
 

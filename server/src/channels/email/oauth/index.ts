@@ -3,7 +3,7 @@ import type { Config } from '../../../config.js';
 import type { EventBus } from '../../../extensions/events.js';
 import type { SecretBox } from '../../../lib/crypto.js';
 import type { Logger } from '../../../lib/logger.js';
-import { SignedState } from '../../../lib/signed-state.js';
+import { OAuthHandshake } from '../../../api/oauth-handshake/oauth-handshake.js';
 import { googleMailbox } from '../providers/google.provider.js';
 import { microsoftMailbox } from '../providers/microsoft.provider.js';
 import { GoogleOAuthClient } from './google.oauth-client.js';
@@ -17,11 +17,10 @@ import { OAuthTokenService } from './token-service.js';
 export interface EmailOAuth {
   mailboxes: OAuthMailbox[];
   tokens: OAuthTokenService;
-  signedState: SignedState;
   flow: EmailOAuthFlow;
 }
 
-/** The core's OAuth mailboxes (`microsoft`, `google`) with their token service, state signer and sign-in flow. */
+/** The core's OAuth mailboxes (`microsoft`, `google`) with their token service and sign-in flow. */
 export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: Redis; secrets: SecretBox; events: EventBus; inboxes: InboxService; reauthorization: ChannelReauthorization }): EmailOAuth {
   const { config, redis } = deps;
   const logger = deps.logger.child({ component: 'email-oauth' });
@@ -33,8 +32,7 @@ export function createEmailOAuth(deps: { config: Config; logger: Logger; redis: 
     redis, prefix: config.REDIS_PREFIX, secrets: deps.secrets, logger, reauthorization: deps.reauthorization,
     refreshers: Object.fromEntries(mailboxes.map((m) => [m.definition.id, m.client])),
   });
-  const signedState = new SignedState({ secret: config.SESSION_SECRET, redis, prefix: config.REDIS_PREFIX });
   const connector = new MailboxConnector({ inboxes: deps.inboxes, reauthorization: deps.reauthorization, events: deps.events, tokens });
-  const flow = new EmailOAuthFlow({ config, redis, signedState, connector, logger });
-  return { mailboxes, tokens, signedState, flow };
+  const flow = new EmailOAuthFlow({ config, handshake: new OAuthHandshake({ config, redis, logger }), connector, logger });
+  return { mailboxes, tokens, flow };
 }

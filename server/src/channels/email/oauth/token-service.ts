@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 import type { SecretBox } from '../../../lib/crypto.js';
 import { MailboxError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
+import { withRedisLock } from '../../../lib/redis-lock.js';
 import { ChannelEmail } from '../../../models/index.js';
 import { OAuthGrantError, type OAuthTokens, type TokenRefresher } from './oauth-client.js';
-import { RedisMutex } from './redis-mutex.js';
 import type { ChannelReauthorization } from '../reauthorization.js';
 
 /** What `provider_secrets_ciphertext` holds (encrypted) for an OAuth channel. */
@@ -29,6 +29,9 @@ export interface OAuthTokenServiceDeps {
 
 type TokenColumns = Pick<ChannelEmail, 'provider_secrets_ciphertext' | 'provider_config'>;
 
+/** A refresh is one token request; the lease bounds how long a crashed refresher blocks the others. */
+const REFRESH_LOCK = { leaseMs: 30_000, waitMs: 35_000 };
+
 /**
  * Fresh access tokens for OAuth channels (Chatwoot's RefreshOauthTokenService). Tokens live
  * encrypted in the channel row, the expiry in `provider_config.token_expires_at`. A token with less
@@ -40,11 +43,9 @@ type TokenColumns = Pick<ChannelEmail, 'provider_secrets_ciphertext' | 'provider
  */
 export class OAuthTokenService {
   private readonly inFlight = new Map<number, Promise<ChannelEmail>>();
-  private readonly mutex: RedisMutex;
   private readonly marginMs: number;
 
   constructor(private readonly deps: OAuthTokenServiceDeps) {
-    this.mutex = new RedisMutex(deps.redis, { leaseMs: 30_000, waitMs: 35_000 });
     this.marginMs = deps.marginMs ?? 5 * 60_000;
   }
 
@@ -72,7 +73,7 @@ export class OAuthTokenService {
   }
 
   private async refreshExclusively(channelId: number): Promise<ChannelEmail> {
-    return this.mutex.withLock(`${this.deps.prefix}:oauth-refresh:${channelId}`, async () => {
+    return withRedisLock(this.deps.redis, `${this.deps.prefix}:oauth-refresh:${channelId}`, REFRESH_LOCK, async () => {
       const row = await ChannelEmail.findByPk(channelId);
       if (!row) throw new MailboxError(`Email channel ${channelId} no longer exists`, 'permanent');
       if (row.reauthorization_required_at) throw this.reauthError(row);

@@ -20,9 +20,9 @@ const release = async (redis: Redis, key: string, owner: string): Promise<void> 
 };
 
 /**
- * A lease per stream key shared by every process on the same Redis (`SET NX PX`), renewed while its
- * holder works and released only by it: two workers never sync the same stream at once, and a crashed
- * holder blocks the others for one lease at most.
+ * A lease per key shared by every process on the same Redis (`SET NX PX`), renewed while its holder
+ * works and released only by it: two workers never do the same work at once, and a crashed holder
+ * blocks the others for one lease at most.
  */
 export class LeaseLock {
   constructor(private readonly redis: Redis, private readonly prefix: string, private readonly leaseMs = 60_000) {}
@@ -47,7 +47,7 @@ export class LeaseLock {
 
 /**
  * Runs `fn` holding the same kind of lease on `key` (not renewed: the lease bounds how long a crashed
- * holder blocks the others); waits up to `waitMs` for it.
+ * holder blocks the others); waits up to `waitMs` for it, then throws.
  */
 export async function withRedisLock<T>(redis: Redis, key: string, opts: { leaseMs: number; waitMs: number }, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + opts.waitMs;
