@@ -4,20 +4,17 @@ import { htmlToPlainText } from '../server/src/lib/html-text.js';
 const BATCH = 500;
 
 /**
- * Conversation search also matches the email subject, served by a trigram index like the contacts'.
  * HTML-only emails were stored with empty `content`, so search and list previews had no text for
  * them: their text is rendered from the kept HTML (the new part when the quote was split off), as
- * ingestion now does, in batches by id so a large table is not held in one statement.
+ * ingestion now does, in batches by id so a large table is not held in one statement. (The subject
+ * is matched row by row under search's OR, which no trigram index on it would serve.)
  */
 export async function up({ context: qi }: { context: QueryInterface }): Promise<void> {
-  await qi.sequelize.query(`CREATE INDEX IF NOT EXISTS conversations_mail_subject_trgm ON conversations USING gin ((additional_attributes->>'mail_subject') gin_trgm_ops)`);
   await backfillHtmlOnlyContent(qi);
 }
 
-export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
-  // The rendered content stays: it is what ingestion writes for such emails from now on.
-  await qi.sequelize.query('DROP INDEX IF EXISTS conversations_mail_subject_trgm');
-}
+// The rendered content stays: it is what ingestion writes for such emails from now on.
+export async function down(): Promise<void> {}
 
 export async function backfillHtmlOnlyContent(qi: QueryInterface): Promise<number> {
   let after = 0;
