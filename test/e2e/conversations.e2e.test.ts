@@ -127,6 +127,7 @@ describe('conversation screen (e2e, headless Chromium)', function () {
     expect(await page.inputValue('#reply-cc')).to.equal('janes.boss@customer.test');
     expect(await page.textContent('[data-testid=reattach]')).to.contain('invoice-jane.pdf');
     await item(bob).locator('[data-testid=draft-marker]').waitFor();
+    await countsAgree();
     await shot('draft-after-reload');
     await item(bob).click();
     await page.locator('.conversation__title h2', { hasText: 'Bob asks' }).waitFor();
@@ -138,6 +139,14 @@ describe('conversation screen (e2e, headless Chromium)', function () {
     await page.locator('.conversation__title h2', { hasText: 'Jane asks' }).waitFor();
     await page.setInputFiles('#reply-attachments', { name: 'invoice-jane.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') });
     expect(await page.locator('[data-testid=reattach]').count(), 're-attached').to.equal(0);
+    // A tired typo in Cc: named before anything is sent, and nothing of the draft is lost.
+    await page.fill('#reply-cc', 'janes.boss@customer.test; janes.boss at customer');
+    await page.getByRole('button', { name: 'Send' }).click();
+    expect(await page.getByRole('alert').textContent()).to.equal('Cc: not an email address: janes.boss, at, customer');
+    expect(await page.inputValue('#reply-content')).to.equal('Half-written for Jane');
+    await page.getByText('invoice-jane.pdf').waitFor();
+    await shot('draft-refused-cc');
+    await page.fill('#reply-cc', 'janes.boss@customer.test');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('.conversation__thread').getByText('Half-written for Jane').waitFor();
     expect(await page.inputValue('#reply-content')).to.equal('');

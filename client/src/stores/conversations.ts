@@ -34,7 +34,7 @@ export const useConversationsStore = defineStore('conversations', {
     threadLoading: false,
     /** Conversations with a reply draft (of this user and account), for the list's marker. */
     draftIds: [] as number[],
-    /** Only the latest list / counts request may land: an older answer would undo a newer change. */
+    /** Only the latest list / counts request started may land: an older answer would undo a newer one. */
     listSeq: 0,
     countsSeq: 0,
   }),
@@ -126,10 +126,7 @@ export const useConversationsStore = defineStore('conversations', {
       if (!decidableLocally(this.filters)) return void this.scheduleRefresh();
       this.list = applyConversation(this.list, c, this.filters, this.meId).map((x) => (x.id === this.activeId ? read(x) : x));
       // Without its earlier state (not on this page) a change cannot be counted here: the recount does it.
-      if (known || opts.created) {
-        this.countsSeq++;
-        this.counts = moveCounts(this.counts, known, c, this.filters, this.meId);
-      }
+      if (known || opts.created) this.counts = moveCounts(this.counts, known, c, this.filters, this.meId);
       this.scheduleCounts();
     },
     addOwnMessage(m: Message) {
