@@ -4,6 +4,8 @@ import {
   type TestAccount, type TestContact, type TestUser,
 } from '../support/factories.js';
 import { http, runtime } from '../support/runtime.js';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import { backfillHtmlOnlyContent } from '../../migrations/20261207000000-conversation-search-subject-html.js';
 
 const CONVERSATION_KEYS = [
   'id', 'account_id', 'uuid', 'inbox_id', 'status', 'priority', 'additional_attributes', 'custom_attributes', 'labels', 'muted',
@@ -24,6 +26,16 @@ describe('Conversations API', () => {
   let contact: TestContact;
   const path = (suffix = '') => `/api/v1/accounts/${account.id}/conversations${suffix}`;
   const open = (attrs: Record<string, unknown> = {}) => createConversation(account, { inbox_id: inbox.id, contact_id: contact.id, ...attrs });
+  /** A customer's email through the ingestion pipeline every transport ends in; answers its conversation's display id. */
+  const receive = async (mail: ConstructorParameters<typeof MailComposer>[0]) => {
+    const rt = await runtime();
+    const inboxRow = (await rt.models.Inbox.findByPk(inbox.id))!;
+    const channel = (await rt.models.ChannelEmail.findByPk(inboxRow.channel_id))!;
+    const raw = await new MailComposer({ from: contact.email!, to: inbox.email, messageId: `<${Math.random().toString(36).slice(2)}@customer.test>`, ...mail }).compile().build();
+    const result = await rt.api.emailReceive.ingestion.ingest({ channel, inbox: inboxRow, raw, source: { kind: 'test', ref: Math.random().toString(36).slice(2) } });
+    const conversation = await rt.models.Conversation.findByPk(result.conversationId);
+    return conversation!.display_id;
+  };
 
   beforeEach(async () => {
     account = await createAccount();
@@ -473,6 +485,30 @@ describe('Conversations API', () => {
       expect(await search('100%_')).to.deep.equal([]);
     });
 
+    it('matches the email subject and the text of an HTML-only email (with an attachment, so mailparser renders no text)', async () => {
+      const login = await receive({ subject: 'Login problem', text: 'I cannot get in.' });
+      const invoice = await receive({ subject: 'Question', html: '<p>Where is my <b>refund</b>?</p>', attachments: [{ filename: 'receipt.pdf', content: '%PDF-1.4' }] });
+      await open({ message: { content: 'unrelated' } });
+      expect(await search('Login problem')).to.deep.equal([login]);
+      expect(await search('login PROB')).to.deep.equal([login]);
+      expect(await search('my refund')).to.deep.equal([invoice]);
+    });
+
+    it('finds HTML-only emails stored before their text was rendered, once the migration backfills it', async () => {
+      const rt = await runtime();
+      const c = await open();
+      const conversation = (await rt.models.Conversation.findOne({ where: { account_id: account.id, display_id: c.id } }))!;
+      await rt.models.Message.create({
+        account_id: account.id, inbox_id: inbox.id, conversation_id: conversation.id, message_type: 'incoming', content: '', content_type: 'incoming_email',
+        content_attributes: { email: { html_content: { full: '<p>Old <i>parcel</i> tracking</p><blockquote>quoted</blockquote>', reply: '<p>Old <i>parcel</i> tracking</p>', quoted: '<blockquote>quoted</blockquote>' } } },
+        private: false, status: 'sent',
+      });
+      expect(await search('parcel tracking')).to.deep.equal([]);
+      await backfillHtmlOnlyContent(rt.sequelize.getQueryInterface());
+      expect(await search('parcel tracking')).to.deep.equal([c.id]);
+      expect(await search('quoted')).to.deep.equal([]);
+    });
+
     it('keeps an agent\'s search to the inboxes they are members of', async () => {
       const agent = await createAgent(account);
       const member = await createInbox(account, 'Member inbox');
@@ -485,6 +521,13 @@ describe('Conversations API', () => {
   });
 
   describe('last message preview', () => {
+    it('is the text of an HTML-only email', async () => {
+      const id = await receive({ subject: 'Newsletter reply', html: '<div><p>Thanks for the <a href="https://x.test">offer</a>!</p><img src="cid:logo"></div>', attachments: [{ filename: 'logo.png', content: 'png', cid: 'logo' }] });
+      const listed = (await (await http()).get(path()).set('api_access_token', account.admin.token).expect(200)).body.data.payload;
+      expect(listed.find((c: { id: number }) => c.id === id).messages[0].content).to.equal('Thanks for the offer!');
+    });
+
+
     it('carries the message\'s created_at (list and show), like the messages endpoint', async () => {
       const api = await http();
       const before = Math.floor(Date.now() / 1000);

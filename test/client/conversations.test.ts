@@ -1,9 +1,13 @@
 // Conversation list and thread logic (client/src/features/conversations): live events keep the list
 // right without a reload; inline images resolve to their attachment; only safe image sources load.
 import { expect } from 'chai';
+import { createPinia, setActivePinia } from 'pinia';
 import type { ConversationFilters } from '../../client/src/api/conversations.js';
 import type { Conversation, Message } from '../../client/src/api/types.js';
-import { applyConversation, applyMessage, decidableLocally, matchesFilters, upsertMessage } from '../../client/src/features/conversations/live-list.js';
+import { applyConversation, applyMessage, decidableLocally, matchesFilters, moveCounts, upsertMessage } from '../../client/src/features/conversations/live-list.js';
+import { DraftBook, type DraftStorage } from '../../client/src/features/conversations/drafts.js';
+import { previewOf } from '../../client/src/features/conversations/preview.js';
+import { useConversationsStore } from '../../client/src/stores/conversations.js';
 import { cidTargets, isAllowedImageSource, neutraliseHandlers, resolveCid } from '../../client/src/features/conversations/email-html.js';
 
 const ME = 7;
@@ -89,5 +93,123 @@ describe('client: email HTML images', () => {
     expect(isAllowedImageSource('//evil.example/x.png')).to.equal(false);
     expect(isAllowedImageSource('https://tracker.example/p.gif')).to.equal(false);
     expect(isAllowedImageSource('data:text/html,<script>')).to.equal(false);
+  });
+});
+
+/** The browser's localStorage, as the drafts see it. */
+class MemoryStorage implements DraftStorage {
+  private readonly items = new Map<string, string>();
+  get length() { return this.items.size; }
+  key(i: number) { return [...this.items.keys()][i] ?? null; }
+  getItem(k: string) { return this.items.get(k) ?? null; }
+  setItem(k: string, v: string) { this.items.set(k, String(v)); }
+  removeItem(k: string) { this.items.delete(k); }
+}
+
+describe('client: conversations store', () => {
+  const agent = (id: number, name: string) => ({ id, name, available_name: name, type: 'user' as const });
+  let store: ReturnType<typeof useConversationsStore>;
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    store = useConversationsStore();
+    store.reset(1, ME);
+  });
+
+  it('moves a resolved conversation out of Open and its count from Open to Resolved; reopening moves it back', () => {
+    store.list = [conversation(1), conversation(2)];
+    store.counts = { open: 2, pending: 0, resolved: 5 };
+    store.current = conversation(2);
+    store.activeId = 2;
+    store.applyChange(conversation(2, { status: 'resolved' }));
+    expect(ids(store.list)).to.deep.equal([1]);
+    expect(store.counts).to.deep.equal({ open: 1, pending: 0, resolved: 6 });
+    expect(store.active?.status, 'the open conversation stays in view').to.equal('resolved');
+    // The live event of the same change arrives afterwards: nothing moves twice.
+    store.onConversation(conversation(2, { status: 'resolved' }));
+    expect(store.counts).to.deep.equal({ open: 1, pending: 0, resolved: 6 });
+    store.applyChange(conversation(2, { status: 'open' }));
+    expect(ids(store.list)).to.deep.equal([2, 1]);
+    expect(store.counts).to.deep.equal({ open: 2, pending: 0, resolved: 5 });
+  });
+
+  it('follows another agent\'s status change of a listed conversation, and a new one, in list and counts', () => {
+    store.filters = { status: 'resolved', assignee_type: 'all' };
+    store.list = [conversation(3, { status: 'resolved' })];
+    store.counts = { open: 4, pending: 0, resolved: 1 };
+    store.onConversation(conversation(3, { status: 'open' }));
+    expect(ids(store.list)).to.deep.equal([]);
+    expect(store.counts).to.deep.equal({ open: 5, pending: 0, resolved: 0 });
+    store.onConversation(conversation(9), true);
+    expect(store.counts).to.deep.equal({ open: 6, pending: 0, resolved: 0 });
+  });
+
+  it('counts only what the other filters show', () => {
+    const mine = { ...open, assignee_type: 'me' as const };
+    const someone = conversation(1, { meta: { sender: null, assignee: { id: 99 } as Conversation['meta']['assignee'] } });
+    expect(moveCounts({ open: 3, resolved: 0 }, someone, { ...someone, status: 'resolved' }, mine, ME)).to.deep.equal({ open: 3, resolved: 0 });
+    expect(moveCounts({ open: 3, resolved: 0 }, someone, { ...someone, status: 'resolved' }, open, ME)).to.deep.equal({ open: 2, resolved: 1 });
+  });
+
+  it('keeps the open conversation when a list reload does not contain it (opened by link, beyond page 1)', () => {
+    store.activeId = 40;
+    store.current = conversation(40, { additional_attributes: { mail_subject: 'Old one' } });
+    store.adoptPage([conversation(1), conversation(2)]);
+    expect(store.active?.additional_attributes.mail_subject).to.equal('Old one');
+    store.adoptPage([conversation(40, { status: 'pending', unread_count: 3 }), conversation(1)]);
+    expect(store.active).to.include({ id: 40, status: 'pending', unread_count: 0 });
+  });
+});
+
+describe('client: reply drafts', () => {
+  const file = (name: string) => new File(['x'], name);
+  const draft = (content: string, extra: Partial<{ cc: string; mode: 'reply' | 'note'; files: string[] }> = {}) =>
+    ({ content, to: '', cc: '', bcc: '', mode: 'reply' as const, files: [], ...extra });
+
+  it('keeps one draft per conversation, per user and account, and forgets an empty or sent one', () => {
+    const storage = new MemoryStorage();
+    const mine = new DraftBook(storage, { userId: 1, accountId: 1 });
+    mine.write(10, draft('Dear Ann', { cc: 'boss@x.test', mode: 'note' }), []);
+    mine.write(11, draft('Dear Bob'), []);
+    expect(mine.read(10)).to.include({ content: 'Dear Ann', cc: 'boss@x.test', mode: 'note' });
+    expect(mine.read(11)?.content).to.equal('Dear Bob');
+    expect(mine.read(12)).to.equal(null);
+    expect(mine.conversationIds()).to.deep.equal([10, 11]);
+    // Another agent on the same browser, or the same agent in another account, sees none of them.
+    expect(new DraftBook(storage, { userId: 2, accountId: 1 }).read(10)).to.equal(null);
+    expect(new DraftBook(storage, { userId: 1, accountId: 2 }).conversationIds()).to.deep.equal([]);
+    expect(mine.write(11, draft('  '), [])).to.equal(false);
+    mine.clear(10);
+    expect(mine.conversationIds()).to.deep.equal([]);
+  });
+
+  it('holds picked files in memory and, in a new tab (reload), only their names', () => {
+    const storage = new MemoryStorage();
+    const book = new DraftBook(storage, { userId: 3, accountId: 1 });
+    const picked = [file('steps.txt')];
+    book.write(5, draft('', { files: ['steps.txt'] }), picked);
+    expect(book.files(5)).to.deep.equal(picked);
+    expect(book.read(5)?.files).to.deep.equal(['steps.txt']);
+    expect(new DraftBook(storage, { userId: 3, accountId: 1 }).files(6)).to.deep.equal([]);
+    storage.setItem('leadchat.draft.v1:3:1:7', '{not json');
+    expect(book.read(7)).to.equal(null);
+  });
+});
+
+describe('client: list preview', () => {
+  const reply = (id: number, sender: Message['sender'], attrs: Partial<Message> = {}) => message(id, 1, { message_type: 1, sender, ...attrs });
+
+  it('says "You" only for the signed-in agent\'s replies, another agent\'s first name otherwise', () => {
+    expect(previewOf(conversation(1, { messages: [reply(1, { id: ME, name: 'Me Myself', type: 'user' })] }), ME).prefix).to.deep.equal({ kind: 'you' });
+    expect(previewOf(conversation(1, { messages: [reply(1, { id: 8, name: 'Alex Agent', available_name: 'Alex Agent', type: 'user' })] }), ME).prefix).to.deep.equal({ kind: 'agent', name: 'Alex' });
+    expect(previewOf(conversation(1, { messages: [reply(1, { id: 8, name: 'Alex', type: 'user' }, { private: true })] }), ME).prefix).to.deep.equal({ kind: 'note' });
+    expect(previewOf(conversation(1, { messages: [message(1, 1)] }), ME).prefix).to.equal(null);
+  });
+
+  it('shows an email\'s subject when it has no text, and nothing only for a conversation without messages', () => {
+    const htmlOnly = message(1, 1, { content: '', content_attributes: { email: { subject: 'Quarterly report' } } });
+    expect(previewOf(conversation(1, { messages: [htmlOnly] }), ME).text).to.equal('Quarterly report');
+    expect(previewOf(conversation(1, { messages: [message(1, 1, { content: null })], additional_attributes: { mail_subject: 'Fallback' } }), ME).text).to.equal('Fallback');
+    expect(previewOf(conversation(1, { messages: [message(1, 1, { content: ' two\n lines ' })] }), ME).text).to.equal('two lines');
+    expect(previewOf(conversation(1), ME).text).to.equal('');
   });
 });

@@ -1,49 +1,80 @@
 import { defineStore } from 'pinia';
-import { conversationsApi, type ConversationFilters } from '../api/conversations';
-import type { Conversation, ConversationCounts, ConversationStatus, Message } from '../api/types';
-import { applyConversation, applyMessage, decidableLocally, upsertMessage } from '../features/conversations/live-list';
+import { ApiError } from '../api/client.js';
+import { conversationsApi, type ConversationFilters } from '../api/conversations.js';
+import type { Conversation, ConversationCounts, ConversationStatus, Message } from '../api/types.js';
+import { applyConversation, applyMessage, decidableLocally, moveCounts, upsertMessage, type StatusCounts } from '../features/conversations/live-list.js';
 
 export const STATUS_TABS = ['open', 'pending', 'resolved'] as const;
-type StatusTab = (typeof STATUS_TABS)[number];
 
 const countFor = (meta: ConversationCounts, assignee: ConversationFilters['assignee_type']) =>
   assignee === 'me' ? meta.mine_count : assignee === 'unassigned' ? meta.unassigned_count : assignee === 'assigned' ? (meta.assigned_count ?? 0) : meta.all_count;
 
-/** The conversation list with its filters and tab counts, and the open conversation's thread; both follow live events. */
+const read = (c: Conversation): Conversation => ({ ...c, unread_count: 0 });
+
+/**
+ * The conversation list (one page, with its filters and tab counts) and, apart from it, the open
+ * conversation and its thread: a list reload or a status change never takes the open one away.
+ * Both follow live events.
+ */
 export const useConversationsStore = defineStore('conversations', {
   state: () => ({
     accountId: 0,
     meId: 0,
     filters: { status: 'open', assignee_type: 'all' } as ConversationFilters,
     list: [] as Conversation[],
-    counts: {} as Partial<Record<StatusTab, number>>,
+    counts: {} as StatusCounts,
     loading: false,
     error: '',
     activeId: null as number | null,
+    /** The open conversation, whether or not it is on the list's page or matches its filters. */
+    current: null as Conversation | null,
+    /** Why the open conversation could not be loaded (a 404 shows "not found"). */
+    openError: '',
     thread: [] as Message[],
     threadLoading: false,
+    /** Conversations with a reply draft (of this user and account), for the list's marker. */
+    draftIds: [] as number[],
+    /** Only the latest list / counts request started may land: an older answer would undo a newer one. */
+    listSeq: 0,
+    countsSeq: 0,
   }),
   getters: {
-    active: (s) => s.list.find((c) => c.id === s.activeId) ?? null,
+    active: (s) => (s.current && s.current.id === s.activeId ? s.current : null),
   },
   actions: {
+    /** A fresh page for another user or account: nothing of the previous one stays. */
+    reset(accountId: number, meId: number) {
+      this.$reset();
+      this.accountId = accountId;
+      this.meId = meId;
+    },
     async load() {
       if (!this.accountId) return;
+      const seq = ++this.listSeq;
       this.loading = true;
       this.error = '';
       try {
         const res = await conversationsApi.list(this.accountId, this.filters);
-        this.list = res.data.payload.map((c) => (c.id === this.activeId ? { ...c, unread_count: 0 } : c));
+        if (seq !== this.listSeq) return;
+        this.adoptPage(res.data.payload);
         await this.loadCounts();
       } catch (err) {
-        this.error = (err as Error).message;
+        if (seq === this.listSeq) this.error = (err as Error).message;
       } finally {
-        this.loading = false;
+        if (seq === this.listSeq) this.loading = false;
       }
     },
+    /** A loaded page replaces the list; the open conversation is held apart and only refreshed from it. */
+    adoptPage(page: Conversation[]) {
+      this.list = page.map((c) => (c.id === this.activeId ? read(c) : c));
+      const fresh = this.list.find((c) => c.id === this.activeId);
+      if (fresh && this.current) this.current = { ...fresh, messages: this.current.messages };
+    },
     async loadCounts() {
+      const seq = ++this.countsSeq;
       const { inbox_id, q, assignee_type } = this.filters;
       const metas = await Promise.all(STATUS_TABS.map((status) => conversationsApi.meta(this.accountId, { status, inbox_id, q })));
+      if (seq !== this.countsSeq) return;
       this.counts = Object.fromEntries(STATUS_TABS.map((s, i) => [s, countFor(metas[i].meta, assignee_type)]));
     },
     setFilters(patch: Partial<ConversationFilters>) {
@@ -53,35 +84,50 @@ export const useConversationsStore = defineStore('conversations', {
     async open(id: number | null) {
       this.activeId = id;
       this.thread = [];
+      this.openError = '';
+      const listed = id === null ? undefined : this.list.find((c) => c.id === id);
+      this.current = listed ? read(listed) : null;
       if (id === null) return;
-      this.list = this.list.map((c) => (c.id === id ? { ...c, unread_count: 0 } : c));
+      this.list = this.list.map((c) => (c.id === id ? read(c) : c));
       this.threadLoading = true;
       try {
         // Opening a conversation reads it: the server's mark clears its unread count on every dashboard.
         const [messages, conversation] = await Promise.all([conversationsApi.messages(this.accountId, id), conversationsApi.updateLastSeen(this.accountId, id)]);
         if (this.activeId !== id) return;
         this.thread = messages.payload;
-        // A conversation opened by link may be outside the current filters: show it all the same.
-        if (!this.list.some((c) => c.id === id)) this.list = [{ ...conversation, unread_count: 0 }, ...this.list];
+        this.current = read(conversation);
+      } catch (err) {
+        if (this.activeId !== id) return;
+        this.current = null;
+        this.openError = err instanceof ApiError && err.status === 404 ? '' : (err as Error).message;
       } finally {
-        this.threadLoading = false;
+        if (this.activeId === id) this.threadLoading = false;
       }
     },
-    /** Replaces the conversation in the list (after an action) even when the filters would drop it, so the open view stays. */
-    replace(c: Conversation) {
-      this.list = this.list.map((x) => (x.id === c.id ? { ...c, unread_count: 0 } : x));
-    },
     async setStatus(status: ConversationStatus) {
-      if (!this.activeId) return;
-      await conversationsApi.setStatus(this.accountId, this.activeId, status);
-      this.replace(await conversationsApi.show(this.accountId, this.activeId));
-      await this.loadCounts();
+      const id = this.activeId;
+      if (!id) return;
+      await conversationsApi.setStatus(this.accountId, id, status);
+      this.applyChange(await conversationsApi.show(this.accountId, id));
     },
     async assign(assigneeId: number | null) {
-      if (!this.activeId) return;
-      await conversationsApi.assign(this.accountId, this.activeId, assigneeId);
-      this.replace(await conversationsApi.show(this.accountId, this.activeId));
-      await this.loadCounts();
+      const id = this.activeId;
+      if (!id) return;
+      await conversationsApi.assign(this.accountId, id, assigneeId);
+      this.applyChange(await conversationsApi.show(this.accountId, id));
+    },
+    /**
+     * A conversation changed (by this agent or, through a live event, another): the open one follows,
+     * the list gains or loses it by the filters, and the tab counts move with it at once.
+     */
+    applyChange(c: Conversation, opts: { created?: boolean } = {}) {
+      const known = this.list.find((x) => x.id === c.id) ?? (this.current?.id === c.id ? this.current : null);
+      if (this.current?.id === c.id) this.current = read(c);
+      if (!decidableLocally(this.filters)) return void this.scheduleRefresh();
+      this.list = applyConversation(this.list, c, this.filters, this.meId).map((x) => (x.id === this.activeId ? read(x) : x));
+      // Without its earlier state (not on this page) a change cannot be counted here: the recount does it.
+      if (known || opts.created) this.counts = moveCounts(this.counts, known, c, this.filters, this.meId);
+      this.scheduleCounts();
     },
     addOwnMessage(m: Message) {
       this.thread = upsertMessage(this.thread, m);
@@ -91,6 +137,10 @@ export const useConversationsStore = defineStore('conversations', {
       if (!this.activeId) return;
       this.thread = upsertMessage(this.thread, await conversationsApi.retry(this.accountId, this.activeId, messageId));
     },
+    setDraft(conversationId: number, has: boolean) {
+      const without = this.draftIds.filter((id) => id !== conversationId);
+      this.draftIds = has ? [...without, conversationId] : without;
+    },
     // --- live events -----------------------------------------------------------------------
     onMessage(m: Message) {
       if (m.conversation_id === this.activeId) {
@@ -98,15 +148,10 @@ export const useConversationsStore = defineStore('conversations', {
         // An incoming message arriving in the open conversation is read as it arrives.
         if (m.message_type === 0) void conversationsApi.updateLastSeen(this.accountId, m.conversation_id).catch(() => undefined);
       }
-      this.list = applyMessage(this.list, m).map((c) => (c.id === this.activeId ? { ...c, unread_count: 0 } : c));
+      this.list = applyMessage(this.list, m).map((c) => (c.id === this.activeId ? read(c) : c));
     },
-    onConversation(c: Conversation) {
-      if (!decidableLocally(this.filters)) return void this.scheduleRefresh();
-      const next = applyConversation(this.list, c, this.filters, this.meId);
-      // The open conversation stays in view even if it no longer matches (e.g. just resolved).
-      const keep = c.id === this.activeId && !next.some((x) => x.id === c.id) ? [{ ...c, unread_count: 0 }] : [];
-      this.list = [...next.map((x) => (x.id === this.activeId ? { ...x, unread_count: 0 } : x)), ...keep];
-      this.scheduleCounts();
+    onConversation(c: Conversation, created = false) {
+      this.applyChange(c, { created });
     },
     scheduleCounts() {
       clearTimeout(countsTimer);

@@ -316,7 +316,8 @@ export class ConversationService {
   }
 
   /**
-   * `q` matches message text, the contact's name or email, or the display id (`#12` or `12`). The
+   * `q` matches the email subject, message text (HTML-only emails' text is rendered into it at
+   * ingestion), the contact's name or email, or the display id (`#12` or `12`). The
    * matching contacts are collected once as an `ARRAY(...)` init plan, which Postgres plans on its own
    * and so serves from the trigram indexes on contacts (as an `IN` subquery under the `OR` it scanned
    * every contact); the message match probes only each candidate conversation's messages.
@@ -324,6 +325,7 @@ export class ConversationService {
   private searchWhere(accountId: number, q: string): WhereOptions<Conversation> {
     const pattern = this.deps.sequelize.escape(`%${q.replace(/[\\%_]/g, '\\$&')}%`);
     const matches = [
+      `"Conversation"."additional_attributes"->>'mail_subject' ILIKE ${pattern}`,
       `EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = "Conversation"."id" AND m.message_type IN ('incoming', 'outgoing') AND m.content ILIKE ${pattern})`,
       `"Conversation"."contact_id" = ANY (ARRAY(SELECT ct.id FROM contacts ct WHERE ct.account_id = ${Number(accountId)} AND (ct.name ILIKE ${pattern} OR ct.email ILIKE ${pattern})))`,
     ];

@@ -54,3 +54,21 @@ export function applyMessage(list: Conversation[], m: Message): Conversation[] {
 export function upsertMessage(thread: Message[], m: Message): Message[] {
   return thread.some((x) => x.id === m.id) ? thread.map((x) => (x.id === m.id ? m : x)) : [...thread, m].sort((a, b) => a.id - b.id);
 }
+
+export type StatusCounts = Partial<Record<Conversation['status'], number>>;
+
+/**
+ * The tab counts after a conversation changed from `before` to `after` (null `before`: it was not
+ * counted, e.g. just created): it leaves its old status's count and joins its new one, each only if it
+ * matches the other filters (inbox, assignee). The server's recount follows and has the last word.
+ */
+export function moveCounts(counts: StatusCounts, before: Conversation | null, after: Conversation, f: ConversationFilters, meId: number): StatusCounts {
+  const anyStatus = { ...f, status: 'all' as const };
+  const next = { ...counts };
+  const shift = (c: Conversation, by: number) => {
+    if (matchesFilters(c, anyStatus, meId) && next[c.status] !== undefined) next[c.status] = Math.max(0, next[c.status]! + by);
+  };
+  if (before) shift(before, -1);
+  shift(after, +1);
+  return next;
+}

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type Attachment as MailAttachment, type HeaderValue, type ParsedMail } from 'mailparser';
 import { detectExtension } from 'nodemailer/lib/mime-funcs/mime-types.js';
+import { htmlToPlainText } from '../../../lib/html-text.js';
 import { CONNECTION_CHECK_HEADER } from '../checks/round-trip.check.js';
 
 export interface EmailAddress {
@@ -52,6 +53,9 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   const headerId = mail.messageId ? messageIds(mail.messageId)[0] : undefined;
   const [htmlReply, htmlQuoted] = html ? splitHtmlQuote(html) : [null, null];
   const [textReply, textQuoted] = text ? splitTextQuote(text) : [null, null];
+  // mailparser renders text from HTML only for a message that is nothing but HTML; an HTML body with
+  // attachments comes without, and would leave the message without searchable or previewable text.
+  const plain = text ? { full: text, reply: textReply, quoted: textQuoted } : html ? renderedText(html, htmlReply, htmlQuoted) : { full: null, reply: null, quoted: null };
   const from = addresses(mail.from);
   return {
     messageId: headerId ?? `<${createHash('sha256').update(headerBlock(raw)).digest('hex').slice(0, 40)}@${SYNTHESISED_ID_DOMAIN}>`,
@@ -67,13 +71,18 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     deliveredTo: ['delivered-to', 'x-original-to'].flatMap((h) => headerStrings(mail, h)).map((a) => a.replace(/[<>\s]/g, '').toLowerCase()),
     inReplyTo: messageIds(mail.inReplyTo ?? ''),
     references: messageIds([mail.references ?? []].flat().join(' ')),
-    text: { full: text, reply: textReply, quoted: textQuoted },
+    text: plain,
     html: { full: html, reply: htmlReply, quoted: htmlQuoted },
     autoReply: isAutoReply(mail),
     bounce: isBounce(mail, from),
     connectionCheck: mail.headers.has(CONNECTION_CHECK_HEADER.toLowerCase()),
     attachments: mail.attachments.map((a, i) => part(a, i, html)),
   };
+}
+
+function renderedText(html: string, reply: string | null, quoted: string | null): ParsedEmail['text'] {
+  const render = (h: string | null) => (h === null ? null : clean(htmlToPlainText(h)).trim() || null);
+  return { full: render(html), reply: render(reply), quoted: render(quoted) };
 }
 
 /** `<a@b> <c@d>` -> ['<a@b>', '<c@d>']; a bare id gets its brackets back. */
