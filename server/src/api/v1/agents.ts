@@ -24,6 +24,12 @@ export function agentsRouter(agents: AgentService): Router {
     res.json(serializeAgent(agent.user, agent));
   });
 
+  // LeadChat's own: a fresh invitation link, by email; the previous link stops working.
+  router.post('/agents/:id/resend_invitation', requireAdministrator, async (req, res) => {
+    const agent = await agents.resendInvitation(accountScope(req), idParam(req.params.id, 'Agent'));
+    res.json(serializeAgent(agent.user, agent));
+  });
+
   router.delete('/agents/:id', requireAdministrator, async (req, res) => {
     await agents.destroy(accountScope(req), idParam(req.params.id, 'Agent'));
     res.json({ message: 'Agent removed' });
