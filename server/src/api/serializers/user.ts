@@ -19,10 +19,12 @@ export function serializeAgent(user: User, accountUser?: AccountUser | null) {
     role: accountUser?.role ?? null,
     thumbnail: '',
     custom_role_id: null,
-    // LeadChat's own: whether the invitation email went out, and the provider's reason when it did not.
-    invitation_status: accountUser?.invitation_status ?? null,
-    invitation_error: accountUser?.invitation_error ?? null,
   };
+}
+
+/** `/agents` answers add LeadChat's own: whether the invitation email went out, and the provider's reason when it did not. */
+export function serializeAgentListing(user: User, accountUser: AccountUser) {
+  return { ...serializeAgent(user, accountUser), invitation_status: accountUser.invitation_status ?? null, invitation_error: accountUser.invitation_error ?? null };
 }
 
 /** Chatwoot's `/profile` payload: the signed-in user with their token and accounts. */
