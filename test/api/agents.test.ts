@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import supertest from 'supertest';
 import { addToAccount, createAccount, createAgent, createInbox, createUser, type TestAccount } from '../support/factories.js';
 import { http, runtime } from '../support/runtime.js';
 
@@ -82,6 +83,21 @@ describe('Agents API', () => {
       const list = await api.get(path()).set('api_access_token', account.admin.token).expect(200);
       expect(list.body.find((a: { id: number }) => a.id === other.admin.id)).to.include({ name: 'Admin', confirmed: true });
       await api.post(`/api/v1/profile/invitations/${account.id}`).set('api_access_token', other.admin.token).expect(404);
+    });
+
+    it('an invitee who never set a password joins every account that invited them by setting one through the link', async () => {
+      const api = await http();
+      const other = await createAccount();
+      const email = newEmail();
+      const first = await api.post(`/api/v1/accounts/${other.id}/agents`).set('api_access_token', other.admin.token).send({ name: 'Nell', email, role: 'agent' }).expect(200);
+      const second = await api.post(path()).set('api_access_token', account.admin.token).send({ name: 'Nell', email, role: 'agent' }).expect(200);
+      expect(second.body).to.include({ id: first.body.id, confirmed: false });
+      const token = await (await runtime()).api.mail.tokens.issue(first.body.id, 'invitation');
+      await api.put('/auth/password').send({ reset_password_token: token, password: 'Nell-passw0rd', password_confirmation: 'Nell-passw0rd' }).expect(200);
+      const signedIn = await supertest.agent((await runtime()).app).post('/auth/sign_in').send({ email, password: 'Nell-passw0rd' }).expect(200);
+      expect(signedIn.body.data.accounts.map((a: { id: number }) => a.id)).to.have.members([other.id, account.id]);
+      const list = await api.get(path()).set('api_access_token', account.admin.token).expect(200);
+      expect(list.body.find((a: { id: number }) => a.id === first.body.id)).to.include({ name: 'Nell', confirmed: true });
     });
 
     it('lets an invited existing user decline: the membership is gone', async () => {

@@ -219,4 +219,22 @@ describe('invitations, passwords and the profile (e2e, headless Chromium)', func
     await page.click('button[type=submit]');
     await page.waitForURL(`**/app/accounts/${account.id}/conversations`);
   });
+
+  it('the new pages fit a phone', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    const fits = async (name: string) => {
+      await shot(name);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} scrolls sideways`).to.be.at.most(0);
+    };
+    await page.goto(`${app.base}/app/accounts/${account.id}/profile`);
+    await page.getByRole('heading', { name: 'Profile settings' }).waitFor();
+    await fits('phone-profile');
+    await page.goto(`${app.base}/auth/password/edit?reset_password_token=not-a-real-token`);
+    await page.getByRole('heading', { name: 'Choose your password' }).waitFor();
+    await fits('phone-set-password');
+    await page.goto(`${app.base}/auth/password/new`);
+    await page.getByRole('heading', { name: 'Reset your password' }).waitFor();
+    await fits('phone-forgot-password');
+  });
 });
