@@ -126,8 +126,9 @@ describe('invitations, passwords and the profile (e2e, headless Chromium)', func
     await shot('set-password-mismatch');
     await page.fill('#set-confirmation', 'Welcome-2024');
     await page.getByRole('button', { name: 'Set password' }).click();
-    await page.waitForURL('**/sign_in?notice=password_set');
+    await page.waitForURL(/\/sign_in\?notice=password_set/);
     await page.getByText('Your password is set. Sign in with it now.').waitFor();
+    expect(await page.inputValue('#email'), 'the email is filled in').to.equal(INFO);
     await shot('password-set-sign-in');
     await signIn(page, { email: INFO, password: 'Welcome-2024' }, account.id);
     await shot('agent-signed-in');
@@ -170,7 +171,7 @@ describe('invitations, passwords and the profile (e2e, headless Chromium)', func
     await page.fill('#set-password', 'Fresh-passw0rd');
     await page.fill('#set-confirmation', 'Fresh-passw0rd');
     await page.getByRole('button', { name: 'Set password' }).click();
-    await page.waitForURL('**/sign_in?notice=password_set');
+    await page.waitForURL(/\/sign_in\?notice=password_set/);
     await signIn(page, { email: JANE, password: 'Fresh-passw0rd' }, account.id);
     await elsewhere.get('/api/v1/profile').expect(401);
   });
@@ -218,6 +219,21 @@ describe('invitations, passwords and the profile (e2e, headless Chromium)', func
     await page.fill('#password', 'Newer-passw0rd');
     await page.click('button[type=submit]');
     await page.waitForURL(`**/app/accounts/${account.id}/conversations`);
+  });
+
+  it('a tab whose session ended elsewhere (password changed on another device) goes to sign-in and says why', async () => {
+    expectedConsole = [/401/];
+    const other = supertest.agent(app.rt.app);
+    const csrf = (await other.post('/auth/sign_in').send({ email: JANE, password: 'Newer-passw0rd' }).expect(200)).body.csrf_token;
+    await other.put('/api/v1/profile').set('x-csrf-token', csrf).send({ profile: { current_password: 'Newer-passw0rd', password: 'Latest-passw0rd', password_confirmation: 'Latest-passw0rd' } }).expect(200);
+    await page.getByRole('link', { name: 'Contacts' }).click();
+    await page.getByText('Your session has ended', { exact: false }).waitFor();
+    expect(page.url()).to.match(/\/sign_in\?notice=session_ended&redirect=/);
+    await shot('session-ended');
+    await page.fill('#email', JANE);
+    await page.fill('#password', 'Latest-passw0rd');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`**/app/accounts/${account.id}/contacts`);
   });
 
   it('the new pages fit a phone', async () => {

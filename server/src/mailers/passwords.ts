@@ -48,9 +48,9 @@ export class PasswordService {
   /**
    * Sets the password of the token's user and uses the token up; an invited agent is confirmed by it
    * and, having proved the address is theirs, joins the accounts that invited them. Every session
-   * signed in before ends.
+   * signed in before ends. Returns the user's email, for the sign-in form that follows.
    */
-  async reset(body: Record<string, unknown>): Promise<void> {
+  async reset(body: Record<string, unknown>): Promise<string> {
     const params = parse(resetParams, body);
     if (params.password !== params.password_confirmation) throw ValidationError.field('password_confirmation', 'does not match the password');
     const digest = await hashPassword(params.password);
@@ -66,5 +66,6 @@ export class PasswordService {
       return user;
     });
     await this.deps.streams.endSessionsBefore(user.id, user.session_epoch);
+    return user.email;
   }
 }

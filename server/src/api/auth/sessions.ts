@@ -64,8 +64,8 @@ export function passwordRouter(passwords: PasswordService): Router {
   });
 
   router.put('/auth/password', async (req, res) => {
-    await passwords.reset(req.body ?? {});
-    res.json({ success: true, message: 'Your password has been changed. You can sign in with it now.' });
+    const email = await passwords.reset(req.body ?? {});
+    res.json({ success: true, message: 'Your password has been changed. You can sign in with it now.', email });
   });
 
   return router;
