@@ -236,6 +236,28 @@ describe('invitations, passwords and the profile (e2e, headless Chromium)', func
     await page.waitForURL(`**/app/accounts/${account.id}/contacts`);
   });
 
+  it('an existing user invited to another account signs in from the email and accepts on their profile', async () => {
+    const second = await createAccount('Second Co');
+    const invited = await api().post(`/api/v1/accounts/${second.id}/agents`).set('api_access_token', second.admin.token).send({ name: 'Jane', email: JANE, role: 'agent' }).expect(200);
+    expect(invited.body).to.include({ name: 'Jane', confirmed: false });
+    const mail = await awaitMail(app.sb, JANE, (m) => m.subject === 'You have been invited to join Second Co', 15_000);
+    const link = /(http:\/\/127\.0\.0\.1:\d+\/profile)\b/.exec(mail.text ?? '')![1];
+    await signOut();
+    await page.goto(link);
+    await page.waitForURL(/\/sign_in\?redirect=(%2F|\/)profile/);
+    await page.fill('#email', JANE);
+    await page.fill('#password', 'Latest-passw0rd');
+    await page.click('button[type=submit]');
+    await page.waitForURL(`**/app/accounts/${account.id}/profile`);
+    const invitations = page.getByTestId('invitations');
+    await invitations.getByText('Second Co invited you to join as Agent.').waitFor();
+    await shot('profile-invitation');
+    await invitations.getByRole('button', { name: 'Accept' }).click();
+    await invitations.getByText('You joined Second Co.').waitFor();
+    await page.getByTestId('account-switcher').locator('option', { hasText: 'Second Co' }).waitFor({ state: 'attached' });
+    await shot('profile-invitation-accepted');
+  });
+
   it('the new pages fit a phone', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     const fits = async (name: string) => {
