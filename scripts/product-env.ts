@@ -21,6 +21,8 @@ export function productEnv(world: WorldInfo): NodeJS.ProcessEnv {
     MICROSOFT_SMTP_TLS: world.smtp.security,
     LEADMAIL_BASE_URL: world.leadmail.baseUrl,
     LEADMAIL_API_KEY: world.leadmail.apiKey,
+    // The sandbox's LeadMail refuses senders outside its verified domains; an operator's own choice stands.
+    MAILER_SENDER_EMAIL: process.env.MAILER_SENDER_EMAIL ?? `LeadChat <notifications@${world.leadmail.verifiedDomains[0]}>`,
     GOOGLE_CLIENT_ID: world.google.clientId,
     GOOGLE_CLIENT_SECRET: world.google.clientSecret,
     GOOGLE_AUTHORIZE_URL: world.google.authorizeUrl,

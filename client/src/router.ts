@@ -13,6 +13,7 @@ const accountRoutes: RouteRecordRaw[] = [
   },
   { path: 'contacts', name: 'contacts', component: () => import('./features/contacts/ContactsPage.vue') },
   { path: 'contacts/:contactId(\\d+)', name: 'contact', component: () => import('./features/contacts/ContactPage.vue') },
+  { path: 'profile', name: 'profile', component: () => import('./features/profile/ProfilePage.vue') },
   {
     path: 'settings',
     component: () => import('./features/settings/SettingsLayout.vue'),
@@ -53,6 +54,11 @@ export function createDashboardRouter() {
       // Server redirects that end "in the dashboard" (e.g. after an admin consent) land on /app.
       { path: '/app', redirect: { name: 'home' } },
       { path: '/sign_in', name: 'sign-in', component: () => import('./features/session/SignInPage.vue') },
+      // Devise's paths, which the invitation and reset emails link to.
+      { path: '/auth/password/edit', name: 'set-password', component: () => import('./features/session/SetPasswordPage.vue') },
+      { path: '/auth/password/new', name: 'forgot-password', component: () => import('./features/session/ForgotPasswordPage.vue') },
+      // The invitation email for an existing user links here: their profile in their current account.
+      { path: '/profile', name: 'my-profile', component: { render: () => null }, meta: { auth: true } },
       {
         path: '/app/accounts/:accountId(\\d+)',
         component: () => import('./layout/AppShell.vue'),
@@ -68,6 +74,7 @@ export function createDashboardRouter() {
     if (!session.checked) await session.restore();
     const needsAuth = to.matched.some((r) => r.meta.auth);
     if (needsAuth && !session.profile) return { name: 'sign-in', query: to.fullPath !== '/' ? { redirect: to.fullPath } : {} };
+    if (to.name === 'my-profile' && session.accountId) return { name: 'profile', params: { accountId: session.accountId } };
     if ((to.name === 'sign-in' || to.name === 'home') && session.profile) {
       if (!session.accountId) return to.name === 'sign-in' ? true : { name: 'not-found', params: { pathMatch: ['no-account'] } };
       return { name: 'conversations', params: { accountId: session.accountId } };

@@ -21,6 +21,7 @@ import { profileRouter } from './api/v1/profile.js';
 import { docsRouter } from './api/docs.js';
 import type { AccessTokenService } from './services/access-tokens.js';
 import type { ProfileService } from './services/profiles.js';
+import type { RealtimeHub } from './realtime/realtime-hub.js';
 import type { JobQueues } from './jobs/queues.js';
 import { jobsDashboard } from './jobs/dashboard.js';
 
@@ -33,6 +34,7 @@ export interface AppDeps {
   queues: JobQueues;
   tokens: AccessTokenService;
   profiles: ProfileService;
+  realtime: Pick<RealtimeHub, 'endSession'>;
 }
 
 /** Builds the HTTP app from its dependencies; no globals, so every test builds its own. */
@@ -82,7 +84,7 @@ export function createApp(deps: AppDeps): Express {
 
   const auth = authenticate(deps.tokens);
   app.post('/auth/sign_in', ...signInGuard({ redis: deps.redis, redisPrefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }));
-  app.use('/auth', sessionsRouter(deps.profiles, config.EXTENSIONS));
+  app.use('/auth', sessionsRouter(deps.profiles, config.EXTENSIONS, deps.realtime));
   app.use('/api/v1/profile', auth, profileRouter(deps.profiles));
 
   const accountRoutes = Router({ mergeParams: true });
@@ -95,6 +97,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/api/docs', docsRouter());
   app.use('/admin/jobs', auth, jobsDashboard(deps.queues));
+  // The emailed links (invitation, reset) and the reset request are dashboard pages under Devise's paths.
+  app.get(DASHBOARD_AUTH_PAGES, sendDashboard);
   app.use(['/api', '/platform', '/auth'], apiNotFound);
 
   serveDashboard(app);
@@ -117,13 +121,17 @@ function health(deps: AppDeps): RequestHandler {
   };
 }
 
+const DASHBOARD_DIST = path.join(repoRoot, 'client', 'dist');
+const DASHBOARD_INDEX = path.join(DASHBOARD_DIST, 'index.html');
+const DASHBOARD_AUTH_PAGES = ['/auth/password/edit', '/auth/password/new'];
+
+const sendDashboard: RequestHandler = (_req, res) => {
+  if (existsSync(DASHBOARD_INDEX)) res.sendFile(DASHBOARD_INDEX);
+  else res.status(503).type('text').send('The dashboard is not built yet: run `npm run build:client` (npm start does it for you).');
+};
+
 /** The built Vue dashboard (client/dist), with history-mode fallback to index.html. */
 function serveDashboard(app: Express): void {
-  const dist = path.join(repoRoot, 'client', 'dist');
-  const index = path.join(dist, 'index.html');
-  app.use(express.static(dist, { index: false, maxAge: '1h' }));
-  app.get(/^\/(?!api\/|platform\/|auth\/|admin\/).*/, (_req, res) => {
-    if (existsSync(index)) res.sendFile(index);
-    else res.status(503).type('text').send('The dashboard is not built yet: run `npm run build:client` (npm start does it for you).');
-  });
+  app.use(express.static(DASHBOARD_DIST, { index: false, maxAge: '1h' }));
+  app.get(/^\/(?!api\/|platform\/|auth\/|admin\/).*/, sendDashboard);
 }

@@ -90,10 +90,11 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize);
+  const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations });
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   const api: CoreApi = {
     tokens,
-    profiles: new ProfileService(tokens),
+    profiles: new ProfileService({ tokens, streams: realtime }),
     inboxes,
     contacts: new ContactService({ sequelize, inboxes }),
     conversations,
@@ -105,9 +106,9 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     reauthorization,
     replies,
     mail,
-    passwords: new PasswordService({ sequelize, mail }),
+    passwords: new PasswordService({ sequelize, mail, redis, prefix: config.REDIS_PREFIX, streams: realtime }),
     emailOAuth: createEmailOAuth({ config, logger, redis, secrets, events, inboxes, reauthorization }),
-    realtime: new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations }),
+    realtime,
     emailProviders: registries.emailProviders,
     emailChecks: new EmailCheckService({ inboxes, logger }),
   };
@@ -120,7 +121,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, contributorServices), registries.problems, opts.extensionsRoot);
   registries.seal();
 
-  const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles });
+  const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles, realtime });
   let backgroundStarted = false;
 
   return {

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import supertest from 'supertest';
 import { addToAccount, createAccount, createAgent, createInbox, createUser, type TestAccount } from '../support/factories.js';
 import { http, runtime } from '../support/runtime.js';
 
-const AGENT_KEYS = ['id', 'account_id', 'availability_status', 'auto_offline', 'confirmed', 'email', 'available_name', 'name', 'role', 'thumbnail', 'custom_role_id'];
+const AGENT_KEYS = ['id', 'account_id', 'availability_status', 'auto_offline', 'confirmed', 'email', 'available_name', 'name', 'role', 'thumbnail', 'custom_role_id', 'invitation_status', 'invitation_error'];
 const fieldsOf = (body: { error: { fields: { path: string }[] } }) => body.error.fields.map((f) => f.path);
 
 describe('Agents API', () => {
@@ -26,6 +27,7 @@ describe('Agents API', () => {
       expect(admin).to.deep.equal({
         id: account.admin.id, account_id: account.id, availability_status: 'online', auto_offline: true, confirmed: true,
         email: account.admin.email, available_name: 'Admin', name: 'Admin', role: 'administrator', thumbnail: '', custom_role_id: null,
+        invitation_status: null, invitation_error: null,
       });
       expect(res.body.map((a: { id: number }) => a.id)).to.deep.equal([account.admin.id, agent.id]);
       expect(res.body[1]).to.include({ role: 'agent', name: 'Zed Agent' });
@@ -56,18 +58,55 @@ describe('Agents API', () => {
       expect(list.body.map((a: { id: number }) => a.id)).to.include(res.body.id);
     });
 
-    it('adds an existing user (another account’s member) without creating a new one or renaming them', async () => {
+    it('invites an existing user (another account’s member) without adding them or revealing them: same answer as for a new email', async () => {
       const api = await http();
       const other = await createAccount();
-      const res = await api
-        .post(path())
-        .set('api_access_token', account.admin.token)
-        .send({ name: 'Ignored Name', email: other.admin.email, role: 'administrator' })
-        .expect(200);
-      expect(res.body).to.include({ id: other.admin.id, name: 'Admin', role: 'administrator', account_id: account.id, confirmed: true });
-      // Still an administrator of their own account.
+      const invite = (email: string) => api.post(path()).set('api_access_token', account.admin.token).send({ name: 'Typed Name', email, role: 'administrator' }).expect(200);
+      const existing = (await invite(other.admin.email)).body;
+      const fresh = (await invite(newEmail())).body;
+      const strip = ({ id: _id, email: _email, ...rest }: Record<string, unknown>) => rest;
+      expect(strip(existing)).to.deep.equal(strip(fresh));
+      expect(existing).to.include({ id: other.admin.id, name: 'Typed Name', available_name: 'Typed Name', confirmed: false, invitation_status: 'pending' });
+      // Not a member until they accept: the account is closed to them, their own stays as it was.
+      await api.get(`/api/v1/accounts/${account.id}/conversations`).set('api_access_token', other.admin.token).expect(404);
       const own = await api.get(`/api/v1/accounts/${other.id}/agents`).set('api_access_token', other.admin.token).expect(200);
-      expect(own.body[0]).to.include({ id: other.admin.id, role: 'administrator', account_id: other.id });
+      expect(own.body[0]).to.include({ id: other.admin.id, role: 'administrator', account_id: other.id, name: 'Admin' });
+      const profile = await api.get('/api/v1/profile').set('api_access_token', other.admin.token).expect(200);
+      expect(profile.body.accounts.map((a: { id: number }) => a.id)).to.deep.equal([other.id]);
+      expect(profile.body.pending_invitations).to.have.lengthOf(1);
+      expect(profile.body.pending_invitations[0]).to.include({ account_id: account.id, role: 'administrator' });
+
+      const accepted = await api.post(`/api/v1/profile/invitations/${account.id}`).set('api_access_token', other.admin.token).expect(200);
+      expect(accepted.body.accounts.map((a: { id: number }) => a.id)).to.have.members([other.id, account.id]);
+      expect(accepted.body.pending_invitations).to.deep.equal([]);
+      await api.get(`/api/v1/accounts/${account.id}/conversations`).set('api_access_token', other.admin.token).expect(200);
+      const list = await api.get(path()).set('api_access_token', account.admin.token).expect(200);
+      expect(list.body.find((a: { id: number }) => a.id === other.admin.id)).to.include({ name: 'Admin', confirmed: true });
+      await api.post(`/api/v1/profile/invitations/${account.id}`).set('api_access_token', other.admin.token).expect(404);
+    });
+
+    it('an invitee who never set a password joins every account that invited them by setting one through the link', async () => {
+      const api = await http();
+      const other = await createAccount();
+      const email = newEmail();
+      const first = await api.post(`/api/v1/accounts/${other.id}/agents`).set('api_access_token', other.admin.token).send({ name: 'Nell', email, role: 'agent' }).expect(200);
+      const second = await api.post(path()).set('api_access_token', account.admin.token).send({ name: 'Nell', email, role: 'agent' }).expect(200);
+      expect(second.body).to.include({ id: first.body.id, confirmed: false });
+      const token = await (await runtime()).api.mail.tokens.issue(first.body.id, 'invitation');
+      await api.put('/auth/password').send({ reset_password_token: token, password: 'Nell-passw0rd', password_confirmation: 'Nell-passw0rd' }).expect(200);
+      const signedIn = await supertest.agent((await runtime()).app).post('/auth/sign_in').send({ email, password: 'Nell-passw0rd' }).expect(200);
+      expect(signedIn.body.data.accounts.map((a: { id: number }) => a.id)).to.have.members([other.id, account.id]);
+      const list = await api.get(path()).set('api_access_token', account.admin.token).expect(200);
+      expect(list.body.find((a: { id: number }) => a.id === first.body.id)).to.include({ name: 'Nell', confirmed: true });
+    });
+
+    it('lets an invited existing user decline: the membership is gone', async () => {
+      const api = await http();
+      const other = await createAccount();
+      await api.post(path()).set('api_access_token', account.admin.token).send({ name: 'X', email: other.admin.email, role: 'agent' }).expect(200);
+      await api.delete(`/api/v1/profile/invitations/${account.id}`).set('api_access_token', other.admin.token).expect(200);
+      const list = await api.get(path()).set('api_access_token', account.admin.token).expect(200);
+      expect(list.body.map((a: { id: number }) => a.id)).to.not.include(other.admin.id);
     });
 
     it('is 422 on email when the user is already a member', async () => {
@@ -107,6 +146,31 @@ describe('Agents API', () => {
       // Now there are two administrators, so the first one can step down.
       const demoted = await api.patch(`${path()}/${account.admin.id}`).set('api_access_token', account.admin.token).send({ role: 'agent' }).expect(200);
       expect(demoted.body.role).to.equal('agent');
+    });
+
+    it('refuses to rename a user who also belongs to another account (422 on name); their name stays everywhere', async () => {
+      const api = await http();
+      const other = await createAccount();
+      const agent = await createAgent(account, 'Shared Agent');
+      await addToAccount(other.id, agent, 'agent');
+      const res = await api.patch(`${path()}/${agent.id}`).set('api_access_token', account.admin.token).send({ name: 'Renamed', role: 'administrator' }).expect(422);
+      expect(fieldsOf(res.body)).to.deep.equal(['name']);
+      expect(res.body.error.fields[0].message).to.match(/other accounts/);
+      const elsewhere = await api.get(`/api/v1/accounts/${other.id}/agents`).set('api_access_token', other.admin.token).expect(200);
+      expect(elsewhere.body.find((a: { id: number }) => a.id === agent.id)).to.include({ name: 'Shared Agent', role: 'agent' });
+      // Nothing of the refused request was applied.
+      const here = await api.get(path()).set('api_access_token', account.admin.token).expect(200);
+      expect(here.body.find((a: { id: number }) => a.id === agent.id)).to.include({ name: 'Shared Agent', role: 'agent' });
+    });
+
+    it('renames a pending invitation in this account only', async () => {
+      const api = await http();
+      const other = await createAccount();
+      await api.post(path()).set('api_access_token', account.admin.token).send({ name: 'Typo Nmae', email: other.admin.email, role: 'agent' }).expect(200);
+      const res = await api.patch(`${path()}/${other.admin.id}`).set('api_access_token', account.admin.token).send({ name: 'Fixed Name' }).expect(200);
+      expect(res.body).to.include({ name: 'Fixed Name', confirmed: false });
+      const own = await api.get(`/api/v1/accounts/${other.id}/agents`).set('api_access_token', other.admin.token).expect(200);
+      expect(own.body[0]).to.include({ id: other.admin.id, name: 'Admin' });
     });
 
     it('refuses to demote the last administrator (422 on role)', async () => {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { TEST_PLATFORM_TOKEN } from '../support/env.js';
+import { createAccount } from '../support/factories.js';
 import { http } from '../support/runtime.js';
 
 const ACCOUNT_KEYS = ['id', 'name', 'locale', 'status', 'domain', 'support_email', 'custom_attributes', 'created_at'];
@@ -142,6 +143,16 @@ describe('Platform API', () => {
       expect((await p.get(base).expect(200)).body).to.deep.equal([]);
       await p.delete(base, { user_id: user.body.id }).expect(404);
       await (await http()).get(`/api/v1/accounts/${account.body.id}/agents`).set('api_access_token', user.body.access_token).expect(404);
+    });
+
+    it('makes a pending invitation a membership when the operator adds the user', async () => {
+      const p = await platform();
+      const inviting = await createAccount();
+      const user = await p.post('/users', { name: 'Invitee', email: email('invitee'), password: 'Invitee-pass1' }).expect(200);
+      await (await http()).post(`/api/v1/accounts/${inviting.id}/agents`).set('api_access_token', inviting.admin.token).send({ name: 'Invitee', email: user.body.email, role: 'agent' }).expect(200);
+      await (await http()).get(`/api/v1/accounts/${inviting.id}/agents`).set('api_access_token', user.body.access_token).expect(404);
+      await p.post(`/accounts/${inviting.id}/account_users`, { user_id: user.body.id, role: 'agent' }).expect(200);
+      await (await http()).get(`/api/v1/accounts/${inviting.id}/agents`).set('api_access_token', user.body.access_token).expect(200);
     });
 
     it('names bad fields (422) and answers 404 for an unknown account', async () => {

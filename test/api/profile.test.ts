@@ -6,7 +6,7 @@ import { http, runtime } from '../support/runtime.js';
 const PASSWORD = 'Initial-pass1';
 const PROFILE_KEYS = [
   'id', 'uid', 'provider', 'type', 'name', 'display_name', 'available_name', 'email', 'avatar_url', 'confirmed', 'message_signature',
-  'ui_settings', 'custom_attributes', 'access_token', 'account_id', 'role', 'accounts',
+  'ui_settings', 'custom_attributes', 'access_token', 'account_id', 'role', 'accounts', 'pending_invitations',
 ];
 
 describe('Profile API', () => {
@@ -90,6 +90,19 @@ describe('Profile API', () => {
         expect(res.status).to.equal(200);
         expect((await signIn('Changed-pass2')).status).to.equal(200);
         expect((await signIn(PASSWORD)).status).to.equal(401);
+      });
+
+      it('ends the other sessions; the session that changed it goes on', async () => {
+        const app = (await runtime()).app;
+        const [mine, other] = [supertest.agent(app), supertest.agent(app)];
+        const csrf = (await mine.post('/auth/sign_in').send({ email: user.email, password: PASSWORD }).expect(200)).body.csrf_token;
+        await other.post('/auth/sign_in').send({ email: user.email, password: PASSWORD }).expect(200);
+        await other.get('/api/v1/profile').expect(200);
+        await mine.put('/api/v1/profile').set('x-csrf-token', csrf).send({ profile: { current_password: PASSWORD, password: 'Changed-pass2', password_confirmation: 'Changed-pass2' } }).expect(200);
+        await mine.get('/api/v1/profile').expect(200);
+        const refused = await other.get('/api/v1/profile').expect(401);
+        expect(refused.body.message).to.match(/session has ended/);
+        expect((await other.get('/auth/session').expect(200)).body).to.deep.equal({ data: null });
       });
 
       it('requires the correct current password (422 on current_password)', async () => {

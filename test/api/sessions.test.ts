@@ -125,4 +125,15 @@ describe('Sessions (dashboard sign-in)', () => {
     expect(sid(first)).not.to.equal(sid(second));
     expect(second.body.csrf_token).not.to.equal(first.body.csrf_token);
   });
+
+  it('serves the dashboard, not an API 404, at the emailed link and the reset request page', async () => {
+    const api = await browser();
+    for (const page of ['/auth/password/edit?reset_password_token=abc', '/auth/password/new']) {
+      const res = await api.get(page).set('accept', 'text/html');
+      // 200 with index.html once the client is built, 503 with a hint before: never the JSON 404.
+      expect(res.status, page).to.be.oneOf([200, 503]);
+      expect(res.headers['content-type'], page).to.match(/^text\/(html|plain)/);
+    }
+    await api.get('/auth/password/other').expect(404).expect('content-type', /json/);
+  });
 });

@@ -3,27 +3,32 @@
 import { expect } from 'chai';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import supertest from 'supertest';
 import type { Runtime } from '../../server/src/runtime.js';
 import {
-  addInboxMember, createAccount, createAgent, createContact, createConversation, createInbox, startSecondRuntime,
+  addInboxMember, addToAccount, createAccount, createAgent, createContact, createConversation, createInbox, createUser, startSecondRuntime,
   type TestAccount, type TestUser,
 } from '../support/factories.js';
 import { http as api, runtime } from '../support/runtime.js';
 
 interface Stream {
   status: number;
+  /** The server ended the stream. */
+  ended: boolean;
   headers: http.IncomingHttpHeaders;
   events: { event: string; at: number; data: { event: string; data: Record<string, unknown> } }[];
   raw: () => string;
   close(): void;
 }
 
-function openStream(port: number, accountId: number, token: string): Promise<Stream> {
+/** `credentials`: an `api_access_token` header, or the dashboard's session `cookie`. */
+function openStream(port: number, accountId: number, credentials: http.OutgoingHttpHeaders): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host: '127.0.0.1', port, path: `/api/v1/accounts/${accountId}/events`, headers: { api_access_token: token, accept: 'text/event-stream' } }, (res) => {
+    const req = http.get({ host: '127.0.0.1', port, path: `/api/v1/accounts/${accountId}/events`, headers: { ...credentials, accept: 'text/event-stream' } }, (res) => {
       let raw = '';
       let buffer = '';
-      const stream: Stream = { status: res.statusCode ?? 0, headers: res.headers, events: [], raw: () => raw, close: () => req.destroy() };
+      const stream: Stream = { status: res.statusCode ?? 0, ended: false, headers: res.headers, events: [], raw: () => raw, close: () => req.destroy() };
+      res.on('end', () => (stream.ended = true));
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
         raw += chunk;
@@ -67,7 +72,7 @@ describe('live updates (Server-Sent Events)', function () {
   let conversation: { id: number; inbox_id: number };
   const streams: Stream[] = [];
   const open = async (user: TestUser, accountId = account.id) => {
-    const s = await openStream(port, accountId, user.token);
+    const s = await openStream(port, accountId, { api_access_token: user.token });
     streams.push(s);
     return s;
   };
@@ -149,10 +154,38 @@ describe('live updates (Server-Sent Events)', function () {
     }
   });
 
+  it('ends a session\'s stream when it signs out, and every older session\'s stream when the password is reset', async () => {
+    const password = 'Stream-pass1';
+    const user = await createUser('Streamer', { password });
+    await addToAccount(account.id, user, 'administrator');
+    const signIn = async () => {
+      const agent = supertest.agent(rt.app);
+      const res = await agent.post('/auth/sign_in').send({ email: user.email, password }).expect(200);
+      const cookie = res.headers['set-cookie'] as unknown as string[];
+      return { agent, csrf: res.body.csrf_token as string, cookie: cookie.map((c) => c.split(';')[0]).join('; ') };
+    };
+    const [first, second] = [await signIn(), await signIn()];
+    const [firstStream, secondStream] = [await openStream(port, account.id, { cookie: first.cookie }), await openStream(port, account.id, { cookie: second.cookie })];
+    streams.push(firstStream, secondStream);
+    expect([firstStream.status, secondStream.status]).to.deep.equal([200, 200]);
+
+    await first.agent.delete('/auth/sign_out').set('x-csrf-token', first.csrf).expect(200);
+    await waitFor(() => firstStream.ended, 1000);
+    expect(secondStream.ended).to.equal(false);
+
+    const token = await rt.api.mail.tokens.issue(user.id, 'password_reset');
+    await (await api()).put('/auth/password').send({ reset_password_token: token, password: 'Stream-pass2', password_confirmation: 'Stream-pass2' }).expect(200);
+    await waitFor(() => secondStream.ended, 1000);
+    await (await api()).post(`/api/v1/accounts/${account.id}/conversations/${conversation.id}/messages`).set('api_access_token', account.admin.token).send({ content: 'After the reset' }).expect(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secondStream.raw()).to.not.contain('After the reset');
+    expect((await openStream(port, account.id, { cookie: second.cookie })).status).to.equal(401);
+  });
+
   it('requires authentication and membership of the account', async () => {
-    const anonymous = await openStream(port, account.id, 'not-a-token');
+    const anonymous = await openStream(port, account.id, { api_access_token: 'not-a-token' });
     expect(anonymous.status).to.equal(401);
-    const stranger = await openStream(port, foreign.id, member.token);
+    const stranger = await openStream(port, foreign.id, { api_access_token: member.token });
     expect(stranger.status).to.equal(404);
     anonymous.close();
     stranger.close();

@@ -15,6 +15,12 @@ export class ApiError extends Error {
 }
 
 let csrfToken: string | undefined;
+let sessionEnded: (() => void) | undefined;
+
+/** What the dashboard does when the server refuses its session (signed out elsewhere, password changed or reset). */
+export function onSessionEnded(handler: () => void): void {
+  sessionEnded = handler;
+}
 
 export function setCsrfToken(token: string | undefined): void {
   csrfToken = token;
@@ -33,6 +39,8 @@ export async function request<T>(method: string, url: string, body?: unknown): P
     body: body === undefined ? undefined : multipart ? body : JSON.stringify(body),
   });
   const data = res.headers.get('content-type')?.includes('application/json') ? await res.json() : undefined;
+  // `/auth/...` answers 401 for a wrong password at sign-in: that is the form's business, not an ended session.
+  if (res.status === 401 && !url.startsWith('/auth/')) sessionEnded?.();
   if (!res.ok) throw new ApiError(data?.error?.message ?? res.statusText, res.status, data?.error?.fields);
   return data as T;
 }

@@ -11,6 +11,9 @@ export interface Agent {
   role: Role | null;
   confirmed: boolean;
   availability_status: string;
+  /** LeadChat's: the invitation email's delivery (null when none was sent) and the provider's reason for a failure. */
+  invitation_status?: 'pending' | 'sent' | 'failed' | null;
+  invitation_error?: string | null;
 }
 
 export interface Attachment {

@@ -7,12 +7,21 @@ export interface ProfileAccount {
   role: 'administrator' | 'agent';
 }
 
+export interface PendingInvitation {
+  account_id: number;
+  account_name: string;
+  role: 'administrator' | 'agent';
+}
+
 export interface Profile {
   id: number;
   name: string;
+  display_name: string | null;
   email: string;
   available_name: string;
+  message_signature: string | null;
   accounts: ProfileAccount[];
+  pending_invitations: PendingInvitation[];
 }
 
 interface SessionResponse {

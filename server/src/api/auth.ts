@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { constantTimeEqual } from '../lib/crypto.js';
 import { AuthenticationError, ForbiddenError, NotFoundError } from '../lib/errors.js';
 import { AccountUser, Account, User } from '../models/index.js';
@@ -10,6 +10,8 @@ declare module 'express-session' {
   interface SessionData {
     userId?: number;
     csrfToken?: string;
+    /** The user's `session_epoch` at sign-in: a password change since then ends this session. */
+    epoch?: number;
   }
 }
 
@@ -31,9 +33,8 @@ export function authenticate(tokens: AccessTokenService): RequestHandler {
       req.authMethod = 'token';
       return next();
     }
-    const userId = req.session?.userId;
-    if (!userId) throw new AuthenticationError();
-    const user = await User.findByPk(userId);
+    if (!req.session?.userId) throw new AuthenticationError();
+    const user = await sessionUser(req);
     if (!user) throw new AuthenticationError('Your session has ended; please sign in again');
     if (!SAFE_METHODS.has(req.method)) {
       const sent = req.get(CSRF_HEADER) ?? '';
@@ -47,11 +48,24 @@ export function authenticate(tokens: AccessTokenService): RequestHandler {
   };
 }
 
+/**
+ * The session's user while the session is still valid: a session from before the user's last
+ * password change (or reset) is destroyed, so a stolen cookie dies with the old password.
+ */
+export async function sessionUser(req: Request): Promise<User | null> {
+  const userId = req.session?.userId;
+  if (!userId) return null;
+  const user = await User.findByPk(userId);
+  if (user && (req.session.epoch ?? 0) === user.session_epoch) return user;
+  await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+  return null;
+}
+
 /** Resolves `:account_id` to an account the caller belongs to; anything else looks like a 404. */
 export const loadAccount: RequestHandler = async (req, _res, next) => {
   const accountId = idParam(req.params.account_id, 'Account');
   const accountUser = await AccountUser.findOne({
-    where: { account_id: accountId, user_id: req.currentUser!.id },
+    where: { account_id: accountId, user_id: req.currentUser!.id, invitation_pending: false },
     include: [{ model: Account, as: 'account' }],
   });
   const account = (accountUser as (AccountUser & { account?: Account }) | null)?.account;

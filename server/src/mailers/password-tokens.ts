@@ -16,16 +16,18 @@ export class PasswordTokens {
   async issue(userId: number, purpose: TokenPurpose): Promise<string> {
     const token = randomToken(32);
     await this.sequelize.transaction(async (transaction) => {
-      await this.sequelize.query('DELETE FROM password_tokens WHERE user_id = :userId AND purpose = :purpose AND used_at IS NULL', {
-        replacements: { userId, purpose },
-        transaction,
-      });
+      await this.revoke(userId, purpose, transaction);
       await this.sequelize.query(
         'INSERT INTO password_tokens (user_id, purpose, token_digest, expires_at) VALUES (:userId, :purpose, :digest, :expiresAt)',
         { replacements: { userId, purpose, digest: sha256(token), expiresAt: new Date(Date.now() + TOKEN_LIFETIME_MS[purpose]) }, transaction },
       );
     });
     return token;
+  }
+
+  /** Kills the user's unused links of one purpose (a resent invitation replaces the old link at once). */
+  async revoke(userId: number, purpose: TokenPurpose, transaction?: Transaction): Promise<void> {
+    await this.sequelize.query('DELETE FROM password_tokens WHERE user_id = :userId AND purpose = :purpose AND used_at IS NULL', { replacements: { userId, purpose }, transaction });
   }
 
   /**

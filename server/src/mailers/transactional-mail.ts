@@ -5,11 +5,11 @@ import type { JobDefinition } from '../extensions/types.js';
 import type { JobQueues } from '../jobs/queues.js';
 import { DeliveryError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { Account, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
+import { Account, AccountUser, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
 import { buildLeadmailPayload, type LeadmailEmail } from '../channels/email/send/leadmail-payload.js';
 import { postLeadmailMessage } from '../channels/email/send/leadmail.client.js';
 import { leadmailSettings } from '../channels/email/send/leadmail.delivery.js';
-import { invitationEmail } from './invitation.mailer.js';
+import { existingUserInvitationEmail, invitationEmail } from './invitation.mailer.js';
 import { passwordResetEmail } from './password-reset.mailer.js';
 import { transcriptEmail } from './transcript.mailer.js';
 import { PasswordTokens } from './password-tokens.js';
@@ -57,17 +57,30 @@ export class TransactionalMail {
     };
   }
 
-  /** Composes the email for a job and sends it; a permanent refusal is not retried. */
+  /**
+   * Composes the email for a job and sends it; a permanent refusal is not retried. An invitation's
+   * outcome is kept on the membership, for the agents page to show.
+   */
   async deliver(data: MailerJobData, job?: Job<MailerJobData>): Promise<{ id?: string; skipped?: string }> {
     const email = await this.compose(data);
     if (!email) return { skipped: 'nothing to send' };
     try {
-      return await this.send(email);
+      const result = await this.send(email);
+      if (data.kind === 'agent_invitation') {
+        await this.recordInvitation(data, result.skipped ? { invitation_status: 'failed', invitation_error: 'Email sending is not configured on this server (LEADMAIL_BASE_URL, LEADMAIL_API_KEY)' } : { invitation_status: 'sent', invitation_error: null, invitation_sent_at: new Date() });
+      }
+      return result;
     } catch (err) {
-      if (err instanceof DeliveryError && err.kind !== 'transient') job?.discard();
+      const final = !(err instanceof DeliveryError && err.kind === 'transient') || !job || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (final) job?.discard();
+      if (data.kind === 'agent_invitation') await this.recordInvitation(data, { invitation_status: final ? 'failed' : 'pending', invitation_error: (err as Error).message });
       this.deps.logger.warn({ kind: data.kind, err: { message: (err as Error).message } }, 'transactional email not delivered');
       throw err;
     }
+  }
+
+  private async recordInvitation(data: { userId: number; accountId: number }, outcome: Partial<Pick<AccountUser, 'invitation_status' | 'invitation_error' | 'invitation_sent_at'>>): Promise<void> {
+    await AccountUser.update(outcome, { where: { user_id: data.userId, account_id: data.accountId } });
   }
 
   /** Sends one email through LeadMail as is; returns LeadMail's id. */
@@ -80,8 +93,12 @@ export class TransactionalMail {
     return postLeadmailMessage(settings, buildLeadmailPayload(email));
   }
 
+  private get frontendUrl(): string {
+    return this.deps.config.FRONTEND_URL.replace(/\/$/, '');
+  }
+
   private link(token: string): string {
-    return `${this.deps.config.FRONTEND_URL.replace(/\/$/, '')}/auth/password/edit?reset_password_token=${encodeURIComponent(token)}`;
+    return `${this.frontendUrl}/auth/password/edit?reset_password_token=${encodeURIComponent(token)}`;
   }
 
   /** Null when there is nothing to send any more (the user or conversation is gone, the email unknown). */
@@ -89,11 +106,17 @@ export class TransactionalMail {
     const sender = this.deps.config.MAILER_SENDER_EMAIL;
     switch (data.kind) {
       case 'agent_invitation': {
-        const [user, account, inviter] = await Promise.all([User.findByPk(data.userId), Account.findByPk(data.accountId), User.findByPk(data.inviterId)]);
-        // Accepted already (a password is set): the invitation has done its job.
-        if (!user || !account || user.password_digest) return null;
-        const link = this.link(await this.tokens.issue(user.id, 'invitation'));
-        return invitationEmail({ sender, to: user.email, inviteeName: user.name, inviterName: inviter?.availableName ?? 'An administrator', accountName: account.name, link });
+        const [user, account, inviter, membership] = await Promise.all([
+          User.findByPk(data.userId),
+          Account.findByPk(data.accountId),
+          User.findByPk(data.inviterId),
+          AccountUser.findOne({ where: { user_id: data.userId, account_id: data.accountId } }),
+        ]);
+        if (!user || !account || !membership) return null;
+        const invitation = { sender, to: user.email, inviteeName: user.name, inviterName: inviter?.availableName ?? 'An administrator', accountName: account.name };
+        // Someone with a password already signs in and accepts from their profile.
+        if (user.password_digest) return membership.invitation_pending ? existingUserInvitationEmail({ ...invitation, link: `${this.frontendUrl}/profile` }) : null;
+        return invitationEmail({ ...invitation, link: this.link(await this.tokens.issue(user.id, 'invitation')) });
       }
       case 'password_reset': {
         const user = await User.findOne({ where: { email: data.email.trim().toLowerCase() } });

@@ -12,6 +12,8 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
   declare ui_settings: CreationOptional<Record<string, unknown>>;
   declare custom_attributes: CreationOptional<Record<string, unknown>>;
   declare confirmed_at: CreationOptional<Date | null>;
+  /** Raised when the password changes; sessions signed in under an older epoch are over. */
+  declare session_epoch: CreationOptional<number>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
 
@@ -32,6 +34,7 @@ export class User extends Model<InferAttributes<User>, InferCreationAttributes<U
         ui_settings: { type: DataTypes.JSONB, defaultValue: {} },
         custom_attributes: { type: DataTypes.JSONB, defaultValue: {} },
         confirmed_at: DataTypes.DATE,
+        session_epoch: { type: DataTypes.INTEGER, defaultValue: 0 },
         created_at: DataTypes.DATE,
         updated_at: DataTypes.DATE,
       },

@@ -6,7 +6,8 @@ import type { RealtimeHub } from './realtime-hub.js';
 export function eventsRouter(hub: RealtimeHub): Router {
   const router = Router();
   router.get('/events', async (req, res) => {
-    await hub.connect(accountScope(req), res);
+    const session = req.authMethod === 'session' ? { id: req.sessionID, epoch: req.session.epoch ?? 0 } : undefined;
+    await hub.connect(accountScope(req), res, session);
   });
   return router;
 }

@@ -13,9 +13,19 @@ interface Envelope {
   ids: LifecycleEvents[LiveEventName];
 }
 
+/** Streams to end on every web process: one signed-out session, or a user's sessions older than an epoch. */
+type EndStreams = { end: { sessionId: string } | { userId: number; epoch: number } };
+
+/** The cookie session a dashboard stream belongs to; API-token streams have none. */
+export interface StreamSession {
+  id: string;
+  epoch: number;
+}
+
 interface Client {
   accountId: number;
   userId: number;
+  session?: StreamSession;
   res: Response;
 }
 
@@ -52,7 +62,7 @@ export class RealtimeHub {
   }
 
   /** Turns the response into an event stream for the caller; it ends when the client disconnects. */
-  async connect(scope: AccountScope, res: Response): Promise<void> {
+  async connect(scope: AccountScope, res: Response, session?: StreamSession): Promise<void> {
     await this.subscribe();
     res.status(200).set({
       'content-type': 'text/event-stream; charset=utf-8',
@@ -63,7 +73,7 @@ export class RealtimeHub {
     });
     res.flushHeaders();
     res.write('retry: 3000\n\n');
-    const client: Client = { accountId: scope.account.id, userId: scope.user.id, res };
+    const client: Client = { accountId: scope.account.id, userId: scope.user.id, session, res };
     this.clients.add(client);
     res.on('close', () => this.clients.delete(client));
   }
@@ -77,7 +87,17 @@ export class RealtimeHub {
     if (subscriber) await subscriber.quit().catch(() => subscriber.disconnect());
   }
 
-  private async publish(envelope: Envelope): Promise<void> {
+  /** A signed-out session's streams stop at once, wherever they are connected. */
+  async endSession(sessionId: string): Promise<void> {
+    await this.publish({ end: { sessionId } });
+  }
+
+  /** After a password change or reset: the user's streams from sessions older than `epoch` stop. */
+  async endSessionsBefore(userId: number, epoch: number): Promise<void> {
+    await this.publish({ end: { userId, epoch } });
+  }
+
+  private async publish(envelope: Envelope | EndStreams): Promise<void> {
     await this.deps.redis.publish(this.channel, JSON.stringify(envelope));
   }
 
@@ -87,7 +107,9 @@ export class RealtimeHub {
     this.subscriber = subscriber;
     subscriber.on('error', (err) => this.deps.logger.warn({ err: { message: err.message } }, 'realtime subscriber error'));
     subscriber.on('message', (_channel: string, raw: string) => {
-      this.queue = this.queue.then(() => this.fanOut(JSON.parse(raw) as Envelope)).catch((err) => this.deps.logger.error({ err }, 'realtime fan-out failed'));
+      const message = JSON.parse(raw) as Envelope | EndStreams;
+      if ('end' in message) return this.end(message.end);
+      this.queue = this.queue.then(() => this.fanOut(message)).catch((err) => this.deps.logger.error({ err }, 'realtime fan-out failed'));
     });
     await subscriber.subscribe(this.channel);
     // SSE comment lines keep proxies and load balancers from closing idle streams.
@@ -95,6 +117,15 @@ export class RealtimeHub {
       for (const c of this.clients) c.res.write(': heartbeat\n\n');
     }, this.deps.heartbeatMs ?? 25_000);
     this.heartbeat.unref();
+  }
+
+  private end(which: EndStreams['end']): void {
+    for (const c of this.clients) {
+      const ended = 'sessionId' in which ? c.session?.id === which.sessionId : c.userId === which.userId && !!c.session && c.session.epoch < which.epoch;
+      if (!ended) continue;
+      this.clients.delete(c);
+      c.res.end();
+    }
   }
 
   private async fanOut({ event, ids }: Envelope): Promise<void> {

@@ -59,17 +59,20 @@ export class AgentService {
   }
 
   /**
-   * Adds an agent by email: an existing user joins the account; a new email creates a user with no
-   * password (they set one when they accept an invitation) and unconfirmed until then. The
-   * invitation email is queued once the membership is committed.
+   * Invites an agent by email. A new email creates a user with no password (they set one through the
+   * invitation link) and unconfirmed until then. An existing user is not added behind their back:
+   * their membership waits for them to accept, under the name the administrator typed, so the answer
+   * has the same shape and content whether or not the email was known. The invitation email is
+   * queued once the membership is committed.
    */
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<Agent> {
     const attrs = parse(agentCreate, body);
-    const { userId, invite } = await this.deps.sequelize.transaction(async (transaction) => {
+    const userId = await this.deps.sequelize.transaction(async (transaction) => {
       let user = await User.findOne({ where: { email: attrs.email }, transaction });
       if (user && (await AccountUser.findOne({ where: { account_id: scope.account.id, user_id: user.id }, transaction }))) {
         throw ValidationError.field('email', 'is already an agent of this account');
       }
+      const existing = !!user;
       user ??= await User.create({ name: attrs.name, email: attrs.email, password_digest: null, confirmed_at: null }, { transaction });
       await AccountUser.create(
         {
@@ -77,18 +80,34 @@ export class AgentService {
           user_id: user.id,
           role: attrs.role,
           inviter_id: scope.user.id,
+          invitation_status: 'pending',
+          invitation_pending: existing,
+          invited_name: existing ? attrs.name : null,
           ...(attrs.availability_status ? { availability: attrs.availability_status } : {}),
           ...(attrs.auto_offline !== undefined ? { auto_offline: attrs.auto_offline } : {}),
         },
         { transaction },
       );
-      return { userId: user.id, invite: !user.password_digest };
+      return user.id;
     }).catch((err: Error) => {
       // Two requests adding the same email at once: the unique indexes decide, the loser gets a 422.
       if (err.name === 'SequelizeUniqueConstraintError') throw ValidationError.field('email', 'is already an agent of this account');
       throw err;
     });
-    if (invite) await this.deps.mail.enqueue({ kind: 'agent_invitation', userId, accountId: scope.account.id, inviterId: scope.user.id });
+    await this.deps.mail.enqueue({ kind: 'agent_invitation', userId, accountId: scope.account.id, inviterId: scope.user.id });
+    return this.find(scope, userId);
+  }
+
+  /**
+   * Sends the invitation again with a fresh link; the old link stops working now, not when the new
+   * email goes out. Only while the agent has not accepted.
+   */
+  async resendInvitation(scope: AccountScope, userId: number): Promise<Agent> {
+    const agent = await this.find(scope, userId);
+    if (agent.user.password_digest && !agent.invitation_pending) throw ValidationError.field('id', 'has already accepted the invitation');
+    await this.deps.mail.tokens.revoke(userId, 'invitation');
+    await agent.update({ invitation_status: 'pending', invitation_error: null });
+    await this.deps.mail.enqueue({ kind: 'agent_invitation', userId, accountId: scope.account.id, inviterId: scope.user.id });
     return this.find(scope, userId);
   }
 
@@ -104,9 +123,23 @@ export class AgentService {
         { ...Object.fromEntries(Object.entries(membership).filter(([, v]) => v !== undefined)), ...(availabilityValue ? { availability: availabilityValue } : {}) },
         { transaction },
       );
-      if (name) await agent.user.update({ name }, { transaction });
+      if (name) await this.rename(agent, name, transaction);
     });
     return this.find(scope, userId);
+  }
+
+  /**
+   * A name is the user's, shown in every account they belong to: an account may rename only a user
+   * who belongs to it alone. A pending invitation's name is the account's own, so it may change.
+   */
+  private async rename(agent: Agent, name: string, transaction: Transaction): Promise<void> {
+    if (agent.invitation_pending) {
+      await agent.update({ invited_name: name }, { transaction });
+      return;
+    }
+    const elsewhere = await AccountUser.count({ where: { user_id: agent.user_id, account_id: { [Op.ne]: agent.account_id }, invitation_pending: false }, transaction });
+    if (elsewhere) throw ValidationError.field('name', 'cannot be changed here: this user also belongs to other accounts and changes their name on their profile');
+    await agent.user.update({ name }, { transaction });
   }
 
   /** Removes the membership, the user's inbox memberships in this account and their assignments here. */

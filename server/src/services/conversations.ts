@@ -278,7 +278,7 @@ export class ConversationService {
 
   /** An administrator of the account, or an agent of it who is a member of the inbox. */
   private async assignable(scope: AccountScope, inboxId: number, userId: number): Promise<Assignee | null> {
-    const accountUser = await AccountUser.findOne({ where: { account_id: scope.account.id, user_id: userId }, include: [{ model: User, as: 'user' }] });
+    const accountUser = await AccountUser.findOne({ where: { account_id: scope.account.id, user_id: userId, invitation_pending: false }, include: [{ model: User, as: 'user' }] });
     if (!accountUser?.user) return null;
     if (!accountUser.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: inboxId, user_id: userId } }))) return null;
     return { user: accountUser.user, accountUser };

@@ -56,7 +56,7 @@ export class InboxMemberService {
     const { inbox_id, user_ids } = parse(schema, body);
     const inbox = await this.findInbox(scope, inbox_id);
     const ids = [...new Set(user_ids)];
-    const members = await AccountUser.findAll({ where: { account_id: scope.account.id, user_id: { [Op.in]: ids } }, attributes: ['user_id'] });
+    const members = await AccountUser.findAll({ where: { account_id: scope.account.id, user_id: { [Op.in]: ids }, invitation_pending: false }, attributes: ['user_id'] });
     const known = new Set(members.map((m) => Number(m.user_id)));
     const unknown = ids.filter((id) => !known.has(id));
     if (unknown.length) throw ValidationError.field('user_ids', `must be agents of this account (not: ${unknown.join(', ')})`);

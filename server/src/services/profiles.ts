@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ValidationError } from '../lib/errors.js';
+import { NotFoundError, ValidationError } from '../lib/errors.js';
 import { Account, AccountUser, type User } from '../models/index.js';
+import type { RealtimeHub } from '../realtime/realtime-hub.js';
 import { emailAddress, parse } from '../api/validate.js';
 import { serializeProfile } from '../api/serializers/user.js';
 import type { AccessTokenService } from './access-tokens.js';
@@ -17,19 +18,42 @@ const profileUpdate = z.object({
   password_confirmation: z.string().optional(),
 });
 
-export class ProfileService {
-  constructor(private readonly tokens: AccessTokenService) {}
+export interface ProfileServiceDeps {
+  tokens: AccessTokenService;
+  streams: Pick<RealtimeHub, 'endSessionsBefore'>;
+}
 
+export class ProfileService {
+  constructor(private readonly deps: ProfileServiceDeps) {}
+
+  /** Accounts the user belongs to, and apart from them the invitations they have not accepted yet. */
   async show(user: User) {
-    const memberships = await AccountUser.findAll({
+    const rows = await AccountUser.findAll({
       where: { user_id: user.id },
       include: [{ model: Account, as: 'account' }],
       order: [['account_id', 'ASC']],
     });
-    return serializeProfile(user, await this.tokens.tokenFor(user), memberships as never);
+    const [pending, memberships] = [rows.filter((m) => m.invitation_pending), rows.filter((m) => !m.invitation_pending)];
+    return serializeProfile(user, await this.deps.tokens.tokenFor(user), memberships as never, pending as never);
   }
 
-  /** Accepts Chatwoot's `{ profile: {...} }` and a flat body alike. */
+  /** The signed-in user takes up an invitation to an account (they were already a LeadChat user). */
+  async acceptInvitation(user: User, accountId: number) {
+    const [count] = await AccountUser.update({ invitation_pending: false, invited_name: null }, { where: { user_id: user.id, account_id: accountId, invitation_pending: true } });
+    if (!count) throw new NotFoundError('Invitation');
+    return this.show(user);
+  }
+
+  async declineInvitation(user: User, accountId: number) {
+    const count = await AccountUser.destroy({ where: { user_id: user.id, account_id: accountId, invitation_pending: true } });
+    if (!count) throw new NotFoundError('Invitation');
+    return this.show(user);
+  }
+
+  /**
+   * Accepts Chatwoot's `{ profile: {...} }` and a flat body alike. A new password raises the user's
+   * session epoch, which ends every other session; the caller carries its own session over.
+   */
   async update(user: User, body: Record<string, unknown>) {
     const input = (body.profile && typeof body.profile === 'object' ? body.profile : body) as Record<string, unknown>;
     const attrs = parse(profileUpdate, input, body.profile ? 'profile' : '');
@@ -42,8 +66,10 @@ export class ProfileService {
       if (password !== password_confirmation) throw ValidationError.field('password_confirmation', "doesn't match password");
       if (!current_password || !(await verifyPassword(user, current_password))) throw ValidationError.field('current_password', 'is incorrect');
       changes.password_digest = await hashPassword(password);
+      changes.session_epoch = user.session_epoch + 1;
     }
     await user.update(changes);
+    if (password) await this.deps.streams.endSessionsBefore(user.id, user.session_epoch);
     return this.show(user);
   }
 }

@@ -8,9 +8,11 @@ import { TransactionalMail } from '../../../server/src/mailers/transactional-mai
 import { invitationEmail } from '../../../server/src/mailers/invitation.mailer.js';
 import { passwordResetEmail } from '../../../server/src/mailers/password-reset.mailer.js';
 import type { Runtime } from '../../../server/src/runtime.js';
-import { createAccount, createUser, type TestAccount } from '../../support/factories.js';
-import { controlFetch, startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
-import { FRONTEND_URL, MAILER_SENDER, awaitMail, startSendRuntime } from './send-runtime.js';
+import { sha256 } from '../../../server/src/lib/crypto.js';
+import { addToAccount, createAccount, createUser, type TestAccount } from '../../support/factories.js';
+import { controlFetch, eventually, startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
+import { FRONTEND_URL, MAILER_SENDER, awaitMail, readInbox, startSendRuntime } from './send-runtime.js';
+import { TEST_PLATFORM_TOKEN } from '../../support/env.js';
 
 const INFO = 'info@example.test';
 const JANE = 'jane@example.test';
@@ -28,6 +30,10 @@ describe('email send: transactional emails through LeadMail (sandbox)', function
   const signIn = (email: string, password: string) => rt.http().post('/auth/sign_in').send({ email, password });
   const reset = (token: string, password: string, confirmation = password) =>
     rt.http().put('/auth/password').send({ reset_password_token: token, password, password_confirmation: confirmation });
+  /** What a minute's wait does to the one-email-per-minute throttle. */
+  const forgetResetThrottle = (email: string) => rt.redis.del(`${rt.config.REDIS_PREFIX}:password_reset:${sha256(email)}`);
+  const agentsPath = () => `/api/v1/accounts/${account.id}/agents`;
+  const agentIn = async (id: number) => ((await rt.http().get(agentsPath()).set('api_access_token', account.admin.token)).body as { id: number }[]).find((a) => a.id === id) as Record<string, unknown>;
 
   before(async () => {
     sb = await startTestSandbox();
@@ -84,11 +90,72 @@ describe('email send: transactional emails through LeadMail (sandbox)', function
     expect(reused.status).to.equal(422);
     expect(reused.body.error.fields.map((f: { path: string }) => f.path)).to.deep.equal(['reset_password_token']);
 
+    await forgetResetThrottle(JANE);
     await rt.http().post('/auth/password').send({ email: JANE }).expect(200);
     const second = await awaitMail(sb, JANE, (m) => m.subject === 'Reset your password' && tokenIn(m) !== token);
     await rt.sequelize.query("UPDATE password_tokens SET expires_at = now() - interval '1 second' WHERE user_id = :id AND used_at IS NULL", { replacements: { id: user.id } });
     expect((await reset(tokenIn(second), 'Expired-passw0rd')).status).to.equal(422);
     expect((await signIn(JANE, 'New-passw0rd')).status).to.equal(200);
+  });
+
+  it('marks an invitation sent once LeadMail took it; Resend issues a fresh link and kills the old one', async () => {
+    // INFO accepted an invitation above: the operator deletes that user, so the address can be invited afresh.
+    const before = await rt.models.User.findOne({ where: { email: INFO } });
+    if (before) await rt.http().delete(`/platform/api/v1/users/${before.id}`).set('api_access_token', TEST_PLATFORM_TOKEN).expect(200);
+    const seen = new Set((await readInbox(sb, INFO)).filter((m) => LINK.test(m.text ?? '')).map(tokenIn));
+    const created = await rt.http().post(agentsPath()).set('api_access_token', account.admin.token).send({ name: 'Rae', email: INFO, role: 'agent' }).expect(200);
+    expect(created.body).to.include({ invitation_status: 'pending', invitation_error: null, confirmed: false });
+    const first = tokenIn(await awaitMail(sb, INFO, (m) => LINK.test(m.text ?? '') && !seen.has(tokenIn(m))));
+    seen.add(first);
+    await eventually(async () => (await agentIn(created.body.id)).invitation_status === 'sent' || undefined);
+
+    const agent = await createUser('Plain Agent');
+    await addToAccount(account.id, agent, 'agent');
+    expect((await rt.http().post(`${agentsPath()}/${created.body.id}/resend_invitation`).set('api_access_token', agent.token)).status).to.equal(403);
+    const resent = await rt.http().post(`${agentsPath()}/${created.body.id}/resend_invitation`).set('api_access_token', account.admin.token).expect(200);
+    expect(resent.body).to.include({ id: created.body.id, invitation_status: 'pending' });
+    expect((await reset(first, 'Welcome-1234')).status, 'the first link died with the resend').to.equal(422);
+    const second = tokenIn(await awaitMail(sb, INFO, (m) => LINK.test(m.text ?? '') && !seen.has(tokenIn(m))));
+    await reset(second, 'Welcome-1234').expect(200);
+    expect((await signIn(INFO, 'Welcome-1234')).status).to.equal(200);
+    const done = await rt.http().post(`${agentsPath()}/${created.body.id}/resend_invitation`).set('api_access_token', account.admin.token);
+    expect(done.status).to.equal(422);
+    expect(done.body.error.fields).to.deep.equal([{ path: 'id', message: 'has already accepted the invitation' }]);
+  });
+
+  it('shows an invitation LeadMail refused as failed, with its reason', async () => {
+    const refusing = await startSendRuntime(sb, { MAILER_SENDER_EMAIL: 'LeadChat <notifications@unverified.localhost>' });
+    try {
+      const created = await refusing.http().post(agentsPath()).set('api_access_token', account.admin.token).send({ name: 'Una', email: 'una@example.test', role: 'agent' }).expect(200);
+      const failed = await eventually(async () => {
+        const row = await agentIn(created.body.id);
+        return row.invitation_status === 'failed' ? row : undefined;
+      });
+      expect(failed.invitation_error).to.match(/unverified\.localhost is not verified/);
+      expect(failed.confirmed).to.equal(false);
+    } finally {
+      await refusing.close();
+    }
+  });
+
+  it('sends one reset email per address per minute, and answers the same for known and unknown addresses', async () => {
+    await forgetResetThrottle(JANE);
+    const resetsTo = async (address: string) => (await sent()).filter((s) => s.subject === 'Reset your password' && s.to.includes(address)).length;
+    const already = await resetsTo(JANE);
+    const answers = [];
+    for (const address of [JANE, JANE, JANE, 'ghost@example.test', 'ghost@example.test']) answers.push(JSON.stringify((await rt.http().post('/auth/password').send({ email: address }).expect(200)).body));
+    expect(new Set(answers).size).to.equal(1);
+    await eventually(async () => (await resetsTo(JANE)) > already || undefined);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await resetsTo(JANE)).to.equal(already + 1);
+    expect(await resetsTo('ghost@example.test')).to.equal(0);
+  });
+
+  it('invites an existing user to sign in and accept on their profile, with no password link', async () => {
+    const other = await createAccount('Jane Co');
+    await rt.http().post(`/api/v1/accounts/${other.id}/agents`).set('api_access_token', other.admin.token).send({ name: 'Jane', email: JANE, role: 'agent' }).expect(200);
+    const mail = await awaitMail(sb, JANE, (m) => m.subject === 'You have been invited to join Jane Co');
+    expect(mail.text).to.contain(`${FRONTEND_URL}/profile`).and.not.match(LINK);
   });
 
   it('emails a conversation transcript to an address (public messages only); 404 for another account', async () => {

@@ -2,7 +2,8 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import { randomToken } from '../../lib/crypto.js';
 import { AuthenticationError } from '../../lib/errors.js';
-import { User } from '../../models/index.js';
+import type { RealtimeHub } from '../../realtime/realtime-hub.js';
+import { sessionUser } from '../auth.js';
 import type { PasswordService } from '../../mailers/passwords.js';
 import type { ProfileService } from '../../services/profiles.js';
 import { findUserByEmail, verifyPassword } from '../../services/users.js';
@@ -16,7 +17,7 @@ const signIn = z.object({ email: z.string().trim().min(1, 'is required'), passwo
  * dashboard sends back in `X-CSRF-Token` on every write. `extensions` names the overlays this server
  * runs: the dashboard bundle carries every overlay's screens and shows only those.
  */
-export function sessionsRouter(profiles: ProfileService, extensions: readonly string[]): Router {
+export function sessionsRouter(profiles: ProfileService, extensions: readonly string[], streams: Pick<RealtimeHub, 'endSession'>): Router {
   const router = Router();
 
   router.post('/sign_in', async (req, res) => {
@@ -27,20 +28,23 @@ export function sessionsRouter(profiles: ProfileService, extensions: readonly st
     // A sign-in to a provider started before this session belongs to whoever used the browser then.
     res.clearCookie(BINDING_COOKIE);
     req.session.userId = user.id;
+    req.session.epoch = user.session_epoch;
     req.session.csrfToken = randomToken(24);
     res.json({ data: await profiles.show(user), csrf_token: req.session.csrfToken, extensions });
   });
 
   // Not signed in is an answer here, not an error: the dashboard asks on every page load.
   router.get('/session', async (req, res) => {
-    const user = req.session.userId ? await User.findByPk(req.session.userId) : null;
+    const user = await sessionUser(req);
     res.json(user ? { data: await profiles.show(user), csrf_token: req.session.csrfToken, extensions } : { data: null });
   });
 
   router.delete('/sign_out', async (req, res) => {
+    const sessionId = req.sessionID;
     await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
     res.clearCookie('leadchat_session');
     res.clearCookie(BINDING_COOKIE);
+    await streams.endSession(sessionId);
     res.json({ success: true });
   });
 
@@ -64,8 +68,8 @@ export function passwordRouter(passwords: PasswordService): Router {
   });
 
   router.put('/auth/password', async (req, res) => {
-    await passwords.reset(req.body ?? {});
-    res.json({ success: true, message: 'Your password has been changed. You can sign in with it now.' });
+    const email = await passwords.reset(req.body ?? {});
+    res.json({ success: true, message: 'Your password has been changed. You can sign in with it now.', email });
   });
 
   return router;

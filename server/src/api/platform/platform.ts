@@ -95,7 +95,8 @@ export function platformRouter(tokens: AccessTokenService): Router {
     const { user_id, role } = parse(accountUserParams, req.body);
     if (!(await User.findByPk(user_id))) throw ValidationError.field('user_id', 'does not exist');
     const [row] = await AccountUser.findOrCreate({ where: { account_id: account.id, user_id }, defaults: { account_id: account.id, user_id, role } });
-    if (row.role !== role) await row.update({ role });
+    // The installation's operator adds people directly: a pending invitation becomes a membership.
+    if (row.role !== role || row.invitation_pending) await row.update({ role, invitation_pending: false, invited_name: null });
     res.json({ account_id: row.account_id, user_id: row.user_id, role: row.role });
   });
   router.delete('/accounts/:id/account_users', async (req, res) => {

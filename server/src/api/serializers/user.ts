@@ -4,23 +4,33 @@ const unix = (d: Date | null | undefined) => (d ? Math.floor(d.getTime() / 1000)
 
 /** Chatwoot's agent payload (`/agents`, inbox members, assignees). */
 export function serializeAgent(user: User, accountUser?: AccountUser | null) {
+  // Until an invited existing user accepts, the account sees only what its administrator typed.
+  const pending = !!accountUser?.invitation_pending;
+  const name = pending ? (accountUser!.invited_name ?? user.email) : user.name;
   return {
     id: user.id,
     account_id: accountUser?.account_id ?? null,
     availability_status: accountUser?.availability ?? 'offline',
     auto_offline: accountUser?.auto_offline ?? true,
-    confirmed: !!user.confirmed_at,
+    confirmed: !!user.confirmed_at && !pending,
     email: user.email,
-    available_name: user.availableName,
-    name: user.name,
+    available_name: pending ? name : user.availableName,
+    name,
     role: accountUser?.role ?? null,
     thumbnail: '',
     custom_role_id: null,
   };
 }
 
+/** `/agents` answers add LeadChat's own: whether the invitation email went out, and the provider's reason when it did not. */
+export function serializeAgentListing(user: User, accountUser: AccountUser) {
+  return { ...serializeAgent(user, accountUser), invitation_status: accountUser.invitation_status ?? null, invitation_error: accountUser.invitation_error ?? null };
+}
+
 /** Chatwoot's `/profile` payload: the signed-in user with their token and accounts. */
-export function serializeProfile(user: User, accessToken: string, memberships: (AccountUser & { account?: { name: string; status: string } })[]) {
+type MembershipWithAccount = AccountUser & { account?: { name: string; status: string } };
+
+export function serializeProfile(user: User, accessToken: string, memberships: MembershipWithAccount[], invitations: MembershipWithAccount[] = []) {
   const first = memberships[0];
   return {
     id: user.id,
@@ -49,6 +59,8 @@ export function serializeProfile(user: User, accessToken: string, memberships: (
       auto_offline: m.auto_offline,
       active_at: unix(m.active_at),
     })),
+    // LeadChat's own: accounts that invited this user and wait for them to accept.
+    pending_invitations: invitations.map((m) => ({ account_id: m.account_id, account_name: m.account?.name ?? '', role: m.role })),
   };
 }
 
