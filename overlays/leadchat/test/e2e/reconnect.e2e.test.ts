@@ -3,7 +3,7 @@
 // refused at the form; the delegate's sign-in is revoked -> a reply fails at once with the reconnect
 // reason, the bell counts the notification and the app-wide banner appears, live -> another reply fails
 // at once -> the banner's Reconnect -> the inbox page's Reconnect -> Microsoft -> banner gone, both
-// replies in Jane's mailbox -> the inbox deleted from its settings. Screenshots in
+// replies in Jane's mailbox -> the Health tab says how the inbox receives -> the inbox deleted from its settings. Screenshots in
 // os.tmpdir()/leadchat-reconnect-e2e-<run>.
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
@@ -167,6 +167,21 @@ describe('reconnecting a shared inbox (e2e, headless Chromium)', function () {
     await page.locator('[data-testid=notification-count]').waitFor({ state: 'detached' });
     await shot('bell-all-read');
     await page.keyboard.press('Escape');
+  });
+
+  it('the Health tab says how a graph_full inbox receives; the Microsoft 365 tab words a refused admin consent', async () => {
+    await page.goto(accountUrl(`/settings/inboxes/${inboxId}?tab=health`));
+    const receive = page.locator('[data-testid=graph-receive-health][data-mode=polling]');
+    await receive.getByText('LeadChat checks the mailbox every two minutes.').waitFor();
+    await receive.getByText('Last check for new mail').waitFor();
+    expect(await page.getByText('This inbox does not fetch mail').count()).to.equal(0);
+    await shot('health-graph-polling');
+
+    await page.goto(accountUrl(`/settings/inboxes/${inboxId}?tab=microsoft_shared&admin_consent=denied`));
+    await page.locator('[data-testid=ms-admin-consent][data-consent=denied]').getByText('Admin consent was not granted').waitFor();
+    await page.goto(accountUrl(`/settings/inboxes/${inboxId}?tab=microsoft_shared&admin_consent=<script>`));
+    await page.locator('[data-testid=ms-receive-mode]').waitFor();
+    expect(await page.locator('[data-testid=ms-admin-consent]').count(), 'an unknown code shows nothing').to.equal(0);
   });
 
   it('deletes the inbox after its name is typed, and goes back to the inbox list', async () => {
