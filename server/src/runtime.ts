@@ -90,7 +90,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize, events);
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
-  const replies = new ReplyOutbox({ registries, queues, events, storage, reauthorization, logger: logger.child({ component: 'email.send' }) });
+  const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
   const api: CoreApi = {
     tokens,

@@ -229,5 +229,23 @@ describe('microsoft_shared connect (sandbox)', function () {
         expect(titles.slice(0, 2)).to.deep.equal(['Support is connected again', 'Support needs reconnecting']);
       });
     }
+
+    it('imap_leadmail: the fetch finds the sign-in refused, yet replies still go out through LeadMail (its own key)', async () => {
+      await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'imap_leadmail', name: 'Support' });
+      const channel = (await bed.channel())!;
+      await firstFetchDone(channel.id);
+      const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: channel.id } }))!;
+      const contact = (await bed.rt.models.Contact.findOne({ where: { account_id: bed.account.id, email: JANE } }))
+        ?? (await api('post', '/contacts').send({ name: 'Jane', email: JANE }).expect(200)).body.payload.contact;
+      const conversation = (await api('post', '/conversations').send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200)).body;
+      await channel.update({ provider_config: { ...channel.provider_config, token_expires_at: new Date(Date.now() + 60_000).toISOString() } });
+      expect((await controlFetch(bed.sb, 'POST', '/tokens/revoke', { user: 'alice@contoso.test' })).status).to.equal(200);
+      await bed.rt.queues.enqueue('email.fetch', { channelId: channel.id, force: true });
+      await eventually(async () => (await bed.channel())!.reauthorization_required_at, 10_000);
+
+      const sent = await settled(await bed.agentReply(conversation.id, 'Sent while support@ needs reconnecting.'));
+      expect(sent.status, sent.external_error ?? '').to.equal('sent');
+      await janeReceives(bed, (m) => m.messageId === sent.source_id);
+    });
   });
 });

@@ -8,7 +8,6 @@ import { DeliveryError, MailboxError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { BlobStorage } from '../../../lib/storage.js';
 import { Attachment, ChannelEmail, Contact, Conversation, Inbox, Message, User } from '../../../models/index.js';
-import type { ChannelReauthorization } from '../reauthorization.js';
 import { HeldReplies, reconnectMessage } from './held-replies.js';
 import { buildReply, type ReplyContext } from './reply-mailer.js';
 
@@ -22,7 +21,6 @@ export interface ReplyOutboxDeps {
   events: EventBus;
   storage: BlobStorage;
   logger: Logger;
-  reauthorization: Pick<ChannelReauthorization, 'require'>;
 }
 
 /**
@@ -54,12 +52,18 @@ export class ReplyOutbox {
   }
 
   /**
-   * Queues a new reply, unless its inbox needs reconnecting: then it fails at once with the reconnect
-   * reason and waits for the reconnect. Returns whether it was held.
+   * Queues a new reply, unless its inbox needs reconnecting and its delivery needs the refused sign-in
+   * (LeadMail, which sends with the installation's key, still sends): then it fails at once with the
+   * reconnect reason and waits for the reconnect.
    */
   async submit(message: Message): Promise<'queued' | 'held'> {
-    const inbox = await Inbox.findByPk(message.inbox_id, { attributes: ['name'], include: [{ model: ChannelEmail, as: 'channel', attributes: ['id', 'reauthorization_required_at'] }] });
-    if (inbox?.channel?.reauthorization_required_at && (await this.held.hold(message, reconnectMessage(inbox.name)))) return 'held';
+    const inbox = await Inbox.findByPk(message.inbox_id, { include: [{ model: ChannelEmail, as: 'channel' }] });
+    const channel = inbox?.channel;
+    if (inbox && channel?.reauthorization_required_at) {
+      const route = await Promise.resolve(this.deps.registries.providerFor(channel)?.outbound?.(channel)).catch(() => null);
+      const independent = route && this.deps.registries.deliveryMethods.get(route.method)?.sendsWithoutMailboxSignIn;
+      if (!independent && (await this.held.hold(message, reconnectMessage(inbox.name)))) return 'held';
+    }
     await this.enqueue(message.id);
     return 'queued';
   }
@@ -117,9 +121,8 @@ export class ReplyOutbox {
       const attempts = job?.opts.attempts ?? 1;
       const final = failure.kind !== 'transient' || (job?.attemptsMade ?? 0) + 1 >= attempts;
       log.warn({ kind: failure.kind, final, err: { message: failure.message } }, 'reply not delivered');
-      if (failure.kind === 'reauth' && ctx) {
-        // Refused credentials need an administrator: the inbox is marked (they are told) and the reply waits for the reconnect.
-        await this.deps.reauthorization.require(ctx.channel.id, failure.message);
+      if (failure.kind === 'reauth' && ctx && (await this.needsReconnecting(ctx.channel.id))) {
+        // The sign-in was refused and the inbox is marked (its administrators told): the reply waits for the reconnect.
         await this.held.hold(message, reconnectMessage(ctx.inbox.name));
         job?.discard();
       } else if (final) {
@@ -134,6 +137,12 @@ export class ReplyOutbox {
       }
       throw failure;
     }
+  }
+
+  /** Re-read: whoever refused the sign-in (the OAuth token service) marked the channel during this attempt. */
+  private async needsReconnecting(channelId: number): Promise<boolean> {
+    const channel = await ChannelEmail.findByPk(channelId, { attributes: ['reauthorization_required_at'] });
+    return !!channel?.reauthorization_required_at;
   }
 
   /** Agents' dashboards show the delivery status as it changes. */
