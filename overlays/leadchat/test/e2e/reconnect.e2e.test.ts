@@ -140,6 +140,9 @@ describe('reconnecting a shared inbox (e2e, headless Chromium)', function () {
     const panel = page.locator('[data-testid=notifications-panel]');
     await panel.getByText('Support needs reconnecting').waitFor();
     await shot('bell-open');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('phone-bell-open-banner');
+    await page.setViewportSize({ width: 1366, height: 768 });
   });
 
   it('Reconnect from the banner -> the inbox page -> Microsoft: the banner goes and both replies reach Jane', async () => {
@@ -148,6 +151,8 @@ describe('reconnecting a shared inbox (e2e, headless Chromium)', function () {
     await page.waitForURL(new RegExp(`/settings/inboxes/${inboxId}$`));
     await page.locator('[data-testid=reauth-banner]').getByRole('button', { name: 'Reconnect' }).click();
     await page.waitForURL(/\/settings\/inboxes\/new\/email\/microsoft_shared\?/);
+    // The card loads the inbox before it can reconnect it: its transport is then preselected.
+    await page.waitForFunction(() => (document.querySelector('[data-testid=transport-graph_full] input') as HTMLInputElement | null)?.checked === true);
     await page.getByRole('button', { name: 'Reconnect' }).click();
     await signInAtMicrosoft('reconnect-consent');
     await page.waitForURL(new RegExp(`/settings/inboxes/new/${inboxId}/agents$`), { timeout: 15_000 });
