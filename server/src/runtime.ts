@@ -87,10 +87,10 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const tokens = new AccessTokenService(secrets);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
   const conversations = new ConversationService({ sequelize, events, inboxes });
+  const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize, events);
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
-  const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
   const api: CoreApi = {
     tokens,
