@@ -19,7 +19,8 @@ const accountRoutes: RouteRecordRaw[] = [
     component: () => import('./features/settings/SettingsLayout.vue'),
     // Agents and inboxes are the administrators'; integrations (e.g. a person's own mailbox) are everyone's.
     children: [
-      { path: '', name: 'settings', redirect: () => ({ name: useSessionStore().isAdmin ? 'settings-agents' : 'settings-integrations' }) },
+      // beforeEnter, not redirect: a redirect is resolved before the session is restored, when nobody is an administrator yet.
+      { path: '', name: 'settings', component: { render: () => null }, beforeEnter: (to) => ({ name: useSessionStore().isAdmin ? 'settings-agents' : 'settings-integrations', params: to.params }) },
       { path: 'agents', name: 'settings-agents', meta: { admin: true }, component: () => import('./features/settings/AgentsPage.vue') },
       { path: 'inboxes', name: 'settings-inboxes', meta: { admin: true }, component: () => import('./features/settings/InboxesPage.vue') },
       {

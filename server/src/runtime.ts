@@ -89,9 +89,10 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const conversations = new ConversationService({ sequelize, events, inboxes });
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
-  const notifications = new NotificationService(sequelize);
+  const notifications = new NotificationService(sequelize, events);
   const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations });
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
+  reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
   const api: CoreApi = {
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),

@@ -208,6 +208,26 @@ describe('POST /inboxes/email_checks: the inbox wizard\'s connection checks (san
     }
   });
 
+  it('refuses an address another inbox has (in any case) before connecting or sending anything; the inbox\'s own address passes', async () => {
+    const api = await http();
+    const address = `taken.${Date.now()}@example.test`;
+    const created = await api.post(`/api/v1/accounts/${account.id}/inboxes`).set('api_access_token', account.admin.token).send({
+      name: 'Taken', channel: { type: 'email', imap_enabled: true, ...imap({ email: address }) },
+    });
+    expect(created.status, JSON.stringify(created.body)).to.equal(200);
+    const inboxId = created.body.id as number;
+    try {
+      const sentBefore = (await sentSubjects()).length;
+      const refused = await check({ leg: 'round_trip', channel: { ...imap(), ...smtp(), email: ` ${address.toUpperCase()} ` } });
+      expect(fieldsOf(refused)).to.deep.equal([{ path: 'channel.email', message: 'is already used by another inbox' }]);
+      expect((await sentSubjects()).length, 'no test message sent').to.equal(sentBefore);
+      const own = await check({ leg: 'imap', inbox_id: inboxId, channel: { email: address, imap_password: '' } });
+      expect(own.status, JSON.stringify(own.body)).to.equal(200);
+    } finally {
+      await api.delete(`/api/v1/accounts/${account.id}/inboxes/${inboxId}`).set('api_access_token', account.admin.token).expect(200);
+    }
+  });
+
   it('is for administrators of the account: an agent gets 403, an administrator of another account 404', async () => {
     const agent = await createAgent(account);
     const asAgent = await check({ leg: 'imap', channel: imap() }, agent.token);

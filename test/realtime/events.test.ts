@@ -68,7 +68,7 @@ describe('live updates (Server-Sent Events)', function () {
   let member: TestUser;
   let outsider: TestUser;
   let foreign: TestAccount;
-  let inbox: { id: number };
+  let inbox: { id: number; email: string };
   let conversation: { id: number; inbox_id: number };
   const streams: Stream[] = [];
   const open = async (user: TestUser, accountId = account.id) => {
@@ -180,6 +180,22 @@ describe('live updates (Server-Sent Events)', function () {
     await new Promise((r) => setTimeout(r, 300));
     expect(secondStream.raw()).to.not.contain('After the reset');
     expect((await openStream(port, account.id, { cookie: second.cookie })).status).to.equal(401);
+  });
+
+  it('streams notification.created to the notified user only', async () => {
+    const second = await createAgent(account, 'Second admin');
+    await rt.models.AccountUser.update({ role: 'administrator' }, { where: { account_id: account.id, user_id: second.id } });
+    const [adminStream, secondStream, memberStream] = await Promise.all([open(account.admin), open(second), open(member)]);
+    const channel = (await rt.models.ChannelEmail.findOne({ where: { email: inbox.email } }))!;
+    await rt.api.reauthorization.require(channel.id, 'the password was refused');
+    const mine = await waitFor(() => ofType(adminStream, 'notification.created')[0], 1000);
+    const theirs = await waitFor(() => ofType(secondStream, 'notification.created')[0], 1000);
+    expect(mine.data.data).to.include({ notification_type: 'email_channel_reauthorization_required', push_message_title: 'Support needs reconnecting', user_id: account.admin.id, read_at: null });
+    expect(theirs.data.data).to.include({ user_id: second.id });
+    expect(mine.data.data.id).to.not.equal(theirs.data.data.id);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ofType(adminStream, 'notification.created'), 'one per user').to.have.length(1);
+    expect(ofType(memberStream, 'notification.created'), 'an agent').to.deep.equal([]);
   });
 
   it('requires authentication and membership of the account', async () => {

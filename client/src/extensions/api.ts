@@ -31,6 +31,15 @@ export interface InboxSettingsPanel extends SlotEntry {
   appliesTo?(inbox: { provider: string; provider_config: Record<string, unknown> }): boolean;
 }
 
+/**
+ * How an inbox that fetches no mail over IMAP receives it (e.g. a provider's push notifications),
+ * shown on its Health tab instead of "does not fetch mail"; the component gets `{ inbox }`.
+ */
+export interface InboxReceiveHealth extends SlotEntry {
+  component: SlotComponent;
+  appliesTo?(inbox: { provider: string; provider_config: Record<string, unknown> }): boolean;
+}
+
 export interface ContactSidebarPanel extends SlotEntry {
   title: string;
   component: SlotComponent;
@@ -46,13 +55,14 @@ export interface IntegrationPage extends SlotEntry {
 export interface SlotEntries {
   'inboxWizard.emailProviders': EmailProviderCard;
   'inboxSettings.panels': InboxSettingsPanel;
+  'inboxSettings.receiveHealth': InboxReceiveHealth;
   'contactSidebar.panels': ContactSidebarPanel;
   'settings.integrations': IntegrationPage;
 }
 
 export type SlotName = keyof SlotEntries;
 
-export const SLOT_NAMES: readonly SlotName[] = ['inboxWizard.emailProviders', 'inboxSettings.panels', 'contactSidebar.panels', 'settings.integrations'];
+export const SLOT_NAMES: readonly SlotName[] = ['inboxWizard.emailProviders', 'inboxSettings.panels', 'inboxSettings.receiveHealth', 'contactSidebar.panels', 'settings.integrations'];
 
 /** An i18n bundle per locale, e.g. `{ en: { TITLE: '...' } }`: it becomes the namespace's messages. */
 export type LocaleBundles = Record<string, Record<string, unknown>>;

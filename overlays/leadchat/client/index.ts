@@ -30,6 +30,11 @@ const leadchat: ClientExtension = {
       component: () => import('./components/SharedInboxPanel.vue'),
       appliesTo: (inbox) => inbox.provider === MICROSOFT_SHARED,
     });
+    api.slot('inboxSettings.receiveHealth', {
+      id: MICROSOFT_SHARED,
+      component: () => import('./components/GraphReceiveHealth.vue'),
+      appliesTo: (inbox) => inbox.provider === MICROSOFT_SHARED && inbox.provider_config.transport === 'graph_full',
+    });
     api.slot('settings.integrations', {
       id: METADATA_SYNC,
       title: 'METADATA_SYNC.TITLE',

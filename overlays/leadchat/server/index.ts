@@ -39,6 +39,6 @@ function registerMicrosoftShared(ctx: ExtensionContext, { apps, tokens, graph }:
   const connector = new SharedInboxConnector({ ctx, tokens });
   const flow = new SharedInboxConnectFlow({ ctx, apps, tokens, graph, imap: new ImapAccessVerifier(ctx.config, ctx.logger), connector });
   ctx.register.route({ id: 'leadchat.microsoft_shared.transports', mount: 'account', router: transportsRouter() });
-  ctx.register.route({ id: 'leadchat.microsoft_shared.authorization', mount: 'account', router: authorizationRouter(flow) });
+  ctx.register.route({ id: 'leadchat.microsoft_shared.authorization', mount: 'account', router: authorizationRouter(flow, ctx.models) });
   ctx.register.route({ id: 'leadchat.microsoft_shared.callback', mount: 'public', router: callbackRouter(flow) });
 }

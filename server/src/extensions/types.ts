@@ -69,6 +69,11 @@ export interface DeliveryInput {
 /** Sends a built RFC 5322 message for a channel (smtp, leadmail, an overlay's Graph sendMail, ...). */
 export interface DeliveryMethod {
   id: string;
+  /**
+   * True when it sends with the installation's own credentials (LeadMail's API key), not the mailbox's
+   * sign-in: an inbox that needs reconnecting still sends through it.
+   */
+  sendsWithoutMailboxSignIn?: boolean;
   /** Throws DeliveryError to say whether a retry can help. */
   deliver(input: DeliveryInput): Promise<{ providerMessageId?: string }>;
 }

@@ -6,12 +6,13 @@ import type { EventBus, LifecycleEvents } from '../extensions/events.js';
 import type { Logger } from '../lib/logger.js';
 import { AccountUser, InboxMember } from '../models/index.js';
 import type { ConversationService } from '../services/conversations.js';
+import { Notification } from '../services/notifications.js';
+import { serializeNotification } from '../api/serializers/notification.js';
 import { LIVE_EVENTS, livePayload, type LiveEventName } from './event-payloads.js';
 
-interface Envelope {
-  event: LiveEventName;
-  ids: LifecycleEvents[LiveEventName];
-}
+type Envelope =
+  | { event: LiveEventName; ids: LifecycleEvents[LiveEventName] }
+  | { event: 'notification.created'; ids: LifecycleEvents['notification.created'] };
 
 /** Streams to end on every web process: one signed-out session, or a user's sessions older than an epoch. */
 type EndStreams = { end: { sessionId: string } | { userId: number; epoch: number } };
@@ -59,6 +60,7 @@ export class RealtimeHub {
   constructor(private readonly deps: RealtimeHubDeps) {
     this.channel = `${deps.prefix}:realtime`;
     for (const event of LIVE_EVENTS) deps.events.on(event, (ids) => this.publish({ event, ids }), 'realtime');
+    deps.events.on('notification.created', (ids) => this.publish({ event: 'notification.created', ids }), 'realtime');
   }
 
   /** Turns the response into an event stream for the caller; it ends when the client disconnects. */
@@ -128,14 +130,28 @@ export class RealtimeHub {
     }
   }
 
-  private async fanOut({ event, ids }: Envelope): Promise<void> {
-    const targets = [...this.clients].filter((c) => c.accountId === ids.accountId);
+  private async fanOut(envelope: Envelope): Promise<void> {
+    const targets = [...this.clients].filter((c) => c.accountId === envelope.ids.accountId);
     if (!targets.length) return;
+    if (envelope.event === 'notification.created') return this.notifyUser(envelope.ids, targets);
+    const { event, ids } = envelope;
     const allowed = await this.usersWhoSee(ids.accountId, ids.inboxId, [...new Set(targets.map((c) => c.userId))]);
     const recipients = targets.filter((c) => allowed.has(c.userId));
     if (!recipients.length) return;
     const data = await livePayload(event, ids, this.deps.conversations);
     if (data === null) return;
+    this.write(recipients, event, data);
+  }
+
+  /** A notification goes to its own user's dashboards only. */
+  private async notifyUser(ids: LifecycleEvents['notification.created'], targets: Client[]): Promise<void> {
+    const recipients = targets.filter((c) => c.userId === ids.userId);
+    if (!recipients.length) return;
+    const notification = await Notification.findByPk(ids.notificationId);
+    if (notification) this.write(recipients, 'notification.created', serializeNotification(notification));
+  }
+
+  private write(recipients: Client[], event: string, data: unknown): void {
     const frame = `id: ${++this.sequence}\nevent: ${event}\ndata: ${JSON.stringify({ event, data })}\n\n`;
     for (const c of recipients) c.res.write(frame);
   }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Op, type CreationAttributes, type Sequelize, type Transaction } from 'sequelize';
+import { col, fn, Op, where as matches, type CreationAttributes, type Sequelize, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import type { SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
@@ -18,6 +18,8 @@ const port = z.coerce.number().int().min(1, 'must be between 1 and 65535').max(6
 const host = z.string().trim().min(1, 'is required').max(253).regex(/^[A-Za-z0-9.-]+$|^\[[0-9a-fA-F:.]+\]$/, 'is not a valid host name');
 
 /** Chatwoot's email channel params; each provider adds its own requirements on top. The wizard's connection checks take the same. */
+const EMAIL_IN_USE: FieldError = { path: 'channel.email', message: 'is already used by another inbox' };
+
 export const emailChannelParams = z.object({
   type: z.literal('email', { message: 'only "email" channels are supported' }).optional(),
   email: emailAddress.optional(),
@@ -99,9 +101,7 @@ export class InboxService {
     if (!provider) problems.push({ path: 'channel.provider', message: `"${providerId}" is not a known email provider` });
     else if (!provider.creatableViaApi) problems.push({ path: 'channel.provider', message: `"${providerId}" inboxes are created by signing in through the inbox wizard` });
     else problems.push(...this.providerProblems(provider.validateChannelParams?.(channelParams, 'create')));
-    if (channelParams.email && (await ChannelEmail.findOne({ where: { email: channelParams.email } }))) {
-      problems.push({ path: 'channel.email', message: 'is already used by another inbox' });
-    }
+    if (channelParams.email && (await this.emailInUse(channelParams.email))) problems.push(EMAIL_IN_USE);
     if (problems.length) throw new ValidationError(problems);
 
     return this.createWithChannel(
@@ -153,6 +153,8 @@ export class InboxService {
     } as CreationAttributes<ChannelEmail>);
     const problems: FieldError[] = current ? storedPasswordProblems(params, current) : [];
     if (!channel.email) problems.push({ path: 'channel.email', message: 'is required' });
+    // Checked before any connection: the wizard's checks (a round trip sends a test email) must not pass an address create refuses.
+    else if (await this.emailInUse(channel.email, current?.id)) problems.push(EMAIL_IN_USE);
     if (current && params.provider && params.provider !== current.provider) problems.push({ path: 'channel.provider', message: 'cannot be changed; create a new inbox instead' });
     const provider = this.deps.registries.providerFor(channel);
     if (!provider) problems.push({ path: 'channel.provider', message: `"${channel.provider}" is not a known email provider` });
@@ -174,9 +176,7 @@ export class InboxService {
       }
       const provider = this.deps.registries.providerFor(channel);
       problems.push(...this.providerProblems(provider?.validateChannelParams?.({ ...this.currentParams(channel), ...channelParams }, 'update')));
-      if (channelParams.email && channelParams.email !== channel.email && (await ChannelEmail.findOne({ where: { email: channelParams.email } }))) {
-        problems.push({ path: 'channel.email', message: 'is already used by another inbox' });
-      }
+      if (channelParams.email && channelParams.email !== channel.email && (await this.emailInUse(channelParams.email))) problems.push(EMAIL_IN_USE);
       if (problems.length) throw new ValidationError(problems);
       channelColumns = { ...(channelParams.email ? { email: channelParams.email } : {}), ...this.channelColumns(channelParams, channel) };
     }
@@ -198,6 +198,12 @@ export class InboxService {
       await channel?.destroy({ transaction });
     });
     await this.deps.events.emit('channel.destroyed', { accountId: scope.account.id, inboxId: inbox.id, channelId: inbox.channel_id, provider: channel?.provider ?? '' });
+  }
+
+  /** Whether another email channel (of any account: the address is unique) has this address, in any case. */
+  private async emailInUse(email: string, exceptChannelId?: number): Promise<boolean> {
+    const row = await ChannelEmail.findOne({ where: matches(fn('lower', col('email')), email.toLowerCase()), attributes: ['id'] });
+    return !!row && Number(row.id) !== Number(exceptChannelId);
   }
 
   private providerProblems(problems: FieldError[] | undefined): FieldError[] {

@@ -247,10 +247,10 @@ export class MessageService {
     const [changed] = await Message.update({ status: 'sending', external_error: null }, { where: { id: message.id, status: 'failed', message_type: 'outgoing', private: false } });
     if (!changed) throw ValidationError.field('status', 'only a failed reply can be retried');
     await message.reload();
-    await this.queueEmail(message);
     await this.deps.events.emit('message.updated', {
       accountId: message.account_id, inboxId: message.inbox_id, conversationId: message.conversation_id, messageId: message.id, changes: ['status:sending'],
     });
+    await this.queueEmail(message);
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
   }
@@ -276,10 +276,13 @@ export class MessageService {
     await this.deps.mail.enqueue({ kind: 'conversation_transcript', conversationId: conversation.id, email });
   }
 
-  /** A reply that cannot be queued (Redis down) is failed at once, so the agent sees it and can retry. */
+  /**
+   * A reply that cannot be queued (Redis down) is failed at once, so the agent sees it and can retry;
+   * one held for its inbox's reconnect is reloaded to show why.
+   */
   private async queueEmail(message: Message): Promise<void> {
     try {
-      await this.deps.replies.enqueue(message.id);
+      if ((await this.deps.replies.submit(message)) === 'held') await message.reload();
     } catch (err) {
       await message.update({ status: 'failed', external_error: `Could not queue the email: ${(err as Error).message}` });
     }

@@ -7,11 +7,12 @@ import net from 'node:net';
 import path from 'node:path';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { http, runtime } from '../../support/runtime.js';
-import { addToAccount, createAgent, createUser } from '../../support/factories.js';
+import { addToAccount, createAccount, createAgent, createContact, createConversation, createUser } from '../../support/factories.js';
+import { Message } from '../../../server/src/models/index.js';
 import { EmailFetchState, InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
 import { dueChannelIds } from '../../../server/src/channels/email/receive/email-fetch.job.js';
 import { repoRoot } from '../../../server/src/lib/paths.js';
-import { append, clearInbox, createImapInbox, mime, runFetch, type ReceiveInbox } from './helpers.js';
+import { append, clearInbox, createImapInbox, MAILBOX, mime, runFetch, type ReceiveInbox } from './helpers.js';
 
 const MINUTE = 60_000;
 
@@ -79,6 +80,38 @@ describe('email receive: failure handling', function () {
     expect(recovered.health).to.include({ consecutive_failures: 0, last_error: null, next_attempt_at: null });
     const types = (await notifications(inbox, inbox.account.admin.token)).payload.map((n: { notification_type: string }) => n.notification_type);
     expect(types).to.deep.equal(['email_channel_recovered', 'email_channel_reauthorization_required']);
+  });
+
+  it('a reply while the inbox needs re-authorization fails at once, kept; the recovery puts it back in the send queue', async () => {
+    const account = await createAccount();
+    const api = await http();
+    const as = <T extends { set: (k: string, v: string) => T }>(req: T) => req.set('api_access_token', account.admin.token);
+    const created = await as(api.post(`/api/v1/accounts/${account.id}/inboxes`)).send({
+      name: 'Support',
+      channel: {
+        type: 'email', email: `support.${Date.now()}@example.test`, imap_enabled: true, imap_address: sb.world.imap.host, imap_port: sb.world.imap.port,
+        imap_login: MAILBOX.user, imap_password: 'wrong-password', imap_enable_ssl: false,
+        smtp_enabled: true, smtp_address: sb.world.smtp.host, smtp_port: sb.world.smtp.port, smtp_login: MAILBOX.user, smtp_password: 'wrong-password',
+      },
+    }).expect(200);
+    const channelId = created.body.channel_id as number;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await timePasses(channelId);
+      await runFetch(channelId);
+    }
+    const contact = await createContact(account);
+    const conversation = await createConversation(account, { inbox_id: created.body.id, contact_id: contact.id });
+
+    const reply = await as(api.post(`/api/v1/accounts/${account.id}/conversations/${conversation.id}/messages`)).send({ content: 'We are on it.' }).expect(200);
+    expect(reply.body).to.include({ status: 'failed', external_error: 'Support needs reconnecting — an administrator has been told' });
+    expect(reply.body.content_attributes).to.include({ awaiting_reconnect: true });
+
+    await as(api.patch(`/api/v1/accounts/${account.id}/inboxes/${created.body.id}`)).send({ channel: { imap_password: MAILBOX.pass, smtp_password: MAILBOX.pass } }).expect(200);
+    expect((await runFetch(channelId, true)).status).to.equal('fetched');
+    const released = (await Message.findByPk(reply.body.id))!;
+    expect(released.status).to.equal('sending');
+    expect(released.external_error).to.equal(null);
+    expect(released.content_attributes).to.not.have.property('awaiting_reconnect');
   });
 
   it('backs off on network errors (closed port) and never marks the channel for re-authorization', async () => {

@@ -34,6 +34,9 @@ export class MicrosoftGraphClients implements GraphClients {
     if (transportOf(channel) !== 'graph_full') {
       throw new MailboxError(`${channel.email} is connected over IMAP; its delegate token is not valid for Microsoft Graph`, 'permanent');
     }
+    // Asked once here so a refused sign-in throws its own MailboxError ('reauth'): inside a request the
+    // SDK wraps it in a status-less GraphError, which reads as a transient failure worth retrying.
+    await this.deps.tokens.accessToken(channel);
     return this.client({ getAccessToken: () => this.deps.tokens.accessToken(channel) });
   }
 

@@ -208,8 +208,10 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
     await shot('graph_full-settings-polling');
     await page.getByRole('link', { name: 'Grant push notifications' }).click();
     await signInAtMicrosoft('admin@contoso.test', sb.world.microsoft.users.find((u) => u.isAdmin)!.password, 'graph_full-admin-consent');
-    // Entra -> /microsoft_shared/admin_consent (re-decides the tenant's channels) -> the dashboard.
-    await page.waitForURL(`${base}/app/accounts/${account.id}/conversations`);
+    // Entra -> /microsoft_shared/admin_consent (re-decides the tenant's channels) -> back on this tab, which says so.
+    await page.waitForURL(settingsUrl(`inboxes/${inboxId}?tab=microsoft_shared&admin_consent=granted`));
+    await page.locator('[data-testid=ms-admin-consent][data-consent=granted]').getByText('Admin consent granted').waitFor();
+    await page.locator('[data-testid=ms-receive-mode][data-mode=push]').waitFor({ timeout: 15_000 });
     await shot('graph_full-admin-consent-returned');
   }
 

@@ -193,7 +193,7 @@ describe('microsoft_shared graph_full receive', function () {
     expect(Date.parse(res.body.subscription_expires_at)).to.be.greaterThan(Date.now() + 70 * 3600_000);
     expect(res.body.last_notification_at).to.be.a('string');
     expect(res.body.rejected_notifications).to.include({ client_state_mismatch: 1 });
-    expect(res.body.admin_consent_url).to.equal(`${sb.world.microsoft.adminConsentUrl}?client_id=${clientId}&redirect_uri=${encodeURIComponent(`${h.rt.config.FRONTEND_URL}/microsoft_shared/admin_consent`)}`);
+    expect(res.body.admin_consent_url).to.equal(`${sb.world.microsoft.adminConsentUrl}?client_id=${clientId}&redirect_uri=${encodeURIComponent(`${h.rt.config.FRONTEND_URL}/microsoft_shared/admin_consent`)}&state=${account.id}.${push.inboxId}`);
     const other = await createAccount();
     await h.api().get(`/api/v1/accounts/${other.id}/microsoft_shared/inboxes/${push.inboxId}/graph_status`).set('api_access_token', other.admin.token).expect(404);
   });
@@ -239,9 +239,19 @@ describe('microsoft_shared graph_full receive', function () {
     const status = await h.api().get(`/api/v1/accounts/${account.id}/microsoft_shared/inboxes/${polling.inboxId}/graph_status`).set('api_access_token', account.admin.token).expect(200);
     expect(status.body).to.include({ receive_mode: 'polling', subscription_expires_at: null });
 
+    // The way back names the inbox it started from by a code only; a refusal or a state that is not ids changes nothing.
+    const origin = new URL(status.body.admin_consent_url).searchParams.get('state');
+    const tab = `${h.rt.config.FRONTEND_URL}/app/accounts/${account.id}/settings/inboxes/${polling.inboxId}?tab=microsoft_shared`;
+    const denied = await fetch(`${h.baseUrl}/microsoft_shared/admin_consent?error=access_denied&error_description=<b>no</b>&state=${origin}`, { redirect: 'manual' });
+    expect(denied.headers.get('location')).to.equal(`${tab}&admin_consent=denied`);
+    const forged = await fetch(`${h.baseUrl}/microsoft_shared/admin_consent?error=access_denied&state=//evil.test/x`, { redirect: 'manual' });
+    expect(forged.headers.get('location')).to.equal(`${h.rt.config.FRONTEND_URL}/app`);
+    expect((await state(polling.channelId)).receive_mode).to.equal('polling');
+
     await consent(true);
-    const back = await fetch(`${h.baseUrl}/microsoft_shared/admin_consent?admin_consent=True&tenant=${sb.world.microsoft.tenantId}`, { redirect: 'manual' });
+    const back = await fetch(`${h.baseUrl}/microsoft_shared/admin_consent?admin_consent=True&tenant=${sb.world.microsoft.tenantId}&state=${origin}`, { redirect: 'manual' });
     expect(back.status).to.equal(302);
+    expect(back.headers.get('location')).to.equal(`${tab}&admin_consent=granted`);
     await eventually(async () => (await state(polling.channelId)).receive_mode === 'push');
     expect((await subscriptions()).filter((x) => x.mailbox === 'sales@contoso.test')).to.have.length(1);
     await h.api().delete(`/api/v1/accounts/${account.id}/inboxes/${polling.inboxId}`).set('api_access_token', account.admin.token).expect(200);

@@ -1,15 +1,17 @@
 // The shared-inbox connect flow against the sandbox's Entra ID, Graph and Dovecot: what a good sign-in
 // creates, every way it is refused (creating nothing), token refresh, re-authorization and Reconnect,
-// and what destroying the inbox removes.
+// replies held while the inbox needs reconnecting and sent after the Reconnect, and what destroying the
+// inbox removes.
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import supertest from 'supertest';
 import { bindingOf, consent } from '../../../../test/email/oauth/oauth-testbed.js';
 import { createAccount, createAgent } from '../../../../test/support/factories.js';
 import { SignedState } from '../../../../server/src/extensions/index.js';
-import { controlFetch, FRONTEND_URL, mailboxOrFullAccessMessage, overlayEnabled, PASSWORDS, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
+import { controlFetch, eventually, FRONTEND_URL, JANE, janeReceives, mailboxOrFullAccessMessage, overlayEnabled, PASSWORDS, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
 
 const TRANSPORTS = ['graph_full', 'imap_smtp', 'imap_leadmail'] as const;
+const REASON = 'Support needs reconnecting — an administrator has been told';
 
 describe('microsoft_shared connect (sandbox)', function () {
   this.timeout(30_000);
@@ -23,6 +25,9 @@ describe('microsoft_shared connect (sandbox)', function () {
 
   const formError = (url: URL) => ({ path: url.pathname, error: url.searchParams.get('error'), message: url.searchParams.get('message') });
   const wizardForm = () => `/app/accounts/${bed.account.id}/settings/inboxes/new/microsoft_shared`;
+  /** A fetch that works clears the reauthorization mark: tests that set it wait for the first fetch after connecting. */
+  const firstFetchDone = (channelId: number) => eventually(async () =>
+    (await bed.rt.sequelize.query('SELECT 1 FROM email_fetch_cursors WHERE channel_id = :channelId', { replacements: { channelId }, type: QueryTypes.SELECT })).length > 0, 10_000);
   const tokensOf = (channel: { provider_secrets_ciphertext: string | null }) => bed.rt.secrets.decryptJson<{ access_token: string; refresh_token: string }>(channel.provider_secrets_ciphertext!);
 
   for (const transport of TRANSPORTS) {
@@ -132,6 +137,7 @@ describe('microsoft_shared connect (sandbox)', function () {
   it('refreshes an expiring token (rotated refresh token saved); invalid_grant marks reauthorization_required; Reconnect restores the same inbox', async () => {
     const first = await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'imap_smtp' });
     let channel = (await bed.channel())!;
+    await firstFetchDone(channel.id);
     const provider = bed.rt.registries.providerFor(channel)!;
     const before = tokensOf(channel);
     await channel.update({ provider_config: { ...channel.provider_config, token_expires_at: new Date(Date.now() + 60_000).toISOString() } });
@@ -163,13 +169,24 @@ describe('microsoft_shared connect (sandbox)', function () {
     expect((await provider.outbound!(channel))?.method).to.equal('leadmail');
   });
 
-  it('refuses a mailbox that is already connected, and a reconnect for another mailbox', async () => {
+  it('refuses a reconnect for another mailbox', async () => {
     await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'imap_leadmail' });
-    expect(formError(await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'graph_full' })).error).to.equal('mailbox_in_use');
     const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: (await bed.channel())!.id } }))!;
     const other = await bed.authorize({ inbox_id: inbox.id, email: 'sales@contoso.test' });
     expect(other.status).to.equal(422);
     expect(other.body.error!.fields[0]!.path).to.equal('email');
+  });
+
+  it('refuses a second inbox on a connected address at the form (any case), before the sign-in; a reconnect of the same inbox is still allowed', async () => {
+    await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'imap_leadmail', name: 'Support' });
+    const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: (await bed.channel())!.id } }))!;
+    for (const email of [SUPPORT, ' Support@CONTOSO.test ']) {
+      const refused = await bed.authorize({ email, transport: 'graph_full', name: 'Support again' });
+      expect(refused.status, email).to.equal(422);
+      expect(refused.body.error!.fields).to.deep.equal([{ path: 'email', message: 'is already connected as the inbox "Support" — open that inbox\'s settings to reconnect it' }]);
+    }
+    expect((await bed.authorize({ inbox_id: inbox.id, transport: 'graph_full' })).status).to.equal(200);
+    expect((await bed.authorize({ inbox_id: inbox.id, email: SUPPORT })).status).to.equal(200);
   });
 
   it('destroying the inbox removes the channel with its tokens and announces channel.destroyed for the graph module', async () => {
@@ -182,5 +199,78 @@ describe('microsoft_shared connect (sandbox)', function () {
     expect(destroyed.find((e) => e.channelId === channel.id)).to.include({ inboxId: inbox.id, provider: 'microsoft_shared' });
     const [row] = await bed.rt.sequelize.query('SELECT provider_secrets_ciphertext FROM channel_email WHERE id = :id', { replacements: { id: channel.id }, type: QueryTypes.SELECT });
     expect(row).to.equal(undefined);
+  });
+
+  const api = (method: 'get' | 'post', path: string) => bed.rt.http()[method](`/api/v1/accounts/${bed.account.id}${path}`).set('api_access_token', bed.account.admin.token);
+  const settled = (id: number) => eventually(async () => {
+    const row = await bed.rt.models.Message.findByPk(id);
+    return row && row.status !== 'sending' ? row : undefined;
+  }, 15_000);
+
+  describe('replies while the inbox needs reconnecting', () => {
+    for (const transport of ['graph_full', 'imap_smtp'] as const) {
+      it(`${transport}: token revoked -> reply failed at once with the reason, admins notified -> next reply refused at create -> Reconnect sends both`, async () => {
+        await bed.connect('alice@contoso.test', { email: SUPPORT, transport, name: 'Support' });
+        const channel = (await bed.channel())!;
+        const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: channel.id } }))!;
+        const contact = (await bed.rt.models.Contact.findOne({ where: { account_id: bed.account.id, email: JANE } }))
+          ?? (await api('post', '/contacts').send({ name: 'Jane', email: JANE }).expect(200)).body.payload.contact;
+        const conversation = (await api('post', '/conversations').send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200)).body;
+        // The first fetch (IMAP transports) must be over: one that works clears the mark.
+        if (transport !== 'graph_full') await firstFetchDone(channel.id);
+        await api('post', '/notifications/read_all').expect(200);
+
+        // The access token is near its end, so the next send refreshes it: Entra answers invalid_grant.
+        await channel.update({ provider_config: { ...channel.provider_config, token_expires_at: new Date(Date.now() + 60_000).toISOString() } });
+        expect((await controlFetch(bed.sb, 'POST', '/tokens/revoke', { user: 'alice@contoso.test' })).status).to.equal(200);
+
+        const started = Date.now();
+        const firstId = await bed.agentReply(conversation.id, `First reply (${transport}).`);
+        const first = await settled(firstId);
+        const failedAfter = Date.now() - started;
+        expect(failedAfter, 'no retry wait').to.be.below(5_000);
+        expect(first.status).to.equal('failed');
+        expect(first.external_error).to.equal(REASON);
+        expect(first.content_attributes).to.include({ awaiting_reconnect: true });
+        expect((await bed.channel())!.reauthorization_required_at).to.be.an.instanceOf(Date);
+        const bell = (await api('get', '/notifications').expect(200)).body.data;
+        expect(bell.meta.unread_count).to.equal(1);
+        expect(bell.payload[0]).to.include({ push_message_title: 'Support needs reconnecting', primary_actor_id: inbox.id });
+
+        const second = await api('post', `/conversations/${conversation.id}/messages`).send({ content: `Second reply (${transport}).` }).expect(200);
+        expect(second.body).to.include({ status: 'failed', external_error: REASON });
+        expect(second.body.content_attributes).to.include({ awaiting_reconnect: true });
+
+        const reconnected = Date.now();
+        await bed.connect('alice@contoso.test', { inbox_id: inbox.id });
+        const [sentFirst, sentSecond] = await Promise.all([settled(firstId), settled(second.body.id)]);
+        console.log(`        ${transport}: first reply failed after ${failedAfter} ms; reconnect (sign-in included) to both sent: ${Date.now() - reconnected} ms`);
+        expect(sentFirst.status, sentFirst.external_error ?? '').to.equal('sent');
+        expect(sentSecond.status, sentSecond.external_error ?? '').to.equal('sent');
+        expect(sentSecond.content_attributes).to.not.have.property('awaiting_reconnect');
+        await janeReceives(bed, (m) => m.messageId === sentFirst.source_id);
+        await janeReceives(bed, (m) => m.messageId === sentSecond.source_id);
+        const titles = (await api('get', '/notifications').expect(200)).body.data.payload.map((n: { push_message_title: string }) => n.push_message_title);
+        expect(titles.slice(0, 2)).to.deep.equal(['Support is connected again', 'Support needs reconnecting']);
+      });
+    }
+
+    it('imap_leadmail: the fetch finds the sign-in refused, yet replies still go out through LeadMail (its own key)', async () => {
+      await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'imap_leadmail', name: 'Support' });
+      const channel = (await bed.channel())!;
+      await firstFetchDone(channel.id);
+      const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: channel.id } }))!;
+      const contact = (await bed.rt.models.Contact.findOne({ where: { account_id: bed.account.id, email: JANE } }))
+        ?? (await api('post', '/contacts').send({ name: 'Jane', email: JANE }).expect(200)).body.payload.contact;
+      const conversation = (await api('post', '/conversations').send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200)).body;
+      await channel.update({ provider_config: { ...channel.provider_config, token_expires_at: new Date(Date.now() + 60_000).toISOString() } });
+      expect((await controlFetch(bed.sb, 'POST', '/tokens/revoke', { user: 'alice@contoso.test' })).status).to.equal(200);
+      await bed.rt.queues.enqueue('email.fetch', { channelId: channel.id, force: true });
+      await eventually(async () => (await bed.channel())!.reauthorization_required_at, 10_000);
+
+      const sent = await settled(await bed.agentReply(conversation.id, 'Sent while support@ needs reconnecting.'));
+      expect(sent.status, sent.external_error ?? '').to.equal('sent');
+      await janeReceives(bed, (m) => m.messageId === sent.source_id);
+    });
   });
 });

@@ -14,7 +14,14 @@ export const NOTIFY_RECOVERED = 'email_channel_recovered';
  * state however many workers notice at once.
  */
 export class ChannelReauthorization {
+  private readonly clearedHandlers: ((channelId: number) => Promise<unknown>)[] = [];
+
   constructor(private readonly deps: { notifications: NotificationService; logger: Logger }) {}
+
+  /** Runs after each clear that removed the mark (the reply outbox sends the replies it held). */
+  onCleared(handler: (channelId: number) => Promise<unknown>): void {
+    this.clearedHandlers.push(handler);
+  }
 
   /** Marks the channel; true (and administrators notified) only when it was not marked yet. */
   async require(channelId: number, reason: string): Promise<boolean> {
@@ -29,8 +36,12 @@ export class ChannelReauthorization {
   /** Clears the mark; true (and administrators told it recovered) only when it was marked. */
   async clear(channelId: number): Promise<boolean> {
     const [cleared] = await ChannelEmail.update({ reauthorization_required_at: null }, { where: { id: channelId, reauthorization_required_at: { [Op.ne]: null } } });
-    if (cleared) await this.notify(channelId, NOTIFY_RECOVERED, {});
-    return cleared > 0;
+    if (!cleared) return false;
+    await this.notify(channelId, NOTIFY_RECOVERED, {});
+    for (const handler of this.clearedHandlers) {
+      await handler(channelId).catch((err) => this.deps.logger.error({ err, channelId }, 'after-reconnect handler failed'));
+    }
+    return true;
   }
 
   private async notify(channelId: number, type: string, extra: Record<string, unknown>): Promise<void> {

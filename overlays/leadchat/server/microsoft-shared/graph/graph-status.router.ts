@@ -3,21 +3,41 @@ import { NotFoundError, accountScope, idParam } from '../../../../../server/src/
 import { GraphReceiveState, type RejectReason } from './graph-state.model.js';
 import { isGraphFull, type GraphReceiveDeps } from './graph-target.js';
 import { enqueueSubscription } from './graph-receive.jobs.js';
+import { MICROSOFT_SHARED } from '../provider.js';
 
 export const ADMIN_CONSENT_RETURN_PATH = '/microsoft_shared/admin_consent';
 
+/** The inbox the administrator asked from, carried through Entra in `state` as `<account id>.<inbox id>` (ids only). */
+interface ConsentOrigin {
+  accountId: number;
+  inboxId: number;
+}
+
+const ORIGIN = /^(\d{1,15})\.(\d{1,15})$/;
+
 /**
  * Entra's tenant-specific admin-consent URL for the app: granting it gives the app-only `Mail.Read`
- * that push needs. `null` when no Microsoft app is configured.
+ * that push needs; with `origin`, the return lands on that inbox's tab. `null` when no Microsoft app is configured.
  */
-export function adminConsentUrl(config: GraphReceiveDeps['config'], tenantId: string): string | null {
+export function adminConsentUrl(config: GraphReceiveDeps['config'], tenantId: string, origin?: ConsentOrigin): string | null {
   if (!config.MICROSOFT_CLIENT_ID) return null;
   const authority = new URL(config.MICROSOFT_AUTHORITY);
   // The configured authority ends in `organizations`, `common` or a tenant; consent is asked of the channel's tenant.
   const segments = authority.pathname.split('/').filter(Boolean);
   segments.splice(Math.max(segments.length - 1, 0), 1, encodeURIComponent(tenantId));
   const params = new URLSearchParams({ client_id: config.MICROSOFT_CLIENT_ID, redirect_uri: `${config.FRONTEND_URL}${ADMIN_CONSENT_RETURN_PATH}` });
+  if (origin) params.set('state', `${origin.accountId}.${origin.inboxId}`);
   return `${authority.origin}/${segments.join('/')}/v2.0/adminconsent?${params}`;
+}
+
+/**
+ * Where the browser goes back to: the inbox's Microsoft 365 tab with `admin_consent=granted|denied` (a
+ * code the page words itself; nothing Entra sent is echoed), or the dashboard without an origin.
+ */
+function returnUrl(frontendUrl: string, state: unknown, granted: boolean): string {
+  const origin = typeof state === 'string' ? ORIGIN.exec(state) : null;
+  if (!origin) return `${frontendUrl}/app`;
+  return `${frontendUrl}/app/accounts/${origin[1]}/settings/inboxes/${origin[2]}?tab=${MICROSOFT_SHARED}&admin_consent=${granted ? 'granted' : 'denied'}`;
 }
 
 /** `GET /microsoft_shared/inboxes/:inbox_id/graph_status` (account route): how a graph_full inbox receives. */
@@ -41,7 +61,7 @@ export function graphStatusRouter(deps: Pick<GraphReceiveDeps, 'models' | 'confi
       rejected_notifications: rejected,
       last_sweep_at: state?.last_sweep_at ?? null,
       last_sweep_error: state?.last_sweep_error ?? null,
-      admin_consent_url: adminConsentUrl(deps.config, String(channel.provider_config.tenant_id ?? 'organizations')),
+      admin_consent_url: adminConsentUrl(deps.config, String(channel.provider_config.tenant_id ?? 'organizations'), { accountId: scope.account.id, inboxId }),
     });
   });
   return router;
@@ -56,11 +76,12 @@ export function adminConsentReturnRouter(deps: Pick<GraphReceiveDeps, 'queues' |
   const router = Router();
   router.get(ADMIN_CONSENT_RETURN_PATH, async (req, res) => {
     const tenant = typeof req.query.tenant === 'string' ? req.query.tenant : '';
-    if (req.query.admin_consent === 'True' && /^[0-9a-f-]{36}$/i.test(tenant)) {
+    const granted = req.query.admin_consent === 'True' && /^[0-9a-f-]{36}$/i.test(tenant);
+    if (granted) {
       const states = await GraphReceiveState.findAll({ where: { tenant_id: tenant }, attributes: ['channel_id'] });
       for (const s of states) await enqueueSubscription(deps, s.channel_id, 'ensure');
     }
-    res.redirect(302, `${deps.config.FRONTEND_URL}/app`);
+    res.redirect(302, returnUrl(deps.config.FRONTEND_URL, req.query.state, granted));
   });
   return router;
 }

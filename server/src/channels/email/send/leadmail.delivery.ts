@@ -12,6 +12,7 @@ import { postLeadmailMessage, type LeadmailSettings } from './leadmail.client.js
 export function createLeadmailDelivery(settings: LeadmailSettings | undefined): DeliveryMethod {
   return {
     id: 'leadmail',
+    sendsWithoutMailboxSignIn: true,
     async deliver({ raw, headers }) {
       if (!settings) throw new DeliveryError('LeadMail is not configured (set LEADMAIL_BASE_URL and LEADMAIL_API_KEY)', 'permanent');
       const parsed = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipImageLinks: true });

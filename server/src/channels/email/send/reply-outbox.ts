@@ -8,6 +8,7 @@ import { DeliveryError, MailboxError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { BlobStorage } from '../../../lib/storage.js';
 import { Attachment, ChannelEmail, Contact, Conversation, Inbox, Message, User } from '../../../models/index.js';
+import { HeldReplies, reconnectMessage } from './held-replies.js';
 import { buildReply, type ReplyContext } from './reply-mailer.js';
 
 export const SEND_REPLY_JOB = 'email.send';
@@ -28,7 +29,11 @@ export interface ReplyOutboxDeps {
  * delivery come from the registries only, so an overlay's transports send through the same path.
  */
 export class ReplyOutbox {
-  constructor(private readonly deps: ReplyOutboxDeps) {}
+  private readonly held: HeldReplies;
+
+  constructor(private readonly deps: ReplyOutboxDeps) {
+    this.held = new HeldReplies({ events: deps.events, enqueue: (messageId) => this.enqueue(messageId) });
+  }
 
   /** Whether an agent's public reply in this inbox goes out by email: its provider has an outbound route. */
   async sendsFrom(inboxId: number): Promise<boolean> {
@@ -44,6 +49,31 @@ export class ReplyOutbox {
 
   async enqueue(messageId: number): Promise<void> {
     await this.deps.queues.enqueue(SEND_REPLY_JOB, { messageId });
+  }
+
+  /**
+   * Queues a new reply, unless its inbox needs reconnecting and its delivery needs the refused sign-in
+   * (LeadMail, which sends with the installation's key, still sends): then it fails at once with the
+   * reconnect reason and waits for the reconnect.
+   */
+  async submit(message: Message): Promise<'queued' | 'held'> {
+    const inbox = await Inbox.findByPk(message.inbox_id, { include: [{ model: ChannelEmail, as: 'channel' }] });
+    const channel = inbox?.channel;
+    if (inbox && channel?.reauthorization_required_at) {
+      const route = await Promise.resolve(this.deps.registries.providerFor(channel)?.outbound?.(channel)).catch(() => null);
+      const independent = route && this.deps.registries.deliveryMethods.get(route.method)?.sendsWithoutMailboxSignIn;
+      if (!independent && (await this.held.hold(message, reconnectMessage(inbox.name)))) return 'held';
+    }
+    await this.enqueue(message.id);
+    return 'queued';
+  }
+
+  /** After a reconnect: the inbox's held replies go out. */
+  async releaseHeld(channelId: number): Promise<number> {
+    const inbox = await Inbox.findOne({ where: { channel_id: channelId, channel_type: 'Channel::Email' }, attributes: ['id'] });
+    const released = inbox ? await this.held.release(inbox.id) : 0;
+    if (released) this.deps.logger.info({ channelId, released }, 'replies held for the reconnect queued');
+    return released;
   }
 
   job(): JobDefinition<{ messageId: number }> {
@@ -64,8 +94,9 @@ export class ReplyOutbox {
     const message = await Message.findByPk(messageId, { include: [{ model: Attachment, as: 'attachments' }] });
     if (!message || message.status !== 'sending') return { status: message?.status ?? 'missing' };
     const log = this.deps.logger.child({ messageId, attempt: (job?.attemptsMade ?? 0) + 1 });
+    let ctx: ReplyContext | undefined;
     try {
-      const ctx = await this.context(message as ReplyContext['message']);
+      ctx = await this.context(message as ReplyContext['message']);
       const provider = this.deps.registries.providerFor(ctx.channel);
       const route = await provider?.outbound?.(ctx.channel);
       if (!route) throw new DeliveryError('This inbox has no outgoing email settings (enable SMTP or reconnect it)', 'permanent');
@@ -90,7 +121,11 @@ export class ReplyOutbox {
       const attempts = job?.opts.attempts ?? 1;
       const final = failure.kind !== 'transient' || (job?.attemptsMade ?? 0) + 1 >= attempts;
       log.warn({ kind: failure.kind, final, err: { message: failure.message } }, 'reply not delivered');
-      if (final) {
+      if (failure.kind === 'reauth' && ctx && (await this.needsReconnecting(ctx.channel.id))) {
+        // The sign-in was refused and the inbox is marked (its administrators told): the reply waits for the reconnect.
+        await this.held.hold(message, reconnectMessage(ctx.inbox.name));
+        job?.discard();
+      } else if (final) {
         await Message.update({ status: 'failed', external_error: failure.message }, { where: { id: message.id, status: 'sending' } });
         await this.announce(message, 'failed');
         job?.discard();
@@ -102,6 +137,12 @@ export class ReplyOutbox {
       }
       throw failure;
     }
+  }
+
+  /** Re-read: whoever refused the sign-in (the OAuth token service) marked the channel during this attempt. */
+  private async needsReconnecting(channelId: number): Promise<boolean> {
+    const channel = await ChannelEmail.findByPk(channelId, { attributes: ['reauthorization_required_at'] });
+    return !!channel?.reauthorization_required_at;
   }
 
   /** Agents' dashboards show the delivery status as it changes. */
