@@ -5,7 +5,8 @@
 // Screenshots and the product's output stay in a temp folder, printed when a step fails.
 import { expect } from 'chai';
 import fs from 'node:fs';
-import type { Page } from 'playwright-core';
+import type { ParsedMail } from 'mailparser';
+import type { BrowserContext, Page } from 'playwright-core';
 import { controlFetch } from '../sandbox/helpers.js';
 import { awaitMail } from '../email/send/send-runtime.js';
 import { openBrowser, type BrowserSession } from '../e2e/support/browser.js';
@@ -15,6 +16,11 @@ const SUPPORT = 'support@contoso.test';
 const JANE = 'jane@example.test';
 const INFO = 'info@example.test';
 const TRANSPORTS = ['graph_full', 'imap_leadmail', 'imap_smtp'] as const;
+const LINK = /(http:\/\/127\.0\.0\.1:\d+\/auth\/password\/edit\?reset_password_token=[\w-]+)/;
+const linkIn = (m: ParsedMail) => LINK.exec(m.text ?? '')?.[1];
+// Entra issues the delegate's tokens for 4 minutes, so LeadChat refreshes before each use and a
+// revoked sign-in shows at the next reply (real tenants get the same from Continuous Access Evaluation).
+const TOKEN_LIFETIME_SECONDS = 240;
 // The sandbox's sign-in pages have no favicon; Chromium's request for one is not the dashboard's error.
 const SANDBOX_FAVICON = /404.*https:\/\/localhost:\d+\/favicon\.ico/;
 
@@ -36,6 +42,7 @@ describe('acceptance: a team\'s first day, from `npm start`', function () {
   before(async function () {
     this.timeout(360_000);
     product = await startProduct();
+    expect((await controlFetch(product, 'POST', '/tokens/lifetime', { seconds: TOKEN_LIFETIME_SECONDS })).status).to.equal(200);
     browser = await openBrowser('leadchat-acceptance-shots-', { trustSandboxTls: true });
     page = browser.page;
   });
@@ -82,6 +89,59 @@ describe('acceptance: a team\'s first day, from `npm start`', function () {
     await shot('signed-in');
   });
 
+  let agentContext: BrowserContext;
+  let agentPage: Page;
+  const AGENT_PASSWORD = 'Ivy-first-day-1';
+
+  it('the administrator invites an agent; the agents page says Invited once the email went out', async () => {
+    await page.goto(url('settings/agents'));
+    await page.getByRole('button', { name: 'Invite agent' }).click();
+    await page.fill('#invite-name', 'Ivy Agent');
+    await page.fill('#invite-email', INFO);
+    await page.getByRole('button', { name: 'Send invitation' }).click();
+    await page.getByRole('row', { name: /Ivy Agent/ }).getByText('Invited', { exact: true }).waitFor({ timeout: 20_000 });
+    await shot('agent-invited');
+  });
+
+  it('the agent opens the link in the email, chooses a password and signs in — in their own browser', async () => {
+    const mail = await awaitMail(product, INFO, (m) => !!linkIn(m) && /invited/i.test(m.subject ?? ''), 20_000);
+    agentContext = await browser.browser.newContext({ viewport: { width: 1366, height: 768 } });
+    agentPage = await agentContext.newPage();
+    await agentPage.goto(linkIn(mail)!);
+    await agentPage.getByRole('heading', { name: 'Choose your password' }).waitFor();
+    await agentPage.fill('#set-password', 'short');
+    await agentPage.fill('#set-confirmation', 'short');
+    await agentPage.getByRole('button', { name: 'Set password' }).click();
+    expect(new URL(agentPage.url()).pathname, 'a weak password is refused on the page').to.equal('/auth/password/edit');
+    await agentPage.fill('#set-password', AGENT_PASSWORD);
+    await agentPage.fill('#set-confirmation', AGENT_PASSWORD);
+    await agentPage.getByRole('button', { name: 'Set password' }).click();
+    await agentPage.waitForURL(/\/sign_in\?notice=password_set/);
+    await agentPage.fill('#password', AGENT_PASSWORD);
+    await agentPage.click('button[type=submit]');
+    await agentPage.waitForURL(/\/app\/accounts\/\d+\//);
+    await agentPage.screenshot({ path: `${browser.shotsDir}/agent-signed-in.png` });
+  });
+
+  it('forgot password: the agent gets a reset email, sets a new password and signs in with it', async () => {
+    await agentContext.clearCookies();
+    await agentPage.goto(`${product.base}/sign_in`);
+    await agentPage.fill('#email', INFO);
+    await agentPage.getByRole('link', { name: 'Forgot password?' }).click();
+    await agentPage.getByRole('button', { name: 'Send reset link' }).click();
+    await agentPage.getByRole('heading', { name: 'Check your email' }).waitFor();
+    const mail = await awaitMail(product, INFO, (m) => !!linkIn(m) && m.subject === 'Reset your password', 20_000);
+    await agentPage.goto(linkIn(mail)!);
+    await agentPage.fill('#set-password', `${AGENT_PASSWORD}-new`);
+    await agentPage.fill('#set-confirmation', `${AGENT_PASSWORD}-new`);
+    await agentPage.getByRole('button', { name: 'Set password' }).click();
+    await agentPage.waitForURL(/\/sign_in\?notice=password_set/);
+    await agentPage.fill('#password', `${AGENT_PASSWORD}-new`);
+    await agentPage.click('button[type=submit]');
+    await agentPage.waitForURL(/\/app\/accounts\/\d+\//);
+    await agentContext.close();
+  });
+
   /** The sandbox's Entra page: pick the account, type the password, accept. */
   async function signInAtMicrosoft(upn: string, shotName: string) {
     await page.waitForSelector('#login');
@@ -103,15 +163,18 @@ describe('acceptance: a team\'s first day, from `npm start`', function () {
     await signInAtMicrosoft(upn, `${transport}-${upn.split('@')[0]}-consent`);
   }
 
-  /** Inbox settings → Delete → confirm; back on the inbox list without it. */
+  /** Inbox settings → Delete inbox → type its name → back on the inbox list, without it. */
   async function deleteInbox(inboxId: number, name: string) {
     await page.goto(url(`settings/inboxes/${inboxId}`));
-    await page.getByRole('button', { name: 'Delete inbox' }).click();
-    const dialog = page.getByRole('dialog');
-    await dialog.waitFor();
-    await dialog.getByRole('textbox').fill(name);
+    await page.click('[data-testid=delete-inbox]');
+    const dialog = page.locator('[data-testid=delete-inbox-dialog]');
+    await dialog.getByText(`Delete ${name}?`).waitFor();
+    const confirm = dialog.locator('[data-testid=delete-inbox-confirm]');
+    await dialog.locator('input').fill(name.toLowerCase());
+    expect(await confirm.isDisabled(), 'a different spelling does not delete').to.equal(true);
+    await dialog.locator('input').fill(name);
     await shot(`delete-${inboxId}-confirm`);
-    await dialog.getByRole('button', { name: 'Delete inbox' }).click();
+    await confirm.click();
     await page.waitForURL(url('settings/inboxes'));
     await page.getByText(name, { exact: true }).waitFor({ state: 'detached' });
   }
@@ -124,7 +187,9 @@ describe('acceptance: a team\'s first day, from `npm start`', function () {
       await startConnect(transport, 'bob@contoso.test', `Support ${transport}`);
       const refused = page.locator('[data-testid=connect-refused]');
       await refused.waitFor({ timeout: 15_000 });
-      expect(await refused.textContent()).to.contain('bob@contoso.test').and.contain('Full Access').and.contain(SUPPORT);
+      // Over IMAP Exchange cannot tell a missing mailbox from a forbidden one, so the form names both.
+      expect(await refused.textContent()).to.contain('The shared mailbox was not connected.').and.contain('has no Full Access on');
+      expect(await page.inputValue('#ms-email'), 'the form is refilled').to.equal(SUPPORT);
       expect(Date.now() - started, 'refused within 10 s of the sign-in').to.be.below(10_000);
       await shot(`${transport}-bob-refused`);
     });
@@ -215,5 +280,44 @@ describe('acceptance: a team\'s first day, from `npm start`', function () {
     await page.locator('.conversation__thread').getByText('That worked, thank you!').waitFor({ timeout: 30_000 });
     await page.getByRole('button', { name: 'Resolve' }).waitFor();
     await shot('answer-joined');
+  });
+
+  it('the delegate\'s sign-in is revoked: the reply fails at once with the reconnect message, and the bell and the banner say so', async () => {
+    expect((await controlFetch(product, 'POST', '/tokens/revoke', { user: 'alice@contoso.test' })).status).to.equal(200);
+    await page.goto(conversationUrl);
+    await page.waitForSelector('#reply-content');
+    const started = Date.now();
+    await page.fill('#reply-content', 'One more thing: your account is unlocked.');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.locator('[data-status=failed]', { hasText: 'needs reconnecting — an administrator has been told' }).waitFor({ timeout: 15_000 });
+    expect(Date.now() - started, 'fails at once, not after minutes of retries').to.be.below(10_000);
+    await page.locator('[data-testid=notification-count]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid=reconnect-banner]').getByText('Support imap_smtp needs reconnecting.').waitFor({ timeout: 10_000 });
+    await page.click('[data-testid=notification-bell]');
+    await page.locator('[data-testid=notifications-panel]').getByText('Support imap_smtp needs reconnecting').waitFor();
+    await shot('revoked-bell-banner');
+    await page.keyboard.press('Escape');
+  });
+
+  it('Reconnect from the banner signs alice in again; the banner goes and the held reply reaches the customer', async () => {
+    await page.locator('[data-testid=reconnect-banner-link]').click();
+    await page.waitForURL(new RegExp(`/settings/inboxes/${supportInboxId}$`));
+    await page.locator('[data-testid=reauth-banner]').getByRole('button', { name: 'Reconnect' }).click();
+    await page.waitForURL(/\/settings\/inboxes\/new\/email\/microsoft_shared\?/);
+    await page.waitForFunction(() => (document.querySelector('[data-testid=transport-imap_smtp] input') as HTMLInputElement | null)?.checked === true);
+    await page.getByRole('button', { name: 'Reconnect' }).click();
+    await signInAtMicrosoft('alice@contoso.test', 'reconnect-consent');
+    await page.waitForURL(new RegExp(`/settings/inboxes/new/${supportInboxId}/agents$`), { timeout: 20_000 });
+    await awaitMail(product, JANE, (m) => m.text?.trim() === 'One more thing: your account is unlocked.', 30_000);
+    await page.goto(conversationUrl);
+    await page.locator('.conversation__thread').getByText('One more thing: your account is unlocked.').waitFor();
+    await page.locator('[data-status=failed]').waitFor({ state: 'detached', timeout: 15_000 });
+    expect(await page.locator('[data-testid=reconnect-banner]').count()).to.equal(0);
+    await shot('reconnected');
+  });
+
+  it('the administrator deletes the inbox', async () => {
+    await deleteInbox(supportInboxId, 'Support imap_smtp');
+    await shot('inbox-deleted');
   });
 });
