@@ -106,8 +106,9 @@ describe('sandbox: Microsoft Graph', function () {
     expect(delegatedErr.code).to.equal('ExtensionError');
 
     const app = await appOnly(['Mail.Read']);
-    const tooLong = await fails(app.api('/subscriptions').post({ ...body, expirationDateTime: new Date(Date.now() + 4231 * 60_000).toISOString() }));
+    const tooLong = await fails(app.api('/subscriptions').post({ ...body, expirationDateTime: new Date(Date.now() + 10_081 * 60_000).toISOString() }));
     expect(tooLong.statusCode).to.equal(400);
+    expect(tooLong.message).to.contain('10080 minutes');
     const refused = await fails(app.api('/subscriptions').post({ ...body, notificationUrl: `${webhook.url}/refuse` }));
     expect(refused.code).to.equal('ValidationError');
 
@@ -122,13 +123,31 @@ describe('sandbox: Microsoft Graph', function () {
     const message = await app.api(`/users/support@contoso.test/messages/${item?.resourceData.id}`).select('subject').get();
     expect(message.subject).to.equal('Notify me');
 
-    const renewed = await app.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: new Date(Date.now() + 4000 * 60_000).toISOString() });
+    const renewed = await app.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: new Date(Date.now() + 10_000 * 60_000).toISOString() });
     expect(Date.parse(renewed.expirationDateTime)).to.be.greaterThan(Date.parse(sub.expirationDateTime));
     await controlFetch(sb, 'POST', `/graph/subscriptions/${sub.id}/lifecycle`, { event: 'reauthorizationRequired' });
     const lifecycle = await eventually(async () => webhook.received.find((r) => r.path === '/lifecycle'));
     expect((lifecycle.body as { value: { lifecycleEvent: string }[] }).value[0]?.lifecycleEvent).to.equal('reauthorizationRequired');
     await app.api(`/subscriptions/${sub.id}`).delete();
     expect((await fails(app.api(`/subscriptions/${sub.id}`).get())).statusCode).to.equal(404);
+  });
+
+  it('caps message subscriptions at 10,080 minutes, and at 1,440 when they carry resource data', async () => {
+    const app = await appOnly(['Mail.Read']);
+    const body = {
+      changeType: 'created', notificationUrl: `${webhook.url}/notify`,
+      resource: "users/support@contoso.test/mailFolders('inbox')/messages",
+    };
+    const inMinutes = (m: number): string => new Date(Date.now() + m * 60_000).toISOString();
+    const week = await app.api('/subscriptions').post({ ...body, expirationDateTime: inMinutes(10_079) });
+    expect(Date.parse(week.expirationDateTime)).to.be.greaterThan(Date.now() + 10_000 * 60_000);
+    const renewTooFar = await fails(app.api(`/subscriptions/${week.id}`).patch({ expirationDateTime: inMinutes(10_090) }));
+    expect([renewTooFar.statusCode, renewTooFar.code]).to.deep.equal([400, 'InvalidRequest']);
+
+    const withData = await fails(app.api('/subscriptions').post({ ...body, includeResourceData: true, expirationDateTime: inMinutes(1_500) }));
+    expect(withData.statusCode).to.equal(400);
+    expect(withData.message).to.contain('1440 minutes');
+    await app.api(`/subscriptions/${week.id}`).delete();
   });
 
   it('runs message delta per folder: pages, deltaLink, @removed next round, 410 syncStateNotFound on demand', async () => {

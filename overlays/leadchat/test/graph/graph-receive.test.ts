@@ -71,6 +71,8 @@ describe('microsoft_shared graph_full receive', function () {
     expect(sub.clientState.length).to.be.at.least(40);
     expect(s.subscription_expires_at!.toISOString()).to.equal(sub.expirationDateTime);
     expect(s.subscription_expires_at!.getTime()).to.be.at.most(Date.now() + MAX_SUBSCRIPTION_MINUTES * 60_000);
+    // Messages allow 7 days now; the old 4,230-minute cap would renew twice as often for nothing.
+    expect(s.subscription_expires_at!.getTime()).to.be.at.least(Date.now() + (MAX_SUBSCRIPTION_MINUTES - 60) * 60_000);
     expect(s.receive_mode).to.equal('push');
     expect((await h.rt.models.ChannelEmail.findByPk(push.channelId))!.provider_config.receive_mode).to.equal('push');
     expect(await messageCount(push.inboxId)).to.equal(0); // the seeded Inbox predates the channel
