@@ -95,6 +95,49 @@ describe('sandbox: Microsoft Graph', function () {
     expect(err.code).to.equal('ErrorSendAsDenied');
   });
 
+  it('refuses a sendMail body over 4 MB with 413 and Graph\'s error body', async () => {
+    const mime = ['From: support@contoso.test', 'To: jane@example.test', 'Subject: Too big', '', 'x'.repeat(3_200_000)].join('\r\n');
+    const err = await fails((await delegated('alice@contoso.test')).api('/users/support@contoso.test/sendMail').header('Content-Type', 'text/plain').post(Buffer.from(mime).toString('base64')));
+    expect(err.statusCode).to.equal(413);
+    expect(err.message).to.equal('The maximum request length supported is 4MB.');
+    expect(err.code).to.equal('BadRequest');
+    expect(err.requestId).to.be.a('string');
+  });
+
+  it('sends a large file through a MIME draft, an upload session in ≤ 4 MB ranges and /send, threaded, copy in the shared Sent Items', async () => {
+    const alice = await delegated('alice@contoso.test');
+    const mime = ['From: Contoso Support <support@contoso.test>', 'To: jane@example.test', 'Subject: Re: Big file', 'Message-ID: <draft-big-1@contoso.test>',
+      'In-Reply-To: <jane-1@example.test>', 'References: <jane-0@example.test> <jane-1@example.test>', '', 'The manual is attached.'].join('\r\n');
+    const draft = await alice.api('/users/support@contoso.test/messages').header('Content-Type', 'text/plain').post(Buffer.from(mime).toString('base64'));
+    expect(draft.isDraft).to.equal(true);
+    const file = Buffer.alloc(5 * 1024 * 1024 + 7, 'pdf-bytes');
+    const session = await alice.api(`/users/support@contoso.test/messages/${draft.id}/attachments/createUploadSession`)
+      .post({ AttachmentItem: { attachmentType: 'file', name: 'manual.pdf', size: file.length, contentType: 'application/pdf' } });
+    expect(session.nextExpectedRanges).to.deep.equal(['0-']);
+    const put = (start: number, end: number, headers: Record<string, string> = {}) => fetch(session.uploadUrl, {
+      method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${start}-${end}/${file.length}`, ...headers },
+      body: new Uint8Array(file.subarray(start, end + 1)),
+    });
+    expect((await put(0, 1023, { Authorization: 'Bearer x' })).status).to.equal(401);
+    expect((await put(0, 4 * 1024 * 1024 + 10)).status).to.equal(413);
+    expect((await put(1024, 2047)).status).to.equal(416);
+    const first = await put(0, 3 * 1024 * 1024 - 1);
+    expect(first.status).to.equal(200);
+    expect((await first.json()).nextExpectedRanges).to.deep.equal([`${3 * 1024 * 1024}-`]);
+    const last = await put(3 * 1024 * 1024, file.length - 1);
+    expect(last.status).to.equal(201);
+    expect(last.headers.get('location')).to.contain('/Attachments(');
+
+    const err = await fails((await delegated('dana@contoso.test')).api(`/users/support@contoso.test/messages/${draft.id}/send`).post(''));
+    expect(err.code).to.equal('ErrorSendAsDenied');
+    await alice.api(`/users/support@contoso.test/messages/${draft.id}/send`).post('');
+    const sent = (await controlFetch(sb, 'GET', '/sent')).json as { messageId: string; inReplyTo: string; references: string; deliveredTo: string[]; sentCopies: string[] }[];
+    const record = sent.find((m) => m.messageId === '<draft-big-1@contoso.test>');
+    expect(record).to.deep.include({ inReplyTo: '<jane-1@example.test>', deliveredTo: ['jane@example.test'], sentCopies: ['support@contoso.test'] });
+    expect(record?.references).to.contain('<jane-0@example.test>').and.to.contain('<jane-1@example.test>');
+    expect((await fails(alice.api(`/users/support@contoso.test/messages/${draft.id}/send`).post(''))).statusCode).to.equal(404);
+  });
+
   it('refuses a delegated (.Shared) subscription on the shared mailbox, accepts app-only Mail.Read with the validation handshake', async () => {
     const body = {
       changeType: 'created', notificationUrl: `${webhook.url}/notify`, lifecycleNotificationUrl: `${webhook.url}/lifecycle`,
