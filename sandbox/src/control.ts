@@ -46,6 +46,8 @@ export interface EventInput {
   isCancelled?: boolean;
   attendees?: { name: string; address: string; response?: CalendarEvent['attendees'][number]['response'] }[];
   location?: string;
+  timeZone?: string;
+  preferIgnored?: boolean;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -170,6 +172,7 @@ export class SandboxControl {
       isCancelled: input.isCancelled ?? false, lastModifiedUtc: now,
       attendees: (input.attendees ?? []).map((a) => ({ name: a.name, address: a.address.toLowerCase(), response: a.response ?? 'none' })),
       location: input.location ? { displayName: input.location } : null,
+      ...(input.timeZone ? { timeZone: input.timeZone } : {}), ...(input.preferIgnored ? { preferIgnored: true } : {}),
     };
     if (existing) {
       Object.assign(existing, fields, { version: existing.version + 1 });

@@ -233,6 +233,18 @@ describe('sandbox: Microsoft Graph', function () {
     expect(round2.value.find((e: { id: string }) => e.id === 'AAMkAGEvt-alice-003')).to.have.property('@removed');
   });
 
+  it('answers an event marked preferIgnored in its own Windows zone even when UTC is asked for', async () => {
+    await controlFetch(sb, 'POST', '/calendar/alice@contoso.test/events', {
+      id: 'AAMkAGEvt-windows-zone', subject: 'Pacific wall time', start: '2026-07-14T09:30:00-07:00', end: '2026-07-14T10:00:00-07:00',
+      timeZone: 'Pacific Standard Time', preferIgnored: true,
+    });
+    const c = await delegated('alice@contoso.test', ['Calendars.Read']);
+    const event = await c.api('/me/events/AAMkAGEvt-windows-zone').header('Prefer', 'outlook.timezone="UTC"').get();
+    expect(event.start).to.deep.equal({ dateTime: '2026-07-14T09:30:00.0000000', timeZone: 'Pacific Standard Time' });
+    expect(event.originalStartTimeZone).to.equal('Pacific Standard Time');
+    await controlFetch(sb, 'DELETE', '/calendar/alice@contoso.test/events/AAMkAGEvt-windows-zone');
+  });
+
   it('throttles past 4 concurrent requests per mailbox and past the 10-minute budget, with Retry-After', async () => {
     const token = await sb.control.issueToken({ user: 'alice@contoso.test', scopes: DELEGATE_SCOPES });
     const url = `${sb.world.microsoft.graphBaseUrl}/v1.0/users/support@contoso.test/mailFolders/inbox`;

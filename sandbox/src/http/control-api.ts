@@ -115,6 +115,8 @@ const eventSchema = z.object({
   isCancelled: z.boolean().optional(),
   attendees: z.array(z.object({ name: z.string(), address: z.string(), response: z.enum(['none', 'accepted', 'declined', 'tentativelyAccepted']).optional() })).optional(),
   location: z.string().optional(),
+  timeZone: z.string().optional(),
+  preferIgnored: z.boolean().optional(),
 });
 
 export function createControlApp(control: SandboxControl, logger: Logger): express.Express {
