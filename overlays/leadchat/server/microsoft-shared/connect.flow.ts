@@ -8,6 +8,7 @@ import type { MicrosoftGraphClients } from '../microsoft/graph-clients.js';
 import type { MsalApps } from '../microsoft/msal-apps.js';
 import type { AccessProblem } from './access-problem.js';
 import { verifyGraphAccess } from './graph-access.verifier.js';
+import type { GraphRoundTrip } from './graph-round-trip.js';
 import type { ImapAccessVerifier } from './imap-access.verifier.js';
 import { MICROSOFT_SHARED } from './provider.js';
 import type { SharedInboxConnector } from './shared-inbox.connector.js';
@@ -41,6 +42,7 @@ export interface ConnectFlowDeps {
   graph: Pick<MicrosoftGraphClients, 'forToken'>;
   imap: Pick<ImapAccessVerifier, 'verify'>;
   connector: Pick<SharedInboxConnector, 'connect'>;
+  roundTrip: Pick<GraphRoundTrip, 'check'>;
 }
 
 /**
@@ -112,9 +114,12 @@ export class SharedInboxConnectFlow {
     }
   }
 
-  private checkAccess(data: ConnectState, accessToken: string, delegate: string): Promise<AccessProblem | null> {
+  private async checkAccess(data: ConnectState, accessToken: string, delegate: string): Promise<AccessProblem | null> {
     const who = { delegate, mailbox: data.upn };
-    if (data.transport === 'graph_full') return verifyGraphAccess(this.deps.graph.forToken(accessToken), who);
+    if (data.transport === 'graph_full') {
+      const client = this.deps.graph.forToken(accessToken);
+      return (await verifyGraphAccess(client, who)) ?? this.deps.roundTrip.check(client, who);
+    }
     return this.deps.imap.verify(accessToken, who, { smtp: data.transport === 'imap_smtp' });
   }
 

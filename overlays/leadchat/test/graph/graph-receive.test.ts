@@ -91,6 +91,17 @@ describe('microsoft_shared graph_full receive', function () {
     expect(Date.now() - sentAt).to.be.below(3_000);
   });
 
+  it('a connection check message (a reconnect\'s round trip, support@ to itself) is notified but never becomes a conversation', async () => {
+    const before = (await deliveries()).length;
+    await controlFetch(sb, 'POST', '/mail/deliver', { to: 'support@contoso.test', from: 'support@contoso.test', subject: 'LeadChat connection check', text: 'LeadChat connection check body', headers: { 'X-LeadChat-Connection-Check': '1' } });
+    await deliver('support@contoso.test', 'After the check');
+    await eventually(() => rowWithSubject(push.inboxId, 'After the check'), 5_000);
+    // Both notifications' jobs run side by side; give the check's a moment to finish too.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await deliveries()).slice(before).filter((d) => d.kind === 'change').map((d) => d.status)).to.deep.equal([202, 202]);
+    expect(await rowWithSubject(push.inboxId, 'LeadChat connection check')).to.equal(null);
+  });
+
   it('a duplicate notification is acknowledged in milliseconds and ingested once', async () => {
     const original = (await deliveries()).filter((d) => d.kind === 'change').at(-1)!;
     for (let i = 0; i < 20; i++) {
