@@ -147,6 +147,11 @@ export class SandboxControl {
     this.world.revokeConsent(user.id, change.clientId, change.scope);
   }
 
+  /** Authenticated SMTP on or off for the whole tenant (Security Defaults turn it off). */
+  setSmtpAuthDisabled(disabled: boolean): void {
+    this.world.setSmtpAuthDisabled(disabled);
+  }
+
   consentPolicy(): { userConsent: UserConsentPolicy } {
     return { userConsent: this.world.userConsent };
   }

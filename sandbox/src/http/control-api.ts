@@ -161,6 +161,12 @@ export function createControlApp(control: SandboxControl, logger: Logger): expre
     res.json({ ok: true });
   });
 
+  app.post('/exchange/smtp-auth', (req, res) => {
+    const { disabled } = z.object({ disabled: z.boolean() }).parse(req.body);
+    control.setSmtpAuthDisabled(disabled);
+    res.json({ disabled });
+  });
+
   app.get('/entra/policy', (_req, res) => { res.json(control.consentPolicy()); });
   app.post('/entra/policy', (req, res) => {
     res.json(control.setConsentPolicy(z.object({ userConsent: z.enum(['allowed', 'admin_only']) }).parse(req.body)));

@@ -25,6 +25,12 @@ export const noSendAs = (delegate: string, mailbox: string): AccessProblem => ({
   message: `${delegate} may open ${mailbox} but has no Send As permission on it, so replies could not leave — ask your Exchange admin to grant Send As, then connect again.`,
 });
 
+/** Exchange answers 5.7.139 when Authenticated SMTP is off for the tenant (Security Defaults turn it off) or for the user. */
+export const smtpAuthDisabled = (delegate: string): AccessProblem => ({
+  code: 'smtp_auth_refused',
+  message: `SMTP AUTH is turned off for ${delegate} or for the whole tenant (tenants with Security Defaults have it off), so replies could not leave over SMTP — pick "IMAP and LeadMail", or ask your Exchange admin to turn on Authenticated SMTP for this user, then connect again.`,
+});
+
 /** The check message was accepted but never showed up: mail flow, not rights, is the problem. */
 export const nothingArrived = (mailbox: string, waitedMs: number): AccessProblem => ({
   code: 'round_trip_timeout',

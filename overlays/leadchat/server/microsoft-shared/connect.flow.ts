@@ -9,6 +9,7 @@ import type { MsalApps } from '../microsoft/msal-apps.js';
 import type { AccessProblem } from './access-problem.js';
 import { verifyGraphAccess } from './graph-access.verifier.js';
 import type { GraphRoundTrip } from './graph-round-trip.js';
+import type { SmtpRoundTrip } from './smtp-round-trip.js';
 import type { ImapAccessVerifier } from './imap-access.verifier.js';
 import { MICROSOFT_SHARED } from './provider.js';
 import type { SharedInboxConnector } from './shared-inbox.connector.js';
@@ -42,7 +43,8 @@ export interface ConnectFlowDeps {
   graph: Pick<MicrosoftGraphClients, 'forToken'>;
   imap: Pick<ImapAccessVerifier, 'verify'>;
   connector: Pick<SharedInboxConnector, 'connect'>;
-  roundTrip: Pick<GraphRoundTrip, 'check'>;
+  /** Send As proven by sending before the inbox is created (imap_leadmail sends through LeadMail, not as the delegate). */
+  roundTrip: { graph: Pick<GraphRoundTrip, 'check'>; smtp: Pick<SmtpRoundTrip, 'check'> };
 }
 
 /**
@@ -118,9 +120,10 @@ export class SharedInboxConnectFlow {
     const who = { delegate, mailbox: data.upn };
     if (data.transport === 'graph_full') {
       const client = this.deps.graph.forToken(accessToken);
-      return (await verifyGraphAccess(client, who)) ?? this.deps.roundTrip.check(client, who);
+      return (await verifyGraphAccess(client, who)) ?? this.deps.roundTrip.graph.check(client, who);
     }
-    return this.deps.imap.verify(accessToken, who, { smtp: data.transport === 'imap_smtp' });
+    const smtp = data.transport === 'imap_smtp';
+    return (await this.deps.imap.verify(accessToken, who, { smtp })) ?? (smtp ? this.deps.roundTrip.smtp.check(accessToken, who) : null);
   }
 
   private newState(scope: AccountScope, params: z.infer<typeof startParams>): ConnectState {

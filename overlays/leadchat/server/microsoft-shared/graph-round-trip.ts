@@ -5,8 +5,22 @@ import { noSendAs, nothingArrived, unreachable, type AccessProblem } from './acc
 
 /** Marks the check message for anyone who sees it in a message trace. */
 const CONNECTION_CHECK_HEADER = 'X-LeadChat-Connection-Check';
-const DEFAULT_WAIT_MS = 60_000;
-const POLL_MS = 1_000;
+/** How long the wizard waits for the check message before saying nothing arrived. */
+export const ROUND_TRIP_WAIT_MS = 60_000;
+export const ROUND_TRIP_POLL_MS = 1_000;
+
+/** The short message a shared mailbox sends itself to prove LeadChat can send as it. */
+export function connectionCheckMessage(mailbox: string): { messageId: string; raw: string } {
+  const messageId = `<connection-check-${randomUUID()}@${mailbox.split('@')[1]}>`;
+  const raw = [
+    `From: ${mailbox}`, `To: ${mailbox}`, 'Subject: LeadChat connection check', `Message-ID: ${messageId}`,
+    `Date: ${new Date().toUTCString()}`, `${CONNECTION_CHECK_HEADER}: 1`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
+    'LeadChat sent this message to check that it can send as this mailbox; it deletes it as soon as it arrives.', '',
+  ].join('\r\n');
+  return { messageId, raw };
+}
+
+export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * graph_full's round trip before the inbox is created: the shared mailbox sends itself a short message
@@ -17,18 +31,13 @@ const POLL_MS = 1_000;
  * staff mail with no customer, so it makes no conversation either.
  */
 export class GraphRoundTrip {
-  constructor(private readonly waitMs = DEFAULT_WAIT_MS) {}
+  constructor(private readonly waitMs = ROUND_TRIP_WAIT_MS) {}
 
   async check(client: Client, who: { delegate: string; mailbox: string }): Promise<AccessProblem | null> {
     const mailbox = encodeURIComponent(who.mailbox);
-    const messageId = `<connection-check-${randomUUID()}@${who.mailbox.split('@')[1]}>`;
-    const mime = [
-      `From: ${who.mailbox}`, `To: ${who.mailbox}`, 'Subject: LeadChat connection check', `Message-ID: ${messageId}`,
-      `Date: ${new Date().toUTCString()}`, `${CONNECTION_CHECK_HEADER}: 1`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '',
-      'LeadChat sent this message to check that it can send as this mailbox; it deletes it as soon as it arrives.', '',
-    ].join('\r\n');
+    const { messageId, raw } = connectionCheckMessage(who.mailbox);
     try {
-      await client.api(`/users/${mailbox}/sendMail`).header('Content-Type', 'text/plain').post(Buffer.from(mime).toString('base64'));
+      await client.api(`/users/${mailbox}/sendMail`).header('Content-Type', 'text/plain').post(Buffer.from(raw).toString('base64'));
     } catch (err) {
       if (graphCode(err) === 'ErrorSendAsDenied') return noSendAs(who.delegate, who.mailbox);
       return unreachable(who.mailbox, `sending the check message failed: ${graphStatus(err) ?? ''} ${(err as Error).message}`.trim());
@@ -41,7 +50,7 @@ export class GraphRoundTrip {
         return null;
       }
       if (Date.now() >= deadline) return nothingArrived(who.mailbox, this.waitMs);
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      await pause(ROUND_TRIP_POLL_MS);
     }
   }
 

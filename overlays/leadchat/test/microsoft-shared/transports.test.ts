@@ -1,7 +1,7 @@
 // Each transport end to end against the sandbox: connect through the consent page → callback → inbox;
 // Jane's email fetched by the core's fetch job (IMAP transports); the agent's reply delivered by the
 // transport From support@ with threading headers, its Sent Items copy in the SHARED mailbox; Jane's
-// answer joins the same conversation. Then a delegate without Send As (dana) is refused at send.
+// answer joins the same conversation. (A delegate without Send As is refused at connect: connect.test.ts.)
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { controlFetch, eventually, janeReceives, JANE, overlayEnabled, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
@@ -144,22 +144,15 @@ describe('microsoft_shared transports (sandbox)', function () {
     expect(failed.external_error).to.match(/This reply is 3\d\.\d MB .*Microsoft 365 accepts messages up to 35\.0 MB by default/);
     expect(((await controlFetch(bed.sb, 'GET', '/sent')).json as unknown[]).length).to.equal(sentBefore);
   });
-
-  // graph_full learns of a missing Send As at connect (the round trip, connect.test.ts); SMTP still at the first reply.
-  it('imap_smtp: dana (Full Access, no Send As) connects, but her reply fails for good with a Send As message', async () => {
-    const transport = 'imap_smtp';
-    await bed.connect('dana@contoso.test', { email: SUPPORT, transport });
-    const channel = (await bed.channel())!;
-    expect(channel.provider_config).to.include({ transport, delegate_upn: 'dana@contoso.test' });
-    const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: channel.id } }))!;
-    const contact = (await bed.rt.models.Contact.findOne({ where: { account_id: bed.account.id, email: JANE } }))
-      ?? await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/contacts`).set('api_access_token', bed.account.admin.token).send({ name: 'Jane', email: JANE }).then((r) => r.body.payload.contact);
-    const conversation = await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/conversations`).set('api_access_token', bed.account.admin.token).send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200).then((r) => r.body);
-    const replyId = await bed.agentReply(conversation.id, 'Trying as dana.');
-    const failed = await eventually(async () => {
-      const row = await bed.rt.models.Message.findByPk(replyId);
-      return row?.status === 'failed' ? row : undefined;
-    }, 10_000);
-    expect(failed.external_error).to.match(/SendAsDenied/);
+  it('graph_full: Send As taken away after connecting — the next reply fails for good with a Send As message', async () => {
+    const { conversation } = await graphConversation('Later revoked');
+    await controlFetch(bed.sb, 'POST', '/permissions', { mailbox: SUPPORT, user: 'alice@contoso.test', right: 'SendAs', grant: false });
+    try {
+      const failed = await settled(await bed.agentReply(conversation.display_id, 'Trying without Send As.'));
+      expect(failed.status).to.equal('failed');
+      expect(failed.external_error).to.match(/alice@contoso\.test has no Send As permission on support@contoso\.test/);
+    } finally {
+      await controlFetch(bed.sb, 'POST', '/permissions', { mailbox: SUPPORT, user: 'alice@contoso.test', right: 'SendAs', grant: true });
+    }
   });
 });
