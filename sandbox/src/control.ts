@@ -46,6 +46,8 @@ export interface EventInput {
   isCancelled?: boolean;
   attendees?: { name: string; address: string; response?: CalendarEvent['attendees'][number]['response'] }[];
   location?: string;
+  timeZone?: string;
+  preferIgnored?: boolean;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -145,6 +147,11 @@ export class SandboxControl {
     this.world.revokeConsent(user.id, change.clientId, change.scope);
   }
 
+  /** Authenticated SMTP on or off for the whole tenant (Security Defaults turn it off). */
+  setSmtpAuthDisabled(disabled: boolean): void {
+    this.world.setSmtpAuthDisabled(disabled);
+  }
+
   consentPolicy(): { userConsent: UserConsentPolicy } {
     return { userConsent: this.world.userConsent };
   }
@@ -170,6 +177,7 @@ export class SandboxControl {
       isCancelled: input.isCancelled ?? false, lastModifiedUtc: now,
       attendees: (input.attendees ?? []).map((a) => ({ name: a.name, address: a.address.toLowerCase(), response: a.response ?? 'none' })),
       location: input.location ? { displayName: input.location } : null,
+      ...(input.timeZone ? { timeZone: input.timeZone } : {}), ...(input.preferIgnored ? { preferIgnored: true } : {}),
     };
     if (existing) {
       Object.assign(existing, fields, { version: existing.version + 1 });

@@ -127,6 +127,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<RunningSa
     app.disable('x-powered-by');
     app.set('trust proxy', false);
     app.use('/v1.0', graph.router);
+    app.use('/api/v2.0', graph.uploads);
     app.use('/leadmail', createLeadMailRouter({ world, postOffice, faults }));
     app.use('/google', google.router);
     // Google's discovery document lives at its issuer's origin (accounts.google.com/.well-known/...).

@@ -95,6 +95,49 @@ describe('sandbox: Microsoft Graph', function () {
     expect(err.code).to.equal('ErrorSendAsDenied');
   });
 
+  it('refuses a sendMail body over 4 MB with 413 and Graph\'s error body', async () => {
+    const mime = ['From: support@contoso.test', 'To: jane@example.test', 'Subject: Too big', '', 'x'.repeat(3_200_000)].join('\r\n');
+    const err = await fails((await delegated('alice@contoso.test')).api('/users/support@contoso.test/sendMail').header('Content-Type', 'text/plain').post(Buffer.from(mime).toString('base64')));
+    expect(err.statusCode).to.equal(413);
+    expect(err.message).to.equal('The maximum request length supported is 4MB.');
+    expect(err.code).to.equal('BadRequest');
+    expect(err.requestId).to.be.a('string');
+  });
+
+  it('sends a large file through a MIME draft, an upload session in ≤ 4 MB ranges and /send, threaded, copy in the shared Sent Items', async () => {
+    const alice = await delegated('alice@contoso.test');
+    const mime = ['From: Contoso Support <support@contoso.test>', 'To: jane@example.test', 'Subject: Re: Big file', 'Message-ID: <draft-big-1@contoso.test>',
+      'In-Reply-To: <jane-1@example.test>', 'References: <jane-0@example.test> <jane-1@example.test>', '', 'The manual is attached.'].join('\r\n');
+    const draft = await alice.api('/users/support@contoso.test/messages').header('Content-Type', 'text/plain').post(Buffer.from(mime).toString('base64'));
+    expect(draft.isDraft).to.equal(true);
+    const file = Buffer.alloc(5 * 1024 * 1024 + 7, 'pdf-bytes');
+    const session = await alice.api(`/users/support@contoso.test/messages/${draft.id}/attachments/createUploadSession`)
+      .post({ AttachmentItem: { attachmentType: 'file', name: 'manual.pdf', size: file.length, contentType: 'application/pdf' } });
+    expect(session.nextExpectedRanges).to.deep.equal(['0-']);
+    const put = (start: number, end: number, headers: Record<string, string> = {}) => fetch(session.uploadUrl, {
+      method: 'PUT', headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `bytes ${start}-${end}/${file.length}`, ...headers },
+      body: new Uint8Array(file.subarray(start, end + 1)),
+    });
+    expect((await put(0, 1023, { Authorization: 'Bearer x' })).status).to.equal(401);
+    expect((await put(0, 4 * 1024 * 1024 + 10)).status).to.equal(413);
+    expect((await put(1024, 2047)).status).to.equal(416);
+    const first = await put(0, 3 * 1024 * 1024 - 1);
+    expect(first.status).to.equal(200);
+    expect((await first.json()).nextExpectedRanges).to.deep.equal([`${3 * 1024 * 1024}-`]);
+    const last = await put(3 * 1024 * 1024, file.length - 1);
+    expect(last.status).to.equal(201);
+    expect(last.headers.get('location')).to.contain('/Attachments(');
+
+    const err = await fails((await delegated('dana@contoso.test')).api(`/users/support@contoso.test/messages/${draft.id}/send`).post(''));
+    expect(err.code).to.equal('ErrorSendAsDenied');
+    await alice.api(`/users/support@contoso.test/messages/${draft.id}/send`).post('');
+    const sent = (await controlFetch(sb, 'GET', '/sent')).json as { messageId: string; inReplyTo: string; references: string; deliveredTo: string[]; sentCopies: string[] }[];
+    const record = sent.find((m) => m.messageId === '<draft-big-1@contoso.test>');
+    expect(record).to.deep.include({ inReplyTo: '<jane-1@example.test>', deliveredTo: ['jane@example.test'], sentCopies: ['support@contoso.test'] });
+    expect(record?.references).to.contain('<jane-0@example.test>').and.to.contain('<jane-1@example.test>');
+    expect((await fails(alice.api(`/users/support@contoso.test/messages/${draft.id}/send`).post(''))).statusCode).to.equal(404);
+  });
+
   it('refuses a delegated (.Shared) subscription on the shared mailbox, accepts app-only Mail.Read with the validation handshake', async () => {
     const body = {
       changeType: 'created', notificationUrl: `${webhook.url}/notify`, lifecycleNotificationUrl: `${webhook.url}/lifecycle`,
@@ -106,8 +149,9 @@ describe('sandbox: Microsoft Graph', function () {
     expect(delegatedErr.code).to.equal('ExtensionError');
 
     const app = await appOnly(['Mail.Read']);
-    const tooLong = await fails(app.api('/subscriptions').post({ ...body, expirationDateTime: new Date(Date.now() + 4231 * 60_000).toISOString() }));
+    const tooLong = await fails(app.api('/subscriptions').post({ ...body, expirationDateTime: new Date(Date.now() + 10_081 * 60_000).toISOString() }));
     expect(tooLong.statusCode).to.equal(400);
+    expect(tooLong.message).to.contain('10080 minutes');
     const refused = await fails(app.api('/subscriptions').post({ ...body, notificationUrl: `${webhook.url}/refuse` }));
     expect(refused.code).to.equal('ValidationError');
 
@@ -122,13 +166,31 @@ describe('sandbox: Microsoft Graph', function () {
     const message = await app.api(`/users/support@contoso.test/messages/${item?.resourceData.id}`).select('subject').get();
     expect(message.subject).to.equal('Notify me');
 
-    const renewed = await app.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: new Date(Date.now() + 4000 * 60_000).toISOString() });
+    const renewed = await app.api(`/subscriptions/${sub.id}`).patch({ expirationDateTime: new Date(Date.now() + 10_000 * 60_000).toISOString() });
     expect(Date.parse(renewed.expirationDateTime)).to.be.greaterThan(Date.parse(sub.expirationDateTime));
     await controlFetch(sb, 'POST', `/graph/subscriptions/${sub.id}/lifecycle`, { event: 'reauthorizationRequired' });
     const lifecycle = await eventually(async () => webhook.received.find((r) => r.path === '/lifecycle'));
     expect((lifecycle.body as { value: { lifecycleEvent: string }[] }).value[0]?.lifecycleEvent).to.equal('reauthorizationRequired');
     await app.api(`/subscriptions/${sub.id}`).delete();
     expect((await fails(app.api(`/subscriptions/${sub.id}`).get())).statusCode).to.equal(404);
+  });
+
+  it('caps message subscriptions at 10,080 minutes, and at 1,440 when they carry resource data', async () => {
+    const app = await appOnly(['Mail.Read']);
+    const body = {
+      changeType: 'created', notificationUrl: `${webhook.url}/notify`,
+      resource: "users/support@contoso.test/mailFolders('inbox')/messages",
+    };
+    const inMinutes = (m: number): string => new Date(Date.now() + m * 60_000).toISOString();
+    const week = await app.api('/subscriptions').post({ ...body, expirationDateTime: inMinutes(10_079) });
+    expect(Date.parse(week.expirationDateTime)).to.be.greaterThan(Date.now() + 10_000 * 60_000);
+    const renewTooFar = await fails(app.api(`/subscriptions/${week.id}`).patch({ expirationDateTime: inMinutes(10_090) }));
+    expect([renewTooFar.statusCode, renewTooFar.code]).to.deep.equal([400, 'InvalidRequest']);
+
+    const withData = await fails(app.api('/subscriptions').post({ ...body, includeResourceData: true, expirationDateTime: inMinutes(1_500) }));
+    expect(withData.statusCode).to.equal(400);
+    expect(withData.message).to.contain('1440 minutes');
+    await app.api(`/subscriptions/${week.id}`).delete();
   });
 
   it('runs message delta per folder: pages, deltaLink, @removed next round, 410 syncStateNotFound on demand', async () => {
@@ -169,6 +231,18 @@ describe('sandbox: Microsoft Graph', function () {
     const round2 = await c.api(res['@odata.deltaLink']).get();
     expect(round2.value.map((e: { subject?: string }) => e.subject)).to.include('New meeting');
     expect(round2.value.find((e: { id: string }) => e.id === 'AAMkAGEvt-alice-003')).to.have.property('@removed');
+  });
+
+  it('answers an event marked preferIgnored in its own Windows zone even when UTC is asked for', async () => {
+    await controlFetch(sb, 'POST', '/calendar/alice@contoso.test/events', {
+      id: 'AAMkAGEvt-windows-zone', subject: 'Pacific wall time', start: '2026-07-14T09:30:00-07:00', end: '2026-07-14T10:00:00-07:00',
+      timeZone: 'Pacific Standard Time', preferIgnored: true,
+    });
+    const c = await delegated('alice@contoso.test', ['Calendars.Read']);
+    const event = await c.api('/me/events/AAMkAGEvt-windows-zone').header('Prefer', 'outlook.timezone="UTC"').get();
+    expect(event.start).to.deep.equal({ dateTime: '2026-07-14T09:30:00.0000000', timeZone: 'Pacific Standard Time' });
+    expect(event.originalStartTimeZone).to.equal('Pacific Standard Time');
+    await controlFetch(sb, 'DELETE', '/calendar/alice@contoso.test/events/AAMkAGEvt-windows-zone');
   });
 
   it('throttles past 4 concurrent requests per mailbox and past the 10-minute budget, with Retry-After', async () => {

@@ -65,6 +65,22 @@ describe('sandbox: SMTP submission', function () {
     }
   });
 
+  it('refuses every sign-in, OAuth included, while SMTP AUTH is off for the tenant (5.7.139)', async () => {
+    await controlFetch(sb, 'POST', '/exchange/smtp-auth', { disabled: true });
+    try {
+      const t = transport({ type: 'OAuth2', user: 'alice@contoso.test', accessToken: await smtpToken('alice@contoso.test') });
+      const err = await t.verify().then(() => null, (e: Error & { responseCode?: number; response?: string }) => e);
+      t.close();
+      expect(err?.responseCode).to.equal(535);
+      expect(err?.response).to.match(/5\.7\.139 .*SmtpClientAuthentication is disabled for the Tenant/);
+    } finally {
+      await controlFetch(sb, 'POST', '/exchange/smtp-auth', { disabled: false });
+    }
+    const t = transport({ type: 'OAuth2', user: 'alice@contoso.test', accessToken: await smtpToken('alice@contoso.test') });
+    await t.verify();
+    t.close();
+  });
+
   it('refuses AUTH before STARTTLS', async () => {
     const t = transport({ type: 'OAuth2', user: 'alice@contoso.test', accessToken: await smtpToken('alice@contoso.test') }, { requireTLS: false, ignoreTLS: true });
     const err = await t.verify().then(() => null, (e: Error) => e);

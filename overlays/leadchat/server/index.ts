@@ -5,6 +5,8 @@ import { MicrosoftGraphClients } from './microsoft/graph-clients.js';
 import { MsalApps } from './microsoft/msal-apps.js';
 import { registerMetadataSync } from './metadata-sync/index.js';
 import { SharedInboxConnectFlow } from './microsoft-shared/connect.flow.js';
+import { GraphRoundTrip } from './microsoft-shared/graph-round-trip.js';
+import { SmtpRoundTrip } from './microsoft-shared/smtp-round-trip.js';
 import { authorizationRouter, callbackRouter } from './microsoft-shared/connect.routes.js';
 import { registerGraphReceive, registerGraphStatus } from './microsoft-shared/graph/index.js';
 import { createGraphSendDelivery } from './microsoft-shared/graph-send.delivery.js';
@@ -37,7 +39,9 @@ function registerMicrosoftShared(ctx: ExtensionContext, { apps, tokens, graph }:
   ctx.register.emailProvider(createMicrosoftSharedProvider({ config: ctx.config, tokens }));
   ctx.register.deliveryMethod(createGraphSendDelivery(graph));
   const connector = new SharedInboxConnector({ ctx, tokens });
-  const flow = new SharedInboxConnectFlow({ ctx, apps, tokens, graph, imap: new ImapAccessVerifier(ctx.config, ctx.logger), connector });
+  const flow = new SharedInboxConnectFlow({ ctx, apps, tokens, graph, imap: new ImapAccessVerifier(ctx.config, ctx.logger), connector,
+    roundTrip: { graph: new GraphRoundTrip(), smtp: new SmtpRoundTrip(ctx.config, ctx.logger) },
+  });
   ctx.register.route({ id: 'leadchat.microsoft_shared.transports', mount: 'account', router: transportsRouter() });
   ctx.register.route({ id: 'leadchat.microsoft_shared.authorization', mount: 'account', router: authorizationRouter(flow, ctx.models) });
   ctx.register.route({ id: 'leadchat.microsoft_shared.callback', mount: 'public', router: callbackRouter(flow) });

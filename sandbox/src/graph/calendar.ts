@@ -44,7 +44,9 @@ export function overlaps(e: CalendarEvent, startIso: string, endIso: string): bo
   return Date.parse(e.startUtc) < Date.parse(endIso) && Date.parse(e.endUtc) > Date.parse(startIso);
 }
 
-export function renderEvent(e: CalendarEvent, ownerUpn: string, tz: { label: string; iana: string }): Record<string, unknown> {
+export function renderEvent(e: CalendarEvent, ownerUpn: string, asked: { label: string; iana: string }): Record<string, unknown> {
+  const own = e.timeZone ? resolveTimeZone(e.timeZone) : null;
+  const tz = e.preferIgnored && own ? own : asked;
   const key = `EZ9r3czxY0m2jz8c45czkwAA${Buffer.from(`${e.id}|${e.version}`).toString('base64').slice(0, 12)}`;
   const organizer = e.organizer.address === ownerUpn;
   const me = e.attendees.find((a) => a.address === ownerUpn);
@@ -56,8 +58,8 @@ export function renderEvent(e: CalendarEvent, ownerUpn: string, tz: { label: str
     changeKey: key,
     categories: [],
     transactionId: null,
-    originalStartTimeZone: 'UTC',
-    originalEndTimeZone: 'UTC',
+    originalStartTimeZone: e.timeZone ?? 'UTC',
+    originalEndTimeZone: e.timeZone ?? 'UTC',
     iCalUId: `040000008200E00074C5B7101A82E008${Buffer.from(e.id).toString('hex').slice(0, 32)}`,
     reminderMinutesBeforeStart: 15,
     isReminderOn: true,

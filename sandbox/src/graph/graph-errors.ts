@@ -42,8 +42,10 @@ export function graphErrorBody(req: Request, err: GraphError): unknown {
 
 export function graphErrorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) return next(err);
+  const type = (err as { type?: string }).type;
   const graphErr = err instanceof GraphError ? err
-    : (err as { type?: string }).type === 'entity.parse.failed' ? badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.')
+    : type === 'entity.parse.failed' ? badRequest('Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.')
+      : type === 'entity.too.large' ? new GraphError(413, 'BadRequest', 'The maximum request length supported is 4MB.')
       : new GraphError(500, 'InternalServerError', (err as Error).message ?? 'Internal error');
   if (graphErr.status >= 500) (req as Request & { log?: { error: (o: unknown, m: string) => void } }).log?.error({ err }, 'graph handler failed');
   res.status(graphErr.status).set(graphErr.headers).json(graphErrorBody(req, graphErr));

@@ -15,6 +15,7 @@ import { DeltaTracker } from './delta.js';
 import { Subscriptions, type LifecycleEvent } from './subscriptions.js';
 import { eventVersion, overlaps, renderEvent, resolveTimeZone } from './calendar.js';
 import { sendMail } from './send-mail.js';
+import { Drafts } from './drafts.js';
 import type { Throttle } from './throttle.js';
 import { RequestCounter } from './request-counter.js';
 
@@ -34,6 +35,8 @@ const MAX_DELTA_PAGE = 1000;
 
 export interface GraphStandIn {
   router: express.Router;
+  /** The upload URLs of attachment upload sessions (Outlook's host in Microsoft 365), mounted at /api/v2.0. */
+  uploads: express.Router;
   subscriptions: Subscriptions;
   delta: DeltaTracker;
   requests: RequestCounter;
@@ -48,6 +51,7 @@ export function createGraph(o: {
   const delta = new DeltaTracker();
   const subscriptions = new Subscriptions(world, reader, o.postOffice, o.baseUrl, o.logger);
   const requests = new RequestCounter();
+  const drafts = new Drafts(world, o.postOffice, o.baseUrl);
   world.onReset(() => {
     delta.expireAll();
     requests.reset();
@@ -80,8 +84,9 @@ export function createGraph(o: {
     }
   });
 
-  router.use(express.json({ limit: '40mb' }));
-  router.use(express.text({ type: 'text/plain', limit: '40mb' }));
+  // Graph refuses any request body over 4 MB with 413 (graphErrorHandler turns the parser's refusal into Graph's body).
+  router.use(express.json({ limit: '4mb' }));
+  router.use(express.text({ type: 'text/plain', limit: '4mb' }));
 
   // ---- subscriptions (not tied to one mailbox in the URL) --------------------------------------
   const subs = express.Router();
@@ -307,6 +312,10 @@ export function createGraph(o: {
 
   mbox.delete('/messages/:id', async (req, res) => {
     const { mailbox } = targetOf(res);
+    if (drafts.has(mailbox.address, req.params.id)) {
+      drafts.remove(principalOf(res), mailbox.address, req.params.id);
+      return void res.status(204).end();
+    }
     requireMail(world, principalOf(res), mailbox.address, 'write');
     await reader.get(mailbox.address, req.params.id);
     await reader.remove(mailbox.address, req.params.id);
@@ -318,6 +327,23 @@ export function createGraph(o: {
       world, postOffice: o.postOffice, principal: principalOf(res), mailbox: targetOf(res).mailbox.address,
       contentType: req.header('content-type') ?? 'application/json', body: req.body,
     });
+    res.status(202).end();
+  });
+
+  mbox.post('/messages', async (req, res) => {
+    const { mailbox } = targetOf(res);
+    const draft = await drafts.create(principalOf(res), mailbox, req.header('content-type') ?? 'application/json', req.body);
+    res.status(201).json({ '@odata.context': `${v1()}/$metadata#users('${encodeURIComponent(mailbox.address)}')/messages/$entity`, ...drafts.render(draft) });
+  });
+  mbox.post('/messages/:id/attachments', (req, res) => {
+    const file = drafts.addAttachment(principalOf(res), targetOf(res).mailbox.address, req.params.id, (req.body ?? {}) as Record<string, unknown>);
+    res.status(201).json({ '@odata.type': '#microsoft.graph.fileAttachment', id: file.id, name: file.name, contentType: file.contentType, size: file.content.length, isInline: file.isInline });
+  });
+  mbox.post('/messages/:id/attachments/createUploadSession', (req, res) => {
+    res.status(201).json(drafts.createUploadSession(principalOf(res), targetOf(res).mailbox.address, req.params.id, (req.body ?? {}) as Record<string, unknown>));
+  });
+  mbox.post('/messages/:id/send', async (req, res) => {
+    await drafts.send(principalOf(res), targetOf(res).mailbox.address, req.params.id);
     res.status(202).end();
   });
 
@@ -403,5 +429,18 @@ export function createGraph(o: {
   router.use((req, _res, next) => next(new GraphError(400, 'BadRequest', `Resource not found for the segment '${req.path.split('/').filter(Boolean)[0] ?? ''}'.`)));
   router.use(graphErrorHandler);
 
-  return { router, subscriptions, delta, requests, fireLifecycle: (id, event) => subscriptions.fireLifecycle(id, event) };
+  const uploads = express.Router();
+  uploads.use(express.raw({ type: () => true, limit: '4mb' }));
+  uploads.put(/AttachmentSessions\('([^']+)'\)$/, (req, res) => {
+    const result = drafts.putRange(String((req.params as Record<string, string>)[0]), {
+      authtoken: typeof req.query.authtoken === 'string' ? req.query.authtoken : undefined,
+      authorization: req.header('authorization'), contentRange: req.header('content-range'),
+      body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+    });
+    if (result.location) res.set('Location', result.location);
+    res.status(result.status).json(result.body);
+  });
+  uploads.use(graphErrorHandler);
+
+  return { router, uploads, subscriptions, delta, requests, fireLifecycle: (id, event) => subscriptions.fireLifecycle(id, event) };
 }

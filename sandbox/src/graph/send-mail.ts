@@ -1,5 +1,6 @@
 // POST /sendMail in both of Graph's forms: base64 MIME as text/plain, or a JSON message. Either way
-// the MIME is built once and handed to the post office (delivery + Sent Items copies).
+// the MIME is built once and handed to the post office (delivery + Sent Items copies); a draft's send
+// (drafts.ts) ends the same way.
 import type { World } from '../world/world.js';
 import type { Principal } from '../entra/tokens.js';
 import type { PostOffice } from '../mail/post-office.js';
@@ -44,18 +45,36 @@ export async function sendMail(o: {
 }): Promise<void> {
   const { world, principal, mailbox } = o;
   requireMail(world, principal, mailbox, 'send');
-  let raw: Buffer;
-  let saveToSentItems = true;
   if (o.contentType.startsWith('text/plain')) {
-    raw = decodeMime(o.body);
-    if (!(await summarize(raw)).from) raw = prependHeader(raw, 'From', mailbox);
-  } else {
-    const payload = (o.body ?? {}) as { message?: Record<string, unknown>; saveToSentItems?: boolean };
-    if (!payload.message || typeof payload.message !== 'object') throw badRequest('Empty Payload. JSON content expected.', 'ErrorInvalidRequest');
-    saveToSentItems = payload.saveToSentItems !== false;
-    const explicitFrom = addr(payload.message.from as Recipient | undefined);
-    raw = await composeJson(payload.message, explicitFrom ?? { address: mailbox, name: world.findMailbox(mailbox)?.displayName ?? '' });
+    await submitFrom({ ...o, raw: await mimeFrom(o.body, mailbox), saveToSentItems: true });
+    return;
   }
+  const payload = (o.body ?? {}) as { message?: Record<string, unknown>; saveToSentItems?: boolean };
+  if (!payload.message || typeof payload.message !== 'object') throw badRequest('Empty Payload. JSON content expected.', 'ErrorInvalidRequest');
+  const raw = await jsonMime(world, payload.message, mailbox);
+  await submitFrom({ ...o, raw, saveToSentItems: payload.saveToSentItems !== false });
+}
+
+/** Base64 MIME as Graph takes it (sendMail, a MIME draft); a MIME without From is sent as the mailbox in the URL. */
+export async function mimeFrom(body: unknown, mailbox: string): Promise<Buffer> {
+  const raw = decodeMime(body);
+  return (await summarize(raw)).from ? raw : prependHeader(raw, 'From', mailbox);
+}
+
+/** A JSON message as MIME; without `from` it is the mailbox in the URL. */
+export function jsonMime(world: World, message: Record<string, unknown>, mailbox: string): Promise<Buffer> {
+  const explicitFrom = addr(message.from as Recipient | undefined);
+  return composeJson(message, explicitFrom ?? { address: mailbox, name: world.findMailbox(mailbox)?.displayName ?? '' });
+}
+
+/**
+ * What sendMail and a draft's send share: Send As for a From other than the mailbox, at least one
+ * recipient, delivery and the Sent Items copies.
+ */
+export async function submitFrom(o: {
+  world: World; postOffice: PostOffice; principal: Principal; mailbox: string; raw: Buffer; saveToSentItems: boolean;
+}): Promise<void> {
+  const { world, principal, mailbox, raw, saveToSentItems } = o;
   const summary = await summarize(raw);
   const from = summary.from ?? mailbox;
   if (from !== mailbox) requireSendAs(world, principal, from);

@@ -1,5 +1,5 @@
 // Graph change-notification subscriptions on mail: the validationToken handshake on create, the
-// Outlook expiry cap, the rule that delegated (.Shared) permissions cannot subscribe to another
+// Outlook expiry caps, the rule that delegated (.Shared) permissions cannot subscribe to another
 // mailbox, "created" notifications with clientState when the post office stores a message in a
 // subscribed folder, and lifecycle notifications fired on demand through the control API.
 import crypto from 'node:crypto';
@@ -10,8 +10,13 @@ import type { PostOffice, StoredEvent } from '../mail/post-office.js';
 import { GraphError, badRequest } from './graph-errors.js';
 import { WELL_KNOWN, changeKey, messageId, type MessageReader } from './messages.js';
 
-/** Outlook resources (messages, events) allow at most 4230 minutes (just under 3 days). */
-export const MAX_EXPIRY_MINUTES = 4230;
+/**
+ * Graph's lifetime cap for Outlook resources (messages, events, contacts): 10,080 minutes (7 days)
+ * for plain notifications, 1,440 when the notification carries resource data. 4,230 is the cap of
+ * other resources, no longer of mail.
+ */
+export const MAX_EXPIRY_MINUTES = 10_080;
+export const MAX_EXPIRY_MINUTES_WITH_RESOURCE_DATA = 1_440;
 const VALIDATION_TIMEOUT_MS = 10_000;
 const NOTIFICATION_TIMEOUT_MS = 3_000;
 
@@ -32,6 +37,8 @@ export interface Subscription {
   mailboxId: string;
   /** null = every folder (`/messages`). */
   folder: string | null;
+  /** Only shortens the lifetime here: the sandbox never sends encrypted resource data. */
+  includeResourceData: boolean;
 }
 
 export interface NotificationDelivery {
@@ -76,12 +83,13 @@ export class Subscriptions {
     });
   }
 
-  private checkExpiry(raw: unknown): string {
+  private checkExpiry(raw: unknown, includeResourceData: boolean): string {
     const at = typeof raw === 'string' ? Date.parse(raw) : NaN;
     if (Number.isNaN(at)) throw badRequest('expirationDateTime is required and must be a date-time.', 'InvalidRequest');
     if (at <= Date.now()) throw badRequest('Subscription expiration must be in the future.', 'InvalidRequest');
-    if (at > Date.now() + MAX_EXPIRY_MINUTES * 60_000) {
-      throw badRequest(`Subscription expiration can only be ${MAX_EXPIRY_MINUTES} minutes in the future.`, 'InvalidRequest');
+    const max = includeResourceData ? MAX_EXPIRY_MINUTES_WITH_RESOURCE_DATA : MAX_EXPIRY_MINUTES;
+    if (at > Date.now() + max * 60_000) {
+      throw badRequest(`Subscription expiration can only be ${max} minutes in the future.`, 'InvalidRequest');
     }
     return new Date(at).toISOString();
   }
@@ -128,7 +136,8 @@ export class Subscriptions {
     if (typeof body.clientState === 'string' && body.clientState.length > 128) throw badRequest('clientState must be at most 128 characters.', 'InvalidRequest');
     const notificationUrl = this.checkUrl(body.notificationUrl, 'notificationUrl');
     const lifecycleNotificationUrl = body.lifecycleNotificationUrl ? this.checkUrl(body.lifecycleNotificationUrl, 'lifecycleNotificationUrl') : null;
-    const expirationDateTime = this.checkExpiry(body.expirationDateTime);
+    const includeResourceData = body.includeResourceData === true;
+    const expirationDateTime = this.checkExpiry(body.expirationDateTime, includeResourceData);
     const { target, folder } = parseResource(String(body.resource ?? ''));
 
     if (target === 'me' && principal.kind === 'app') throw badRequest('/me request is only valid with delegated authentication flow.');
@@ -152,7 +161,7 @@ export class Subscriptions {
       clientState: typeof body.clientState === 'string' ? body.clientState : null, expirationDateTime,
       applicationId: principal.clientId, creatorId: principal.kind === 'delegated' ? principal.user.id : principal.clientId,
       latestSupportedTlsVersion: typeof body.latestSupportedTlsVersion === 'string' ? body.latestSupportedTlsVersion : 'v1_2',
-      mailbox, mailboxId: user.id, folder,
+      mailbox, mailboxId: user.id, folder, includeResourceData,
     };
     this.subs.set(sub.id, sub);
     return sub;
@@ -176,7 +185,7 @@ export class Subscriptions {
 
   renew(principal: Principal, id: string, body: Record<string, unknown>): Subscription {
     const sub = this.owned(principal, id);
-    sub.expirationDateTime = this.checkExpiry(body.expirationDateTime);
+    sub.expirationDateTime = this.checkExpiry(body.expirationDateTime, sub.includeResourceData);
     return sub;
   }
 
@@ -192,7 +201,7 @@ export class Subscriptions {
       id: sub.id, resource: sub.resource, applicationId: sub.applicationId, changeType: sub.changeType,
       clientState: sub.clientState, notificationUrl: sub.notificationUrl, notificationQueryOptions: null,
       lifecycleNotificationUrl: sub.lifecycleNotificationUrl, expirationDateTime: sub.expirationDateTime,
-      creatorId: sub.creatorId, includeResourceData: null, latestSupportedTlsVersion: sub.latestSupportedTlsVersion,
+      creatorId: sub.creatorId, includeResourceData: sub.includeResourceData, latestSupportedTlsVersion: sub.latestSupportedTlsVersion,
       encryptionCertificate: null, encryptionCertificateId: null, notificationUrlAppId: null,
     };
   }

@@ -115,6 +115,8 @@ const eventSchema = z.object({
   isCancelled: z.boolean().optional(),
   attendees: z.array(z.object({ name: z.string(), address: z.string(), response: z.enum(['none', 'accepted', 'declined', 'tentativelyAccepted']).optional() })).optional(),
   location: z.string().optional(),
+  timeZone: z.string().optional(),
+  preferIgnored: z.boolean().optional(),
 });
 
 export function createControlApp(control: SandboxControl, logger: Logger): express.Express {
@@ -157,6 +159,12 @@ export function createControlApp(control: SandboxControl, logger: Logger): expre
   app.post('/permissions', (req, res) => {
     control.setPermission(permissionSchema.parse(req.body));
     res.json({ ok: true });
+  });
+
+  app.post('/exchange/smtp-auth', (req, res) => {
+    const { disabled } = z.object({ disabled: z.boolean() }).parse(req.body);
+    control.setSmtpAuthDisabled(disabled);
+    res.json({ disabled });
   });
 
   app.get('/entra/policy', (_req, res) => { res.json(control.consentPolicy()); });

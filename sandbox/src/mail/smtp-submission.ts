@@ -33,6 +33,10 @@ export function createSmtpSubmission(o: {
     logger: false,
     onAuth(creds: SMTPServerAuthentication, _session: SMTPServerSession, cb) {
       const username = (creds.username ?? '').toLowerCase();
+      // Exchange refuses every method, OAuth included, while SMTP AUTH is off for the tenant.
+      if (world.smtpAuthDisabled && world.findUser(username)) {
+        return cb(smtpError(535, '5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information.'));
+      }
       const check = creds.method === 'XOAUTH2'
         ? auth.bearer('smtp', username, creds.accessToken ?? '').then((r) => {
           // Exchange binds the SASL user to the token's user; a delegate cannot log in "as" the shared mailbox here.

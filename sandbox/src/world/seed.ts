@@ -61,6 +61,13 @@ export interface CalendarEvent {
   lastModifiedUtc: string;
   /** Bumped on every change; drives etags and delta. */
   version: number;
+  /** The zone the organizer wrote it in (Windows or IANA name); UTC when not given. */
+  timeZone?: string;
+  /**
+   * Graph answers this event's start/end in its own zone, labelled with that zone's (Windows) name,
+   * whatever `Prefer: outlook.timezone` asked: what a client must survive when the preference is not applied.
+   */
+  preferIgnored?: boolean;
 }
 
 export interface SeedMessage {

@@ -52,6 +52,8 @@ interface WorldState {
   calendars: Map<string, CalendarEvent[]>;
   sent: SentRecord[];
   tokenLifetimeSeconds: number;
+  /** Authenticated SMTP (client submission) off for the whole tenant, as under Security Defaults. */
+  smtpAuthDisabled: boolean;
 }
 
 const clone = <T>(value: T): T => structuredClone(value);
@@ -78,6 +80,7 @@ export class World {
       calendars: seedCalendars(),
       sent: [],
       tokenLifetimeSeconds: this.defaultTokenLifetimeSeconds,
+      smtpAuthDisabled: false,
     };
   }
 
@@ -151,6 +154,12 @@ export class World {
     const i = list.indexOf(user);
     if (granted && i < 0) list.push(user);
     if (!granted && i >= 0) list.splice(i, 1);
+  }
+
+  get smtpAuthDisabled(): boolean { return this.state.smtpAuthDisabled; }
+
+  setSmtpAuthDisabled(disabled: boolean): void {
+    this.state.smtpAuthDisabled = disabled;
   }
 
   setCopyForSentAs(mailboxAddress: string, enabled: boolean): void {

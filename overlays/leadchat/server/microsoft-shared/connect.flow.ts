@@ -8,6 +8,8 @@ import type { MicrosoftGraphClients } from '../microsoft/graph-clients.js';
 import type { MsalApps } from '../microsoft/msal-apps.js';
 import type { AccessProblem } from './access-problem.js';
 import { verifyGraphAccess } from './graph-access.verifier.js';
+import type { GraphRoundTrip } from './graph-round-trip.js';
+import type { SmtpRoundTrip } from './smtp-round-trip.js';
 import type { ImapAccessVerifier } from './imap-access.verifier.js';
 import { MICROSOFT_SHARED } from './provider.js';
 import type { SharedInboxConnector } from './shared-inbox.connector.js';
@@ -40,6 +42,8 @@ export interface ConnectFlowDeps {
   graph: Pick<MicrosoftGraphClients, 'forToken'>;
   imap: Pick<ImapAccessVerifier, 'verify'>;
   connector: Pick<SharedInboxConnector, 'connect'>;
+  /** Send As proven by sending before the inbox is created (imap_leadmail sends through LeadMail, not as the delegate). */
+  roundTrip: { graph: Pick<GraphRoundTrip, 'check'>; smtp: Pick<SmtpRoundTrip, 'check'> };
 }
 
 /**
@@ -94,10 +98,14 @@ export class SharedInboxConnectFlow {
     }
   }
 
-  private checkAccess(data: ConnectState, accessToken: string, delegate: string): Promise<AccessProblem | null> {
+  private async checkAccess(data: ConnectState, accessToken: string, delegate: string): Promise<AccessProblem | null> {
     const who = { delegate, mailbox: data.upn };
-    if (data.transport === 'graph_full') return verifyGraphAccess(this.deps.graph.forToken(accessToken), who);
-    return this.deps.imap.verify(accessToken, who, { smtp: data.transport === 'imap_smtp' });
+    if (data.transport === 'graph_full') {
+      const client = this.deps.graph.forToken(accessToken);
+      return (await verifyGraphAccess(client, who)) ?? this.deps.roundTrip.graph.check(client, who);
+    }
+    const smtp = data.transport === 'imap_smtp';
+    return (await this.deps.imap.verify(accessToken, who, { smtp })) ?? (smtp ? this.deps.roundTrip.smtp.check(accessToken, who) : null);
   }
 
   private newState(scope: AccountScope, params: z.infer<typeof startParams>): ConnectState {

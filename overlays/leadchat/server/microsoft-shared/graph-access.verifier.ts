@@ -4,8 +4,8 @@ import { noFullAccess, unreachable, type AccessProblem } from './access-problem.
 /**
  * graph_full: can the delegate open the shared mailbox through Graph? Reads the inbox folder
  * (`GET /users/{upn}/mailFolders/inbox`), which needs Full Access. Send As cannot be checked without
- * sending (Graph has no read-only probe for it under delegated permissions), so the delivery reports
- * ErrorSendAsDenied on the first reply instead.
+ * sending (Graph has no read-only probe for it under delegated permissions): the round trip that
+ * follows (graph-round-trip.ts) sends to find out.
  */
 export async function verifyGraphAccess(client: Client, who: { delegate: string; mailbox: string }): Promise<AccessProblem | null> {
   try {

@@ -1,7 +1,7 @@
 import {
   describeConnectionFailure, IMPLICIT_TLS_PORT, imapClient, smtpTransport, type ExtensionContext, type SmtpTimeouts,
 } from '../../../../server/src/extensions/index.js';
-import { noMailboxOrFullAccess, serverSettings, unreachable, type AccessProblem } from './access-problem.js';
+import { noMailboxOrFullAccess, serverSettings, smtpAuthDisabled, unreachable, type AccessProblem } from './access-problem.js';
 import { IMAP_SETTINGS, imapServer, SMTP_SETTINGS, smtpServer, type MailServerConfig } from './mail-servers.js';
 
 /**
@@ -16,7 +16,8 @@ type Who = { delegate: string; mailbox: string };
  * imap_*: opens IMAP and authenticates XOAUTH2 with the SHARED mailbox's UPN as user and the
  * delegate's token — Exchange accepts that only when the delegate has Full Access — reads the
  * capabilities and logs out. For imap_smtp it also signs in to SMTP as the delegate, which fails
- * when Authenticated SMTP is disabled for that user (Send As itself is only checked at send time).
+ * when Authenticated SMTP is disabled for that user or the tenant (Send As is then checked by the
+ * round trip, smtp-round-trip.ts).
  * Both use the servers, ports and TLS modes that fetching and sending use.
  */
 export class ImapAccessVerifier {
@@ -56,7 +57,8 @@ export class ImapAccessVerifier {
       await transport.verify();
       return null;
     } catch (err) {
-      const e = err as { code?: string; message?: string };
+      const e = err as { code?: string; message?: string; response?: string };
+      if (e.code === 'EAUTH' && /5\.7\.139/.test(e.response ?? '')) return smtpAuthDisabled(who.delegate);
       if (e.code === 'EAUTH') {
         return { code: 'smtp_auth_refused', message: `Microsoft refused SMTP sign-in for ${who.delegate}: enable Authenticated SMTP for this user (Exchange admin), then connect again.` };
       }

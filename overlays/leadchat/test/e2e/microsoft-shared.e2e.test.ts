@@ -206,6 +206,11 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
     expect(await mode.getAttribute('data-mode')).to.equal('polling');
     expect(await page.textContent('[data-testid=ms-delegate]')).to.equal('alice@contoso.test');
     await shot('graph_full-settings-polling');
+    // Limiting the app to the mailbox: RBAC for Applications, with this app's id and this mailbox filled in.
+    await page.locator('[data-testid=ms-app-scope] summary').click();
+    const commands = await page.textContent('[data-testid=ms-app-scope] pre');
+    expect(commands).to.contain(`-Role "Application Mail.Read" -CustomResourceScope "LeadChat ${SUPPORT}"`);
+    expect(commands).to.contain(`Test-ServicePrincipalAuthorization -Identity ${sb.world.microsoft.apps[0]!.clientId} -Resource ${SUPPORT}`);
     await page.getByRole('link', { name: 'Grant push notifications' }).click();
     await signInAtMicrosoft('admin@contoso.test', sb.world.microsoft.users.find((u) => u.isAdmin)!.password, 'graph_full-admin-consent');
     // Entra -> /microsoft_shared/admin_consent (re-decides the tenant's channels) -> back on this tab, which says so.

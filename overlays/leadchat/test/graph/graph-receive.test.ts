@@ -71,6 +71,8 @@ describe('microsoft_shared graph_full receive', function () {
     expect(sub.clientState.length).to.be.at.least(40);
     expect(s.subscription_expires_at!.toISOString()).to.equal(sub.expirationDateTime);
     expect(s.subscription_expires_at!.getTime()).to.be.at.most(Date.now() + MAX_SUBSCRIPTION_MINUTES * 60_000);
+    // Messages allow 7 days now; the old 4,230-minute cap would renew twice as often for nothing.
+    expect(s.subscription_expires_at!.getTime()).to.be.at.least(Date.now() + (MAX_SUBSCRIPTION_MINUTES - 60) * 60_000);
     expect(s.receive_mode).to.equal('push');
     expect((await h.rt.models.ChannelEmail.findByPk(push.channelId))!.provider_config.receive_mode).to.equal('push');
     expect(await messageCount(push.inboxId)).to.equal(0); // the seeded Inbox predates the channel
@@ -87,6 +89,17 @@ describe('microsoft_shared graph_full receive', function () {
     expect((await state(push.channelId)).last_notification_at).to.be.instanceOf(Date);
     expect(h.clients.requests).to.include('app');
     expect(Date.now() - sentAt).to.be.below(3_000);
+  });
+
+  it('a connection check message (a reconnect\'s round trip, support@ to itself) is notified but never becomes a conversation', async () => {
+    const before = (await deliveries()).length;
+    await controlFetch(sb, 'POST', '/mail/deliver', { to: 'support@contoso.test', from: 'support@contoso.test', subject: 'LeadChat connection check', text: 'LeadChat connection check body', headers: { 'X-LeadChat-Connection-Check': '1' } });
+    await deliver('support@contoso.test', 'After the check');
+    await eventually(() => rowWithSubject(push.inboxId, 'After the check'), 5_000);
+    // Both notifications' jobs run side by side; give the check's a moment to finish too.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await deliveries()).slice(before).filter((d) => d.kind === 'change').map((d) => d.status)).to.deep.equal([202, 202]);
+    expect(await rowWithSubject(push.inboxId, 'LeadChat connection check')).to.equal(null);
   });
 
   it('a duplicate notification is acknowledged in milliseconds and ingested once', async () => {

@@ -63,4 +63,17 @@ describe('metadata sync: Microsoft calendar (calendarView delta)', function () {
     expect(await bySubject()).to.deep.equal([]);
     expect((await h.state(ALICE, 'calendar')).progress).to.include({ round: 'incremental', processed: 2, removed: 1 });
   });
+
+  it('a meeting Graph answers in a Windows zone ("Pacific Standard Time") is converted, not a failed sync', async () => {
+    const created = (await h.control('POST', `/calendar/${ALICE}/events`, {
+      subject: 'Windows zone call', start: '2026-07-14T09:30:00-07:00', end: '2026-07-14T10:00:00-07:00',
+      timeZone: 'Pacific Standard Time', preferIgnored: true,
+      attendees: [{ name: 'Kim Prospect', address: 'kim@example.test', response: 'accepted' }],
+    })) as { id: string };
+    await h.sync(ALICE);
+    const state = await h.state(ALICE, 'calendar');
+    expect(state.status, String(state.error)).to.equal('idle');
+    // 09:30 Pacific daylight time (-07:00) is 16:30 UTC.
+    expect((await meetings()).find((e) => e.item_id === created.id)?.occurred_at.toISOString()).to.equal('2026-07-14T16:30:00.000Z');
+  });
 });

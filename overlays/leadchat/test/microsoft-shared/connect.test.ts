@@ -8,6 +8,7 @@ import supertest from 'supertest';
 import { bindingOf, consent } from '../../../../test/email/oauth/oauth-testbed.js';
 import { createAccount, createAgent } from '../../../../test/support/factories.js';
 import { SignedState } from '../../../../server/src/extensions/index.js';
+import { folderSubjects } from '../../../../test/sandbox/helpers.js';
 import { controlFetch, eventually, FRONTEND_URL, JANE, janeReceives, mailboxOrFullAccessMessage, overlayEnabled, PASSWORDS, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
 
 const TRANSPORTS = ['graph_full', 'imap_smtp', 'imap_leadmail'] as const;
@@ -65,6 +66,69 @@ describe('microsoft_shared connect (sandbox)', function () {
       expect(await bed.channel()).to.equal(null);
     });
   }
+
+  describe('round trip (Send As) before the inbox is created', () => {
+    const CHECK_SUBJECT = 'LeadChat connection check';
+    const sentChecks = async () => ((await controlFetch(bed.sb, 'GET', '/sent')).json as { subject: string; from: string; to: string[] }[])
+      .filter((m) => m.subject === CHECK_SUBJECT);
+    const supportFolder = async (folder: string) => {
+      const { json } = await controlFetch(bed.sb, 'POST', '/tokens/issue', { user: 'alice@contoso.test', scopes: ['IMAP.AccessAsUser.All'] });
+      return folderSubjects(bed.sb, { user: SUPPORT, accessToken: (json as { access_token: string }).access_token }, folder);
+    };
+    afterEach(async () => controlFetch(bed.sb, 'DELETE', '/faults'));
+
+    for (const transport of ['graph_full', 'imap_smtp'] as const) {
+      it(`${transport}: alice — the shared mailbox sends itself a check message, it arrives, its copies in support@ are deleted, no conversation is made of it`, async () => {
+        const before = (await sentChecks()).length;
+        const back = await bed.connect('alice@contoso.test', { email: SUPPORT, transport });
+        expect(back.pathname).to.match(/\/settings\/inboxes\/\d+\/agents$/);
+        const checks = await sentChecks();
+        expect(checks.length).to.equal(before + 1);
+        expect(checks.at(-1)).to.deep.include({ from: SUPPORT, to: [SUPPORT] });
+        expect(await supportFolder('INBOX')).to.not.include(CHECK_SUBJECT);
+        expect(await supportFolder('Sent Items')).to.not.include(CHECK_SUBJECT);
+        const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: (await bed.channel())!.id } }))!;
+        expect(await bed.rt.models.Conversation.count({ where: { inbox_id: inbox.id } })).to.equal(0);
+      });
+
+      it(`${transport}: dana (Full Access, no Send As) is sent back to the form with the Send As message, nothing created`, async () => {
+        const back = formError(await bed.connect('dana@contoso.test', { email: SUPPORT, transport }));
+        expect(back).to.deep.equal({
+          path: wizardForm(), error: 'no_send_as',
+          message: 'dana@contoso.test may open support@contoso.test but has no Send As permission on it, so replies could not leave — ask your Exchange admin to grant Send As, then connect again.',
+        });
+        expect(await bed.channel()).to.equal(null);
+      });
+    }
+
+    it('imap_smtp with SMTP AUTH off for the tenant (as under Security Defaults) is sent back saying so, nothing created', async () => {
+      await controlFetch(bed.sb, 'POST', '/exchange/smtp-auth', { disabled: true });
+      try {
+        const back = formError(await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'imap_smtp' }));
+        expect(back).to.deep.equal({
+          path: wizardForm(), error: 'smtp_auth_refused',
+          message: 'SMTP AUTH is turned off for alice@contoso.test or for the whole tenant (tenants with Security Defaults have it off), so replies could not leave over SMTP — pick "IMAP and LeadMail", or ask your Exchange admin to turn on Authenticated SMTP for this user, then connect again.',
+        });
+        expect(await bed.channel()).to.equal(null);
+      } finally {
+        await controlFetch(bed.sb, 'POST', '/exchange/smtp-auth', { disabled: false });
+      }
+    });
+
+    it('graph_full: a check message that never arrives is reported after 60 s, nothing created', async function () {
+      this.timeout(90_000);
+      // Graph accepts the sendMail (202) but the message goes nowhere.
+      await controlFetch(bed.sb, 'POST', '/faults', { path: '/sendMail$/', method: 'POST', status: 202, body: '' });
+      const started = Date.now();
+      const back = formError(await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'graph_full' }));
+      expect(Date.now() - started).to.be.at.least(60_000);
+      expect(back).to.deep.equal({
+        path: wizardForm(), error: 'round_trip_timeout',
+        message: 'A test message sent from support@contoso.test to itself did not arrive within 60 seconds, so no inbox was created — check the mailbox\'s mail flow rules and quota, then connect again.',
+      });
+      expect(await bed.channel()).to.equal(null);
+    });
+  });
 
   it('validates the address and transport, and is for administrators only', async () => {
     const bad = await bed.authorize({ email: 'not an address', transport: 'pop3' });

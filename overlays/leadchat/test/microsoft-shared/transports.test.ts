@@ -1,7 +1,7 @@
 // Each transport end to end against the sandbox: connect through the consent page → callback → inbox;
 // Jane's email fetched by the core's fetch job (IMAP transports); the agent's reply delivered by the
 // transport From support@ with threading headers, its Sent Items copy in the SHARED mailbox; Jane's
-// answer joins the same conversation. Then a delegate without Send As (dana) is refused at send.
+// answer joins the same conversation. (A delegate without Send As is refused at connect: connect.test.ts.)
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { controlFetch, eventually, janeReceives, JANE, overlayEnabled, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
@@ -73,26 +73,41 @@ describe('microsoft_shared transports (sandbox)', function () {
     expect(sent.find((s) => s.messageId === reply.source_id)?.via).to.equal('leadmail');
   });
 
-  it('graph_full: no IMAP; the reply is POSTed as MIME to /users/support@/sendMail, keeps From and threading, copy in the SHARED mailbox\'s Sent Items', async () => {
+  /** graph_full connected as alice, and a conversation with Jane put in as Graph ingestion would (receiving is the graph module's). */
+  async function graphConversation(subject: string) {
     await bed.connect('alice@contoso.test', { email: SUPPORT, transport: 'graph_full', name: 'Support Graph' });
     const channel = (await bed.channel())!;
+    const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: channel.id } }))!;
+    const ingest = async (messageId: string, headers = '') => {
+      const raw = Buffer.from(`From: Jane <${JANE}>\r\nTo: ${SUPPORT}\r\nSubject: ${subject}\r\nMessage-ID: ${messageId}\r\n${headers}Date: ${new Date().toUTCString()}\r\n\r\nIt jams.\r\n`);
+      await bed.rt.api.emailReceive.ingestion.ingest({ channel, inbox, raw, source: { kind: 'test', ref: messageId } });
+      return (await messageBySource(messageId))!;
+    };
+    const incomingId = `<graph-${Date.now()}@example.test>`;
+    const incoming = await ingest(incomingId);
+    const conversation = (await bed.rt.models.Conversation.findByPk(incoming.conversation_id))!;
+    return { channel, conversation, incomingId, ingest };
+  }
+
+  const settled = (replyId: number) => eventually(async () => {
+    const row = await bed.rt.models.Message.findByPk(replyId);
+    return row && row.status !== 'sending' ? row : undefined;
+  }, 20_000);
+
+  const replyWithFile = async (displayId: number, content: string, file: Buffer, filename: string) => {
+    const res = await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/conversations/${displayId}/messages`).set('api_access_token', bed.account.admin.token)
+      .field('content', content).attach('attachments[]', file, { filename, contentType: 'application/pdf' });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body.id as number;
+  };
+
+  it('graph_full: no IMAP; the reply is POSTed as MIME to /users/support@/sendMail, keeps From and threading, copy in the SHARED mailbox\'s Sent Items', async () => {
+    const { channel, conversation, incomingId } = await graphConversation('Scanner jam');
     const provider = bed.rt.registries.providerFor(channel)!;
     expect(await provider.imapAccess!(channel)).to.equal(null);
     expect((await provider.outbound!(channel))?.method).to.equal('microsoft_shared');
 
-    // Receiving over Graph is the graph module's; here the incoming email is put in as ingestion would.
-    const incomingId = `<graph-${Date.now()}@example.test>`;
-    const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: channel.id } }))!;
-    const raw = Buffer.from(`From: Jane <${JANE}>\r\nTo: ${SUPPORT}\r\nSubject: Scanner jam\r\nMessage-ID: ${incomingId}\r\nDate: ${new Date().toUTCString()}\r\n\r\nIt jams.\r\n`);
-    await bed.rt.api.emailReceive.ingestion.ingest({ channel, inbox, raw, source: { kind: 'test', ref: incomingId } });
-    const incoming = (await messageBySource(incomingId))!;
-    const conversation = (await bed.rt.models.Conversation.findByPk(incoming.conversation_id))!;
-
-    const replyId = await bed.agentReply(conversation.display_id, 'Open the lid.');
-    const reply = await eventually(async () => {
-      const row = await bed.rt.models.Message.findByPk(replyId);
-      return row && row.status !== 'sending' ? row : undefined;
-    }, 10_000);
+    const reply = await settled(await bed.agentReply(conversation.display_id, 'Open the lid.'));
     expect(reply.status, reply.external_error ?? '').to.equal('sent');
     const mail = await janeReceives(bed, (m) => m.messageId === reply.source_id);
     expect(mail.from?.value[0]).to.deep.equal({ address: SUPPORT, name: 'Admin from Support Graph' });
@@ -103,21 +118,41 @@ describe('microsoft_shared transports (sandbox)', function () {
     expect(sent.find((s) => s.messageId === reply.source_id)).to.deep.include({ via: 'graph', submittedBy: 'alice@contoso.test' });
   });
 
-  for (const transport of ['graph_full', 'imap_smtp'] as const) {
-    it(`${transport}: dana (Full Access, no Send As) connects, but her reply fails for good with a Send As message`, async () => {
-      await bed.connect('dana@contoso.test', { email: SUPPORT, transport });
-      const channel = (await bed.channel())!;
-      expect(channel.provider_config).to.include({ transport, delegate_upn: 'dana@contoso.test' });
-      const inbox = (await bed.rt.models.Inbox.findOne({ where: { channel_id: channel.id } }))!;
-      const contact = (await bed.rt.models.Contact.findOne({ where: { account_id: bed.account.id, email: JANE } }))
-        ?? await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/contacts`).set('api_access_token', bed.account.admin.token).send({ name: 'Jane', email: JANE }).then((r) => r.body.payload.contact);
-      const conversation = await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/conversations`).set('api_access_token', bed.account.admin.token).send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200).then((r) => r.body);
-      const replyId = await bed.agentReply(conversation.id, 'Trying as dana.');
-      const failed = await eventually(async () => {
-        const row = await bed.rt.models.Message.findByPk(replyId);
-        return row?.status === 'failed' ? row : undefined;
-      }, 10_000);
-      expect(failed.external_error).to.match(transport === 'graph_full' ? /dana@contoso\.test has no Send As permission on support@contoso\.test/ : /SendAsDenied/);
-    });
-  }
+  it('graph_full: a reply with a 10 MB PDF (over sendMail\'s 4 MB) leaves through a draft + upload session, threaded, copy in Sent Items, and Jane\'s answer joins', async () => {
+    const { conversation, incomingId, ingest } = await graphConversation('Manual please');
+    const pdf = Buffer.alloc(10 * 1024 * 1024, '%PDF-1.7 manual ');
+    const reply = await settled(await replyWithFile(conversation.display_id, 'The manual is attached.', pdf, 'manual.pdf'));
+    expect(reply.status, reply.external_error ?? '').to.equal('sent');
+    const mail = await janeReceives(bed, (m) => m.messageId === reply.source_id);
+    expect(mail.from?.value[0]?.address).to.equal(SUPPORT);
+    expect(mail.inReplyTo).to.equal(incomingId);
+    expect(mail.references).to.include(incomingId);
+    expect(mail.text?.trim()).to.equal('The manual is attached.');
+    expect(mail.attachments.map((a) => [a.filename, a.content.length])).to.deep.equal([['manual.pdf', pdf.length]]);
+    expect(mail.attachments[0]!.content.equals(pdf)).to.equal(true);
+    expect(await bed.sentItems()).to.include(reply.source_id);
+
+    const answer = await ingest(`<answer-${Date.now()}@example.test>`, `In-Reply-To: ${reply.source_id}\r\nReferences: ${incomingId} ${reply.source_id}\r\n`);
+    expect(answer.conversation_id).to.equal(conversation.id);
+  });
+
+  it('graph_full: a reply over 35 MB (Exchange\'s default maximum) fails before anything is sent, saying why', async () => {
+    const { conversation } = await graphConversation('Huge file');
+    const sentBefore = ((await controlFetch(bed.sb, 'GET', '/sent')).json as unknown[]).length;
+    const failed = await settled(await replyWithFile(conversation.display_id, 'All the scans.', Buffer.alloc(27 * 1024 * 1024, 'scan'), 'scans.pdf'));
+    expect(failed.status).to.equal('failed');
+    expect(failed.external_error).to.match(/This reply is 3\d\.\d MB .*Microsoft 365 accepts messages up to 35\.0 MB by default/);
+    expect(((await controlFetch(bed.sb, 'GET', '/sent')).json as unknown[]).length).to.equal(sentBefore);
+  });
+  it('graph_full: Send As taken away after connecting — the next reply fails for good with a Send As message', async () => {
+    const { conversation } = await graphConversation('Later revoked');
+    await controlFetch(bed.sb, 'POST', '/permissions', { mailbox: SUPPORT, user: 'alice@contoso.test', right: 'SendAs', grant: false });
+    try {
+      const failed = await settled(await bed.agentReply(conversation.display_id, 'Trying without Send As.'));
+      expect(failed.status).to.equal('failed');
+      expect(failed.external_error).to.match(/alice@contoso\.test has no Send As permission on support@contoso\.test/);
+    } finally {
+      await controlFetch(bed.sb, 'POST', '/permissions', { mailbox: SUPPORT, user: 'alice@contoso.test', right: 'SendAs', grant: true });
+    }
+  });
 });

@@ -4,10 +4,14 @@ import type { GraphReceiveDeps, GraphTarget } from './graph-target.js';
 import { graphStatus } from '../../microsoft/graph-errors.js';
 import type { ReceiveMode } from './graph-state.model.js';
 
-/** Outlook resources allow at most 4230 minutes; asking a minute less leaves room for clock skew. */
-export const MAX_SUBSCRIPTION_MINUTES = 4230;
-const REQUESTED_MINUTES = MAX_SUBSCRIPTION_MINUTES - 1;
-/** Renew when less than this is left (DESIGN.md §4). */
+/**
+ * Graph lets a subscription on Outlook messages without resource data live up to 10,080 minutes
+ * (7 days); we never ask for resource data (the webhook fetches the message). Asking a quarter hour
+ * less leaves room for clock skew between us and Graph; the expiry Graph answers is what we keep.
+ */
+export const MAX_SUBSCRIPTION_MINUTES = 10_080;
+const REQUESTED_MINUTES = MAX_SUBSCRIPTION_MINUTES - 15;
+/** Renew when less than this is left: the hourly check then has a day of retries before Graph drops it. */
 export const RENEW_WITHIN_MS = 24 * 3600 * 1000;
 
 export const WEBHOOK_PATH = '/microsoft_shared/webhooks/graph';

@@ -1,6 +1,7 @@
 // Graph messages and events as the rules see them (sync/types.ts): addresses lower-cased, headers
 // keyed by lower-case name, times as UTC instants.
 import type { Address, AttendeeResponse, EmailMetadata, MeetingMetadata } from '../types.js';
+import { ianaZone } from './windows-zones.js';
 
 interface GraphAddress {
   emailAddress?: { name?: string | null; address?: string | null } | null;
@@ -76,13 +77,14 @@ const UTC_NAMES = new Set(['utc', 'etc/utc', 'gmt', 'coordinated universal time'
 
 /**
  * Graph's `dateTimeTimeZone` as an instant. Every request asks for UTC (`Prefer: outlook.timezone`);
- * a wall time in another IANA zone is still converted rather than misread.
+ * a wall time in another zone is still converted rather than misread, Exchange's Windows zone names
+ * ("Pacific Standard Time") included.
  */
 export function graphInstant(value: GraphDateTime): Date {
   const wall = value.dateTime.replace(/(\.\d{3})\d*$/, '$1').replace(/Z$/, '');
   const asUtc = Date.parse(`${wall}Z`);
   if (Number.isNaN(asUtc)) throw new Error(`Graph sent an unreadable time: ${value.dateTime}`);
-  const zone = value.timeZone?.trim() || 'UTC';
+  const zone = ianaZone(value.timeZone?.trim() || 'UTC');
   if (UTC_NAMES.has(zone.toLowerCase())) return new Date(asUtc);
   // The zone's offset at that wall time, checked once more across a DST change.
   let utc = asUtc - offsetMs(asUtc, zone);
@@ -97,7 +99,7 @@ function offsetMs(instantMs: number, zone: string): number {
       timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
     }).formatToParts(new Date(instantMs)).map((p) => [p.type, p.value]));
   } catch {
-    throw new Error(`Graph sent a time in "${zone}", which is not an IANA time zone, although UTC was asked for`);
+    throw new Error(`Graph sent a time in "${zone}", which is neither an IANA nor a Windows time zone, although UTC was asked for`);
   }
   const wallMs = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
   return wallMs - Math.floor(instantMs / 1000) * 1000;
