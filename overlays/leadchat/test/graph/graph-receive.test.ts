@@ -91,17 +91,6 @@ describe('microsoft_shared graph_full receive', function () {
     expect(Date.now() - sentAt).to.be.below(3_000);
   });
 
-  it('a connection check message (a reconnect\'s round trip, support@ to itself) is notified but never becomes a conversation', async () => {
-    const before = (await deliveries()).length;
-    await controlFetch(sb, 'POST', '/mail/deliver', { to: 'support@contoso.test', from: 'support@contoso.test', subject: 'LeadChat connection check', text: 'LeadChat connection check body', headers: { 'X-LeadChat-Connection-Check': '1' } });
-    await deliver('support@contoso.test', 'After the check');
-    await eventually(() => rowWithSubject(push.inboxId, 'After the check'), 5_000);
-    // Both notifications' jobs run side by side; give the check's a moment to finish too.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect((await deliveries()).slice(before).filter((d) => d.kind === 'change').map((d) => d.status)).to.deep.equal([202, 202]);
-    expect(await rowWithSubject(push.inboxId, 'LeadChat connection check')).to.equal(null);
-  });
-
   it('a duplicate notification is acknowledged in milliseconds and ingested once', async () => {
     const original = (await deliveries()).filter((d) => d.kind === 'change').at(-1)!;
     for (let i = 0; i < 20; i++) {
@@ -209,6 +198,17 @@ describe('microsoft_shared graph_full receive', function () {
     expect(res.body.admin_consent_url).to.equal(`${sb.world.microsoft.adminConsentUrl}?client_id=${clientId}&redirect_uri=${encodeURIComponent(`${h.rt.config.FRONTEND_URL}/microsoft_shared/admin_consent`)}&state=${account.id}.${push.inboxId}`);
     const other = await createAccount();
     await h.api().get(`/api/v1/accounts/${other.id}/microsoft_shared/inboxes/${push.inboxId}/graph_status`).set('api_access_token', other.admin.token).expect(404);
+  });
+
+  it('a connection check message (a reconnect\'s round trip, support@ to itself) is notified but never becomes a conversation', async () => {
+    const before = (await deliveries()).length;
+    await controlFetch(sb, 'POST', '/mail/deliver', { to: 'support@contoso.test', from: 'support@contoso.test', subject: 'LeadChat connection check', text: 'LeadChat connection check body', headers: { 'X-LeadChat-Connection-Check': '1' } });
+    await deliver('support@contoso.test', 'After the check');
+    await eventually(() => rowWithSubject(push.inboxId, 'After the check'), 5_000);
+    // Both notifications' jobs run side by side; give the check's a moment to finish too.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await deliveries()).slice(before).filter((d) => d.kind === 'change').map((d) => d.status)).to.deep.equal([202, 202]);
+    expect(await rowWithSubject(push.inboxId, 'LeadChat connection check')).to.equal(null);
   });
 
   it('a notification that arrives while the database is down is answered 202 and its mail is swept in as soon as the database is back', async () => {
