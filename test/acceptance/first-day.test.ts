@@ -47,8 +47,12 @@ describe('acceptance: a team\'s first day, from `npm start`', function () {
     page = browser.page;
   });
 
-  afterEach(function () {
-    if (this.currentTest?.state === 'failed') failed = true;
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') {
+      failed = true;
+      await page?.screenshot({ path: `${browser.shotsDir}/failed-admin.png` }).catch(() => undefined);
+      if (agentPage && !agentPage.isClosed()) await agentPage.screenshot({ path: `${browser.shotsDir}/failed-agent.png` }).catch(() => undefined);
+    }
     const unexpected = browser?.takeConsoleErrors([SANDBOX_FAVICON, ...expectedConsole]) ?? [];
     expectedConsole = [];
     if (this.currentTest?.state === 'passed' && unexpected.length) {

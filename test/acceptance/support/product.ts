@@ -78,9 +78,17 @@ export async function startProduct(): Promise<RunningProduct> {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadchat-acceptance-'));
   // Dovecot's auth process runs as the dovecot user and must reach the sandbox's Lua script in here.
   fs.chmodSync(runDir, 0o755);
-  const port = await freePort();
+  // The kernel may hand the same free port out twice in a row: draw until each listener has its own.
+  const taken = new Set<number>();
+  const distinctPort = async () => {
+    let p: number;
+    do p = await freePort(); while (taken.has(p));
+    taken.add(p);
+    return p;
+  };
+  const port = await distinctPort();
   const sandboxPorts = {} as Record<keyof SandboxPorts, number>;
-  for (const key of Object.keys(PORT_ENV) as (keyof SandboxPorts)[]) sandboxPorts[key] = await freePort();
+  for (const key of Object.keys(PORT_ENV) as (keyof SandboxPorts)[]) sandboxPorts[key] = await distinctPort();
   const databaseUrl = 'postgres://postgres@127.0.0.1:5432/leadchat_acceptance';
   const redisPrefix = `leadchat-acceptance-${randomUUID().slice(0, 8)}`;
   const secretsFile = path.join(runDir, 'secrets.env');
