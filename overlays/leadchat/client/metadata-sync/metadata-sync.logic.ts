@@ -53,20 +53,10 @@ export function featuresNeedingConsent(provider: Provider, scopesAvailable: Reco
 /** What the provider's callback put in the URL when it sent the browser back to the page. */
 export type ConnectReturn =
   | { kind: 'connected'; provider: Provider }
-  | { kind: 'error'; provider: Provider | null; code: string; adminConsentUrl: string | null }
+  | { kind: 'error'; provider: Provider | null; code: string }
   | { kind: 'none' };
 
 const text = (v: unknown) => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
-
-/** Only an http(s) address becomes a link: the query is anyone's to craft, a `javascript:` URL must not be clickable. */
-export function safeHttpUrl(value: string): string | null {
-  try {
-    const url = new URL(value);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
-  } catch {
-    return null;
-  }
-}
 
 export function connectReturn(query: Record<string, unknown>): ConnectReturn {
   const connected = text(query.connected);
@@ -78,7 +68,6 @@ export function connectReturn(query: Record<string, unknown>): ConnectReturn {
     kind: 'error',
     provider: isProvider(provider) ? provider : null,
     code,
-    adminConsentUrl: safeHttpUrl(text(query.admin_consent_url)),
   };
 }
 

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import {
   anyFeature, authorizationBody, circuitProvider, connectReturn, featureKey, featuresBody, featuresNeedingConsent, initialFeatures,
-  interactionLabelKey, openCircuits, POLL_GRACE_MS, progressPercent, relativeTime, safeHttpUrl, sharedMailboxProblem, shouldPoll,
+  interactionLabelKey, openCircuits, POLL_GRACE_MS, progressPercent, relativeTime, sharedMailboxProblem, shouldPoll,
   showsProgress, sortSources, sourceLabelKey, statusBadge,
 } from '../../client/metadata-sync/metadata-sync.logic.js';
 
@@ -53,22 +53,15 @@ describe('client: metadata sync logic', () => {
       expect(connectReturn({})).to.deep.equal({ kind: 'none' });
     });
 
-    it('reads ?provider=&error= with the admin-consent link; the code only, never text from the URL', () => {
-      const url = 'https://login.microsoftonline.com/t1/adminconsent?client_id=abc';
+    it('reads ?provider=&error= as a code only: neither text nor a link from the URL is kept', () => {
+      const url = 'https://evil.test/adminconsent?client_id=abc';
       expect(connectReturn({ provider: 'microsoft', error: 'admin_approval_required', message: 'Call +1 555 0100 to unlock your account', admin_consent_url: url })).to.deep.equal({
-        kind: 'error', provider: 'microsoft', code: 'admin_approval_required', adminConsentUrl: url,
+        kind: 'error', provider: 'microsoft', code: 'admin_approval_required',
       });
-      expect(connectReturn({ error: 'access_denied' })).to.deep.equal({ kind: 'error', provider: null, code: 'access_denied', adminConsentUrl: null });
+      expect(connectReturn({ error: 'access_denied' })).to.deep.equal({ kind: 'error', provider: null, code: 'access_denied' });
       expect(connectReturn({ error: 'Your account is locked, call us' })).to.include({ code: 'unknown' });
       // Vue Router gives repeated parameters as arrays: the first counts.
       expect(connectReturn({ provider: ['google', 'x'], error: ['denied'] })).to.include({ provider: 'google', code: 'denied' });
-    });
-
-    it('never turns a crafted admin_consent_url into a javascript: or data: link', () => {
-      expect(connectReturn({ error: 'x', admin_consent_url: 'javascript:alert(1)' })).to.include({ adminConsentUrl: null });
-      expect(safeHttpUrl('data:text/html,<script>1</script>')).to.equal(null);
-      expect(safeHttpUrl('not a url')).to.equal(null);
-      expect(safeHttpUrl('http://127.0.0.1:4000/common/adminconsent')).to.equal('http://127.0.0.1:4000/common/adminconsent');
     });
   });
 

@@ -238,7 +238,10 @@ describe('metadata sync: connect (sandbox)', function () {
       expect(landed.pathname).to.equal(page());
       expect(landed.searchParams.get('error')).to.equal('admin_approval_required');
       expect(landed.searchParams.get('message')).to.match(/administrator to approve/);
-      const consentUrl = new URL(landed.searchParams.get('admin_consent_url')!);
+      // The link for IT is not in the URL (anyone can craft one): the user's card serves it.
+      expect(landed.searchParams.get('admin_consent_url')).to.equal(null);
+      const card = await rt.http().get(`/api/v1/accounts/${account.id}/integrations/metadata_sync`).set('api_access_token', account.admin.token).expect(200);
+      const consentUrl = new URL(card.body.microsoft.admin_consent_url);
       expect(consentUrl.pathname).to.equal('/contoso.test/v2.0/adminconsent');
       expect(consentUrl.searchParams.get('scope')!.split(' ')).to.include.members(['https://graph.microsoft.com/Mail.ReadBasic', 'https://graph.microsoft.com/Calendars.ReadBasic']);
       expect(consentUrl.searchParams.get('redirect_uri')).to.equal(`${METADATA_FRONTEND_URL}/integrations/microsoft/admin_consent`);

@@ -41,7 +41,7 @@ const sharedMailboxParams = z.strictObject({ email: emailAddress, include_calend
 
 export interface ConnectionsDeps {
   ctx: Pick<ExtensionContext, 'logger'>;
-  flow: Pick<MetadataConnectFlow, 'adminConsentUrl'>;
+  flow: Pick<MetadataConnectFlow, 'adminConsentUrl' | 'pendingAdminConsentUrl'>;
   engine: MetadataSyncEngine;
   tokens: Pick<MetadataConnectionTokens, 'stored'>;
   google: Pick<GoogleConnectClient, 'revoke' | 'missingConfig'>;
@@ -57,7 +57,10 @@ export class MetadataConnections {
     const circuits = this.deps.engine.circuits().filter((c) => c.name.startsWith(CIRCUIT_PREFIX[provider]));
     const configured = provider === 'microsoft' ? this.deps.microsoftConfigured() : this.deps.google.missingConfig().length === 0;
     const base = { configured, scopes_available: scopesAvailable(provider), circuits };
-    if (!connection) return { ...base, connection: null, admin_consent_url: null };
+    if (!connection) {
+      const pending = provider === 'microsoft' && configured ? await this.deps.flow.pendingAdminConsentUrl(scope.account.id, scope.user.id) : null;
+      return { ...base, connection: null, admin_consent_url: pending };
+    }
     const shared = connection instanceof MicrosoftAccount ? await this.sharedMailboxes(connection) : undefined;
     return {
       ...base,

@@ -46,6 +46,8 @@ export interface ConnectFlowDeps {
  * the id_token, refuses personal Microsoft accounts, then creates or updates the user's one
  * connection per provider and queues its first sync.
  */
+const PENDING_CONSENT_SECONDS = 24 * 3600;
+
 export class MetadataConnectFlow {
   private readonly handshake: OAuthHandshake;
 
@@ -74,6 +76,18 @@ export class MetadataConnectFlow {
   }
 
   /** The admin-consent link for the features' Graph permissions in a tenant. */
+  /** The admin-consent link for a user whose last sign-in needed an administrator's approval, for a day. */
+  async pendingAdminConsentUrl(accountId: number, userId: number): Promise<string | null> {
+    const raw = await this.deps.ctx.redis.get(this.pendingConsentKey(accountId, userId));
+    if (!raw) return null;
+    const { features, tenant } = JSON.parse(raw) as { features: Features; tenant: string | null };
+    return this.adminConsentUrl(accountId, features, tenant ?? undefined);
+  }
+
+  private pendingConsentKey(accountId: number, userId: number): string {
+    return `${this.deps.ctx.config.REDIS_PREFIX}:metadata_sync:pending_admin_consent:${accountId}:${userId}`;
+  }
+
   adminConsentUrl(accountId: number, features: Features, tenant?: string): string {
     return adminConsentUrl(this.deps.apps, { tenant, scopes: scopesFor('microsoft', features), redirectUri: this.adminConsentReturnUri(), accountId });
   }
@@ -107,7 +121,9 @@ export class MetadataConnectFlow {
       const problem = consentProblem(provider, redeemed.error, redeemed.description);
       if (problem.code !== 'admin_approval_required') return back(problem);
       const tenant = (await this.existing('microsoft', data.accountId, data.userId) as MicrosoftAccount | null)?.tenant_id ?? tenantOfAddress(data.loginHint);
-      return back(problem, { admin_consent_url: this.adminConsentUrl(data.accountId, data.features, tenant) });
+      // The link for IT is kept here and served with the user's card: a link in the URL could be anyone's.
+      await this.deps.ctx.redis.set(this.pendingConsentKey(data.accountId, data.userId), JSON.stringify({ features: data.features, tenant: tenant ?? null }), 'EX', PENDING_CONSENT_SECONDS);
+      return back(problem);
     }
     if (redeemed.outcome === 'no_code') {
       return back({ code: 'sign_in_failed', message: `The ${providerLabel(provider)} sign-in returned no usable authorization code; start again.` });
