@@ -10,7 +10,10 @@ import { repoRoot, startTestSandbox, type TestSandbox } from '../../sandbox/help
 import { runtime } from '../../support/runtime.js';
 import { InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
 import type { Attachment, Message } from '../../../server/src/models/index.js';
+import { MAIL_CLASS_POLICY } from '../../../server/src/channels/email/receive/mail-classifier.js';
+import { UNKNOWN_SENDER_IDENTIFIER } from '../../../server/src/channels/email/receive/email-ingestion.service.js';
 import { append, clearInbox, createImapInbox, runFetch, type ReceiveInbox } from './helpers.js';
+import { CORPUS_EXPECTATIONS } from './corpus-expectations.js';
 
 const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus', 'eml');
 
@@ -65,8 +68,8 @@ describe('email receive: the eml corpus through Dovecot', function () {
     // Dovecot hands back CRLF for bare LF and replaces NUL bytes (with 0x80); the rest is byte for byte.
     const lf = (b: Buffer) => b.toString('latin1').replace(/\r\n/g, '\n').replace(/[\u0000\u0080]/g, '');
     for (const [file, row] of byFile) {
-      expect(['ingested', 'duplicate', 'rejected'], `${file}: ${row.status} ${row.error_reason}`).to.include(row.status);
-      if (row.status === 'rejected') expect(row.error_reason, file).to.be.a('string').and.not.equal('');
+      expect(['ingested', 'duplicate', 'rejected', 'filed'], `${file}: ${row.status} ${row.error_reason}`).to.include(row.status);
+      if (row.status === 'rejected' || row.status === 'filed') expect(row.error_reason, file).to.be.a('string').and.not.equal('');
       else expect(row.message_id, file).to.be.a('number');
       const kept = await buffer(storage.get(row.storage_key!));
       expect(createHash('sha256').update(kept).digest('hex')).to.equal(row.sha256);
@@ -74,7 +77,7 @@ describe('email receive: the eml corpus through Dovecot', function () {
     }
     const created = [...byFile.values()].filter((r) => r.status === 'ingested');
     expect(await models.Message.count({ where: { inbox_id: inbox.inboxId } })).to.equal(created.length);
-    expect(outcome.counts.created + outcome.counts.duplicate + outcome.counts.rejected).to.equal(files.length);
+    expect(outcome.counts.created + outcome.counts.duplicate + outcome.counts.rejected + outcome.counts.filed).to.equal(files.length);
     // Duplicates point at the message that carries their Message-ID.
     for (const row of [...byFile.values()].filter((r) => r.status === 'duplicate')) {
       expect((await models.Message.findByPk(row.message_id!))!.source_id).to.equal(row.message_id_header);
@@ -134,10 +137,33 @@ describe('email receive: the eml corpus through Dovecot', function () {
     expect(email(await message('chatwoot-mail_with_quote.eml'))).to.include({ bounce: false, auto_reply: false });
   });
 
-  it('rejects a bounce that names no sender at all, with the reason, and keeps it', () => {
-    const row = byFile.get('chatwoot-bounced_with_no_from.eml')!;
-    expect(row.status).to.equal('rejected');
-    expect(row.error_reason).to.match(/no sender address/);
+  it('rejects nothing: every sample is a message, a duplicate of one, or filed apart', () => {
+    expect([...byFile].filter(([, r]) => r.status === 'rejected').map(([f, r]) => `${f}: ${r.error_reason}`)).to.deep.equal([]);
+  });
+
+  it('gives every sample its expected class and sender; complaints and aggregate reports are filed, not conversations', async () => {
+    const { models } = await runtime();
+    expect(Object.keys(CORPUS_EXPECTATIONS).sort(), 'one expectation per sample').to.deep.equal(files);
+    for (const [file, [mailClass, sender]] of Object.entries(CORPUS_EXPECTATIONS)) {
+      const row = byFile.get(file)!;
+      if (MAIL_CLASS_POLICY[mailClass].filing === 'filed') {
+        expect(row.status, file).to.equal('filed');
+        expect(row.error_reason, file).to.match(new RegExp(`^${mailClass}:`));
+        continue;
+      }
+      if (row.status === 'duplicate') continue;
+      const m = await message(file);
+      expect(email(m).mail_class, file).to.equal(mailClass);
+      const contact = await models.Contact.findByPk(m.sender_id!);
+      if (sender) expect(contact!.email, file).to.equal(sender);
+      else expect(contact!.identifier, file).to.equal(UNKNOWN_SENDER_IDENTIFIER);
+    }
+  });
+
+  it('takes a bounce that names no sender from an "Unknown sender" contact, and tells the agent why', async () => {
+    const m = await message('chatwoot-bounced_with_no_from.eml');
+    expect(email(m).sender_fallback).to.deep.equal({ source: 'unknown', address: null, from_header: '"" (Mail Delivery System)' });
+    expect(email(m)).to.include({ mail_class: 'bounce', bounce: true, auto_reply: false });
   });
 
   it('flags auto-replies (X-Autoreply); the Auto-Submitted copy with the same Message-ID is a duplicate of it', async () => {

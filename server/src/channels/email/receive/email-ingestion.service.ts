@@ -8,6 +8,7 @@ import { Attachment, Contact, type ChannelEmail, type Conversation, type Inbox }
 import { insertConversation } from '../../../services/conversations.js';
 import { announceMessage, insertMessage, type NewMessage } from '../../../services/messages.js';
 import { findConversation } from './conversation-finder.js';
+import { MAIL_CLASS_POLICY } from './mail-classifier.js';
 import { parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
 import { InboundEmail } from './receive.models.js';
 import { safeFilename } from '../../../lib/filenames.js';
@@ -45,7 +46,7 @@ export interface PreparedEmail {
 
 export interface IngestResult {
   /** `failed`: kept with its reason and retried by `retryFailed` (up to MAX_INGEST_ATTEMPTS). */
-  status: 'created' | 'duplicate' | 'rejected' | 'failed';
+  status: 'created' | 'duplicate' | 'rejected' | 'failed' | 'filed';
   messageId?: number;
   conversationId?: number;
   reason?: string;
@@ -60,7 +61,10 @@ export interface EmailIngestionDeps {
 }
 
 /** Who wrote the email as far as the helpdesk is concerned. */
-type Author = { kind: 'customer'; address: EmailAddress } | { kind: 'staff'; userId: number | null };
+type Author = { kind: 'customer'; address: EmailAddress } | { kind: 'unknown' } | { kind: 'staff'; userId: number | null };
+
+/** The contact of every email whose headers name no sender address at all, one per account. */
+export const UNKNOWN_SENDER_IDENTIFIER = 'email:unknown-sender';
 
 /** The identity of an inbound email's row: what the transport handed over and where its raw MIME is kept. */
 interface InboundSource {
@@ -232,7 +236,7 @@ export class EmailIngestionService {
     if (email.connectionCheck) return finish({ ...header, status: 'rejected', error_reason: 'connection test message sent by the inbox wizard' });
     // One round trip for what every email needs to know: is it a duplicate (Message-ID), is the sender
     // one of the staff, and the contact of the customer it would come from (Reply-To, else From).
-    const from = email.from[0];
+    const from = email.from[0] ?? email.senderFallback?.address ?? undefined;
     const staffCandidate = from && from.address !== channel.email.toLowerCase() ? from.address : null;
     const customerCandidate = (email.replyTo[0] ?? from)?.address ?? null;
     const [known] = await this.deps.sequelize.query<{ message_id: number | null; conversation_id: number | null; staff_user_id: number | null; contact: KnownContact | null }>(
@@ -245,8 +249,9 @@ export class EmailIngestionService {
       { bind: [inbox.id, email.messageId, inbox.account_id, staffCandidate, customerCandidate], type: QueryTypes.SELECT, transaction },
     );
     if (known?.message_id) return finish({ ...header, status: 'duplicate', message_id: known.message_id }, known.conversation_id ?? undefined);
-    const author = this.authorOf(email, channel, known?.staff_user_id ?? null);
-    if (!author) return finish({ ...header, status: 'rejected', error_reason: 'no sender address (Reply-To, From)' });
+    // Abuse complaints and aggregate reports concern the mail system, not a customer: kept for the Health tab.
+    if (MAIL_CLASS_POLICY[email.mailClass].filing === 'filed') return finish({ ...header, status: 'filed', error_reason: `${email.mailClass}: ${email.classSignal}` });
+    const author = this.authorOf(email, from, channel, known?.staff_user_id ?? null);
     const looked = customerCandidate ? { address: customerCandidate, contact: known?.contact ?? null } : undefined;
     return this.createMessage(row, email, author, channel, inbox, transaction, looked);
   }
@@ -258,23 +263,28 @@ export class EmailIngestionService {
     const header = { message_id_header: email.messageId };
     const found = await findConversation(inbox.id, email, this.deps.inboundEmailDomain, transaction);
     // A staff email that starts a thread is addressed to the customer; anything else comes from one.
-    const contactAddress = author.kind === 'customer' ? author.address : found ? null : this.recipientOf(email, channel);
-    const customer = contactAddress
-      ? await this.findOrCreateContact(inbox.account_id, contactAddress, transaction, looked?.address === contactAddress.address ? looked.contact : undefined)
-      : null;
+    const contactAddress = author.kind === 'customer' ? author.address : author.kind === 'staff' && !found ? this.recipientOf(email, channel) : null;
+    const customer = author.kind === 'unknown'
+      ? await this.unknownSender(inbox.account_id, transaction)
+      : contactAddress
+        ? await this.findOrCreateContact(inbox.account_id, contactAddress, transaction, looked?.address === contactAddress.address ? looked.contact : undefined)
+        : null;
     const contact = customer?.contact ?? null;
     if (!found && !contact) return { result: await this.updateRow(row, { ...header, status: 'rejected', error_reason: 'staff email with no thread and no customer recipient' }, transaction) };
     // Blobs before the rows that refer to them; a failure here rolls the transaction back and is recorded as `failed`.
     const blobs = await Promise.all(email.attachments.map((a) => this.storeAttachment(inbox, a)));
 
+    const policy = MAIL_CLASS_POLICY[email.mailClass];
+    const incoming = author.kind !== 'staff';
     const attrs: NewMessage = {
-      message_type: author.kind === 'customer' ? 'incoming' : 'outgoing',
+      message_type: incoming ? 'incoming' : 'outgoing',
       content: email.text.reply ?? email.text.full ?? '',
       content_type: 'incoming_email',
       content_attributes: { email: emailAttributes(email) },
       private: false,
-      sender: author.kind === 'customer' ? { type: 'Contact', id: contact!.id } : author.userId ? { type: 'User', id: author.userId } : null,
-      reopen: !email.autoReply,
+      sender: incoming ? { type: 'Contact', id: contact!.id } : author.kind === 'staff' && author.userId ? { type: 'User', id: author.userId } : null,
+      reopen: policy.reopens,
+      startsWait: policy.customerReply,
       source_id: email.messageId,
     };
     const conversation: Conversation = found?.conversation
@@ -316,12 +326,21 @@ export class EmailIngestionService {
    * Staff write from Outlook too: mail from the inbox's own address or from a member of the account is
    * theirs, so it stays in its thread as an outgoing message. Customers are Reply-To, else From.
    */
-  private authorOf(email: ParsedEmail, channel: ChannelEmail, staffUserId: number | null): Author | null {
-    const from = email.from[0];
+  private authorOf(email: ParsedEmail, from: EmailAddress | undefined, channel: ChannelEmail, staffUserId: number | null): Author {
     if (from?.address === channel.email.toLowerCase()) return { kind: 'staff', userId: null };
     if (from && staffUserId) return { kind: 'staff', userId: staffUserId };
     const address = email.replyTo[0] ?? from;
-    return address ? { kind: 'customer', address } : null;
+    return address ? { kind: 'customer', address } : { kind: 'unknown' };
+  }
+
+  /** Mail that names no sender anywhere still reaches an agent, from this placeholder contact. */
+  private async unknownSender(accountId: number, transaction: Transaction): Promise<{ contact: Contact; contactInboxId?: number }> {
+    const [contact] = await Contact.findOrCreate({
+      where: { account_id: accountId, identifier: UNKNOWN_SENDER_IDENTIFIER },
+      defaults: { account_id: accountId, identifier: UNKNOWN_SENDER_IDENTIFIER, name: 'Unknown sender' },
+      transaction,
+    });
+    return { contact };
   }
 
   private recipientOf(email: ParsedEmail, channel: ChannelEmail): EmailAddress | null {
@@ -416,8 +435,11 @@ function emailAttributes(e: ParsedEmail) {
     references: e.references,
     html_content: e.html,
     text_content: e.text,
-    auto_reply: e.autoReply,
-    bounce: e.bounce,
+    mail_class: e.mailClass,
+    mail_class_signal: e.classSignal,
+    auto_reply: e.mailClass === 'auto_reply',
+    bounce: e.mailClass === 'bounce',
+    ...(e.senderFallback ? { sender_fallback: { source: e.senderFallback.source, address: e.senderFallback.address?.address ?? null, from_header: e.senderFallback.fromHeader } } : {}),
   };
 }
 

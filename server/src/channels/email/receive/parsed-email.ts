@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject, type Attachment as MailAttachment, type HeaderValue, type ParsedMail } from 'mailparser';
 import { detectExtension } from 'nodemailer/lib/mime-funcs/mime-types.js';
 import { CONNECTION_CHECK_HEADER } from '../checks/round-trip.check.js';
+import { classifyMail, type MailClass } from './mail-classifier.js';
 
 export interface EmailAddress {
   address: string;
@@ -34,29 +35,56 @@ export interface ParsedEmail {
   references: string[];
   text: { full: string | null; reply: string | null; quoted: string | null };
   html: { full: string | null; reply: string | null; quoted: string | null };
-  autoReply: boolean;
-  bounce: boolean;
+  /** What kind of email it is (see MAIL_CLASS_POLICY), and the signal that decided. */
+  mailClass: MailClass;
+  classSignal: string;
+  /** Set when From names no usable address: where the sender was taken from instead. */
+  senderFallback: SenderFallback | null;
   /** The inbox wizard's own round-trip test message. */
   connectionCheck: boolean;
   attachments: EmailPart[];
 }
+
+export interface SenderFallback {
+  source: 'sender' | 'reply_to' | 'return_path' | 'unknown';
+  /** The address used instead; null when no header names one (an "Unknown sender" contact). */
+  address: EmailAddress | null;
+  /** The From header as received, for the agent to see what was wrong with it. */
+  fromHeader: string;
+}
+
+/** RFC 5322's line limit: what lists and previews carry of a header; the raw email keeps the whole value. */
+export const MAX_HEADER_CHARS = 998;
 
 export const SYNTHESISED_ID_DOMAIN = 'synthesised.leadchat.invalid';
 
 /** Parses raw MIME; throws only when mailparser cannot read it at all. */
 export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   // keepCidLinks: inline images stay `cid:` references resolved through attachment rows, not data: URIs in the HTML.
-  const mail = await simpleParser(raw, { keepCidLinks: true, skipTextToHtml: true });
+  const mail = await simpleParser(normaliseLineEndings(raw), { keepCidLinks: true, skipTextToHtml: true });
   const html = typeof mail.html === 'string' ? clean(mail.html) : null;
   const text = mail.text ? clean(mail.text) : null;
   const headerId = mail.messageId ? messageIds(mail.messageId)[0] : undefined;
   const [htmlReply, htmlQuoted] = html ? splitHtmlQuote(html) : [null, null];
   const [textReply, textQuoted] = text ? splitTextQuote(text) : [null, null];
-  const from = addresses(mail.from);
+  // An address without a domain cannot be answered: such a From is as good as none.
+  const from = addresses(mail.from).filter((a) => a.address.includes('@'));
+  const subject = capped(clean(mail.subject ?? ''));
+  const contentType = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  const headers = rawHeaders(mail);
+  const { mailClass, signal } = classifyMail({
+    headers,
+    subject,
+    from: from[0]?.address ?? null,
+    contentType: contentType?.value?.toLowerCase() ?? 'text/plain',
+    reportType: contentType?.params?.['report-type']?.toLowerCase() ?? null,
+    parts: mail.attachments.map((a) => ({ contentType: (a.contentType || '').toLowerCase(), filename: a.filename ?? '', content: a.size < 1_000_000 ? a.content : undefined })),
+    raw: raw.subarray(0, 512 * 1024).toString('latin1'),
+  });
   return {
     messageId: headerId ?? `<${createHash('sha256').update(headerBlock(raw)).digest('hex').slice(0, 40)}@${SYNTHESISED_ID_DOMAIN}>`,
     messageIdSynthesised: !headerId,
-    subject: clean(mail.subject ?? ''),
+    subject,
     // mailparser stands in "now" for a missing Date; only a real header is worth recording.
     date: mail.headers.has('date') && mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date : null,
     from,
@@ -69,8 +97,9 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     references: messageIds([mail.references ?? []].flat().join(' ')),
     text: { full: text, reply: textReply, quoted: textQuoted },
     html: { full: html, reply: htmlReply, quoted: htmlQuoted },
-    autoReply: isAutoReply(mail),
-    bounce: isBounce(mail, from),
+    mailClass,
+    classSignal: signal,
+    senderFallback: from.length ? null : senderFallback(mail, headers.get('from')?.[0] ?? ''),
     connectionCheck: mail.headers.has(CONNECTION_CHECK_HEADER.toLowerCase()),
     attachments: mail.attachments.map((a, i) => part(a, i, html)),
   };
@@ -84,19 +113,42 @@ export function messageIds(value: string): string[] {
   return bare && !/\s/.test(bare) ? [`<${bare}>`] : [];
 }
 
-/** RFC 3834 and the de-facto headers of vacation responders and list software. */
-function isAutoReply(mail: ParsedMail): boolean {
-  const header = (name: string) => headerStrings(mail, name)[0]?.trim().toLowerCase();
-  const autoSubmitted = header('auto-submitted');
-  if (autoSubmitted && autoSubmitted !== 'no') return true;
-  if (mail.headers.has('x-autoreply') || mail.headers.has('x-autorespond')) return true;
-  return ['auto_reply', 'bulk', 'junk'].includes(header('precedence') ?? '');
+/**
+ * Old Mac mailers end lines with a bare CR: the parser then sees one endless header line and no body.
+ * Only a message without any LF is rewritten, so binary parts of ordinary mail are never touched.
+ */
+function normaliseLineEndings(raw: Buffer): Buffer {
+  if (raw.includes(0x0a) || !raw.includes(0x0d)) return raw;
+  return Buffer.from(raw.toString('latin1').replace(/\r/g, '\r\n'), 'latin1');
 }
 
-function isBounce(mail: ParsedMail, from: EmailAddress[]): boolean {
-  const type = mail.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
-  if (type?.value?.toLowerCase() === 'multipart/report' && type.params?.['report-type']?.toLowerCase() === 'delivery-status') return true;
-  return from.some((a) => /^(mailer-daemon|postmaster)@/i.test(a.address));
+/** The first usable address of Sender, Reply-To, then Return-Path (`<>`, the bounce sender, names none). */
+function senderFallback(mail: ParsedMail, rawFrom: string): SenderFallback {
+  const fromHeader = capped(clean(rawFrom));
+  const candidates: [SenderFallback['source'], AddressObject | AddressObject[] | undefined][] = [
+    ['sender', mail.headers.get('sender') as AddressObject | undefined],
+    ['reply_to', mail.replyTo],
+    ['return_path', mail.headers.get('return-path') as AddressObject | undefined],
+  ];
+  for (const [source, value] of candidates) {
+    const address = typeof value === 'object' ? addresses(value).find((a) => a.address.includes('@')) : undefined;
+    if (address) return { source, address, fromHeader };
+  }
+  return { source: 'unknown', address: null, fromHeader };
+}
+
+/** Header values as written (unfolded, not decoded), by lower-case name: what the classifier reads. */
+function rawHeaders(mail: ParsedMail): Map<string, string[]> {
+  const map = new Map<string, string[]>();
+  for (const { key, line } of mail.headerLines) {
+    const value = line.slice(line.indexOf(':') + 1).replace(/\r?\n[ \t]+/g, ' ').trim();
+    map.set(key, [...(map.get(key) ?? []), value]);
+  }
+  return map;
+}
+
+function capped(s: string): string {
+  return s.length > MAX_HEADER_CHARS ? `${s.slice(0, MAX_HEADER_CHARS - 1)}…` : s;
 }
 
 function part(a: MailAttachment, index: number, html: string | null): EmailPart {

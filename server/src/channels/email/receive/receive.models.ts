@@ -1,7 +1,8 @@
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 import { ChannelEmail } from '../../../models/index.js';
 
-export const INBOUND_STATUSES = ['received', 'ingested', 'duplicate', 'rejected', 'failed'] as const;
+/** `filed`: read but kept apart from conversations on purpose (an abuse complaint, an aggregate report). */
+export const INBOUND_STATUSES = ['received', 'ingested', 'duplicate', 'rejected', 'failed', 'filed'] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
 /**
