@@ -1,4 +1,4 @@
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import { AccountUser } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
@@ -42,9 +42,9 @@ export class NotificationService {
   }
 
   /** One notification per administrator of the account; returns how many were created. */
-  async notifyAdministrators(accountId: number, type: string, payload: Record<string, unknown>): Promise<number> {
-    const admins = await AccountUser.findAll({ where: { account_id: accountId, role: 'administrator' }, attributes: ['user_id'] });
-    await Notification.bulkCreate(admins.map((a) => ({ account_id: accountId, user_id: a.user_id, notification_type: type, payload })));
+  async notifyAdministrators(accountId: number, type: string, payload: Record<string, unknown>, transaction?: Transaction): Promise<number> {
+    const admins = await AccountUser.findAll({ where: { account_id: accountId, role: 'administrator' }, attributes: ['user_id'], transaction });
+    await Notification.bulkCreate(admins.map((a) => ({ account_id: accountId, user_id: a.user_id, notification_type: type, payload })), { transaction });
     return admins.length;
   }
 

@@ -38,6 +38,9 @@ export interface IngestOptions {
   prepared?: PreparedEmail;
 }
 
+/** Told once an email is rejected for good, so administrators hear of it (see RejectionNotice). */
+export type RejectionListener = (inbox: Inbox) => Promise<void>;
+
 /** An email being kept (raw MIME to blob storage) and parsed; neither promise rejects. */
 export interface PreparedEmail {
   kept: Promise<{ sha256: string; storageKey: string } | { error: unknown }>;
@@ -58,6 +61,7 @@ export interface EmailIngestionDeps {
   events: EventBus;
   inboundEmailDomain: string;
   logger: Logger;
+  onRejected?: RejectionListener;
 }
 
 /** Who wrote the email as far as the helpdesk is concerned. */
@@ -127,7 +131,7 @@ export class EmailIngestionService {
     const kept = await prepared.kept;
     if ('error' in kept) throw kept.error;
     const from: InboundSource = { accountId: inbox.account_id, inboxId: inbox.id, kind: source.kind, ref: source.ref, ...kept, byteSize: raw.length };
-    return this.record(from, await prepared.parsed, input.channel, inbox, opts.checkpoint);
+    return this.record(from, await prepared.parsed, input.channel, inbox, { checkpoint: opts.checkpoint });
   }
 
   /**
@@ -150,12 +154,24 @@ export class EmailIngestionService {
       limit: 100,
     });
     const results: IngestResult[] = [];
-    for (const row of rows) {
-      const raw = await buffer(this.deps.storage.get(row.storage_key!));
-      const from: InboundSource = { accountId: row.account_id, inboxId: row.inbox_id, kind: row.source_kind, ref: row.source_ref, sha256: row.sha256 ?? '', storageKey: row.storage_key!, byteSize: Number(row.byte_size) };
-      results.push(await this.record(from, await parseAhead(raw), channel, inbox));
-    }
+    for (const row of rows) results.push(await this.recordKept(row, channel, inbox));
     return results;
+  }
+
+  /**
+   * An administrator's second chance for an email that became no message (rejected, failed, filed):
+   * `retry` runs the pipeline again as it is now; `force` ("Import anyway") also imports what the
+   * pipeline would file apart or turn away on purpose (a complaint, a report, a wizard test message).
+   */
+  async reprocess(row: InboundEmail, channel: ChannelEmail, inbox: Inbox, force: boolean): Promise<IngestResult> {
+    await InboundEmail.update({ status: 'received', attempts: 0 }, { where: { id: row.id, status: ['rejected', 'failed', 'filed'] } });
+    return this.recordKept(row, channel, inbox, force);
+  }
+
+  private async recordKept(row: InboundEmail, channel: ChannelEmail, inbox: Inbox, force = false): Promise<IngestResult> {
+    const raw = await buffer(this.deps.storage.get(row.storage_key!));
+    const from: InboundSource = { accountId: row.account_id, inboxId: row.inbox_id, kind: row.source_kind, ref: row.source_ref, sha256: row.sha256 ?? '', storageKey: row.storage_key!, byteSize: Number(row.byte_size) };
+    return this.record(from, await parseAhead(raw), channel, inbox, { force });
   }
 
   /**
@@ -163,14 +179,21 @@ export class EmailIngestionService {
    * and the caller's checkpoint. When processing fails the transaction rolls back and a second one
    * records the failure (and the checkpoint): the email is retried later from its kept raw MIME.
    */
-  private async record(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, checkpoint?: (t: Transaction) => Promise<void>): Promise<IngestResult> {
+  private async record(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, opts: { checkpoint?: (t: Transaction) => Promise<void>; force?: boolean }): Promise<IngestResult> {
+    const result = await this.recordOutcome(from, parsed, channel, inbox, opts);
+    if (result.status === 'rejected') await this.deps.onRejected?.(inbox);
+    return result;
+  }
+
+  private async recordOutcome(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, { checkpoint, force = false }: { checkpoint?: (t: Transaction) => Promise<void>; force?: boolean }): Promise<IngestResult> {
     const messageIdHeader = 'email' in parsed ? parsed.email.messageId : null;
+    const summary = summaryOf(parsed);
     let row: InboundRow | undefined;
     let decision: Decision;
     try {
       decision = await this.deps.sequelize.transaction(async (transaction) => {
-        row = await this.claimRow(from, messageIdHeader, transaction);
-        const decided = await this.decide(row, parsed, channel, inbox, transaction);
+        row = await this.claimRow(from, messageIdHeader, summary, transaction);
+        const decided = await this.decide(row, parsed, channel, inbox, transaction, force);
         await checkpoint?.(transaction);
         return decided;
       });
@@ -184,14 +207,14 @@ export class EmailIngestionService {
         if (err instanceof UniqueConstraintError) {
           // Another transport or worker stored the same Message-ID between our check and our insert.
           const winner = await this.existingMessage(inbox.id, parsed.email.messageId, transaction);
-          if (winner) result = await this.saveRow(from, failed, { status: 'duplicate', message_id: winner.id, message_id_header: messageIdHeader }, transaction, winner.conversation_id);
+          if (winner) result = await this.saveRow(from, summary, failed, { status: 'duplicate', message_id: winner.id, message_id_header: messageIdHeader }, transaction, winner.conversation_id);
         }
         if (!result) {
           const attempts = failed.attempts + 1;
           const reason = `${(err as Error).message}`.slice(0, 2_000);
           this.deps.logger.warn({ inboundEmailId: failed.id, attempts, err: { message: reason } }, 'inbound email ingestion failed');
           result = await this.saveRow(
-            from, failed,
+            from, summary, failed,
             attempts >= MAX_INGEST_ATTEMPTS
               ? { status: 'rejected', attempts, error_reason: `gave up after ${attempts} attempts: ${reason}`, message_id_header: messageIdHeader }
               : { status: 'failed', attempts, error_reason: reason, message_id_header: messageIdHeader },
@@ -208,13 +231,13 @@ export class EmailIngestionService {
   }
 
   /** The email's row, inserted (one statement) or, when the source was handed over before, read and locked. */
-  private async claimRow(from: InboundSource, messageIdHeader: string | null, transaction: Transaction): Promise<InboundRow> {
+  private async claimRow(from: InboundSource, messageIdHeader: string | null, summary: Summary, transaction: Transaction): Promise<InboundRow> {
     const now = new Date();
     const [inserted] = await this.deps.sequelize.query<InboundRow>(
-      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', 0, $9, $9)
+      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, sender, subject, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', 0, $10, $11, $9, $9)
        ON CONFLICT (inbox_id, source_kind, source_ref) DO NOTHING RETURNING ${INBOUND_COLUMNS}`,
-      { bind: [from.accountId, from.inboxId, from.kind, from.ref, messageIdHeader, from.sha256, from.storageKey, from.byteSize, now], type: QueryTypes.SELECT, transaction },
+      { bind: [from.accountId, from.inboxId, from.kind, from.ref, messageIdHeader, from.sha256, from.storageKey, from.byteSize, now, summary.sender, summary.subject], type: QueryTypes.SELECT, transaction },
     );
     if (inserted) return inserted;
     const [existing] = await this.deps.sequelize.query<InboundRow>(
@@ -225,7 +248,7 @@ export class EmailIngestionService {
     return existing;
   }
 
-  private async decide(row: InboundRow, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, transaction: Transaction): Promise<Decision> {
+  private async decide(row: InboundRow, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, transaction: Transaction, force: boolean): Promise<Decision> {
     // The same source handed over again (a cursor lost or reseeded) adds nothing.
     if (row.status === 'ingested' || row.status === 'duplicate') return { result: { status: 'duplicate', ...(row.message_id ? { messageId: row.message_id } : {}) } };
     if (row.status === 'rejected') return { result: { status: 'rejected', ...(row.error_reason ? { reason: row.error_reason } : {}) } };
@@ -233,7 +256,7 @@ export class EmailIngestionService {
     if (!('email' in parsed)) return finish({ status: 'rejected', error_reason: `unreadable MIME: ${parsed.error.message}` });
     const email = parsed.email;
     const header = { message_id_header: email.messageId };
-    if (email.connectionCheck) return finish({ ...header, status: 'rejected', error_reason: 'connection test message sent by the inbox wizard' });
+    if (email.connectionCheck && !force) return finish({ ...header, status: 'rejected', error_reason: 'connection test message sent by the inbox wizard' });
     // One round trip for what every email needs to know: is it a duplicate (Message-ID), is the sender
     // one of the staff, and the contact of the customer it would come from (Reply-To, else From).
     const from = email.from[0] ?? email.senderFallback?.address ?? undefined;
@@ -250,7 +273,7 @@ export class EmailIngestionService {
     );
     if (known?.message_id) return finish({ ...header, status: 'duplicate', message_id: known.message_id }, known.conversation_id ?? undefined);
     // Abuse complaints and aggregate reports concern the mail system, not a customer: kept for the Health tab.
-    if (MAIL_CLASS_POLICY[email.mailClass].filing === 'filed') return finish({ ...header, status: 'filed', error_reason: `${email.mailClass}: ${email.classSignal}` });
+    if (MAIL_CLASS_POLICY[email.mailClass].filing === 'filed' && !force) return finish({ ...header, status: 'filed', error_reason: `${email.mailClass}: ${email.classSignal}` });
     const author = this.authorOf(email, from, channel, known?.staff_user_id ?? null);
     const looked = customerCandidate ? { address: customerCandidate, contact: known?.contact ?? null } : undefined;
     return this.createMessage(row, email, author, channel, inbox, transaction, looked);
@@ -397,18 +420,31 @@ export class EmailIngestionService {
   }
 
   /** Records an outcome after the processing transaction rolled back (the row may be gone with it). */
-  private async saveRow(from: InboundSource, row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
+  private async saveRow(from: InboundSource, summary: Summary, row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
     const next = { ...row, ...changes };
     const now = new Date();
     await this.deps.sequelize.query(
-      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, message_id, error_reason, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, message_id, error_reason, sender, subject, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $13, $13)
        ON CONFLICT (inbox_id, source_kind, source_ref) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, message_id = EXCLUDED.message_id,
          error_reason = EXCLUDED.error_reason, message_id_header = COALESCE(EXCLUDED.message_id_header, inbound_emails.message_id_header), updated_at = EXCLUDED.updated_at`,
-      { bind: [from.accountId, from.inboxId, from.kind, from.ref, changes.message_id_header ?? null, from.sha256, from.storageKey, from.byteSize, next.status, next.attempts, next.message_id, next.error_reason, now], type: QueryTypes.INSERT, transaction },
+      { bind: [from.accountId, from.inboxId, from.kind, from.ref, changes.message_id_header ?? null, from.sha256, from.storageKey, from.byteSize, next.status, next.attempts, next.message_id, next.error_reason, now, summary.sender, summary.subject], type: QueryTypes.INSERT, transaction },
     );
     return resultOf(next, conversationId);
   }
+}
+
+interface Summary {
+  sender: string | null;
+  subject: string | null;
+}
+
+function summaryOf(parsed: ParseOutcome): Summary {
+  if (!('email' in parsed)) return { sender: null, subject: null };
+  const { from, senderFallback, subject } = parsed.email;
+  const address = from[0] ?? senderFallback?.address;
+  const sender = address ? (address.name ? `${address.name} <${address.address}>` : address.address) : senderFallback?.fromHeader || null;
+  return { sender, subject: subject || null };
 }
 
 function resultOf(row: Pick<InboundRow, 'status' | 'message_id' | 'error_reason'>, conversationId?: number): IngestResult {
