@@ -1,0 +1,91 @@
+// The inbox Health tab in the real dashboard (headless Chromium): an email that was turned away and
+// an abuse complaint filed apart are listed with sender, subject and reason; "Import anyway" makes the
+// complaint a conversation and the list shrinks.
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import supertest from 'supertest';
+import { addToAccount, createAccount, createUser, type TestAccount, type TestUser } from '../support/factories.js';
+import { controlFetch, type TestSandbox } from '../sandbox/helpers.js';
+import { passwordOf } from '../email/send/send-runtime.js';
+import { openBrowser, signIn, type BrowserSession } from './support/browser.js';
+import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from './support/app.js';
+
+const INFO = 'info@example.test';
+const PASSWORD = 'E2e-review-pass-1';
+
+describe('inbox Health tab: emails that did not become conversations (e2e, headless Chromium)', function () {
+  this.timeout(90_000);
+  let sb: TestSandbox;
+  let rt: E2eRuntime;
+  let app: E2eApp;
+  let base: string;
+  let browser: BrowserSession;
+  let page: Page;
+  let account: TestAccount;
+  let admin: TestUser;
+  let inboxId: number | undefined;
+
+  const api = () => supertest(rt.app);
+  const deliver = async (raw: string) => expect((await controlFetch(sb, 'POST', '/mail/deliver', { to: INFO, raw: Buffer.from(raw).toString('base64'), rawEncoding: 'base64' })).status).to.equal(201);
+
+  before(async function () {
+    this.timeout(180_000);
+    app = await startE2eApp('review');
+    ({ sb, rt, base } = app);
+    account = await createAccount();
+    admin = await createUser('Rita Admin', { password: PASSWORD });
+    await addToAccount(account.id, admin, 'administrator');
+    const created = await api().post(`/api/v1/accounts/${account.id}/inboxes`).set('api_access_token', admin.token).send({
+      name: 'Info', channel: {
+        type: 'email', email: INFO, imap_enabled: true, imap_address: sb.world.imap.host, imap_port: sb.world.imap.port, imap_login: INFO,
+        imap_password: passwordOf(sb, INFO), imap_enable_ssl: false,
+      },
+    });
+    expect(created.status, JSON.stringify(created.body)).to.equal(200);
+    inboxId = created.body.id;
+    browser = await openBrowser('leadchat-review-');
+    page = browser.page;
+    await page.goto(`${base}/`);
+    await signIn(page, { email: admin.email, password: PASSWORD }, account.id);
+  });
+
+  afterEach(function () {
+    failOnConsoleErrors(this, browser, []);
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    await browser?.close();
+    if (inboxId) await api().delete(`/api/v1/accounts/${account.id}/inboxes/${inboxId}`).set('api_access_token', admin.token);
+    await app?.close();
+  });
+
+  it('lists a rejected and a filed email; Import anyway makes the complaint a conversation', async () => {
+    const stamp = Date.now();
+    await deliver([`From: ${INFO}`, `To: ${INFO}`, 'Subject: LeadChat connection test', `Message-ID: <wizard-${stamp}@example.test>`, 'X-LeadChat-Connection-Check: 1', 'Content-Type: text/plain', '', 'test', ''].join('\r\n'));
+    await deliver([
+      'From: Abuse Desk <abuse@isp.example>', `To: ${INFO}`, 'Subject: FW: Earn money fast', `Message-ID: <arf-${stamp}@isp.example>`, 'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=feedback-report; boundary="b"', '',
+      '--b', 'Content-Type: text/plain', '', 'An abuse report.', '--b', 'Content-Type: message/feedback-report', '', 'Feedback-Type: abuse', 'Version: 1', '--b--', '',
+    ].join('\r\n'));
+    const listed = async () => (await api().get(`/api/v1/accounts/${account.id}/inboxes/${inboxId}/inbound_emails`).set('api_access_token', admin.token)).body.meta?.count ?? 0;
+    for (let i = 0; i < 100 && (await listed()) < 2; i++) await new Promise((r) => setTimeout(r, 200));
+
+    await page.goto(`${base}/app/accounts/${account.id}/settings/inboxes/${inboxId}?tab=health`);
+    const section = page.locator('[data-testid=rejected-emails]');
+    await section.getByText('FW: Earn money fast').waitFor();
+    await section.getByText('LeadChat connection test').waitFor();
+    await expect(await section.getByText('Abuse Desk <abuse@isp.example>').count()).to.equal(1);
+    await expect(await section.getByText(/connection test message sent by the inbox wizard/).count()).to.equal(1);
+    await browser.shot('health-rejected-emails');
+
+    const complaint = section.locator('li', { hasText: 'FW: Earn money fast' });
+    await complaint.getByRole('button', { name: 'Import anyway' }).click();
+    await section.getByRole('status').getByText('Imported into a conversation.').waitFor();
+    expect(await section.locator('li').count()).to.equal(1);
+    await browser.shot('health-after-import');
+    await section.getByRole('link', { name: 'Open conversation' }).click();
+    await page.locator('.conversation__thread').getByText('An abuse report.').waitFor();
+    await browser.shot('imported-complaint');
+  });
+});
