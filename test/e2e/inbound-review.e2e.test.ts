@@ -1,6 +1,7 @@
-// The inbox Health tab in the real dashboard (headless Chromium): an email that was turned away and
-// an abuse complaint filed apart are listed with sender, subject and reason; "Import anyway" makes the
-// complaint a conversation and the list shrinks.
+// Inbound email in the real dashboard (headless Chromium). The inbox Health tab: an email that was
+// turned away and an abuse complaint filed apart are listed with sender, subject and reason; "Import
+// anyway" makes the complaint a conversation. The message view: the real From address, where replies
+// go, a display name that passes for another address, and the kind of automatic mail.
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import supertest from 'supertest';
@@ -13,7 +14,7 @@ import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from '
 const INFO = 'info@example.test';
 const PASSWORD = 'E2e-review-pass-1';
 
-describe('inbox Health tab: emails that did not become conversations (e2e, headless Chromium)', function () {
+describe('inbound email in the dashboard: Health tab review and honest senders (e2e, headless Chromium)', function () {
   this.timeout(90_000);
   let sb: TestSandbox;
   let rt: E2eRuntime;
@@ -87,5 +88,33 @@ describe('inbox Health tab: emails that did not become conversations (e2e, headl
     await section.getByRole('link', { name: 'Open conversation' }).click();
     await page.locator('.conversation__thread').getByText('An abuse report.').waitFor();
     await browser.shot('imported-complaint');
+  });
+
+  it('shows the real From with display names, where replies go, an impersonating name, and the mail class', async () => {
+    const stamp = Date.now();
+    await deliver([
+      'From: "alice@example.com" <bob@evil.test>', 'Reply-To: Carol <carol@third.test>', `To: =?UTF-8?B?6rmAIO2YhOynhA==?= <${INFO}>`, 'Subject: Updated bank details',
+      `Message-ID: <spoof-${stamp}@evil.test>`, 'Content-Type: text/plain; charset=utf-8', '', 'Please pay the invoice to our new account.', '',
+    ].join('\r\n'));
+    await deliver([
+      'From: Jane <jane@example.test>', `To: ${INFO}`, 'Subject: Out of office', 'Auto-Submitted: auto-replied', `Message-ID: <ooo-${stamp}@example.test>`, 'Content-Type: text/plain', '', 'I am away until Monday.', '',
+    ].join('\r\n'));
+    await page.goto(`${base}/app/accounts/${account.id}/conversations`);
+    const item = page.locator('[data-testid^=conversation-]', { hasText: 'Updated bank details' });
+    await item.waitFor({ timeout: 20_000 });
+    await item.click();
+    const message = page.locator('article.message', { hasText: 'Please pay the invoice' });
+    await message.waitFor();
+    expect(await message.locator('[data-testid^=from-]').innerText()).to.equal('alice@example.com <bob@evil.test>');
+    expect(await message.locator('[data-testid^=reply-to-]').innerText()).to.match(/^Carol <carol@third\.test> Replies go to this address/);
+    expect(await message.locator('[data-testid^=sender-warning-]').innerText()).to.include('name shows alice@example.com, but this email was sent from bob@evil.test');
+    expect(await message.innerText()).to.include('김 현진 <info@example.test>');
+    await browser.shot('honest-sender');
+
+    await page.locator('[data-testid^=conversation-]', { hasText: 'Out of office' }).click();
+    const auto = page.locator('article.message', { hasText: 'I am away until Monday.' });
+    await auto.waitFor();
+    expect(await auto.locator('[data-testid^=mail-class-]').innerText()).to.equal('Auto-reply');
+    await browser.shot('auto-reply-badge');
   });
 });

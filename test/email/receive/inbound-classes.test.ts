@@ -75,6 +75,23 @@ describe('email receive: senders, classes and limits', function () {
     expect(kept, 'kept with its CR-only line endings').to.include('Subject: Classic\rMessage-ID').and.not.include('\n');
   });
 
+  it('keeps display names of From, Reply-To, To and Cc, and flags a display name that shows another address', async () => {
+    const id = `<${randomUUID()}@example.test>`;
+    const m = await receive(raw([
+      'From: "alice@example.com" <bob@evil.test>', 'Reply-To: Carol <carol@third.test>', `To: =?UTF-8?B?6rmAIO2YhOynhA==?= <${inbox.email}>`, 'Cc: "Dan D." <dan@example.test>', 'Subject: invoice', `Message-ID: ${id}`,
+    ]), id);
+    expect(email(m).participants).to.deep.equal({
+      from: [{ name: 'alice@example.com', address: 'bob@evil.test' }],
+      reply_to: [{ name: 'Carol', address: 'carol@third.test' }],
+      to: [{ name: '김 현진', address: inbox.email }],
+      cc: [{ name: 'Dan D.', address: 'dan@example.test' }],
+    });
+    expect(email(m).sender_warning).to.deep.equal({ kind: 'display_name_address', claimed: 'alice@example.com', actual: 'bob@evil.test' });
+    const id2 = `<${randomUUID()}@example.test>`;
+    const honest = await receive(raw(['From: "bob@evil.test" <BOB@evil.test>', `To: ${inbox.email}`, 'Subject: hi', `Message-ID: ${id2}`]), id2);
+    expect(email(honest), 'a name that is the same address is no warning').to.not.have.property('sender_warning');
+  });
+
   describe('per class', () => {
     let first: Message;
     let conversation: Conversation;

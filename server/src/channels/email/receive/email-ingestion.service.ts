@@ -9,7 +9,7 @@ import { insertConversation } from '../../../services/conversations.js';
 import { announceMessage, insertMessage, type NewMessage } from '../../../services/messages.js';
 import { findConversation } from './conversation-finder.js';
 import { MAIL_CLASS_POLICY } from './mail-classifier.js';
-import { parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
+import { impersonatedAddress, parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
 import { InboundEmail } from './receive.models.js';
 import { safeFilename } from '../../../lib/filenames.js';
 
@@ -458,6 +458,8 @@ function resultOf(row: Pick<InboundRow, 'status' | 'message_id' | 'error_reason'
 /** Chatwoot's `content_attributes.email`. */
 function emailAttributes(e: ParsedEmail) {
   const list = (a: EmailAddress[]) => a.map((x) => x.address);
+  const named = (a: EmailAddress[]) => a.map(({ name, address }) => ({ name, address }));
+  const claimed = impersonatedAddress(e.from[0]);
   return {
     from: list(e.from),
     to: list(e.to),
@@ -471,6 +473,9 @@ function emailAttributes(e: ParsedEmail) {
     references: e.references,
     html_content: e.html,
     text_content: e.text,
+    // The same addresses with their display names ("김 현진"): what the agent reads, not just addresses.
+    participants: { from: named(e.from), reply_to: named(e.replyTo), to: named(e.to), cc: named(e.cc) },
+    ...(claimed ? { sender_warning: { kind: 'display_name_address', claimed, actual: e.from[0].address } } : {}),
     mail_class: e.mailClass,
     mail_class_signal: e.classSignal,
     auto_reply: e.mailClass === 'auto_reply',

@@ -53,6 +53,16 @@ export interface SenderFallback {
   fromHeader: string;
 }
 
+/**
+ * The address a From display name claims when it differs from the real one (`"alice@example.com"
+ * <bob@evil.test>`): the classic way to pass for someone else in a mail client that shows names only.
+ */
+export function impersonatedAddress(from: EmailAddress | undefined): string | null {
+  if (!from) return null;
+  const claimed = from.name.match(/[^\s<>()"',;:]+@[^\s<>()"',;:]+\.[^\s<>()"',;:]+/g) ?? [];
+  return claimed.map((a) => a.toLowerCase()).find((a) => a !== from.address) ?? null;
+}
+
 /** RFC 5322's line limit: what lists and previews carry of a header; the raw email keeps the whole value. */
 export const MAX_HEADER_CHARS = 998;
 
