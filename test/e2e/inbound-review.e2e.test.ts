@@ -117,4 +117,28 @@ describe('inbound email in the dashboard: Health tab review and honest senders (
     expect(await auto.locator('[data-testid^=mail-class-]').innerText()).to.equal('Auto-reply');
     await browser.shot('auto-reply-badge');
   });
+
+  it('reads a forwarded email inline in the conversation, with its files and its own forward', async () => {
+    const stamp = Date.now();
+    const inner = ['From: Origin <origin@example.test>', 'To: mid@example.test', 'Subject: The original question', `Message-ID: <inner-${stamp}@example.test>`, 'Content-Type: text/plain', '', 'Where is my parcel?', ''].join('\r\n');
+    const middle = [
+      'From: Mid <mid@example.test>', 'To: fwd@example.test', 'Subject: Fwd: The original question', 'Date: Mon, 7 Dec 2026 09:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
+      '--m', 'Content-Type: text/plain', '', 'See the customer below.', '--m', 'Content-Type: text/csv; name="prices.csv"', 'Content-Disposition: attachment; filename="prices.csv"', '', 'a,b', '--m',
+      'Content-Type: message/rfc822', '', inner, '--m--', '',
+    ].join('\r\n');
+    await deliver([
+      'From: Fwd <fwd@example.test>', `To: ${INFO}`, 'Subject: Forward only', `Message-ID: <fwd-${stamp}@example.test>`, 'MIME-Version: 1.0', 'Content-Type: message/rfc822', '', middle,
+    ].join('\r\n'));
+    await page.goto(`${base}/app/accounts/${account.id}/conversations`);
+    const item = page.locator('[data-testid^=conversation-]', { hasText: 'Forward only' });
+    await item.waitFor({ timeout: 20_000 });
+    expect(await item.innerText(), 'the list previews the forward').to.include('Forwarded message');
+    await item.click();
+    const forwards = page.locator('[data-testid=embedded-email]');
+    await forwards.first().waitFor();
+    expect(await forwards.count()).to.equal(2);
+    expect(await forwards.first().innerText()).to.include('See the customer below.').and.include('prices.csv').and.include('Mid <mid@example.test>');
+    expect(await forwards.nth(1).innerText()).to.include('The original question').and.include('Where is my parcel?');
+    await browser.shot('forwarded-inline');
+  });
 });

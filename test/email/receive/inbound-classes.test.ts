@@ -92,6 +92,42 @@ describe('email receive: senders, classes and limits', function () {
     expect(email(honest), 'a name that is the same address is no warning').to.not.have.property('sender_warning');
   });
 
+  it('reads forwarded emails inline, recursively with their files; a forward that is the whole email becomes the text', async () => {
+    const innermost = raw(['From: Origin <origin@example.test>', 'To: mid@example.test', 'Subject: The original', 'Message-ID: <inner@example.test>'], 'First words.');
+    const middle = [
+      'From: Mid <mid@example.test>', 'To: fwd@example.test', 'Subject: Fwd: The original', 'Date: Mon, 7 Dec 2026 09:00:00 +0000', 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="m"', '',
+      '--m', 'Content-Type: text/plain', '', 'See below.', '--m', 'Content-Type: text/csv; name="prices.csv"', 'Content-Disposition: attachment; filename="prices.csv"', '', 'a,b', '--m',
+      'Content-Type: message/rfc822', 'Content-Disposition: attachment; filename="original.eml"', '', innermost, '--m--', '',
+    ].join('\r\n');
+    const id = `<${randomUUID()}@example.test>`;
+    const attached = await receive([
+      'From: Fwd <fwd@example.test>', `To: ${inbox.email}`, 'Subject: Have a look', `Message-ID: ${id}`, 'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="o"', '',
+      '--o', 'Content-Type: text/plain', '', 'Forwarding this.', '--o', 'Content-Type: message/rfc822', 'Content-Disposition: attachment; filename="fwd.eml"', '', middle, '--o--', '',
+    ].join('\r\n'), id);
+    expect(attached.content).to.equal('Forwarding this.');
+    const [mid] = email(attached).embedded_emails;
+    expect(mid).to.deep.include({ subject: 'Fwd: The original', text: 'See below.', date: '2026-12-07T09:00:00.000Z' });
+    expect(mid.from).to.deep.equal([{ name: 'Mid', address: 'mid@example.test' }]);
+    expect(mid.attachments).to.deep.equal([{ filename: 'prices.csv', content_type: 'text/csv', byte_size: 3 }]);
+    expect(mid.embedded[0]).to.deep.include({ subject: 'The original', text: 'First words.' });
+    expect(await (await runtime()).models.Attachment.count({ where: { message_id: attached.id } }), 'the .eml stays a download').to.equal(1);
+
+    const id2 = `<${randomUUID()}@example.test>`;
+    const whole = await receive(['From: Fwd <fwd@example.test>', `To: ${inbox.email}`, 'Subject: Fwd', `Message-ID: ${id2}`, 'MIME-Version: 1.0', 'Content-Type: message/rfc822', '', innermost].join('\r\n'), id2);
+    expect(email(whole).text_source).to.equal('forward');
+    expect(whole.content).to.match(/^---------- Forwarded message ----------\nFrom: Origin <origin@example\.test>\n[^]*Subject: The original[^]*\n\nFirst words\.$/);
+  });
+
+  it('falls back to the raw text part when the parser reads no text at all (a boundary it does not follow)', async () => {
+    const id = `<${randomUUID()}@example.test>`;
+    const m = await receive([
+      'From: Broken <broken@example.test>', `To: ${inbox.email}`, 'Subject: broken', `Message-ID: ${id}`, 'MIME-Version: 1.0', 'Content-Type: multipart/alternative; boundary="x"', '',
+      '--x ', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: quoted-printable', '', 'Gr=C3=BC=C3=9Fe, where is my parcel?', '--x --', '',
+    ].join('\r\n'), id);
+    expect(m.content).to.equal('Grüße, where is my parcel?');
+    expect(email(m).text_source).to.equal('raw');
+  });
+
   describe('per class', () => {
     let first: Message;
     let conversation: Conversation;

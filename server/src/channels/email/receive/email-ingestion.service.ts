@@ -476,6 +476,8 @@ function emailAttributes(e: ParsedEmail) {
     // The same addresses with their display names ("김 현진"): what the agent reads, not just addresses.
     participants: { from: named(e.from), reply_to: named(e.replyTo), to: named(e.to), cc: named(e.cc) },
     ...(claimed ? { sender_warning: { kind: 'display_name_address', claimed, actual: e.from[0].address } } : {}),
+    ...(e.embedded.length ? { embedded_emails: e.embedded } : {}),
+    ...(e.textSource !== 'parsed' ? { text_source: e.textSource } : {}),
     mail_class: e.mailClass,
     mail_class_signal: e.classSignal,
     auto_reply: e.mailClass === 'auto_reply',

@@ -3,6 +3,8 @@ import { simpleParser, type AddressObject, type Attachment as MailAttachment, ty
 import { detectExtension } from 'nodemailer/lib/mime-funcs/mime-types.js';
 import { CONNECTION_CHECK_HEADER } from '../checks/round-trip.check.js';
 import { classifyMail, type MailClass } from './mail-classifier.js';
+import { embeddedEmails, forwardedText, type EmbeddedEmail } from './embedded-email.js';
+import { rawTextFallback } from './raw-text-fallback.js';
 
 export interface EmailAddress {
   address: string;
@@ -43,6 +45,10 @@ export interface ParsedEmail {
   /** The inbox wizard's own round-trip test message. */
   connectionCheck: boolean;
   attachments: EmailPart[];
+  /** Where `text` came from when the parser found none of its own: the forward that is the whole email, or the raw MIME. */
+  textSource: 'parsed' | 'forward' | 'raw';
+  /** Forwarded emails (message/rfc822 parts, or the whole email) read for inline display, recursively. */
+  embedded: EmbeddedEmail[];
 }
 
 export interface SenderFallback {
@@ -73,10 +79,18 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   // keepCidLinks: inline images stay `cid:` references resolved through attachment rows, not data: URIs in the HTML.
   const mail = await simpleParser(normaliseLineEndings(raw), { keepCidLinks: true, skipTextToHtml: true });
   const html = typeof mail.html === 'string' ? clean(mail.html) : null;
-  const text = mail.text ? clean(mail.text) : null;
+  const embedded = await embeddedEmails(mail.attachments);
+  // A forward that is the whole email (top-level message/rfc822) has no text of its own; the forward is its text.
+  const ownText = mail.text?.trim() ? clean(mail.text) : null;
+  const nothingRead = !ownText && !html && !mail.attachments.length;
+  const forward = !ownText && !html && embedded.length ? embedded.map(forwardedText).join('\n\n') : null;
+  const fromRaw = nothingRead ? rawTextFallback(normaliseLineEndings(raw)) : null;
+  const text = ownText ?? forward ?? fromRaw;
+  const textSource = ownText ? 'parsed' : forward ? 'forward' : fromRaw ? 'raw' : 'parsed';
   const headerId = mail.messageId ? messageIds(mail.messageId)[0] : undefined;
   const [htmlReply, htmlQuoted] = html ? splitHtmlQuote(html) : [null, null];
-  const [textReply, textQuoted] = text ? splitTextQuote(text) : [null, null];
+  // A forward's own headers would read as a quoted reply: it is all the new content there is.
+  const [textReply, textQuoted] = ownText ? splitTextQuote(ownText) : [text, null];
   // An address without a domain cannot be answered: such a From is as good as none.
   const from = addresses(mail.from).filter((a) => a.address.includes('@'));
   const subject = capped(clean(mail.subject ?? ''));
@@ -112,6 +126,8 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     senderFallback: from.length ? null : senderFallback(mail, headers.get('from')?.[0] ?? ''),
     connectionCheck: mail.headers.has(CONNECTION_CHECK_HEADER.toLowerCase()),
     attachments: mail.attachments.map((a, i) => part(a, i, html)),
+    textSource,
+    embedded,
   };
 }
 
@@ -175,7 +191,7 @@ function part(a: MailAttachment, index: number, html: string | null): EmailPart 
   };
 }
 
-function addresses(value: AddressObject | AddressObject[] | undefined): EmailAddress[] {
+export function addresses(value: AddressObject | AddressObject[] | undefined): EmailAddress[] {
   const flat = (list: AddressObject['value']): EmailAddress[] =>
     list.flatMap((a) => (a.group ? flat(a.group) : a.address ? [{ address: clean(a.address).toLowerCase(), name: clean(a.name ?? '') }] : []));
   return [value ?? []].flat().flatMap((o) => flat(o.value));
@@ -196,7 +212,7 @@ function headerBlock(raw: Buffer): Buffer {
 }
 
 /** Postgres text and jsonb cannot hold NUL; some mailers put them in headers. */
-function clean(s: string): string {
+export function clean(s: string): string {
   return s.replace(/\u0000/g, '');
 }
 
