@@ -120,6 +120,17 @@ describe('email receive: the eml corpus through Dovecot', function () {
     expect(contact!.email).to.equal('jdöe@mächine.example');
   });
 
+  it('reads raw 8-bit subjects in the charset the message names, or Windows-1252, instead of U+FFFD', async () => {
+    expect(email(await message('mail-invalid_subject_characters.eml')).subject).to.equal('Formação FrenetikPolis: Mega Campanha Final Verão | Cursos de Setembro');
+    expect(email(await message('mimekit-raw-koi8r-header.eml')).subject).to.equal('Откуда он появился?');
+  });
+
+  it('reads a forward that is the whole email (message/rfc822 at the top) as its text', async () => {
+    const digest = await message('mimekit-multipart-digest.eml');
+    expect(email(digest)).to.include({ text_source: 'forward' });
+    expect(digest.content).to.match(/^---------- Forwarded message ----------\nFrom: sub@domain\.org\n[^]*m1 body/);
+  });
+
   it('records a message without a Date header, and one with NUL bytes in its headers', async () => {
     const noDate = await message('mail-multiple_references_with_one_invalid.eml');
     expect(email(noDate).date).to.equal(null);

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { simpleParser, type AddressObject, type Attachment as MailAttachment, type HeaderValue, type ParsedMail } from 'mailparser';
+import { simpleParser, type AddressObject, type MailParserOptions, type Attachment as MailAttachment, type HeaderValue, type ParsedMail } from 'mailparser';
 import { detectExtension } from 'nodemailer/lib/mime-funcs/mime-types.js';
 import { CONNECTION_CHECK_HEADER } from '../checks/round-trip.check.js';
 import { classifyMail, type MailClass } from './mail-classifier.js';
 import { embeddedEmails, forwardedText, type EmbeddedEmail } from './embedded-email.js';
 import { rawTextFallback } from './raw-text-fallback.js';
+import { PlausibleCharsetDecoder, utf8Headers } from './charset-fallback.js';
 
 export interface EmailAddress {
   address: string;
@@ -77,7 +78,9 @@ export const SYNTHESISED_ID_DOMAIN = 'synthesised.leadchat.invalid';
 /** Parses raw MIME; throws only when mailparser cannot read it at all. */
 export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   // keepCidLinks: inline images stay `cid:` references resolved through attachment rows, not data: URIs in the HTML.
-  const mail = await simpleParser(normaliseLineEndings(raw), { keepCidLinks: true, skipTextToHtml: true });
+  // mailparser constructs `Iconv` per part (its typings call it a stream instance).
+  const Iconv = PlausibleCharsetDecoder as unknown as MailParserOptions['Iconv'];
+  const mail = await simpleParser(utf8Headers(normaliseLineEndings(raw)), { keepCidLinks: true, skipTextToHtml: true, Iconv });
   const html = typeof mail.html === 'string' ? clean(mail.html) : null;
   const embedded = await embeddedEmails(mail.attachments);
   // A forward that is the whole email (top-level message/rfc822) has no text of its own; the forward is its text.
