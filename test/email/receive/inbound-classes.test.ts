@@ -172,6 +172,28 @@ describe('email receive: senders, classes and limits', function () {
       expect(conversation.waiting_since, 'a bounce is not the customer speaking').to.equal(null);
     });
 
+    it('threads a bounce or a delay notice that has no threading headers into the conversation of the email it returns', async () => {
+      const dsn = (returned: string, action: string, status: string, partType: string) => {
+        const id = `<${randomUUID()}@mx.example.net>`;
+        return [id, [
+          'From: Mail Delivery System <MAILER-DAEMON@mx.example.net>', `To: ${inbox.email}`, 'Subject: Undelivered Mail Returned to Sender', `Message-ID: ${id}`, 'Auto-Submitted: auto-replied', 'MIME-Version: 1.0',
+          'Content-Type: multipart/report; report-type=delivery-status; boundary="b"', '',
+          '--b', 'Content-Type: text/plain', '', 'Your message could not be delivered.', '--b', 'Content-Type: message/delivery-status', '',
+          'Reporting-MTA: dns; mx.example.net', '', 'Final-Recipient: rfc822; jane@example.test', `Action: ${action}`, `Status: ${status}`, '--b', `Content-Type: ${partType}`, '',
+          returned, '--b--', '',
+        ].join('\r\n')] as const;
+      };
+      const returnedHeaders = `From: ${inbox.email}\r\nTo: jane@example.test\r\nSubject: Re: Order 42\r\nMessage-ID: ${first.source_id}\r\n`;
+      const [bounceId, bounce] = dsn(`${returnedHeaders}\r\nOur answer.`, 'failed', '5.1.1', 'message/rfc822');
+      const b = await receive(bounce, bounceId);
+      expect(b.conversation_id).to.equal(conversation.id);
+      expect(email(b).mail_class).to.equal('bounce');
+      const [delayId, delay] = dsn(returnedHeaders, 'delayed', '4.4.7', 'text/rfc822-headers');
+      const d = await receive(delay, delayId);
+      expect(d.conversation_id).to.equal(conversation.id);
+      expect(email(d).mail_class).to.equal('delivery_delay');
+    });
+
     it('files an abuse complaint apart: an inbound row with status filed, no message, no conversation', async () => {
       const id = `<${randomUUID()}@example.test>`;
       const arf = [

@@ -121,7 +121,7 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     bcc: addresses(mail.bcc),
     deliveredTo: ['delivered-to', 'x-original-to'].flatMap((h) => headerStrings(mail, h)).map((a) => a.replace(/[<>\s]/g, '').toLowerCase()),
     inReplyTo: messageIds(mail.inReplyTo ?? ''),
-    references: messageIds([mail.references ?? []].flat().join(' ')),
+    references: [...new Set([...messageIds([mail.references ?? []].flat().join(' ')), ...(REPORTS_ON_A_MESSAGE.has(mailClass) ? reportedMessageIds(mail, raw) : [])])],
     text: { full: text, reply: textReply, quoted: textQuoted },
     html: { full: html, reply: htmlReply, quoted: htmlQuoted },
     mailClass,
@@ -140,6 +140,21 @@ export function messageIds(value: string): string[] {
   if (ids) return [...new Set(ids)];
   const bare = value.trim();
   return bare && !/\s/.test(bare) ? [`<${bare}>`] : [];
+}
+
+/** Classes that report on one of our emails: they belong in that email's conversation. */
+const REPORTS_ON_A_MESSAGE = new Set<MailClass>(['bounce', 'delivery_delay', 'read_receipt']);
+
+/**
+ * The Message-ID of the email a DSN or MDN reports on (the returned message or its headers, an MDN's
+ * Original-Message-ID): bounces carry no threading headers of their own, but this finds the thread.
+ */
+function reportedMessageIds(mail: ParsedMail, raw: Buffer): string[] {
+  const returned = mail.attachments
+    .filter((a) => /^(message\/rfc822|text\/rfc822-headers|message\/global(-headers)?)$/i.test(a.contentType || ''))
+    .map((a) => /^message-id:\s*(<[^>\s]+>)/im.exec(a.content.subarray(0, 64 * 1024).toString('latin1').split(/\r?\n\r?\n/)[0])?.[1]);
+  const original = /^original-message-id:\s*(<[^>\s]+>)/im.exec(raw.subarray(0, 512 * 1024).toString('latin1'))?.[1];
+  return [...returned, original].filter((id): id is string => !!id);
 }
 
 /**
