@@ -49,6 +49,8 @@ describe('mail classifier', () => {
     expect(await classOf(eml([person, 'Subject: [users] How do I…', 'Precedence: list', 'List-Id: Users <users.lists.example.org>']))).to.equal('list');
     expect(await classOf(eml([person, 'Subject: Our December news', 'Precedence: bulk', 'List-Unsubscribe: <mailto:leave@example.org>']))).to.equal('list');
     expect(await classOf(eml([person, 'Subject: digest', 'Sender: owner-users@lists.example.org']))).to.equal('list');
+    expect(await classOf(eml([person, 'Subject: Weekly news', 'Auto-Submitted: auto-generated', 'List-Unsubscribe: <https://news.example.org/u>']))).to.equal('list');
+    expect(await classOf(eml([person, 'Subject: Away', 'Auto-Submitted: auto-replied', 'List-Id: <users.lists.example.org>'])), 'a responder answering a list post').to.equal('auto_reply');
   });
 
   it('tells a permanent failure (bounce) from a transient one (delay) by Action and Status', async () => {

@@ -96,12 +96,15 @@ export function classifyMail(input: ClassifierInput): Classification {
 
   const returnPath = input.headers.get('return-path')?.map((v) => v.trim()) ?? [];
   const nullSender = returnPath.some((v) => v === '<>' || v === '');
-  if (input.from && SYSTEM_SENDER.test(input.from) || (!input.from && nullSender)) {
+  if ((input.from && SYSTEM_SENDER.test(input.from)) || (!input.from && nullSender)) {
     if (DELAY_SUBJECT.test(input.subject)) return decided('delivery_delay', 'mailer-daemon delay notice');
     if (BOUNCE_SUBJECT.test(input.subject) || (input.from && SYSTEM_SENDER.test(input.from))) return decided('bounce', 'mailer-daemon notice');
   }
 
+  const listHeaders = has('list-id') || has('list-unsubscribe') || has('list-post');
   const autoSubmitted = header('auto-submitted');
+  // Newsletter software marks its mail auto-generated too; only a responder's reply is an auto-reply there.
+  if (autoSubmitted.startsWith('auto-generated') && listHeaders) return decided('list', 'List-* headers (auto-generated)');
   if (autoSubmitted && autoSubmitted !== 'no') return decided('auto_reply', `Auto-Submitted: ${autoSubmitted}`);
   if (has('x-autoreply') || has('x-autorespond') || has('x-autoresponder')) return decided('auto_reply', 'X-Autoreply');
   if (header('x-apple-action') === 'vacation' || has('x-apple-vacation')) return decided('auto_reply', 'Apple vacation');
@@ -112,7 +115,7 @@ export function classifyMail(input: ClassifierInput): Classification {
     return decided('auto_reply', 'Exchange automatic message');
   }
 
-  if (has('list-id') || has('list-unsubscribe') || has('list-post')) return decided('list', 'List-* headers');
+  if (listHeaders) return decided('list', 'List-* headers');
   const precedence = header('precedence');
   if (precedence === 'bulk' || precedence === 'list') return decided('list', `Precedence: ${precedence}`);
   const envelope = [...returnPath, ...(input.headers.get('sender') ?? [])].map((v) => v.replace(/^.*</, '').replace(/>.*$/, '').trim());
