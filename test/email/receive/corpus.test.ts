@@ -11,6 +11,7 @@ import { runtime } from '../../support/runtime.js';
 import { InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
 import type { Attachment, Message } from '../../../server/src/models/index.js';
 import { MAIL_CLASS_POLICY } from '../../../server/src/channels/email/receive/mail-classifier.js';
+import { parseEmail } from '../../../server/src/channels/email/receive/parsed-email.js';
 import { UNKNOWN_SENDER_IDENTIFIER } from '../../../server/src/channels/email/receive/email-ingestion.service.js';
 import { append, clearInbox, createImapInbox, runFetch, type ReceiveInbox } from './helpers.js';
 import { CORPUS_EXPECTATIONS } from './corpus-expectations.js';
@@ -169,6 +170,16 @@ describe('email receive: the eml corpus through Dovecot', function () {
       if (sender) expect(contact!.email, file).to.equal(sender);
       else expect(contact!.identifier, file).to.equal(UNKNOWN_SENDER_IDENTIFIER);
     }
+  });
+
+  it('parses every sample, duplicates included, into its expected class and sender', async () => {
+    const wrong: string[] = [];
+    for (const [file, [mailClass, sender]] of Object.entries(CORPUS_EXPECTATIONS)) {
+      const e = await parseEmail(fs.readFileSync(path.join(corpusDir, file)));
+      const got = (e.replyTo[0] ?? e.from[0] ?? e.senderFallback?.address)?.address ?? null;
+      if (e.mailClass !== mailClass || got !== sender) wrong.push(`${file}: ${e.mailClass} ${got} (${e.classSignal})`);
+    }
+    expect(wrong).to.deep.equal([]);
   });
 
   it('takes a bounce that names no sender from an "Unknown sender" contact, and tells the agent why', async () => {
