@@ -3,6 +3,9 @@
  * recognise, a part type it does not read as text): the first text part found in the raw body,
  * transfer-decoded, else the raw body itself. Better than showing the agent an empty message.
  */
+/** A fallback is for reading, not archiving: the raw email keeps the rest. */
+const MAX_FALLBACK_CHARS = 200_000;
+
 export function rawTextFallback(raw: Buffer): string | null {
   const source = raw.toString('latin1');
   const bodyAt = /\r?\n\r?\n/.exec(source);
@@ -22,7 +25,7 @@ export function rawTextFallback(raw: Buffer): string | null {
     text = decodeBytes(Buffer.from(body, 'latin1'));
   }
   const trimmed = text.replace(/\u0000/g, '').trim();
-  return trimmed || null;
+  return trimmed ? (trimmed.length > MAX_FALLBACK_CHARS ? `${trimmed.slice(0, MAX_FALLBACK_CHARS)}…` : trimmed) : null;
 }
 
 function transferDecode(content: string, encoding: string | undefined): Buffer {
