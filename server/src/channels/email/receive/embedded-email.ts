@@ -1,5 +1,5 @@
 import { simpleParser, type Attachment as MailAttachment } from 'mailparser';
-import { addresses, clean, type EmailAddress, MAX_HEADER_CHARS } from './parsed-email.js';
+import { addresses, capped, clean, type EmailAddress } from './parsed-email.js';
 import { rawTextFallback } from './raw-text-fallback.js';
 
 /** A forwarded email (message/rfc822) as the agent reads it inline: headers, text, its files and its own forwards. */
@@ -31,13 +31,12 @@ export async function embeddedEmails(parts: MailAttachment[], depth = 1): Promis
 async function readEmbedded(raw: Buffer, depth: number): Promise<EmbeddedEmail> {
   // mailparser writes a text version of HTML-only mail, which is all this view shows (no remote content).
   const mail = await simpleParser(raw, { keepCidLinks: true });
-  const subject = clean(mail.subject ?? '');
   const text = clean(mail.text ?? '').trim() || (mail.attachments.length || mail.html ? '' : rawTextFallback(raw) ?? '');
   return {
     from: addresses(mail.from),
     to: addresses(mail.to),
     cc: addresses(mail.cc),
-    subject: subject.length > MAX_HEADER_CHARS ? `${subject.slice(0, MAX_HEADER_CHARS - 1)}…` : subject,
+    subject: capped(clean(mail.subject ?? '')),
     date: mail.headers.has('date') && mail.date && !Number.isNaN(mail.date.getTime()) ? mail.date.toISOString() : null,
     text: text.length > MAX_TEXT_CHARS ? `${text.slice(0, MAX_TEXT_CHARS)}…` : text,
     attachments: mail.attachments.filter((a) => !isEmbeddedEmail(a)).map((a) => ({ filename: clean(a.filename ?? ''), content_type: (a.contentType || 'application/octet-stream').toLowerCase(), byte_size: a.size })),

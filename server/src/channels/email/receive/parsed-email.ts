@@ -80,14 +80,16 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
   // keepCidLinks: inline images stay `cid:` references resolved through attachment rows, not data: URIs in the HTML.
   // mailparser constructs `Iconv` per part (its typings call it a stream instance).
   const Iconv = PlausibleCharsetDecoder as unknown as MailParserOptions['Iconv'];
-  const mail = await simpleParser(utf8Headers(normaliseLineEndings(raw)), { keepCidLinks: true, skipTextToHtml: true, Iconv });
+  // The raw as received stays what is stored and what a synthesised Message-ID is derived from.
+  const normalised = normaliseLineEndings(raw);
+  const mail = await simpleParser(utf8Headers(normalised), { keepCidLinks: true, skipTextToHtml: true, Iconv });
   const html = typeof mail.html === 'string' ? clean(mail.html) : null;
   const embedded = await embeddedEmails(mail.attachments);
   // A forward that is the whole email (top-level message/rfc822) has no text of its own; the forward is its text.
   const ownText = mail.text?.trim() ? clean(mail.text) : null;
   const nothingRead = !ownText && !html && !mail.attachments.length;
   const forward = !ownText && !html && embedded.length ? embedded.map(forwardedText).join('\n\n') : null;
-  const fromRaw = nothingRead ? rawTextFallback(normaliseLineEndings(raw)) : null;
+  const fromRaw = nothingRead ? rawTextFallback(normalised) : null;
   const text = ownText ?? forward ?? fromRaw;
   const textSource = ownText ? 'parsed' : forward ? 'forward' : fromRaw ? 'raw' : 'parsed';
   const headerId = mail.messageId ? messageIds(mail.messageId)[0] : undefined;
@@ -106,7 +108,7 @@ export async function parseEmail(raw: Buffer): Promise<ParsedEmail> {
     contentType: contentType?.value?.toLowerCase() ?? 'text/plain',
     reportType: contentType?.params?.['report-type']?.toLowerCase() ?? null,
     parts: mail.attachments.map((a) => ({ contentType: (a.contentType || '').toLowerCase(), filename: a.filename ?? '', content: a.size < 1_000_000 ? a.content : undefined })),
-    raw: raw.subarray(0, 512 * 1024).toString('latin1'),
+    raw: normalised.subarray(0, 512 * 1024).toString('latin1'),
   });
   return {
     messageId: headerId ?? `<${createHash('sha256').update(headerBlock(raw)).digest('hex').slice(0, 40)}@${SYNTHESISED_ID_DOMAIN}>`,
@@ -191,7 +193,7 @@ function rawHeaders(mail: ParsedMail): Map<string, string[]> {
   return map;
 }
 
-function capped(s: string): string {
+export function capped(s: string): string {
   return s.length > MAX_HEADER_CHARS ? `${s.slice(0, MAX_HEADER_CHARS - 1)}…` : s;
 }
 
