@@ -181,7 +181,10 @@ export class EmailIngestionService {
    */
   private async record(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, opts: { checkpoint?: (t: Transaction) => Promise<void>; force?: boolean }): Promise<IngestResult> {
     const result = await this.recordOutcome(from, parsed, channel, inbox, opts);
-    if (result.status === 'rejected') await this.deps.onRejected?.(inbox);
+    // The outcome is committed: a notice that cannot be sent must not make the email look unreceived.
+    if (result.status === 'rejected') {
+      await this.deps.onRejected?.(inbox).catch((err: unknown) => this.deps.logger.warn({ inboxId: inbox.id, err: { message: (err as Error).message } }, 'rejected-email notice failed'));
+    }
     return result;
   }
 
