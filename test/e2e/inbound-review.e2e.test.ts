@@ -79,6 +79,11 @@ describe('inbound email in the dashboard: Health tab review and honest senders (
     await expect(await section.getByText('Abuse Desk <abuse@isp.example>').count()).to.equal(1);
     await expect(await section.getByText(/connection test message sent by the inbox wizard/).count()).to.equal(1);
     await browser.shot('health-rejected-emails');
+    // Phone width: the list wraps, nothing scrolls sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).to.equal(true);
+    await browser.shot('health-rejected-emails-phone');
+    await page.setViewportSize({ width: 1366, height: 768 });
 
     const complaint = section.locator('li', { hasText: 'FW: Earn money fast' });
     await complaint.getByRole('button', { name: 'Import anyway' }).click();
