@@ -55,7 +55,7 @@ async function main(input: ChildInput): Promise<ChildResult> {
     if (!job) throw new Error('email.fetch is not registered');
     const stages = instrumentStages(rt);
 
-    const counts: FetchOutcome['counts'] = { created: 0, duplicate: 0, rejected: 0, failed: 0 };
+    const counts: FetchOutcome['counts'] = { created: 0, duplicate: 0, rejected: 0, failed: 0, filed: 0 };
     const profiler = input.profile ? await startCpuProfile() : null;
     const cpuBefore = process.cpuUsage();
     const started = performance.now();

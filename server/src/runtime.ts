@@ -103,7 +103,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
     notifications,
-    emailReceive: new EmailReceive({ ...services, registries, reauthorization }),
+    emailReceive: new EmailReceive({ ...services, registries, reauthorization, inboxes, notifications }),
     reauthorization,
     replies,
     mail,

@@ -62,10 +62,12 @@ describe('acceptance: a team\'s first day, from `npm start`', function () {
 
   after(async function () {
     this.timeout(60_000);
-    if (failed) console.log(`      screenshots: ${browser?.shotsDir}\n      npm start output: ${product?.logFile}`);
+    // ACCEPTANCE_KEEP=1 keeps the screenshots and the product's output of a passing walk too, to look at.
+    const keep = failed || process.env.ACCEPTANCE_KEEP === '1';
+    if (keep) console.log(`      screenshots: ${browser?.shotsDir}\n      npm start output: ${product?.logFile}`);
     await browser?.close();
     await product?.stop();
-    if (!failed && browser) fs.rmSync(browser.shotsDir, { recursive: true, force: true });
+    if (!keep && browser) fs.rmSync(browser.shotsDir, { recursive: true, force: true });
     if (product) {
       expect(product.output(), 'Ctrl-C stops LeadChat cleanly').to.match(/"msg":"stopped"/);
       expect(product.output(), 'Ctrl-C stops the sandbox').to.match(/"msg":"stopping sandbox"/);

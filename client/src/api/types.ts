@@ -44,6 +44,34 @@ export interface EmailAttributes {
   text_content?: EmailParts;
   auto_reply?: boolean;
   bounce?: boolean;
+  reply_to?: string[];
+  /** human, auto_reply, bounce, delivery_delay, read_receipt, complaint, report, list */
+  mail_class?: string;
+  participants?: { from: NamedAddress[]; reply_to: NamedAddress[]; to: NamedAddress[]; cc: NamedAddress[] };
+  /** The From display name shows an address other than the real one. */
+  sender_warning?: { kind: 'display_name_address'; claimed: string; actual: string };
+  /** From named no usable address: where the sender was taken from instead. */
+  sender_fallback?: { source: 'sender' | 'reply_to' | 'return_path' | 'unknown'; address: string | null; from_header: string };
+  embedded_emails?: EmbeddedEmail[];
+  /** `forward`: the email is only a forward (shown below); `raw`: its text read from the raw MIME. */
+  text_source?: 'forward' | 'raw';
+}
+
+/** A forwarded email (message/rfc822) as the server read it for inline display. */
+export interface EmbeddedEmail {
+  from: NamedAddress[];
+  to: NamedAddress[];
+  cc: NamedAddress[];
+  subject: string;
+  date: string | null;
+  text: string;
+  attachments: { filename: string; content_type: string; byte_size: number }[];
+  embedded: EmbeddedEmail[];
+}
+
+export interface NamedAddress {
+  name: string;
+  address: string;
 }
 
 export interface Sender {

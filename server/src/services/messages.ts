@@ -75,6 +75,8 @@ export interface NewMessage {
   sender: { type: 'User' | 'Contact'; id: number } | null;
   /** `false` keeps a resolved or snoozed conversation as it is (an auto-reply is no reason to reopen). */
   reopen?: boolean;
+  /** `false`: an incoming message that is not the customer's turn (a read receipt, say) starts no wait. */
+  startsWait?: boolean;
   source_id?: string;
   /** Defaults to `sent`; a reply that still has to go out by email starts as `sending`. */
   status?: MessageStatus;
@@ -108,7 +110,7 @@ export async function insertMessage(conversation: Conversation, attrs: NewMessag
   const update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>> = { last_activity_at: at };
   if (attrs.message_type === 'incoming') {
     if (attrs.reopen !== false && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
-    if (!conversation.waiting_since) update.waiting_since = at;
+    if (attrs.startsWait !== false && !conversation.waiting_since) update.waiting_since = at;
     await Contact.update({ last_activity_at: at }, { where: { id: conversation.contact_id }, transaction });
   } else if (attrs.message_type === 'outgoing' && !attrs.private && attrs.sender?.type === 'User') {
     if (!conversation.first_reply_created_at) update.first_reply_created_at = at;

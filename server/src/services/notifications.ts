@@ -1,4 +1,4 @@
-import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import type { EventBus } from '../extensions/events.js';
 import { NotFoundError } from '../lib/errors.js';
@@ -43,11 +43,18 @@ export class NotificationService {
     Notification.initModel(sequelize);
   }
 
-  /** One notification per administrator of the account, each announced to its user live; returns how many were created. */
-  async notifyAdministrators(accountId: number, type: string, payload: Record<string, unknown>): Promise<number> {
-    const admins = await AccountUser.findAll({ where: { account_id: accountId, role: 'administrator' }, attributes: ['user_id'] });
-    const created = await Notification.bulkCreate(admins.map((a) => ({ account_id: accountId, user_id: a.user_id, notification_type: type, payload })), { returning: true });
-    for (const n of created) await this.events.emit('notification.created', { accountId, userId: Number(n.user_id), notificationId: Number(n.id) });
+  /**
+   * One notification per administrator of the account, each announced to its user live once it is
+   * committed (a caller's transaction delays the announcement to its commit); returns how many.
+   */
+  async notifyAdministrators(accountId: number, type: string, payload: Record<string, unknown>, transaction?: Transaction): Promise<number> {
+    const admins = await AccountUser.findAll({ where: { account_id: accountId, role: 'administrator' }, attributes: ['user_id'], transaction });
+    const created = await Notification.bulkCreate(admins.map((a) => ({ account_id: accountId, user_id: a.user_id, notification_type: type, payload })), { returning: true, transaction });
+    const announce = async () => {
+      for (const n of created) await this.events.emit('notification.created', { accountId, userId: Number(n.user_id), notificationId: Number(n.id) });
+    };
+    if (transaction) transaction.afterCommit(() => void announce());
+    else await announce();
     return created.length;
   }
 

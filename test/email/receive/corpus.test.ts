@@ -10,7 +10,11 @@ import { repoRoot, startTestSandbox, type TestSandbox } from '../../sandbox/help
 import { runtime } from '../../support/runtime.js';
 import { InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
 import type { Attachment, Message } from '../../../server/src/models/index.js';
+import { MAIL_CLASS_POLICY } from '../../../server/src/channels/email/receive/mail-classifier.js';
+import { parseEmail } from '../../../server/src/channels/email/receive/parsed-email.js';
+import { UNKNOWN_SENDER_IDENTIFIER } from '../../../server/src/channels/email/receive/email-ingestion.service.js';
 import { append, clearInbox, createImapInbox, runFetch, type ReceiveInbox } from './helpers.js';
+import { CORPUS_EXPECTATIONS } from './corpus-expectations.js';
 
 const corpusDir = path.resolve(repoRoot, '..', 'shared', 'corpus', 'eml');
 
@@ -65,8 +69,8 @@ describe('email receive: the eml corpus through Dovecot', function () {
     // Dovecot hands back CRLF for bare LF and replaces NUL bytes (with 0x80); the rest is byte for byte.
     const lf = (b: Buffer) => b.toString('latin1').replace(/\r\n/g, '\n').replace(/[\u0000\u0080]/g, '');
     for (const [file, row] of byFile) {
-      expect(['ingested', 'duplicate', 'rejected'], `${file}: ${row.status} ${row.error_reason}`).to.include(row.status);
-      if (row.status === 'rejected') expect(row.error_reason, file).to.be.a('string').and.not.equal('');
+      expect(['ingested', 'duplicate', 'rejected', 'filed'], `${file}: ${row.status} ${row.error_reason}`).to.include(row.status);
+      if (row.status === 'rejected' || row.status === 'filed') expect(row.error_reason, file).to.be.a('string').and.not.equal('');
       else expect(row.message_id, file).to.be.a('number');
       const kept = await buffer(storage.get(row.storage_key!));
       expect(createHash('sha256').update(kept).digest('hex')).to.equal(row.sha256);
@@ -74,7 +78,7 @@ describe('email receive: the eml corpus through Dovecot', function () {
     }
     const created = [...byFile.values()].filter((r) => r.status === 'ingested');
     expect(await models.Message.count({ where: { inbox_id: inbox.inboxId } })).to.equal(created.length);
-    expect(outcome.counts.created + outcome.counts.duplicate + outcome.counts.rejected).to.equal(files.length);
+    expect(outcome.counts.created + outcome.counts.duplicate + outcome.counts.rejected + outcome.counts.filed).to.equal(files.length);
     // Duplicates point at the message that carries their Message-ID.
     for (const row of [...byFile.values()].filter((r) => r.status === 'duplicate')) {
       expect((await models.Message.findByPk(row.message_id!))!.source_id).to.equal(row.message_id_header);
@@ -117,6 +121,17 @@ describe('email receive: the eml corpus through Dovecot', function () {
     expect(contact!.email).to.equal('jdöe@mächine.example');
   });
 
+  it('reads raw 8-bit subjects in the charset the message names, or Windows-1252, instead of U+FFFD', async () => {
+    expect(email(await message('mail-invalid_subject_characters.eml')).subject).to.equal('Formação FrenetikPolis: Mega Campanha Final Verão | Cursos de Setembro');
+    expect(email(await message('mimekit-raw-koi8r-header.eml')).subject).to.equal('Откуда он появился?');
+  });
+
+  it('reads a forward that is the whole email (message/rfc822 at the top) as its text', async () => {
+    const digest = await message('mimekit-multipart-digest.eml');
+    expect(email(digest)).to.include({ text_source: 'forward' });
+    expect(digest.content).to.match(/^---------- Forwarded message ----------\nFrom: sub@domain\.org\n[^]*m1 body/);
+  });
+
   it('records a message without a Date header, and one with NUL bytes in its headers', async () => {
     const noDate = await message('mail-multiple_references_with_one_invalid.eml');
     expect(email(noDate).date).to.equal(null);
@@ -134,10 +149,43 @@ describe('email receive: the eml corpus through Dovecot', function () {
     expect(email(await message('chatwoot-mail_with_quote.eml'))).to.include({ bounce: false, auto_reply: false });
   });
 
-  it('rejects a bounce that names no sender at all, with the reason, and keeps it', () => {
-    const row = byFile.get('chatwoot-bounced_with_no_from.eml')!;
-    expect(row.status).to.equal('rejected');
-    expect(row.error_reason).to.match(/no sender address/);
+  it('rejects nothing: every sample is a message, a duplicate of one, or filed apart', () => {
+    expect([...byFile].filter(([, r]) => r.status === 'rejected').map(([f, r]) => `${f}: ${r.error_reason}`)).to.deep.equal([]);
+  });
+
+  it('gives every sample its expected class and sender; complaints and aggregate reports are filed, not conversations', async () => {
+    const { models } = await runtime();
+    expect(Object.keys(CORPUS_EXPECTATIONS).sort(), 'one expectation per sample').to.deep.equal(files);
+    for (const [file, [mailClass, sender]] of Object.entries(CORPUS_EXPECTATIONS)) {
+      const row = byFile.get(file)!;
+      if (MAIL_CLASS_POLICY[mailClass].filing === 'filed') {
+        expect(row.status, file).to.equal('filed');
+        expect(row.error_reason, file).to.match(new RegExp(`^${mailClass}:`));
+        continue;
+      }
+      if (row.status === 'duplicate') continue;
+      const m = await message(file);
+      expect(email(m).mail_class, file).to.equal(mailClass);
+      const contact = await models.Contact.findByPk(m.sender_id!);
+      if (sender) expect(contact!.email, file).to.equal(sender);
+      else expect(contact!.identifier, file).to.equal(UNKNOWN_SENDER_IDENTIFIER);
+    }
+  });
+
+  it('parses every sample, duplicates included, into its expected class and sender', async () => {
+    const wrong: string[] = [];
+    for (const [file, [mailClass, sender]] of Object.entries(CORPUS_EXPECTATIONS)) {
+      const e = await parseEmail(fs.readFileSync(path.join(corpusDir, file)));
+      const got = (e.replyTo[0] ?? e.from[0] ?? e.senderFallback?.address)?.address ?? null;
+      if (e.mailClass !== mailClass || got !== sender) wrong.push(`${file}: ${e.mailClass} ${got} (${e.classSignal})`);
+    }
+    expect(wrong).to.deep.equal([]);
+  });
+
+  it('takes a bounce that names no sender from an "Unknown sender" contact, and tells the agent why', async () => {
+    const m = await message('chatwoot-bounced_with_no_from.eml');
+    expect(email(m).sender_fallback).to.deep.equal({ source: 'unknown', address: null, from_header: '"" (Mail Delivery System)' });
+    expect(email(m)).to.include({ mail_class: 'bounce', bounce: true, auto_reply: false });
   });
 
   it('flags auto-replies (X-Autoreply); the Auto-Submitted copy with the same Message-ID is a duplicate of it', async () => {

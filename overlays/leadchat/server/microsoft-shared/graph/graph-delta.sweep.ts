@@ -34,7 +34,7 @@ export class GraphDeltaSweep {
   constructor(private readonly deps: GraphReceiveDeps, private readonly fetcher: GraphMessageFetcher) {}
 
   async sweep(channelId: number): Promise<SweepOutcome> {
-    const counts: SweepCounts = { created: 0, duplicate: 0, rejected: 0, failed: 0, gone: 0 };
+    const counts: SweepCounts = { created: 0, duplicate: 0, rejected: 0, failed: 0, filed: 0, gone: 0 };
     const target = await loadTarget(this.deps, channelId);
     if (!target) return { status: 'skipped', counts };
     // The delegate's token is dead until an administrator reconnects; push channels read app-only.

@@ -8,7 +8,8 @@ import { Attachment, Contact, type ChannelEmail, type Conversation, type Inbox }
 import { insertConversation } from '../../../services/conversations.js';
 import { announceMessage, insertMessage, type NewMessage } from '../../../services/messages.js';
 import { findConversation } from './conversation-finder.js';
-import { parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
+import { MAIL_CLASS_POLICY } from './mail-classifier.js';
+import { impersonatedAddress, parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
 import { InboundEmail } from './receive.models.js';
 import { safeFilename } from '../../../lib/filenames.js';
 
@@ -37,6 +38,9 @@ export interface IngestOptions {
   prepared?: PreparedEmail;
 }
 
+/** Told once an email is rejected for good, so administrators hear of it (see RejectionNotice). */
+export type RejectionListener = (inbox: Inbox) => Promise<void>;
+
 /** An email being kept (raw MIME to blob storage) and parsed; neither promise rejects. */
 export interface PreparedEmail {
   kept: Promise<{ sha256: string; storageKey: string } | { error: unknown }>;
@@ -45,7 +49,7 @@ export interface PreparedEmail {
 
 export interface IngestResult {
   /** `failed`: kept with its reason and retried by `retryFailed` (up to MAX_INGEST_ATTEMPTS). */
-  status: 'created' | 'duplicate' | 'rejected' | 'failed';
+  status: 'created' | 'duplicate' | 'rejected' | 'failed' | 'filed';
   messageId?: number;
   conversationId?: number;
   reason?: string;
@@ -57,10 +61,14 @@ export interface EmailIngestionDeps {
   events: EventBus;
   inboundEmailDomain: string;
   logger: Logger;
+  onRejected?: RejectionListener;
 }
 
 /** Who wrote the email as far as the helpdesk is concerned. */
-type Author = { kind: 'customer'; address: EmailAddress } | { kind: 'staff'; userId: number | null };
+type Author = { kind: 'customer'; address: EmailAddress } | { kind: 'unknown' } | { kind: 'staff'; userId: number | null };
+
+/** The contact of every email whose headers name no sender address at all, one per account. */
+export const UNKNOWN_SENDER_IDENTIFIER = 'email:unknown-sender';
 
 /** The identity of an inbound email's row: what the transport handed over and where its raw MIME is kept. */
 interface InboundSource {
@@ -123,7 +131,7 @@ export class EmailIngestionService {
     const kept = await prepared.kept;
     if ('error' in kept) throw kept.error;
     const from: InboundSource = { accountId: inbox.account_id, inboxId: inbox.id, kind: source.kind, ref: source.ref, ...kept, byteSize: raw.length };
-    return this.record(from, await prepared.parsed, input.channel, inbox, opts.checkpoint);
+    return this.record(from, await prepared.parsed, input.channel, inbox, { checkpoint: opts.checkpoint });
   }
 
   /**
@@ -146,12 +154,24 @@ export class EmailIngestionService {
       limit: 100,
     });
     const results: IngestResult[] = [];
-    for (const row of rows) {
-      const raw = await buffer(this.deps.storage.get(row.storage_key!));
-      const from: InboundSource = { accountId: row.account_id, inboxId: row.inbox_id, kind: row.source_kind, ref: row.source_ref, sha256: row.sha256 ?? '', storageKey: row.storage_key!, byteSize: Number(row.byte_size) };
-      results.push(await this.record(from, await parseAhead(raw), channel, inbox));
-    }
+    for (const row of rows) results.push(await this.recordKept(row, channel, inbox));
     return results;
+  }
+
+  /**
+   * An administrator's second chance for an email that became no message (rejected, failed, filed):
+   * `retry` runs the pipeline again as it is now; `force` ("Import anyway") also imports what the
+   * pipeline would file apart or turn away on purpose (a complaint, a report, a wizard test message).
+   */
+  async reprocess(row: InboundEmail, channel: ChannelEmail, inbox: Inbox, force: boolean): Promise<IngestResult> {
+    await InboundEmail.update({ status: 'received', attempts: 0 }, { where: { id: row.id, status: ['rejected', 'failed', 'filed'] } });
+    return this.recordKept(row, channel, inbox, force);
+  }
+
+  private async recordKept(row: InboundEmail, channel: ChannelEmail, inbox: Inbox, force = false): Promise<IngestResult> {
+    const raw = await buffer(this.deps.storage.get(row.storage_key!));
+    const from: InboundSource = { accountId: row.account_id, inboxId: row.inbox_id, kind: row.source_kind, ref: row.source_ref, sha256: row.sha256 ?? '', storageKey: row.storage_key!, byteSize: Number(row.byte_size) };
+    return this.record(from, await parseAhead(raw), channel, inbox, { force });
   }
 
   /**
@@ -159,14 +179,24 @@ export class EmailIngestionService {
    * and the caller's checkpoint. When processing fails the transaction rolls back and a second one
    * records the failure (and the checkpoint): the email is retried later from its kept raw MIME.
    */
-  private async record(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, checkpoint?: (t: Transaction) => Promise<void>): Promise<IngestResult> {
+  private async record(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, opts: { checkpoint?: (t: Transaction) => Promise<void>; force?: boolean }): Promise<IngestResult> {
+    const result = await this.recordOutcome(from, parsed, channel, inbox, opts);
+    // The outcome is committed: a notice that cannot be sent must not make the email look unreceived.
+    if (result.status === 'rejected') {
+      await this.deps.onRejected?.(inbox).catch((err: unknown) => this.deps.logger.warn({ inboxId: inbox.id, err: { message: (err as Error).message } }, 'rejected-email notice failed'));
+    }
+    return result;
+  }
+
+  private async recordOutcome(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, { checkpoint, force = false }: { checkpoint?: (t: Transaction) => Promise<void>; force?: boolean }): Promise<IngestResult> {
     const messageIdHeader = 'email' in parsed ? parsed.email.messageId : null;
+    const summary = summaryOf(parsed);
     let row: InboundRow | undefined;
     let decision: Decision;
     try {
       decision = await this.deps.sequelize.transaction(async (transaction) => {
-        row = await this.claimRow(from, messageIdHeader, transaction);
-        const decided = await this.decide(row, parsed, channel, inbox, transaction);
+        row = await this.claimRow(from, messageIdHeader, summary, transaction);
+        const decided = await this.decide(row, parsed, channel, inbox, transaction, force);
         await checkpoint?.(transaction);
         return decided;
       });
@@ -180,14 +210,14 @@ export class EmailIngestionService {
         if (err instanceof UniqueConstraintError) {
           // Another transport or worker stored the same Message-ID between our check and our insert.
           const winner = await this.existingMessage(inbox.id, parsed.email.messageId, transaction);
-          if (winner) result = await this.saveRow(from, failed, { status: 'duplicate', message_id: winner.id, message_id_header: messageIdHeader }, transaction, winner.conversation_id);
+          if (winner) result = await this.saveRow(from, summary, failed, { status: 'duplicate', message_id: winner.id, message_id_header: messageIdHeader }, transaction, winner.conversation_id);
         }
         if (!result) {
           const attempts = failed.attempts + 1;
           const reason = `${(err as Error).message}`.slice(0, 2_000);
           this.deps.logger.warn({ inboundEmailId: failed.id, attempts, err: { message: reason } }, 'inbound email ingestion failed');
           result = await this.saveRow(
-            from, failed,
+            from, summary, failed,
             attempts >= MAX_INGEST_ATTEMPTS
               ? { status: 'rejected', attempts, error_reason: `gave up after ${attempts} attempts: ${reason}`, message_id_header: messageIdHeader }
               : { status: 'failed', attempts, error_reason: reason, message_id_header: messageIdHeader },
@@ -204,13 +234,13 @@ export class EmailIngestionService {
   }
 
   /** The email's row, inserted (one statement) or, when the source was handed over before, read and locked. */
-  private async claimRow(from: InboundSource, messageIdHeader: string | null, transaction: Transaction): Promise<InboundRow> {
+  private async claimRow(from: InboundSource, messageIdHeader: string | null, summary: Summary, transaction: Transaction): Promise<InboundRow> {
     const now = new Date();
     const [inserted] = await this.deps.sequelize.query<InboundRow>(
-      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', 0, $9, $9)
+      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, sender, subject, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', 0, $10, $11, $9, $9)
        ON CONFLICT (inbox_id, source_kind, source_ref) DO NOTHING RETURNING ${INBOUND_COLUMNS}`,
-      { bind: [from.accountId, from.inboxId, from.kind, from.ref, messageIdHeader, from.sha256, from.storageKey, from.byteSize, now], type: QueryTypes.SELECT, transaction },
+      { bind: [from.accountId, from.inboxId, from.kind, from.ref, messageIdHeader, from.sha256, from.storageKey, from.byteSize, now, summary.sender, summary.subject], type: QueryTypes.SELECT, transaction },
     );
     if (inserted) return inserted;
     const [existing] = await this.deps.sequelize.query<InboundRow>(
@@ -221,7 +251,7 @@ export class EmailIngestionService {
     return existing;
   }
 
-  private async decide(row: InboundRow, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, transaction: Transaction): Promise<Decision> {
+  private async decide(row: InboundRow, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, transaction: Transaction, force: boolean): Promise<Decision> {
     // The same source handed over again (a cursor lost or reseeded) adds nothing.
     if (row.status === 'ingested' || row.status === 'duplicate') return { result: { status: 'duplicate', ...(row.message_id ? { messageId: row.message_id } : {}) } };
     if (row.status === 'rejected') return { result: { status: 'rejected', ...(row.error_reason ? { reason: row.error_reason } : {}) } };
@@ -229,10 +259,10 @@ export class EmailIngestionService {
     if (!('email' in parsed)) return finish({ status: 'rejected', error_reason: `unreadable MIME: ${parsed.error.message}` });
     const email = parsed.email;
     const header = { message_id_header: email.messageId };
-    if (email.connectionCheck) return finish({ ...header, status: 'rejected', error_reason: 'connection test message sent by the inbox wizard' });
+    if (email.connectionCheck && !force) return finish({ ...header, status: 'rejected', error_reason: 'connection test message sent by the inbox wizard' });
     // One round trip for what every email needs to know: is it a duplicate (Message-ID), is the sender
     // one of the staff, and the contact of the customer it would come from (Reply-To, else From).
-    const from = email.from[0];
+    const from = email.from[0] ?? email.senderFallback?.address ?? undefined;
     const staffCandidate = from && from.address !== channel.email.toLowerCase() ? from.address : null;
     const customerCandidate = (email.replyTo[0] ?? from)?.address ?? null;
     const [known] = await this.deps.sequelize.query<{ message_id: number | null; conversation_id: number | null; staff_user_id: number | null; contact: KnownContact | null }>(
@@ -245,8 +275,9 @@ export class EmailIngestionService {
       { bind: [inbox.id, email.messageId, inbox.account_id, staffCandidate, customerCandidate], type: QueryTypes.SELECT, transaction },
     );
     if (known?.message_id) return finish({ ...header, status: 'duplicate', message_id: known.message_id }, known.conversation_id ?? undefined);
-    const author = this.authorOf(email, channel, known?.staff_user_id ?? null);
-    if (!author) return finish({ ...header, status: 'rejected', error_reason: 'no sender address (Reply-To, From)' });
+    // Abuse complaints and aggregate reports concern the mail system, not a customer: kept for the Health tab.
+    if (MAIL_CLASS_POLICY[email.mailClass].filing === 'filed' && !force) return finish({ ...header, status: 'filed', error_reason: `${email.mailClass}: ${email.classSignal}` });
+    const author = this.authorOf(email, from, channel, known?.staff_user_id ?? null);
     const looked = customerCandidate ? { address: customerCandidate, contact: known?.contact ?? null } : undefined;
     return this.createMessage(row, email, author, channel, inbox, transaction, looked);
   }
@@ -258,23 +289,28 @@ export class EmailIngestionService {
     const header = { message_id_header: email.messageId };
     const found = await findConversation(inbox.id, email, this.deps.inboundEmailDomain, transaction);
     // A staff email that starts a thread is addressed to the customer; anything else comes from one.
-    const contactAddress = author.kind === 'customer' ? author.address : found ? null : this.recipientOf(email, channel);
-    const customer = contactAddress
-      ? await this.findOrCreateContact(inbox.account_id, contactAddress, transaction, looked?.address === contactAddress.address ? looked.contact : undefined)
-      : null;
+    const contactAddress = author.kind === 'customer' ? author.address : author.kind === 'staff' && !found ? this.recipientOf(email, channel) : null;
+    const customer = author.kind === 'unknown'
+      ? await this.unknownSender(inbox.account_id, transaction)
+      : contactAddress
+        ? await this.findOrCreateContact(inbox.account_id, contactAddress, transaction, looked?.address === contactAddress.address ? looked.contact : undefined)
+        : null;
     const contact = customer?.contact ?? null;
     if (!found && !contact) return { result: await this.updateRow(row, { ...header, status: 'rejected', error_reason: 'staff email with no thread and no customer recipient' }, transaction) };
     // Blobs before the rows that refer to them; a failure here rolls the transaction back and is recorded as `failed`.
     const blobs = await Promise.all(email.attachments.map((a) => this.storeAttachment(inbox, a)));
 
+    const policy = MAIL_CLASS_POLICY[email.mailClass];
+    const incoming = author.kind !== 'staff';
     const attrs: NewMessage = {
-      message_type: author.kind === 'customer' ? 'incoming' : 'outgoing',
+      message_type: incoming ? 'incoming' : 'outgoing',
       content: email.text.reply ?? email.text.full ?? '',
       content_type: 'incoming_email',
       content_attributes: { email: emailAttributes(email) },
       private: false,
-      sender: author.kind === 'customer' ? { type: 'Contact', id: contact!.id } : author.userId ? { type: 'User', id: author.userId } : null,
-      reopen: !email.autoReply,
+      sender: incoming ? { type: 'Contact', id: contact!.id } : author.kind === 'staff' && author.userId ? { type: 'User', id: author.userId } : null,
+      reopen: policy.reopens,
+      startsWait: policy.customerReply,
       source_id: email.messageId,
     };
     const conversation: Conversation = found?.conversation
@@ -316,12 +352,21 @@ export class EmailIngestionService {
    * Staff write from Outlook too: mail from the inbox's own address or from a member of the account is
    * theirs, so it stays in its thread as an outgoing message. Customers are Reply-To, else From.
    */
-  private authorOf(email: ParsedEmail, channel: ChannelEmail, staffUserId: number | null): Author | null {
-    const from = email.from[0];
+  private authorOf(email: ParsedEmail, from: EmailAddress | undefined, channel: ChannelEmail, staffUserId: number | null): Author {
     if (from?.address === channel.email.toLowerCase()) return { kind: 'staff', userId: null };
     if (from && staffUserId) return { kind: 'staff', userId: staffUserId };
     const address = email.replyTo[0] ?? from;
-    return address ? { kind: 'customer', address } : null;
+    return address ? { kind: 'customer', address } : { kind: 'unknown' };
+  }
+
+  /** Mail that names no sender anywhere still reaches an agent, from this placeholder contact. */
+  private async unknownSender(accountId: number, transaction: Transaction): Promise<{ contact: Contact; contactInboxId?: number }> {
+    const [contact] = await Contact.findOrCreate({
+      where: { account_id: accountId, identifier: UNKNOWN_SENDER_IDENTIFIER },
+      defaults: { account_id: accountId, identifier: UNKNOWN_SENDER_IDENTIFIER, name: 'Unknown sender' },
+      transaction,
+    });
+    return { contact };
   }
 
   private recipientOf(email: ParsedEmail, channel: ChannelEmail): EmailAddress | null {
@@ -378,18 +423,31 @@ export class EmailIngestionService {
   }
 
   /** Records an outcome after the processing transaction rolled back (the row may be gone with it). */
-  private async saveRow(from: InboundSource, row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
+  private async saveRow(from: InboundSource, summary: Summary, row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
     const next = { ...row, ...changes };
     const now = new Date();
     await this.deps.sequelize.query(
-      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, message_id, error_reason, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, message_id, error_reason, sender, subject, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $13, $13)
        ON CONFLICT (inbox_id, source_kind, source_ref) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, message_id = EXCLUDED.message_id,
          error_reason = EXCLUDED.error_reason, message_id_header = COALESCE(EXCLUDED.message_id_header, inbound_emails.message_id_header), updated_at = EXCLUDED.updated_at`,
-      { bind: [from.accountId, from.inboxId, from.kind, from.ref, changes.message_id_header ?? null, from.sha256, from.storageKey, from.byteSize, next.status, next.attempts, next.message_id, next.error_reason, now], type: QueryTypes.INSERT, transaction },
+      { bind: [from.accountId, from.inboxId, from.kind, from.ref, changes.message_id_header ?? null, from.sha256, from.storageKey, from.byteSize, next.status, next.attempts, next.message_id, next.error_reason, now, summary.sender, summary.subject], type: QueryTypes.INSERT, transaction },
     );
     return resultOf(next, conversationId);
   }
+}
+
+interface Summary {
+  sender: string | null;
+  subject: string | null;
+}
+
+function summaryOf(parsed: ParseOutcome): Summary {
+  if (!('email' in parsed)) return { sender: null, subject: null };
+  const { from, senderFallback, subject } = parsed.email;
+  const address = from[0] ?? senderFallback?.address;
+  const sender = address ? (address.name ? `${address.name} <${address.address}>` : address.address) : senderFallback?.fromHeader || null;
+  return { sender, subject: subject || null };
 }
 
 function resultOf(row: Pick<InboundRow, 'status' | 'message_id' | 'error_reason'>, conversationId?: number): IngestResult {
@@ -403,6 +461,8 @@ function resultOf(row: Pick<InboundRow, 'status' | 'message_id' | 'error_reason'
 /** Chatwoot's `content_attributes.email`. */
 function emailAttributes(e: ParsedEmail) {
   const list = (a: EmailAddress[]) => a.map((x) => x.address);
+  const named = (a: EmailAddress[]) => a.map(({ name, address }) => ({ name, address }));
+  const claimed = impersonatedAddress(e.from[0]);
   return {
     from: list(e.from),
     to: list(e.to),
@@ -416,8 +476,16 @@ function emailAttributes(e: ParsedEmail) {
     references: e.references,
     html_content: e.html,
     text_content: e.text,
-    auto_reply: e.autoReply,
-    bounce: e.bounce,
+    // The same addresses with their display names ("김 현진"): what the agent reads, not just addresses.
+    participants: { from: named(e.from), reply_to: named(e.replyTo), to: named(e.to), cc: named(e.cc) },
+    ...(claimed ? { sender_warning: { kind: 'display_name_address', claimed, actual: e.from[0].address } } : {}),
+    ...(e.embedded.length ? { embedded_emails: e.embedded } : {}),
+    ...(e.textSource !== 'parsed' ? { text_source: e.textSource } : {}),
+    mail_class: e.mailClass,
+    mail_class_signal: e.classSignal,
+    auto_reply: e.mailClass === 'auto_reply',
+    bounce: e.mailClass === 'bounce',
+    ...(e.senderFallback ? { sender_fallback: { source: e.senderFallback.source, address: e.senderFallback.address?.address ?? null, from_header: e.senderFallback.fromHeader } } : {}),
   };
 }
 

@@ -42,7 +42,7 @@ export class ImapFetcher {
   /** `force` ignores the backoff and the re-authorization mark (an administrator just fixed the channel). */
   async fetch(channelId: number, opts: { force?: boolean } = {}): Promise<FetchOutcome> {
     const startedAt = new Date();
-    const counts: FetchOutcome['counts'] = { created: 0, duplicate: 0, rejected: 0, failed: 0 };
+    const counts: FetchOutcome['counts'] = { created: 0, duplicate: 0, rejected: 0, failed: 0, filed: 0 };
     const skipped = (reason: string): FetchOutcome => ({ status: 'skipped', reason, counts });
     const channel = await ChannelEmail.findByPk(channelId);
     const inbox = channel && (await Inbox.findOne({ where: { channel_type: EMAIL_CHANNEL_TYPE, channel_id: channel.id } }));

@@ -1,7 +1,8 @@
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 import { ChannelEmail } from '../../../models/index.js';
 
-export const INBOUND_STATUSES = ['received', 'ingested', 'duplicate', 'rejected', 'failed'] as const;
+/** `filed`: read but kept apart from conversations on purpose (an abuse complaint, an aggregate report). */
+export const INBOUND_STATUSES = ['received', 'ingested', 'duplicate', 'rejected', 'failed', 'filed'] as const;
 export type InboundStatus = (typeof INBOUND_STATUSES)[number];
 
 /**
@@ -15,6 +16,9 @@ export class InboundEmail extends Model<InferAttributes<InboundEmail>, InferCrea
   declare source_kind: string;
   declare source_ref: string;
   declare message_id_header: CreationOptional<string | null>;
+  /** The sender and subject as parsed (capped like any header), to recognise an email that became no message. */
+  declare sender: CreationOptional<string | null>;
+  declare subject: CreationOptional<string | null>;
   declare sha256: CreationOptional<string | null>;
   declare storage_key: CreationOptional<string | null>;
   declare byte_size: CreationOptional<number>;
@@ -34,6 +38,8 @@ export class InboundEmail extends Model<InferAttributes<InboundEmail>, InferCrea
         source_kind: { type: DataTypes.STRING, allowNull: false },
         source_ref: { type: DataTypes.STRING(512), allowNull: false },
         message_id_header: DataTypes.TEXT,
+        sender: DataTypes.TEXT,
+        subject: DataTypes.TEXT,
         sha256: DataTypes.STRING(64),
         storage_key: DataTypes.STRING,
         byte_size: { type: DataTypes.BIGINT, defaultValue: 0 },
