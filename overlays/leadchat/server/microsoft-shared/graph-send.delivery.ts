@@ -24,7 +24,8 @@ const megabytes = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 export function createGraphSendDelivery(graph: Pick<GraphClients, 'forChannel'>): DeliveryMethod {
   return {
     id: GRAPH_SEND_DELIVERY,
-    async deliver({ channel, raw, headers }) {
+    async deliver({ channel, raw: built, headers }) {
+      const raw = withBcc(built, headers.bcc ?? []);
       const who = { delegate: (channel.provider_config as unknown as SharedInboxConfig).delegate_upn, mailbox: channel.email };
       if (raw.length > MAX_MESSAGE_BYTES) {
         throw new DeliveryError(
@@ -46,4 +47,14 @@ export function createGraphSendDelivery(graph: Pick<GraphClients, 'forChannel'>)
       }
     },
   };
+}
+
+/**
+ * Graph takes a MIME message's recipients from its To, Cc and Bcc headers (Exchange removes Bcc from
+ * the copies it delivers and keeps it in Sent Items). The reply is built without a Bcc header, as SMTP
+ * needs, so it goes back in here — or the agent's Bcc recipients would silently get nothing.
+ */
+function withBcc(raw: Buffer, bcc: string[]): Buffer {
+  if (!bcc.length) return raw;
+  return Buffer.concat([Buffer.from(`Bcc: ${bcc.join(',\r\n ')}\r\n`), raw]);
 }

@@ -4,7 +4,10 @@
 // answer joins the same conversation. (A delegate without Send As is refused at connect: connect.test.ts.)
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
+import { awaitMail } from '../../../../test/email/send/send-runtime.js';
 import { controlFetch, eventually, janeReceives, JANE, overlayEnabled, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
+
+const INFO = 'info@example.test';
 
 describe('microsoft_shared transports (sandbox)', function () {
   this.timeout(30_000);
@@ -116,6 +119,19 @@ describe('microsoft_shared transports (sandbox)', function () {
     expect(await bed.sentItems()).to.include(reply.source_id);
     const sent = (await controlFetch(bed.sb, 'GET', '/sent')).json as { via: string; messageId: string; submittedBy: string }[];
     expect(sent.find((s) => s.messageId === reply.source_id)).to.deep.include({ via: 'graph', submittedBy: 'alice@contoso.test' });
+  });
+
+  it('graph_full: Bcc recipients get the reply, and nobody else sees them', async () => {
+    const { conversation } = await graphConversation('Invoice copy');
+    const res = await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/conversations/${conversation.display_id}/messages`).set('api_access_token', bed.account.admin.token)
+      .send({ content: 'Copying our accountant.', content_attributes: { bcc_emails: [INFO] } });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    const reply = await settled(res.body.id as number);
+    expect(reply.status, reply.external_error ?? '').to.equal('sent');
+    const toJane = await janeReceives(bed, (m) => m.messageId === reply.source_id);
+    expect(toJane.headers.get('bcc'), 'the customer does not see the Bcc').to.equal(undefined);
+    const toInfo = await awaitMail(bed.sb, INFO, (m) => m.messageId === reply.source_id, 10_000);
+    expect(toInfo.text?.trim()).to.equal('Copying our accountant.');
   });
 
   it('graph_full: a reply with a 10 MB PDF (over sendMail\'s 4 MB) leaves through a draft + upload session, threaded, copy in Sent Items, and Jane\'s answer joins', async () => {
