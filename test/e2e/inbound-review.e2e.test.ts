@@ -7,9 +7,8 @@ import type { Page } from 'playwright-core';
 import supertest from 'supertest';
 import { addToAccount, createAccount, createUser, type TestAccount, type TestUser } from '../support/factories.js';
 import { controlFetch, type TestSandbox } from '../sandbox/helpers.js';
-import { passwordOf } from '../email/send/send-runtime.js';
 import { openBrowser, signIn, type BrowserSession } from './support/browser.js';
-import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from './support/app.js';
+import { createInfoInbox, failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from './support/app.js';
 
 const INFO = 'info@example.test';
 const PASSWORD = 'E2e-review-pass-1';
@@ -36,14 +35,7 @@ describe('inbound email in the dashboard: Health tab review and honest senders (
     account = await createAccount();
     admin = await createUser('Rita Admin', { password: PASSWORD });
     await addToAccount(account.id, admin, 'administrator');
-    const created = await api().post(`/api/v1/accounts/${account.id}/inboxes`).set('api_access_token', admin.token).send({
-      name: 'Info', channel: {
-        type: 'email', email: INFO, imap_enabled: true, imap_address: sb.world.imap.host, imap_port: sb.world.imap.port, imap_login: INFO,
-        imap_password: passwordOf(sb, INFO), imap_enable_ssl: false,
-      },
-    });
-    expect(created.status, JSON.stringify(created.body)).to.equal(200);
-    inboxId = created.body.id;
+    inboxId = await createInfoInbox(app, account, admin);
     browser = await openBrowser('leadchat-review-');
     page = browser.page;
     await page.goto(`${base}/`);

@@ -7,8 +7,8 @@ import { testEnv } from './env.js';
 
 let shared: Promise<Runtime> | undefined;
 
-/** A fresh, empty test database (dropped and recreated once per test run). */
-export async function resetTestDatabase(databaseUrl: string): Promise<void> {
+/** Drops the database `databaseUrl` names (closing its connections), and creates it again unless `recreate` is false. */
+export async function resetTestDatabase(databaseUrl: string, recreate = true): Promise<void> {
   const url = new URL(databaseUrl);
   const name = url.pathname.slice(1);
   url.pathname = '/postgres';
@@ -16,13 +16,13 @@ export async function resetTestDatabase(databaseUrl: string): Promise<void> {
   await client.connect();
   try {
     await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.query(`CREATE DATABASE "${name}"`);
+    if (recreate) await client.query(`CREATE DATABASE "${name}"`);
   } finally {
     await client.end();
   }
 }
 
-export async function clearRedisPrefix(config: Config): Promise<void> {
+export async function clearRedisPrefix(config: Pick<Config, 'REDIS_URL' | 'REDIS_PREFIX'>): Promise<void> {
   const redis = new Redis(config.REDIS_URL);
   try {
     let cursor = '0';

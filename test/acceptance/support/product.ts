@@ -7,12 +7,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import { Redis } from 'ioredis';
 import { freePort } from '../../../sandbox/src/ports.js';
 import { PORT_ENV, type SandboxPorts } from '../../../sandbox/src/ports.js';
 import type { WorldInfo } from '../../../sandbox/src/world-info.js';
 import { repoRoot } from '../../sandbox/helpers.js';
+import { clearRedisPrefix, resetTestDatabase } from '../../support/runtime.js';
 
 export interface RunningProduct {
   base: string;
@@ -30,33 +29,6 @@ export interface RunningProduct {
 
 /** Variables the test runner sets for itself that a person typing `npm start` would not have. */
 const TEST_ONLY = /^(NODE_ENV|EXTENSIONS|LOG_LEVEL|TEST_.*|MOCHA_.*|MICROSOFT_.*|GOOGLE_.*|LEADMAIL_.*|DATABASE_URL|REDIS_URL|REDIS_PREFIX|PLATFORM_API_TOKEN|SEED_DEMO|STORAGE_DIR|FRONTEND_URL|PORT|SANDBOX_.*|DEMO_ADMIN_PASSWORD|ENCRYPTION_KEYS|SESSION_SECRET|SECRETS_FILE)$/;
-
-async function dropDatabase(databaseUrl: string): Promise<void> {
-  const url = new URL(databaseUrl);
-  const name = url.pathname.slice(1);
-  url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  } finally {
-    await client.end();
-  }
-}
-
-async function clearPrefix(prefix: string): Promise<void> {
-  const redis = new Redis('redis://127.0.0.1:6379');
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
 
 function waitFor(what: string, check: () => boolean, child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -92,7 +64,8 @@ export async function startProduct(): Promise<RunningProduct> {
   const databaseUrl = 'postgres://postgres@127.0.0.1:5432/leadchat_acceptance';
   const redisPrefix = `leadchat-acceptance-${randomUUID().slice(0, 8)}`;
   const secretsFile = path.join(runDir, 'secrets.env');
-  await dropDatabase(databaseUrl);
+  // `npm start` creates the database itself, as on a fresh machine.
+  await resetTestDatabase(databaseUrl, false);
 
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!TEST_ONLY.test(key)) env[key] = value;
@@ -125,7 +98,7 @@ export async function startProduct(): Promise<RunningProduct> {
       clearTimeout(timer);
     }
     log.end();
-    await clearPrefix(redisPrefix);
+    await clearRedisPrefix({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: redisPrefix });
   };
 
   try {

@@ -3,12 +3,16 @@
 // notifications come back to it — and one teardown for all of it.
 import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import supertest from 'supertest';
 import type { Context } from 'mocha';
 import { startSecondRuntime } from '../../support/factories.js';
 import { clearRedisPrefix } from '../../support/runtime.js';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { freePort } from '../../../sandbox/src/ports.js';
 import { buildDashboard, type BrowserSession } from './browser.js';
+import { passwordOf } from '../../email/send/send-runtime.js';
+
+const INFO = 'info@example.test';
 
 export type E2eRuntime = Awaited<ReturnType<typeof startSecondRuntime>>;
 
@@ -50,4 +54,17 @@ export function failOnConsoleErrors(ctx: Context, browser: BrowserSession | unde
   if (ctx.currentTest?.state === 'passed' && unexpected.length) {
     throw new Error(`browser console errors in "${ctx.currentTest.title}":\n${unexpected.join('\n')}`);
   }
+}
+
+/** An IMAP-only inbox for the sandbox's info@ mailbox (STARTTLS, its password), made through the API; returns its id. */
+export async function createInfoInbox(app: E2eApp, account: { id: number }, admin: { token: string }): Promise<number> {
+  const { sb } = app;
+  const created = await supertest(app.rt.app).post(`/api/v1/accounts/${account.id}/inboxes`).set('api_access_token', admin.token).send({
+    name: 'Info', channel: {
+      type: 'email', email: INFO, imap_enabled: true, imap_address: sb.world.imap.host, imap_port: sb.world.imap.port, imap_login: INFO,
+      imap_password: passwordOf(sb, INFO), imap_enable_ssl: false,
+    },
+  });
+  if (created.status !== 200) throw new Error(`creating the info@ inbox answered ${created.status}: ${JSON.stringify(created.body)}`);
+  return created.body.id as number;
 }
