@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { http, runtime } from '../../support/runtime.js';
-import { createAgent } from '../../support/factories.js';
+import { createAccount, createAgent, createContact, createConversation, createInbox } from '../../support/factories.js';
 import { append, clearInbox, createImapInbox, mime, runFetch, type ReceiveInbox } from './helpers.js';
 
 describe('email receive: rejected and filed emails for review', function () {
@@ -67,6 +67,11 @@ describe('email receive: rejected and filed emails for review', function () {
     const before = (await list()).payload as { id: number; status: string }[];
     const filed = before.find((r) => r.status === 'filed')!;
     const rejected = before.find((r) => r.status === 'rejected')!;
+    // Conversations elsewhere move the global ids ahead of this account's own numbering.
+    const elsewhere = await createAccount();
+    const elsewhereInbox = await createInbox(elsewhere);
+    const elsewhereContact = await createContact(elsewhere);
+    for (let i = 0; i < 3; i++) await createConversation(elsewhere, { inbox_id: elsewhereInbox.id, contact_id: elsewhereContact.id });
     const agent = await createAgent(inbox.account);
     await (await http()).post(`${base()}/${filed.id}/import`).set('api_access_token', agent.token).expect(403);
 
@@ -77,7 +82,11 @@ describe('email receive: rejected and filed emails for review', function () {
     expect(imported.body.status).to.equal('created');
     const { models } = await runtime();
     const message = (await models.Message.findByPk(imported.body.message_id))!;
-    expect(message).to.include({ conversation_id: imported.body.conversation_id, source_id: id });
+    expect(message).to.include({ source_id: id });
+    // The conversation is named as every Chatwoot path names it: by its id in the account.
+    const shown = await (await http()).get(`/api/v1/accounts/${inbox.account.id}/conversations/${imported.body.conversation_id}`).set('api_access_token', inbox.account.admin.token).expect(200);
+    expect(shown.body.id).to.equal(imported.body.conversation_id);
+    expect((await models.Conversation.findByPk(message.conversation_id))!.display_id).to.equal(imported.body.conversation_id);
     expect((message.content_attributes.email as { mail_class: string }).mail_class).to.equal('complaint');
     expect((await list()).payload.map((r: { id: number }) => r.id)).to.deep.equal([rejected.id]);
     await (await http()).post(`${base()}/${filed.id}/import`).set('api_access_token', inbox.account.admin.token).expect(409);

@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { InboundReview } from '../../channels/email/receive/inbound-review.service.js';
 import type { InboundEmail } from '../../channels/email/receive/receive.models.js';
 import type { IngestResult } from '../../channels/email/receive/email-ingestion.service.js';
+import { Conversation } from '../../models/index.js';
 import { requireAdministrator } from '../auth.js';
 import { accountScope } from '../request-context.js';
 import { idParam } from '../validate.js';
@@ -21,7 +22,11 @@ const serialize = (r: InboundEmail) => ({
   updated_at: r.updated_at,
 });
 
-const outcome = (r: IngestResult) => ({ status: r.status, reason: r.reason ?? null, message_id: r.messageId ?? null, conversation_id: r.conversationId ?? null });
+/** `conversation_id` is the conversation's id in the account (its display id), as every Chatwoot path uses it. */
+async function outcome(r: IngestResult) {
+  const conversation = r.conversationId ? await Conversation.findByPk(r.conversationId, { attributes: ['display_id'] }) : null;
+  return { status: r.status, reason: r.reason ?? null, message_id: r.messageId ?? null, conversation_id: conversation?.display_id ?? null };
+}
 
 /**
  * `/inboxes/:id/inbound_emails`: the emails of an inbox that became no message (rejected, failed,
@@ -46,11 +51,11 @@ export function inboundEmailsRouter(review: InboundReview): Router {
   });
 
   router.post('/inboxes/:id/inbound_emails/:email_id/retry', requireAdministrator, async (req, res) => {
-    res.json(outcome(await review.reprocess(accountScope(req), ...ids(req.params), false)));
+    res.json(await outcome(await review.reprocess(accountScope(req), ...ids(req.params), false)));
   });
 
   router.post('/inboxes/:id/inbound_emails/:email_id/import', requireAdministrator, async (req, res) => {
-    res.json(outcome(await review.reprocess(accountScope(req), ...ids(req.params), true)));
+    res.json(await outcome(await review.reprocess(accountScope(req), ...ids(req.params), true)));
   });
 
   return router;
