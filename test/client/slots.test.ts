@@ -1,5 +1,5 @@
 // The dashboard's extension slots (client/src/extensions): what overlays register, in which order,
-// and every conflict reported together — the client side of DESIGN.md §3.
+// and every conflict reported together — the client side of the extension seam.
 import { expect } from 'chai';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -1,5 +1,5 @@
 /**
- * The dashboard's public extension API (DESIGN.md §3): what `overlays/<name>/client/index.ts` may
+ * The dashboard's public extension API: what `overlays/<name>/client/index.ts` may
  * import. Overlays fill named slots and add i18n bundles; the core fills the same slots with its own
  * built-ins, so nothing in a page names a provider or an overlay.
  */

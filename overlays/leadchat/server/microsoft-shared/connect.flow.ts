@@ -47,7 +47,7 @@ export interface ConnectFlowDeps {
 }
 
 /**
- * The shared-inbox wizard's sign-in (DESIGN.md §4 "microsoft_shared connect"), on the core's OAuth
+ * The shared-inbox wizard's sign-in, on the core's OAuth
  * handshake (PKCE, single-use state bound to the starting browser, the starter still an
  * administrator): `start` returns the msal auth-code URL for the transport's scopes; the callback
  * redeems the code, verifies the id_token, then checks the delegate's access to the shared mailbox

@@ -12,7 +12,7 @@ const OUTLOOK_SMTP = 'https://outlook.office.com/SMTP.Send';
 
 /**
  * Graph and Outlook scopes belong to different audiences, so one token cannot carry both: each
- * transport asks for exactly the set it uses (DESIGN.md §4).
+ * transport asks for exactly the set it uses.
  */
 export const SCOPES_BY_TRANSPORT: Record<Transport, readonly string[]> = {
   graph_full: ['offline_access', 'openid', 'profile', 'User.Read', 'Mail.ReadWrite.Shared', 'Mail.Send.Shared'],
