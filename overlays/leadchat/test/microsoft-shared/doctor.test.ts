@@ -1,10 +1,14 @@
 // "Check connection" for shared inboxes against the sandbox: a healthy inbox of each transport, then
 // every line made to fail the way Microsoft makes it fail (a revoked sign-in, Full Access or Send As
 // removed, SMTP AUTH off, no admin consent, no subscription, mail the sweep has not brought in), each
-// answered with its fix; agents may not run it.
+// answered with its fix; agents may not run it. Daily: a newly failing check notifies administrators
+// once, not again while it stays failed.
 import { expect } from 'chai';
+import { QueryTypes } from 'sequelize';
 import { createAgent } from '../../../../test/support/factories.js';
-import { controlFetch, overlayEnabled, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
+import { imapConnect } from '../../../../test/sandbox/helpers.js';
+import { DOCTOR_DUE_JOB, DOCTOR_INBOX_JOB, lastReportKey, NOTIFY_CONNECTION_CHECK_FAILED } from '../../server/microsoft-shared/doctor/daily-doctor.jobs.js';
+import { controlFetch, eventually, overlayEnabled, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
 
 interface Check { id: string; status: 'ok' | 'failed' | 'warning' | 'skipped'; detail: string; fix?: string }
 interface Report { checks: Check[]; checked_at: string }
@@ -38,6 +42,22 @@ describe('microsoft_shared connection doctor (sandbox)', function () {
     const res = await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/microsoft_shared/inboxes/${inboxId}/doctor`).set('api_access_token', token);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     return res.body as Report;
+  };
+  /** Mail a test delivered, taken out again so that the next inbox on support@ starts with none waiting. */
+  const removeFromSupportInbox = async (subject: string) => {
+    const { json } = await controlFetch(bed.sb, 'POST', '/tokens/issue', { user: ALICE, scopes: ['IMAP.AccessAsUser.All'] });
+    const client = await imapConnect(bed.sb, { user: SUPPORT, accessToken: (json as { access_token: string }).access_token });
+    try {
+      const lock = await client.getMailboxLock('INBOX');
+      try {
+        const uids = (await client.search({ subject }, { uid: true })) || [];
+        if (uids.length) await client.messageDelete(uids, { uid: true });
+      } finally {
+        lock.release();
+      }
+    } finally {
+      await client.logout();
+    }
   };
   const statuses = (r: Report) => Object.fromEntries(r.checks.map((c) => [c.id, c.status]));
   const line = (r: Report, id: string) => r.checks.find((c) => c.id === id)!;
@@ -122,6 +142,7 @@ describe('microsoft_shared connection doctor (sandbox)', function () {
     const report = await doctor(inboxId);
     expect(line(report, 'backlog'), JSON.stringify(report.checks)).to.include({ status: 'failed', detail: `2 messages in ${SUPPORT}'s Inbox are not in LeadChat yet.` });
     expect(line(report, 'backlog').fix).to.be.a('string');
+    await removeFromSupportInbox('Waiting');
   });
 
   it('agents get 403', async () => {
@@ -129,5 +150,50 @@ describe('microsoft_shared connection doctor (sandbox)', function () {
     const agent = await createAgent(bed.account);
     const res = await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/microsoft_shared/inboxes/${inboxId}/doctor`).set('api_access_token', agent.token);
     expect(res.status).to.equal(403);
+  });
+
+  describe('daily check', () => {
+    const notifications = async () => bed.rt.sequelize.query<{ payload: { checks: string[]; error: string; inbox_name: string } }>(
+      'SELECT payload FROM notifications WHERE account_id = :accountId AND notification_type = :type ORDER BY id',
+      { replacements: { accountId: bed.account.id, type: NOTIFY_CONNECTION_CHECK_FAILED }, type: QueryTypes.SELECT },
+    );
+    /** The stored report of a run that started after `previous` (its checked_at differs): the run is over. */
+    const storedAfter = async (channelId: number, previous: Report | null) => eventually(async () => {
+      const stored = await bed.rt.redis.get(lastReportKey(bed.rt.config.REDIS_PREFIX, channelId));
+      const report = stored ? (JSON.parse(stored) as Report) : null;
+      return report && report.checked_at !== previous?.checked_at ? report : undefined;
+    }, 30_000);
+    const runFor = async (channelId: number, previous: Report | null) => {
+      await bed.rt.queues.enqueue(DOCTOR_INBOX_JOB, { channelId });
+      return storedAfter(channelId, previous);
+    };
+
+    it('a newly failing check notifies the administrators once; not again while it stays failed; again once it recovered and failed anew', async () => {
+      await connect('imap_leadmail');
+      const channelId = (await bed.channel())!.id;
+      await bed.rt.queues.enqueue(DOCTOR_DUE_JOB, {});
+      let report = await storedAfter(channelId, null);
+      expect(report.checks.filter((c) => c.status === 'failed'), 'healthy').to.deep.equal([]);
+      expect(await notifications()).to.deep.equal([]);
+
+      await controlFetch(bed.sb, 'POST', '/permissions', { mailbox: SUPPORT, user: ALICE, right: 'FullAccess', grant: false });
+      report = await runFor(channelId, report);
+      const [first, ...more] = await notifications();
+      expect(more).to.deep.equal([]);
+      expect(first!.payload).to.include({ inbox_name: 'Support' });
+      expect(first!.payload.checks).to.include('full_access');
+      expect(first!.payload.error).to.contain(FULL_ACCESS_FIX);
+
+      report = await runFor(channelId, report);
+      expect(line(report, 'full_access').status, 'still failing').to.equal('failed');
+      expect(await notifications()).to.have.length(1);
+
+      await controlFetch(bed.sb, 'POST', '/permissions', { mailbox: SUPPORT, user: ALICE, right: 'FullAccess', grant: true });
+      report = await runFor(channelId, report);
+      expect(line(report, 'full_access').status, 'recovered').to.equal('ok');
+      await controlFetch(bed.sb, 'POST', '/permissions', { mailbox: SUPPORT, user: ALICE, right: 'FullAccess', grant: false });
+      await runFor(channelId, report);
+      expect(await notifications()).to.have.length(2);
+    });
   });
 });
