@@ -116,7 +116,12 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
 
   const contributorServices = {
     ...services,
-    email: { createInbox: inboxes.createWithChannel.bind(inboxes), ingestion: api.emailReceive.ingestion, providerFor: registries.providerFor.bind(registries), reauthorization },
+    email: {
+      createInbox: inboxes.createWithChannel.bind(inboxes), ingestion: api.emailReceive.ingestion, providerFor: registries.providerFor.bind(registries), reauthorization,
+      // === LeadChat: connection doctor ===
+      notifyAdministrators: notifications.notifyAdministrators.bind(notifications),
+      // === /LeadChat ===
+    },
   };
   registerCore(createExtensionContext('core', registries, contributorServices), api);
   await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, contributorServices), registries.problems, opts.extensionsRoot);

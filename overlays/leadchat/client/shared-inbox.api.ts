@@ -12,10 +12,26 @@ export interface GraphStatus {
   admin_consent_url: string | null;
 }
 
+/** One line of "Check connection"; `fix` (plain words, from the server) comes with every problem. */
+export interface DoctorCheck {
+  id: string;
+  status: 'ok' | 'failed' | 'warning' | 'skipped';
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorReport {
+  checks: DoctorCheck[];
+  checked_at: string;
+}
+
 export const sharedInboxApi = {
   /** Starts the delegate's sign-in (new inbox, or reconnect with `inbox_id`); the browser goes to the returned URL. */
   authorize: (accountId: number, body: Record<string, string | number>) =>
     request<{ success: boolean; url: string }>('POST', accountUrl(accountId, '/microsoft_shared/authorization'), body),
   graphStatus: (accountId: number, inboxId: number) =>
     request<GraphStatus>('GET', accountUrl(accountId, `/microsoft_shared/inboxes/${inboxId}/graph_status`)),
+  /** Runs the connection checks now (administrators); it sends one test message, so it takes seconds. */
+  checkConnection: (accountId: number, inboxId: number) =>
+    request<DoctorReport>('POST', accountUrl(accountId, `/microsoft_shared/inboxes/${inboxId}/doctor`), {}),
 };

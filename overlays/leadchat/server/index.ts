@@ -8,6 +8,9 @@ import { SharedInboxConnectFlow } from './microsoft-shared/connect.flow.js';
 import { GraphRoundTrip } from './microsoft-shared/graph-round-trip.js';
 import { SmtpRoundTrip } from './microsoft-shared/smtp-round-trip.js';
 import { authorizationRouter, callbackRouter } from './microsoft-shared/connect.routes.js';
+import { ConnectionDoctor } from './microsoft-shared/doctor/connection-doctor.js';
+import { doctorRouter } from './microsoft-shared/doctor/doctor.routes.js';
+import { dailyDoctorJobs, DOCTOR_SCHEDULES } from './microsoft-shared/doctor/daily-doctor.jobs.js';
 import { registerGraphReceive, registerGraphStatus } from './microsoft-shared/graph/index.js';
 import { createGraphSendDelivery } from './microsoft-shared/graph-send.delivery.js';
 import { ImapAccessVerifier } from './microsoft-shared/imap-access.verifier.js';
@@ -34,15 +37,19 @@ export function register(ctx: ExtensionContext): void {
   registerMetadataSync(ctx, { apps, graph });
 }
 
-/** The microsoft_shared channel: provider, Graph delivery, transports list and the connect flow. */
+/** The microsoft_shared channel: provider, Graph delivery, transports list, the connect flow and the connection doctor (on demand and daily). */
 function registerMicrosoftShared(ctx: ExtensionContext, { apps, tokens, graph }: MicrosoftPlumbing): void {
   ctx.register.emailProvider(createMicrosoftSharedProvider({ config: ctx.config, tokens }));
   ctx.register.deliveryMethod(createGraphSendDelivery(graph));
   const connector = new SharedInboxConnector({ ctx, tokens });
-  const flow = new SharedInboxConnectFlow({ ctx, apps, tokens, graph, imap: new ImapAccessVerifier(ctx.config, ctx.logger), connector,
-    roundTrip: { graph: new GraphRoundTrip(), smtp: new SmtpRoundTrip(ctx.config, ctx.logger) },
-  });
+  const imap = new ImapAccessVerifier(ctx.config, ctx.logger);
+  const roundTrip = { graph: new GraphRoundTrip(), smtp: new SmtpRoundTrip(ctx.config, ctx.logger) };
+  const flow = new SharedInboxConnectFlow({ ctx, apps, tokens, graph, imap, connector, roundTrip });
+  const doctor = new ConnectionDoctor({ ctx, tokens, graph, imap, roundTrip });
   ctx.register.route({ id: 'leadchat.microsoft_shared.transports', mount: 'account', router: transportsRouter() });
   ctx.register.route({ id: 'leadchat.microsoft_shared.authorization', mount: 'account', router: authorizationRouter(flow, ctx.models) });
   ctx.register.route({ id: 'leadchat.microsoft_shared.callback', mount: 'public', router: callbackRouter(flow) });
+  ctx.register.route({ id: 'leadchat.microsoft_shared.doctor', mount: 'account', router: doctorRouter(doctor, ctx.models) });
+  for (const j of dailyDoctorJobs(ctx, doctor)) ctx.register.job(j);
+  for (const s of DOCTOR_SCHEDULES) ctx.register.schedule(s);
 }

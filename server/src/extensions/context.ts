@@ -1,6 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { InboxService } from '../services/inboxes.js';
 import type { ChannelReauthorization } from '../channels/email/reauthorization.js';
+// === LeadChat: connection doctor ===
+import type { NotificationService } from '../services/notifications.js';
+// === /LeadChat ===
 import type { EmailIngestionService } from '../channels/email/receive/email-ingestion.service.js';
 import type { Sequelize } from 'sequelize';
 import type { Config } from '../config.js';
@@ -76,6 +79,10 @@ export interface EmailServices {
   providerFor: Registries['providerFor'];
   /** The channel's reauthorization mark, with one notification to administrators per change. */
   reauthorization: ChannelReauthorization;
+  // === LeadChat: connection doctor ===
+  /** Tells every administrator of an account (the bell, live); the daily connection check reports new failures this way. */
+  notifyAdministrators: NotificationService['notifyAdministrators'];
+  // === /LeadChat ===
 }
 
 export interface ExtensionContext extends CoreServices {

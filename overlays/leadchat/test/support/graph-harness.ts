@@ -85,7 +85,7 @@ export async function startGraphHarness(sb: TestSandbox): Promise<GraphHarness> 
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
   const clients = sandboxGraphClients(sb);
-  const email = { ingestion: rt.api.emailReceive.ingestion, createInbox: rt.api.inboxes.createWithChannel.bind(rt.api.inboxes), providerFor: rt.registries.providerFor.bind(rt.registries), reauthorization: rt.api.reauthorization };
+  const email = { ingestion: rt.api.emailReceive.ingestion, createInbox: rt.api.inboxes.createWithChannel.bind(rt.api.inboxes), providerFor: rt.registries.providerFor.bind(rt.registries), reauthorization: rt.api.reauthorization, notifyAdministrators: rt.api.notifications.notifyAdministrators.bind(rt.api.notifications) };
   const parts = createGraphReceive({ ...rt, email, queues }, clients, { publicBaseUrl: baseUrl });
   queues.parts = parts;
   for (const r of parts.routes.filter((x) => x.mount === 'public')) publicRoutes.use(r.router);
