@@ -183,6 +183,10 @@ describe('microsoft_shared connection doctor (sandbox)', function () {
       expect(first!.payload).to.include({ inbox_name: 'Support' });
       expect(first!.payload.checks).to.include('full_access');
       expect(first!.payload.error).to.contain(FULL_ACCESS_FIX);
+      // The bell shows it by its title, in words.
+      const listed = await bed.rt.http().get(`/api/v1/accounts/${bed.account.id}/notifications`).set('api_access_token', bed.account.admin.token).expect(200);
+      const titles = (listed.body.data.payload as { push_message_title: string }[]).map((n) => n.push_message_title);
+      expect(titles).to.include('Support: the daily connection check failed');
 
       report = await runFor(channelId, report);
       expect(line(report, 'full_access').status, 'still failing').to.equal('failed');

@@ -3,12 +3,14 @@ import { unix } from './user.js';
 
 /** A one-line title per notification type, as Chatwoot's `push_message_title`; the dashboard shows it. */
 function title(n: Notification): string {
-  const meta = n.payload as { inbox_name?: string };
+  const meta = n.payload as { inbox_name?: string; title?: unknown };
   const inbox = meta.inbox_name ?? 'An inbox';
   switch (n.notification_type) {
     case 'email_channel_reauthorization_required': return `${inbox} needs reconnecting`;
     case 'email_channel_recovered': return `${inbox} is connected again`;
-    default: return n.notification_type.replace(/_/g, ' ');
+    case 'email_inbound_rejected': return `${inbox} turned an email away`;
+    // Types an overlay adds bring their own title.
+    default: return typeof meta.title === 'string' && meta.title ? meta.title : n.notification_type.replace(/_/g, ' ');
   }
 }
 

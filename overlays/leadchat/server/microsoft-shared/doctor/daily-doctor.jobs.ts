@@ -46,7 +46,7 @@ export function dailyDoctorJobs(ctx: Context, doctor: Pick<ConnectionDoctor, 'ex
       await ctx.redis.set(key, JSON.stringify(report));
       if (newlyFailed.length) {
         const error = newlyFailed.map((c) => `${c.detail} ${c.fix ?? ''}`.trim()).join(' ');
-        await ctx.email.notifyAdministrators(row.account_id, NOTIFY_CONNECTION_CHECK_FAILED, { inbox_id: row.id, inbox_name: row.name, email: channel.email, checks: newlyFailed.map((c) => c.id), error });
+        await ctx.email.notifyAdministrators(row.account_id, NOTIFY_CONNECTION_CHECK_FAILED, { inbox_id: row.id, inbox_name: row.name, title: `${row.name}: the daily connection check failed`, email: channel.email, checks: newlyFailed.map((c) => c.id), error });
         logger.warn({ channelId, inboxId: row.id, checks: newlyFailed.map((c) => c.id) }, 'shared inbox connection check newly failing; administrators notified');
       }
       return { failing: report.checks.filter((c) => c.status === 'failed').map((c) => c.id), notified: newlyFailed.map((c) => c.id) };
