@@ -18,6 +18,7 @@ export interface DoctorCheck {
   status: 'ok' | 'failed' | 'warning' | 'skipped';
   detail: string;
   fix?: string;
+  link?: string;
 }
 
 export interface DoctorReport {

@@ -80,7 +80,8 @@ describe('Check connection on a shared inbox (e2e, headless Chromium)', function
     expect(await lines()).to.deep.equal([
       ['token', 'ok'], ['graph', 'ok'], ['full_access', 'ok'], ['send_as', 'ok'], ['push', 'warning'], ['subscription', 'skipped'], ['last_activity', 'ok'], ['backlog', 'ok'],
     ]);
-    expect(await page.locator('[data-check=push] [data-testid=ms-doctor-fix]').innerText()).to.match(/^What to do: Ask a Microsoft Entra admin to grant admin consent: https:/);
+    expect(await page.locator('[data-check=push] [data-testid=ms-doctor-fix]').innerText()).to.equal('What to do: Ask a Microsoft Entra admin to grant admin consent with the link below.');
+    expect(await page.locator('[data-check=push] [data-testid=ms-doctor-link]').getAttribute('href')).to.match(/^https:\/\/.+\/v2\.0\/adminconsent\?client_id=/);
     await browser.shot('doctor-all-ok');
   });
 

@@ -10,7 +10,7 @@ import { imapConnect } from '../../../../test/sandbox/helpers.js';
 import { DOCTOR_DUE_JOB, DOCTOR_INBOX_JOB, lastReportKey, NOTIFY_CONNECTION_CHECK_FAILED } from '../../server/microsoft-shared/doctor/daily-doctor.jobs.js';
 import { controlFetch, eventually, overlayEnabled, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
 
-interface Check { id: string; status: 'ok' | 'failed' | 'warning' | 'skipped'; detail: string; fix?: string }
+interface Check { id: string; status: 'ok' | 'failed' | 'warning' | 'skipped'; detail: string; fix?: string; link?: string }
 interface Report { checks: Check[]; checked_at: string }
 
 const ALICE = 'alice@contoso.test';
@@ -67,7 +67,8 @@ describe('microsoft_shared connection doctor (sandbox)', function () {
     expect(statuses(report), JSON.stringify(report.checks)).to.deep.equal({
       token: 'ok', graph: 'ok', full_access: 'ok', send_as: 'ok', push: 'warning', subscription: 'skipped', last_activity: 'ok', backlog: 'ok',
     });
-    expect(line(report, 'push').fix).to.match(/^Ask a Microsoft Entra admin to grant admin consent: https:\/\/.+\/v2\.0\/adminconsent\?client_id=/);
+    expect(line(report, 'push').fix).to.equal('Ask a Microsoft Entra admin to grant admin consent with the link below.');
+    expect(line(report, 'push').link).to.match(/^https:\/\/.+\/v2\.0\/adminconsent\?client_id=/);
     expect(Date.parse(report.checked_at)).to.be.a('number').and.not.NaN;
   });
 

@@ -14,7 +14,7 @@ import type { ImapAccessVerifier } from '../imap-access.verifier.js';
 import { imapServer } from '../mail-servers.js';
 import type { SmtpRoundTrip } from '../smtp-round-trip.js';
 import { transportOf, type Transport } from '../transports.js';
-import { failed, ok, runCheck, skipped, warning, type CheckId, type CheckOutcome, type CheckResult } from './doctor-check.js';
+import { failed, ok, runCheck, skipped, warning, when, type CheckId, type CheckOutcome, type CheckResult } from './doctor-check.js';
 import { BACKLOG_WINDOW_MS, graphInboxMessageIds, imapInboxMessageIds, missingFromInbox } from './mailbox-backlog.js';
 
 /** Each check's deadline; the round trip waits for its message as long as the wizard does, plus the send. */
@@ -197,7 +197,9 @@ export class ConnectionDoctor {
   private async push(app: Promise<Client | null>, s: Subject): Promise<CheckOutcome> {
     if (await app) return ok('LeadChat may read the mailbox app-only, so Microsoft tells it about new mail at once.');
     const url = adminConsentUrl(this.deps.ctx.config, s.tenantId, { accountId: s.inbox.account_id, inboxId: s.inbox.id });
-    return warning('Without the app-only Mail.Read permission LeadChat checks for new mail every 2 minutes instead of at once.', `Ask a Microsoft Entra admin to grant admin consent${url ? `: ${url}` : ' (the "Grant admin consent" button on this tab)'}.`);
+    return url
+      ? warning('Without the app-only Mail.Read permission LeadChat checks for new mail every 2 minutes instead of at once.', 'Ask a Microsoft Entra admin to grant admin consent with the link below.', url)
+      : warning('Without the app-only Mail.Read permission LeadChat checks for new mail every 2 minutes instead of at once.', 'Ask a Microsoft Entra admin to grant admin consent (the "Grant push notifications" button on this tab).');
   }
 
   private async subscription(app: Promise<Client | null>, s: Subject): Promise<CheckOutcome> {
@@ -213,15 +215,15 @@ export class ConnectionDoctor {
       throw err;
     }
     const expires = state.subscription_expires_at;
-    if (!expires || expires.getTime() <= Date.now()) return failed(`The subscription telling LeadChat about new mail expired${expires ? ` at ${expires.toISOString()}` : ''}.`, retry);
-    return ok(`Subscribed to new mail until ${expires.toISOString()} (renewed before then).`);
+    if (!expires || expires.getTime() <= Date.now()) return failed(`The subscription telling LeadChat about new mail expired${expires ? ` at ${when(expires)}` : ''}.`, retry);
+    return ok(`Subscribed to new mail until ${when(expires)} (renewed before then).`);
   }
 
   private async graphActivity(s: Subject): Promise<CheckOutcome> {
     const state = await GraphReceiveState.findByPk(s.channel.id);
     const mode: 'push' | 'polling' = state?.receive_mode === 'push' ? 'push' : 'polling';
     const latest = [state?.last_sweep_at, state?.last_notification_at].filter((d): d is Date => !!d).sort((a, b) => b.getTime() - a.getTime())[0] ?? null;
-    const seen = `Last notification: ${state?.last_notification_at?.toISOString() ?? 'none'}; last sweep: ${state?.last_sweep_at?.toISOString() ?? 'none'}.`;
+    const seen = `Last notification: ${state?.last_notification_at ? when(state.last_notification_at) : 'none'}; last sweep: ${state?.last_sweep_at ? when(state.last_sweep_at) : 'none'}.`;
     if (state?.last_sweep_error) return warning(`The last sweep failed: ${state.last_sweep_error}. ${seen}`, 'Check the other lines; LeadChat retries on its own.');
     return this.activity(s, latest, STALE_AFTER_MS[mode], seen);
   }

@@ -4,6 +4,8 @@ export interface CheckResult {
   status: 'ok' | 'failed' | 'warning' | 'skipped';
   detail: string;
   fix?: string;
+  /** A page the fix sends the administrator to (LeadChat's own, e.g. Entra's admin consent for this app). */
+  link?: string;
 }
 
 export type CheckId = 'token' | 'full_access' | 'send_as' | 'imap' | 'smtp_auth' | 'graph' | 'push' | 'subscription' | 'last_activity' | 'backlog';
@@ -12,7 +14,10 @@ export type CheckOutcome = Omit<CheckResult, 'id'>;
 
 export const ok = (detail: string): CheckOutcome => ({ status: 'ok', detail });
 export const failed = (detail: string, fix: string): CheckOutcome => ({ status: 'failed', detail, fix });
-export const warning = (detail: string, fix: string): CheckOutcome => ({ status: 'warning', detail, fix });
+export const warning = (detail: string, fix: string, link?: string): CheckOutcome => ({ status: 'warning', detail, fix, ...(link ? { link } : {}) });
+
+/** A time as an administrator reads it in a sentence (UTC, to the minute), not ISO 8601. */
+export const when = (d: Date): string => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 export const skipped = (detail: string): CheckOutcome => ({ status: 'skipped', detail });
 
 /**
