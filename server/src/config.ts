@@ -105,19 +105,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     for (const [k, v] of Object.entries(TEST_SECRETS)) input[k] ??= v;
   }
   for (const key of Object.keys(input)) if (input[key] === '' && key !== 'EXTENSIONS') input[key] = undefined;
-  const publicSecrets: string[] = [];
-  if (!testing) {
-    const keys = (input.ENCRYPTION_KEYS ?? '').split(',').map((part) => part.trim().split(':')[1]);
-    if (keys.some((key) => key !== undefined && PUBLIC_KEYS.has(key))) publicSecrets.push('ENCRYPTION_KEYS: holds a key published in the LeadChat source; generate your own');
-    if (input.SESSION_SECRET && PUBLIC_SESSION_SECRETS.has(input.SESSION_SECRET)) publicSecrets.push('SESSION_SECRET: is a value published in the LeadChat source; generate your own');
-  }
   const result = schema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError([...problems, ...publicSecrets]);
+    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
-  if (publicSecrets.length > 0) throw new ConfigError(publicSecrets);
   const data = result.data;
+  if (!testing) {
+    const publicSecrets: string[] = [];
+    if (data.ENCRYPTION_KEYS.some((k) => PUBLIC_KEYS.has(k.key.toString('base64')))) publicSecrets.push('ENCRYPTION_KEYS: holds a key published in the LeadChat source; generate your own');
+    if (PUBLIC_SESSION_SECRETS.has(data.SESSION_SECRET)) publicSecrets.push('SESSION_SECRET: is a value published in the LeadChat source; generate your own');
+    if (publicSecrets.length > 0) throw new ConfigError(publicSecrets);
+  }
   return {
     ...data,
     FRONTEND_URL: data.FRONTEND_URL ?? `http://${data.HOST === '0.0.0.0' ? '127.0.0.1' : data.HOST}:${data.PORT}`,

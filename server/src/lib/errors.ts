@@ -54,6 +54,13 @@ export class ForbiddenError extends AppError {
   }
 }
 
+/** Too many attempts; the caller sets `Retry-After`. */
+export class TooManyRequestsError extends AppError {
+  constructor(message: string) {
+    super(message, { status: 429, code: 'too_many_requests' });
+  }
+}
+
 export class ConflictError extends AppError {
   constructor(message: string, fields: FieldError[] = []) {
     super(message, { status: 409, code: 'conflict', fields });

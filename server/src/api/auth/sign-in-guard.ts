@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
-import { AppError, ForbiddenError } from '../../lib/errors.js';
+import { ForbiddenError, TooManyRequestsError } from '../../lib/errors.js';
 
 /**
  * Failed sign-ins allowed before the next try waits. Three counters, so that guessing is slow and a
@@ -14,12 +14,6 @@ export const SIGN_IN_LIMITS = {
   ip: { points: 100, duration: 60 * 60 },
   email: { points: 50, duration: 15 * 60 },
 } as const;
-
-export class TooManyRequestsError extends AppError {
-  constructor(message: string, readonly retryAfterSeconds: number) {
-    super(message, { status: 429, code: 'too_many_requests' });
-  }
-}
 
 /**
  * Login CSRF: a sign-in must come from the dashboard's own pages (or an API client that sends JSON).
@@ -56,7 +50,7 @@ function throttle(redis: Redis, prefix: string): RequestHandler {
       if (waits.length) {
         const seconds = Math.max(1, Math.ceil(Math.max(...waits) / 1000));
         res.set('Retry-After', String(seconds));
-        throw new TooManyRequestsError(`Too many failed sign-in attempts. Try again in ${Math.ceil(seconds / 60)} minute${seconds > 60 ? 's' : ''}.`, seconds);
+        throw new TooManyRequestsError(`Too many failed sign-in attempts. Try again in ${Math.ceil(seconds / 60)} minute${seconds > 60 ? 's' : ''}.`);
       }
       res.on('finish', () => {
         if (res.statusCode === 401) {
