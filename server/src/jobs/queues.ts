@@ -86,9 +86,7 @@ export class JobQueues {
         if (!schedule || schedule.job !== def.id || Number(rep.every) !== schedule.every) await q.removeRepeatableByKey(rep.key);
       }
     }
-    for (const s of wanted.values()) {
-      await this.queue(s.job).add(s.data ?? {}, { jobId: s.id, repeat: { every: s.every } });
-    }
+    for (const s of wanted.values()) await this.addSchedule(s);
   }
 
   /**
@@ -97,23 +95,17 @@ export class JobQueues {
    * and without this every sweep, renewal and reminder would stop until the next restart.
    */
   async restoreSchedules(): Promise<string[]> {
-    const { missing } = await this.scheduleHealth();
-    for (const s of this.schedules.list().filter((s) => missing.includes(s.id))) {
-      await this.queue(s.job).add(s.data ?? {}, { jobId: s.id, repeat: { every: s.every } });
-    }
+    const missing = await this.missingSchedules();
+    for (const s of this.schedules.list().filter((s) => missing.includes(s.id))) await this.addSchedule(s);
     if (missing.length) this.logger.warn({ schedules: missing }, 'schedules were missing from Redis and have been re-created');
     return missing;
   }
 
   async scheduleHealth(now = Date.now()): Promise<ScheduleHealth> {
-    const present = new Set<string>();
-    for (const job of new Set(this.schedules.list().map((s) => s.job))) {
-      for (const rep of await this.queue(job).getRepeatableJobs()) if (rep.id) present.add(rep.id);
-    }
     const schedules = this.schedules.list();
     const lastRuns = schedules.length ? await this.queue(schedules[0]!.job).client.hgetall(this.lastRunKey()) : {};
     return {
-      missing: schedules.filter((s) => !present.has(s.id)).map((s) => s.id),
+      missing: await this.missingSchedules(),
       stale: schedules.filter((s) => lastRuns[s.id] && now - Number(lastRuns[s.id]) > 3 * s.every + 60_000).map((s) => s.id),
     };
   }
@@ -125,6 +117,18 @@ export class JobQueues {
       this.restoreSchedules().catch((err: Error) => this.logger.error({ err }, 'schedule check failed'));
     }, intervalMs);
     this.watchdog.unref();
+  }
+
+  private async missingSchedules(): Promise<string[]> {
+    const present = new Set<string>();
+    for (const job of new Set(this.schedules.list().map((s) => s.job))) {
+      for (const rep of await this.queue(job).getRepeatableJobs()) if (rep.id) present.add(rep.id);
+    }
+    return this.schedules.list().filter((s) => !present.has(s.id)).map((s) => s.id);
+  }
+
+  private addSchedule(s: ScheduleDefinition): Promise<unknown> {
+    return this.queue(s.job).add(s.data ?? {}, { jobId: s.id, repeat: { every: s.every } });
   }
 
   private lastRunKey(): string {
