@@ -290,6 +290,30 @@ describe('acceptance: a team\'s first day, from `npm start`', function () {
     await shot('answer-joined');
   });
 
+  it('search finds the conversation by its subject, and by nothing it does not contain', async () => {
+    await page.goto(url('conversations'));
+    const items = page.locator('.conversation-list [data-testid^=conversation-]');
+    await items.nth(1).waitFor();
+    await page.fill('#conversation-search', subject);
+    // The unfiltered list already holds it: wait for the search's answer to replace the list.
+    await items.nth(1).waitFor({ state: 'detached' });
+    expect(await items.count()).to.equal(1);
+    expect(await items.first().textContent()).to.contain(subject);
+    await page.fill('#conversation-search', 'nothing-matches-this-7f3a');
+    await items.first().waitFor({ state: 'detached' });
+    await shot('search');
+  });
+
+  it('Check connection on the inbox\'s Microsoft 365 tab: no line fails while the connection is healthy', async () => {
+    await page.goto(url(`settings/inboxes/${supportInboxId}?tab=microsoft_shared`));
+    await page.click('[data-testid=ms-doctor-run]');
+    await page.locator('[data-testid=ms-doctor-checked-at]').waitFor({ timeout: 80_000 });
+    const lines = await page.locator('[data-testid=ms-doctor] li').evaluateAll((els) => els.map((e) => [e.getAttribute('data-check'), e.getAttribute('data-status')]));
+    expect(lines.map(([id]) => id)).to.include.members(['token', 'imap', 'full_access', 'smtp_auth', 'send_as']);
+    expect(lines.filter(([, status]) => status === 'failed'), 'failed lines').to.deep.equal([]);
+    await shot('check-connection');
+  });
+
   it('the delegate\'s sign-in is revoked: the reply fails at once with the reconnect message, and the bell and the banner say so', async () => {
     expect((await controlFetch(product, 'POST', '/tokens/revoke', { user: 'alice@contoso.test' })).status).to.equal(200);
     await page.goto(conversationUrl);
