@@ -46,7 +46,24 @@ function waitFor(what: string, check: () => boolean, child: ChildProcess, output
   });
 }
 
-export async function startProduct(): Promise<RunningProduct> {
+let shared: Promise<RunningProduct> | undefined;
+
+/**
+ * The one `npm start` the acceptance group walks: started by the first file that asks, on a fresh
+ * database, and stopped with Ctrl-C by the last file (`zz-shutdown.test.ts`), which checks it stops
+ * cleanly. Files after the first-day walk find the installation that walk set up.
+ */
+export function sharedProduct(): Promise<RunningProduct> {
+  shared ??= startProduct();
+  return shared;
+}
+
+/** The shared product if a file started it; `undefined` otherwise. */
+export function startedProduct(): Promise<RunningProduct> | undefined {
+  return shared;
+}
+
+async function startProduct(): Promise<RunningProduct> {
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadchat-acceptance-'));
   // Dovecot's auth process runs as the dovecot user and must reach the sandbox's Lua script in here.
   fs.chmodSync(runDir, 0o755);
@@ -61,7 +78,8 @@ export async function startProduct(): Promise<RunningProduct> {
   const port = await distinctPort();
   const sandboxPorts = {} as Record<keyof SandboxPorts, number>;
   for (const key of Object.keys(PORT_ENV) as (keyof SandboxPorts)[]) sandboxPorts[key] = await distinctPort();
-  const databaseUrl = 'postgres://postgres@127.0.0.1:5432/leadchat_acceptance';
+  // Beside a test database of its own (parallel checkouts), the walk's database takes that name + _acceptance.
+  const databaseUrl = process.env.TEST_DATABASE_URL ? `${process.env.TEST_DATABASE_URL}_acceptance` : 'postgres://postgres@127.0.0.1:5432/leadchat_acceptance';
   const redisPrefix = `leadchat-acceptance-${randomUUID().slice(0, 8)}`;
   const secretsFile = path.join(runDir, 'secrets.env');
   // `npm start` creates the database itself, as on a fresh machine.
@@ -89,6 +107,10 @@ export async function startProduct(): Promise<RunningProduct> {
   child.stdout!.on('data', collect);
   child.stderr!.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // A run that ends before the shutdown file (a failure, Ctrl-C on mocha) must not leave LeadChat running.
+  process.once('exit', () => {
+    try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ }
+  });
 
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
