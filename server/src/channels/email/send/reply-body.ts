@@ -59,7 +59,8 @@ function signatureHtml(ctx: ReplyContext): string {
   const template = ctx.inbox.email_signature?.trim();
   if (template) {
     const view = { agent: { name: ctx.agentName ?? '', email: ctx.agent?.email ?? '' }, inbox: { name: ctx.inbox.name } };
-    parts.push(Mustache.render(template, view, {}, { escape: escapeHtml }));
+    // The template is plain text too: escaped before its placeholders are filled (values escaped by Mustache).
+    parts.push(Mustache.render(escapeHtml(template), view, {}, { escape: escapeHtml }));
   }
   const lines = parts.filter(Boolean).map((p) => p.replace(/\r?\n/g, '<br>'));
   return lines.length ? `<div class="lc-signature">${lines.map((l) => `<p>${l}</p>`).join('')}</div>` : '';
@@ -109,6 +110,8 @@ export function htmlAsText(html: string): string {
     selectors: [
       { selector: 'img', format: 'skip' },
       { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      // The editor wraps each list item's text in a paragraph: a text list stays tight.
+      { selector: 'li > p', format: 'inline' },
     ],
-  });
+  }).trim();
 }
