@@ -15,8 +15,6 @@ import { failOnConsoleErrors, startE2eApp, type E2eApp } from './support/app.js'
 const INFO = 'info@example.test';
 const JANE = 'jane@example.test';
 const PASSWORD = 'E2e-reply-pass-1';
-// A 4x4 red PNG: the screenshot the agent pastes.
-const RED = 'iVBORw0KGgoAAAANSUhEUgAAAAQAAAAECAIAAAAmkwkpAAAAFklEQVR4nGP8z8DAwMDAxMDAwMDAAAANHQEDasKb6QAAAABJRU5ErkJggg==';
 
 async function rawOf(app: E2eApp, messageId: string): Promise<string> {
   const client = await imapConnect(app.sb, { user: JANE, pass: passwordOf(app.sb, JANE) });
@@ -44,10 +42,24 @@ describe('reply composer (e2e, headless Chromium)', function () {
   let inboxId = 0;
   let displayId = 0;
   let incomingId = 0;
+  /** PNGs drawn by Chromium's canvas (base64): the customer's photo and the screenshot the agent pastes. */
+  let photo = '';
+  let screenshot = '';
 
   const api = () => supertest(app.rt.app);
   const shot = (name: string) => browser.shot(name);
   const editor = () => page.locator('#reply-content');
+  const drawPng = (label: string, color: string) =>
+    page.evaluate(([text, fill]) => {
+      const canvas = Object.assign(document.createElement('canvas'), { width: 240, height: 90 });
+      const g = canvas.getContext('2d')!;
+      g.fillStyle = fill;
+      g.fillRect(0, 0, 240, 90);
+      g.fillStyle = '#fff';
+      g.font = 'bold 22px sans-serif';
+      g.fillText(text, 16, 52);
+      return canvas.toDataURL('image/png').split(',')[1];
+    }, [label, color]);
   const paste = (data: { html?: string; png?: string }) =>
     page.evaluate(({ html, png }) => {
       const dt = new DataTransfer();
@@ -61,6 +73,11 @@ describe('reply composer (e2e, headless Chromium)', function () {
     // A three-second undo window, as an agent would have it (five by default).
     app = await startE2eApp('reply', () => ({ REPLY_UNDO_SECONDS: '3' }));
     const { sb } = app;
+    browser = await openBrowser('leadchat-e2e-reply-');
+    page = browser.page;
+    console.log(`      screenshots: ${browser.shotsDir}`);
+    photo = await drawPng('broken parcel', '#9a3412');
+    screenshot = await drawPng('order #42: refund', '#1d4ed8');
     account = await createAccount();
     admin = await createUser('Sam Admin', { password: PASSWORD });
     await addToAccount(account.id, admin, 'administrator');
@@ -81,7 +98,7 @@ describe('reply composer (e2e, headless Chromium)', function () {
     displayId = conversation.id;
     const incoming = await api().post(`/api/v1/accounts/${account.id}/conversations/${displayId}/messages`).set(auth)
       .field('content', 'My order #42 arrived broken.').field('message_type', 'incoming')
-      .attach('attachments[]', Buffer.from(RED, 'base64'), { filename: 'photo.png', contentType: 'image/png' })
+      .attach('attachments[]', Buffer.from(photo, 'base64'), { filename: 'photo.png', contentType: 'image/png' })
       .expect(200);
     incomingId = incoming.body.id;
     // As ingestion stores an email: its Message-ID, and everyone it went to (reply-all keeps the boss).
@@ -91,9 +108,6 @@ describe('reply composer (e2e, headless Chromium)', function () {
     );
     await app.rt.models.Conversation.update({ additional_attributes: { mail_subject: 'Broken order' } }, { where: { display_id: displayId, account_id: account.id } });
 
-    browser = await openBrowser('leadchat-e2e-reply-');
-    page = browser.page;
-    console.log(`      screenshots: ${browser.shotsDir}`);
     await page.goto(`${app.base}/`);
     await page.waitForSelector('#email');
     await signIn(page, { email: admin.email, password: PASSWORD }, account.id);
@@ -127,6 +141,7 @@ describe('reply composer (e2e, headless Chromium)', function () {
     await page.getByTestId('undo-send').click();
     await page.waitForFunction(() => document.querySelector('#reply-content')?.textContent === 'Sent to the wrong person');
     expect(await page.locator('.message--outgoing').count(), 'the cancelled reply left the thread').to.equal(0);
+    expect(await page.textContent(`[data-testid=conversation-${displayId}] [data-testid=preview]`), 'and the list').not.to.contain('wrong person');
     await editor().click();
     await page.keyboard.press('Control+a');
     await page.keyboard.press('Delete');
@@ -146,7 +161,7 @@ describe('reply composer (e2e, headless Chromium)', function () {
     await page.keyboard.press('End');
     await page.keyboard.press('Enter');
     await paste({ html: '<!--[if gte mso 9]><xml></xml><![endif]--><p class="MsoNormal" style="color:red;font-family:Calibri"><span style="mso-bidi-font-weight:bold">A refund is on its way.</span><o:p></o:p></p>' });
-    await paste({ png: RED });
+    await paste({ png: screenshot });
     await page.locator('#reply-content img').waitFor();
     const composed = await editor().innerHTML();
     expect(composed).to.contain('<strong>sorry</strong>');
@@ -190,7 +205,7 @@ describe('reply composer (e2e, headless Chromium)', function () {
     const context = await browser.browser.newContext({ viewport: { width: 760, height: 620 }, javaScriptEnabled: false });
     const client = await context.newPage();
     await client.setContent(mail.html as string);
-    expect(await client.locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).to.equal(4);
+    expect(await client.locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).to.equal(240);
     expect(await client.locator('blockquote').evaluate((b) => getComputedStyle(b).borderLeftStyle)).to.equal('solid');
     await client.screenshot({ path: `${browser.shotsDir}/mail-client.png` });
     await context.close();
