@@ -131,7 +131,7 @@ describe('microsoft_shared transports (sandbox)', function () {
     const toJane = await janeReceives(bed, (m) => m.messageId === reply.source_id);
     expect(toJane.headers.get('bcc'), 'the customer does not see the Bcc').to.equal(undefined);
     const toInfo = await awaitMail(bed.sb, INFO, (m) => m.messageId === reply.source_id, 10_000);
-    expect(toInfo.text?.trim()).to.equal('Copying our accountant.');
+    expect(toInfo.text?.trim()).to.match(/^Copying our accountant\./);
   });
 
   it('graph_full: a reply with a 10 MB PDF (over sendMail\'s 4 MB) leaves through a draft + upload session, threaded, copy in Sent Items, and Jane\'s answer joins', async () => {
@@ -143,7 +143,7 @@ describe('microsoft_shared transports (sandbox)', function () {
     expect(mail.from?.value[0]?.address).to.equal(SUPPORT);
     expect(mail.inReplyTo).to.equal(incomingId);
     expect(mail.references).to.include(incomingId);
-    expect(mail.text?.trim()).to.equal('The manual is attached.');
+    expect(mail.text?.trim()).to.match(/^The manual is attached\./);
     expect(mail.attachments.map((a) => [a.filename, a.content.length])).to.deep.equal([['manual.pdf', pdf.length]]);
     expect(mail.attachments[0]!.content.equals(pdf)).to.equal(true);
     expect(await bed.sentItems()).to.include(reply.source_id);

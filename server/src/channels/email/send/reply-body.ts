@@ -113,5 +113,6 @@ export function htmlAsText(html: string): string {
       // The editor wraps each list item's text in a paragraph: a text list stays tight.
       { selector: 'li > p', format: 'inline' },
     ],
-  }).trim();
+    // An empty paragraph (Enter pressed twice) is one blank line in text, as between any two paragraphs.
+  }).replace(/\n{3,}/g, '\n\n').trim();
 }
