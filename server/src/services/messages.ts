@@ -331,6 +331,12 @@ export class MessageService {
     return view;
   }
 
+  /** What the composer tells the agent before sending: the inbox's message size limit (when known) and the undo window. */
+  async replyLimits(scope: AccountScope, displayId: number): Promise<{ max_message_bytes: number | null; undo_seconds: number }> {
+    const conversation = await this.deps.conversations.find(scope, displayId);
+    return { max_message_bytes: await this.deps.replies.maxMessageBytes(conversation.inbox_id), undo_seconds: this.deps.undoSeconds };
+  }
+
   /** Sends a failed reply again (Chatwoot's retry): back to `sending`, error cleared, queued. */
   async retry(scope: AccountScope, displayId: number, messageId: number): Promise<MessageView> {
     const conversation = await this.deps.conversations.find(scope, displayId);

@@ -83,6 +83,9 @@ describe('email send: replies like an email client (sandbox)', function () {
 
   it('sends formatted HTML with a pasted image as cid:, a faithful text part, both signatures once and the quoted email; shows it as sent', async () => {
     const { displayId, uuid } = await conversationWithIncoming('Printer on fire');
+    // SMTP says nothing of its size limit before sending; the undo window is the runtime's.
+    const limits = await as(rt.http().get(api(`/conversations/${displayId}/reply_limits`))).expect(200);
+    expect(limits.body).to.deep.equal({ max_message_bytes: null, max_attachment_bytes: 40 * 1024 * 1024, undo_seconds: 2 });
     const html = '<p>Hello <strong>Jane</strong>, please <em>unplug it</em>:</p><ul><li><p>switch off</p></li><li><p>wait</p></li></ul>'
       + '<p>See <a href="https://help.example.test/printers">the guide</a>.</p><p><img src="cid:shot1@leadchat" alt="screenshot"></p>';
     const res = await as(rt.http().post(api(`/conversations/${displayId}/messages`)))

@@ -136,6 +136,9 @@ describe('microsoft_shared transports (sandbox)', function () {
 
   it('graph_full: a reply with a 10 MB PDF (over sendMail\'s 4 MB) leaves through a draft + upload session, threaded, copy in Sent Items, and Jane\'s answer joins', async () => {
     const { conversation, incomingId, ingest } = await graphConversation('Manual please');
+    // The composer is told Exchange's limit before anything is sent.
+    const limits = await bed.rt.http().get(`/api/v1/accounts/${bed.account.id}/conversations/${conversation.display_id}/reply_limits`).set('api_access_token', bed.account.admin.token).expect(200);
+    expect(limits.body).to.include({ max_message_bytes: 35 * 1024 * 1024, max_attachment_bytes: 40 * 1024 * 1024 });
     const pdf = Buffer.alloc(10 * 1024 * 1024, '%PDF-1.7 manual ');
     const reply = await settled(await replyWithFile(conversation.display_id, 'The manual is attached.', pdf, 'manual.pdf'));
     expect(reply.status, reply.external_error ?? '').to.equal('sent');

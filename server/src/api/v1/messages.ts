@@ -76,6 +76,11 @@ export function messagesRouter(messages: MessageService): Router {
     }
   });
 
+  router.get('/conversations/:conversation_id/reply_limits', async (req, res) => {
+    const limits = await messages.replyLimits(accountScope(req), idParam(req.params.conversation_id, 'Conversation'));
+    res.json({ ...limits, max_attachment_bytes: MAX_ATTACHMENT_BYTES });
+  });
+
   router.post('/conversations/:conversation_id/messages/:message_id/forward', async (req, res) => {
     const view = await messages.forward(accountScope(req), idParam(req.params.conversation_id, 'Conversation'), idParam(req.params.message_id, 'Message'), req.body ?? {});
     res.json(serializeMessage(view));

@@ -49,6 +49,14 @@ export class ReplyOutbox {
     return provider.outbound(channel).then((route) => !!route, () => true);
   }
 
+  /** The largest email this inbox's delivery takes, when its delivery method says (null: not known before sending). */
+  async maxMessageBytes(inboxId: number): Promise<number | null> {
+    const inbox = await Inbox.findByPk(inboxId, { include: [{ model: ChannelEmail, as: 'channel' }] });
+    const channel = inbox?.channel;
+    const route = channel ? await Promise.resolve(this.deps.registries.providerFor(channel)?.outbound?.(channel)).catch(() => null) : null;
+    return (route && this.deps.registries.deliveryMethods.get(route.method)?.maxMessageBytes) || null;
+  }
+
   async enqueue(messageId: number): Promise<void> {
     await this.deps.queues.enqueue(SEND_REPLY_JOB, { messageId });
   }
