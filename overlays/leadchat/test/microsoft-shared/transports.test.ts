@@ -121,15 +121,22 @@ describe('microsoft_shared transports (sandbox)', function () {
     expect(sent.find((s) => s.messageId === reply.source_id)).to.deep.include({ via: 'graph', submittedBy: 'alice@contoso.test' });
   });
 
-  it('graph_full: Bcc recipients get the reply, and nobody else sees them', async () => {
+  it('graph_full: Bcc recipients get the reply, and nobody else sees them; the composer\'s HTML, text and pasted image arrive', async () => {
     const { conversation } = await graphConversation('Invoice copy');
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
     const res = await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/conversations/${conversation.display_id}/messages`).set('api_access_token', bed.account.admin.token)
-      .send({ content: 'Copying our accountant.', content_attributes: { bcc_emails: [INFO] } });
+      .field('html_content', '<p>Copying our <strong>accountant</strong>.</p><p><img src="cid:inv1@leadchat"></p>')
+      .field('content_attributes', JSON.stringify({ bcc_emails: [INFO] }))
+      .field('inline_content_ids', 'inv1@leadchat')
+      .attach('inline_attachments[]', png, { filename: 'image-1.png', contentType: 'image/png' });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     const reply = await settled(res.body.id as number);
     expect(reply.status, reply.external_error ?? '').to.equal('sent');
     const toJane = await janeReceives(bed, (m) => m.messageId === reply.source_id);
     expect(toJane.headers.get('bcc'), 'the customer does not see the Bcc').to.equal(undefined);
+    expect(toJane.html).to.match(/<strong[^>]*>accountant<\/strong>/);
+    expect(toJane.text).to.match(/^Copying our accountant\./);
+    expect(toJane.attachments.find((a) => a.cid === 'inv1@leadchat')).to.include({ contentDisposition: 'inline', contentType: 'image/png' });
     const toInfo = await awaitMail(bed.sb, INFO, (m) => m.messageId === reply.source_id, 10_000);
     expect(toInfo.text?.trim()).to.match(/^Copying our accountant\./);
   });
