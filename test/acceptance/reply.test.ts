@@ -80,7 +80,7 @@ describe('acceptance: replying like an email client', function () {
 
   it('the agent answers a customer in rich text with the canned response, undoes the first Send, and the customer gets it signed and quoted', async () => {
     const subject = `Password reset ${Date.now()}`;
-    expect((await controlFetch(product, 'POST', '/mail/deliver', { from: `Jane Customer <${JANE}>`, to: INFO, subject, text: 'The reset link never came.' })).status).to.equal(200);
+    expect((await controlFetch(product, 'POST', '/mail/deliver', { from: `Jane Customer <${JANE}>`, to: INFO, subject, text: 'The reset link never came.' })).status).to.equal(201);
     await page.goto(url('conversations'));
     await page.locator('[data-testid^=conversation-]', { hasText: subject }).click({ timeout: 30_000 });
     await page.locator('.conversation__thread').getByText('The reset link never came.').waitFor();

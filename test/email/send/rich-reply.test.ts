@@ -57,8 +57,8 @@ describe('email send: replies like an email client (sandbox)', function () {
 
   before(async () => {
     sb = await startTestSandbox();
-    // A two-second undo window: every reply here waits it out, as in production (five by default).
-    rt = await startSendRuntime(sb, { REPLY_UNDO_SECONDS: '2' });
+    // A one-second undo window: every reply here waits it out, as in production (five by default).
+    rt = await startSendRuntime(sb, { REPLY_UNDO_SECONDS: '1' });
     account = await createAccount();
     const res = await as(rt.http().post(api('/inboxes'))).send({
       name: 'Info',
@@ -85,7 +85,7 @@ describe('email send: replies like an email client (sandbox)', function () {
     const { displayId, uuid } = await conversationWithIncoming('Printer on fire');
     // SMTP says nothing of its size limit before sending; the undo window is the runtime's.
     const limits = await as(rt.http().get(api(`/conversations/${displayId}/reply_limits`))).expect(200);
-    expect(limits.body).to.deep.equal({ max_message_bytes: null, max_attachment_bytes: 40 * 1024 * 1024, undo_seconds: 2 });
+    expect(limits.body).to.deep.equal({ max_message_bytes: null, max_attachment_bytes: 40 * 1024 * 1024, undo_seconds: 1 });
     const html = '<p>Hello <strong>Jane</strong>, please <em>unplug it</em>:</p><ul><li><p>switch off</p></li><li><p>wait</p></li></ul>'
       + '<p>See <a href="https://help.example.test/printers">the guide</a>.</p><p><img src="cid:shot1@leadchat" alt="screenshot"></p>';
     const res = await as(rt.http().post(api(`/conversations/${displayId}/messages`)))
@@ -174,15 +174,15 @@ describe('email send: replies like an email client (sandbox)', function () {
   it('undo send: a reply cancelled within the window never leaves; after it, or by someone else, it cannot be cancelled', async () => {
     const { displayId } = await conversationWithIncoming('Undo me');
     const res = await as(rt.http().post(api(`/conversations/${displayId}/messages`))).send({ content: 'Oops, wrong customer' }).expect(200);
-    const other = await createAgent(account, 'Other Agent');
-    await rt.models.InboxMember.create({ inbox_id: inboxId, user_id: other.id });
-    await as(rt.http().post(api(`/conversations/${displayId}/messages/${res.body.id}/cancel`)), other.token).expect(404);
     const cancelled = await as(rt.http().post(api(`/conversations/${displayId}/messages/${res.body.id}/cancel`))).expect(200);
     expect(cancelled.body).to.include({ id: res.body.id, content: 'Oops, wrong customer', status: 'sending' });
     expect(await rt.models.Message.findByPk(res.body.id)).to.equal(null);
 
     const kept = await as(rt.http().post(api(`/conversations/${displayId}/messages`))).send({ content: 'The right answer' }).expect(200);
     await eventually(async () => (await row(kept.body.id)).status === 'sent', 10_000);
+    const other = await createAgent(account, 'Other Agent');
+    await rt.models.InboxMember.create({ inbox_id: inboxId, user_id: other.id });
+    await as(rt.http().post(api(`/conversations/${displayId}/messages/${kept.body.id}/cancel`)), other.token).expect(404);
     const late = await as(rt.http().post(api(`/conversations/${displayId}/messages/${kept.body.id}/cancel`))).expect(409);
     expect(late.body.error.code).to.equal('conflict');
     const subjects = (await readInbox(sb, JANE)).filter((m) => m.subject === 'Re: Undo me').map((m) => m.text?.split('\n')[0]);
