@@ -72,6 +72,8 @@ describe('acceptance: replying like an email client', function () {
         type: 'email', email: INFO, imap_enabled: true, imap_address: product.world.imap.host, imap_port: product.world.imap.port, imap_login: INFO,
         imap_password: mailbox.password, imap_enable_ssl: false, smtp_enabled: true, smtp_address: product.world.smtp.host, smtp_port: product.world.smtp.port,
         smtp_login: INFO, smtp_password: mailbox.password, smtp_enable_starttls_auto: true, smtp_authentication: 'login',
+        // The customer's email may land before the first fetch has started: the first fetch imports the last day.
+        backfill_days: 1,
       },
     });
     expect(created.status, JSON.stringify(created.body)).to.equal(200);
