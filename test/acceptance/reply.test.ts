@@ -39,6 +39,7 @@ describe('acceptance: replying like an email client', function () {
   });
 
   afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await browser.shot('failed');
     if (this.currentTest?.state === 'failed') console.log(`      screenshots: ${browser.shotsDir}\n      npm start output: ${product.logFile}`);
   });
 
@@ -93,11 +94,13 @@ describe('acceptance: replying like an email client', function () {
     await page.getByTestId('undo-send').click();
     await page.waitForFunction(() => document.querySelector('#reply-content')?.textContent === 'Too early');
     await page.keyboard.press('Control+a');
+    await page.keyboard.press('Delete');
     await page.keyboard.press('Control+b');
     await page.keyboard.type('Sorry!');
     await page.keyboard.press('Control+b');
     await page.keyboard.press('Enter');
     await page.keyboard.type('/res');
+    await page.getByTestId('canned-menu').getByText('/reset').waitFor();
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => document.querySelector('#reply-content')?.textContent?.includes('Hi Jane Customer, your password link'));
     await browser.shot('composed');
