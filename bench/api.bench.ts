@@ -70,7 +70,12 @@ async function backendPids(db: pg.Client): Promise<number[]> {
   return rows.map((r) => r.pid as number);
 }
 
-interface RunResult { rate: number; sent: number; ok: number; errors: number; p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number; app_cpu_pct: number; postgres_cpu_pct: number }
+interface RunResult {
+  rate: number; sent: number; ok: number; errors: number; p50_ms: number; p95_ms: number; p99_ms: number; max_ms: number;
+  app_cpu_pct: number; postgres_cpu_pct: number;
+  /** The machine's 1-minute load average after the run: on a shared 2-core machine, the share of the cores others took. */
+  loadavg: number;
+}
 
 /** `rate` requests a second for SECONDS, each due at its slot; latency from the slot to the answer. */
 async function openLoop(db: pg.Client, app: ChildProcess, rate: number, next: (i: number) => string, token: string): Promise<RunResult> {
@@ -106,6 +111,7 @@ async function openLoop(db: pg.Client, app: ChildProcess, rate: number, next: (i
     rate, sent: total, ok: s.length, errors, p50_ms: pct(0.5), p95_ms: pct(0.95), p99_ms: pct(0.99), max_ms: s.length ? round(s.at(-1)!) : NaN,
     app_cpu_pct: round(((cpuTicks(app.pid!) - appBefore) / ticksPerSecond / wall) * 100),
     postgres_cpu_pct: round((pgTicks / ticksPerSecond / wall) * 100),
+    loadavg: round(os.loadavg()[0], 2),
   };
 }
 
@@ -227,10 +233,12 @@ async function main(): Promise<void> {
 
     // The cursor of page 200, walked once through the cursors the API answers.
     let cursor: string | undefined;
+    const walk = performance.now();
     for (let page = 1; page < 200; page++) {
       const body = await json('GET', `${base}/conversations?status=open${cursor ? `&cursor=${cursor}` : ''}`, token);
       cursor = body.data.meta.next_cursor;
     }
+    log(`walked 199 pages by cursor in ${round((performance.now() - walk) / 1000)} s`);
     const scenarios: { name: string; path: (i: number) => string; rates: number[] }[] = [
       { name: 'list page 1 (status=open)', path: () => `${base}/conversations?status=open`, rates: RATES },
       { name: 'list page 200 (status=open)', path: () => `${base}/conversations?status=open&page=200`, rates: RATES },
@@ -243,7 +251,7 @@ async function main(): Promise<void> {
     ];
     const results: { scenario: string; runs: RunResult[] }[] = [];
     for (const scenario of scenarios) {
-      for (let i = 0; i < 20; i++) await request('GET', scenario.path(i), token); // warm-up
+      for (let i = 0; i < 20; i++) await request('GET', scenario.path(i), token).catch(() => undefined); // warm-up
       const runs: RunResult[] = [];
       for (const rate of scenario.rates) {
         const run = await openLoop(db, app, rate, scenario.path, token);

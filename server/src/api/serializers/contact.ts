@@ -7,8 +7,14 @@ export type ContactFields = Pick<
   'id' | 'name' | 'email' | 'phone_number' | 'identifier' | 'additional_attributes' | 'custom_attributes' | 'blocked' | 'created_at' | 'last_activity_at'
 >;
 
+/** What a contact inbox's payload reads: a model loaded with its inbox and channel, or a plain row. */
+export interface ContactInboxFields {
+  source_id: ContactInbox['source_id'];
+  inbox?: { id: number; name: string; channel_type: string; channel?: { provider: string | null } | null } | null;
+}
+
 /** `{ source_id, inbox }` of one of a contact's inboxes; the inbox must be loaded with its channel. */
-export function serializeContactInbox(ci: ContactInbox) {
+export function serializeContactInbox(ci: ContactInboxFields) {
   const inbox = ci.inbox;
   return {
     source_id: ci.source_id,
@@ -20,7 +26,7 @@ export function serializeContactInbox(ci: ContactInbox) {
  * Chatwoot's contact payload (`api/v1/models/_contact`). `contact_inboxes` is rendered only when
  * given, as Chatwoot does for the contacts endpoints but not for a conversation's `meta.sender`.
  */
-export function serializeContact(contact: ContactFields, contactInboxes?: ContactInbox[]) {
+export function serializeContact(contact: ContactFields, contactInboxes?: ContactInboxFields[]) {
   return {
     ...contactFields(contact),
     availability_status: 'offline',
