@@ -417,15 +417,18 @@ export class ConversationService {
     const found = new Map<number, SearchHighlight>();
     if (!ids.length) return found;
     const clean = (text: string) => `translate(${text}, chr(2) || chr(3), '')`;
+    // The default parser reads `<b>` in a text as a tag and leaves it out of a headline: the text is
+    // escaped first (entities are words of their own there), read back and escaped again after.
+    const escaped = (text: string) => `replace(replace(replace(replace(${clean(text)}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;')`;
     const rows = await this.deps.sequelize.query<{ id: number; field: SearchHighlight['field']; text: string; marked: boolean }>(
       `SELECT c.id, h.field, h.text, h.marked
          FROM conversations c
          CROSS JOIN LATERAL (
            SELECT * FROM (
-             SELECT 'subject' AS field, ts_headline('simple', ${clean(`c.additional_attributes->>'mail_subject'`)}, ${TSQUERY}, '${HEADLINE_OPTIONS}') AS text, true AS marked, 1 AS pref
+             SELECT 'subject' AS field, ts_headline('simple', ${escaped(`c.additional_attributes->>'mail_subject'`)}, ${TSQUERY}, '${HEADLINE_OPTIONS}') AS text, true AS marked, 1 AS pref
               WHERE to_tsvector('simple', coalesce(c.additional_attributes->>'mail_subject', '')) @@ ${TSQUERY}
              UNION ALL
-             (SELECT 'message', ts_headline('simple', ${clean('left(m.content, 20000)')}, ${TSQUERY}, '${HEADLINE_OPTIONS}'), true, 2
+             (SELECT 'message', ts_headline('simple', ${escaped('left(m.content, 20000)')}, ${TSQUERY}, '${HEADLINE_OPTIONS}'), true, 2
                 FROM messages m
                WHERE m.conversation_id = c.id AND m.message_type IN ('incoming', 'outgoing') AND to_tsvector('simple', left(coalesce(m.content, ''), 100000)) @@ ${TSQUERY}
                ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
@@ -438,7 +441,7 @@ export class ConversationService {
       { replacements: { ids, q }, type: QueryTypes.SELECT },
     );
     for (const row of rows) {
-      const html = row.marked ? escapeHtml(row.text).replace(/\u0002/g, '<mark>').replace(/\u0003/g, '</mark>') : markSubstring(row.text, q);
+      const html = row.marked ? escapeHtml(unescapeHtml(row.text)).replace(/\u0002/g, '<mark>').replace(/\u0003/g, '</mark>') : markSubstring(row.text, q);
       found.set(Number(row.id), { field: row.field, html });
     }
     return found;
@@ -508,7 +511,7 @@ const ASSIGNEE_COLUMNS = ['id', 'email', 'name', 'display_name', 'confirmed_at']
 /** `q`'s words as prefixes, all required, split by the parser that built the search vectors. */
 const TSQUERY = `(SELECT string_agg(quote_literal(lexeme) || ':*', ' & ')::tsquery FROM unnest(to_tsvector('simple', :q)))`;
 /** Matched words between STX and ETX, which `highlights` strips from the text first and turns into `<mark>` after escaping. */
-const HEADLINE_OPTIONS = 'StartSel=\u0002, StopSel=\u0003, MaxWords=24, MinWords=10, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "';
+const HEADLINE_OPTIONS = 'StartSel=\u0002, StopSel=\u0003, MaxWords=35, MinWords=15, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "';
 
 function encodeCursor(position: z.infer<typeof cursorSchema>): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
@@ -516,6 +519,8 @@ function encodeCursor(position: z.infer<typeof cursorSchema>): string {
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]);
+const HTML_ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"' };
+const unescapeHtml = (text: string) => text.replace(/&(amp|lt|gt|quot);/g, (e) => HTML_ENTITIES[e]);
 
 /** A contact matched by a part of its name or email (trigram match): the first occurrence of `q` marked. */
 function markSubstring(text: string, q: string): string {
