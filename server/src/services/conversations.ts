@@ -511,7 +511,7 @@ const ASSIGNEE_COLUMNS = ['id', 'email', 'name', 'display_name', 'confirmed_at']
 /** `q`'s words as prefixes, all required, split by the parser that built the search vectors. */
 const TSQUERY = `(SELECT string_agg(quote_literal(lexeme) || ':*', ' & ')::tsquery FROM unnest(to_tsvector('simple', :q)))`;
 /** Matched words between STX and ETX, which `highlights` strips from the text first and turns into `<mark>` after escaping. */
-const HEADLINE_OPTIONS = 'StartSel=\u0002, StopSel=\u0003, MaxWords=35, MinWords=15, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "';
+const HEADLINE_OPTIONS = 'StartSel=\u0002, StopSel=\u0003, MaxWords=40, MinWords=20, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "';
 
 function encodeCursor(position: z.infer<typeof cursorSchema>): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
