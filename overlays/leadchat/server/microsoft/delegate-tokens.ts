@@ -29,12 +29,11 @@ export class DelegateTokens {
 
   /**
    * A refresh now, whatever the stored token's expiry: the connection doctor's proof that the sign-in
-   * still works. Marking the token expired hands the refresh to the token service, so it happens under
-   * its lock, the rotated refresh token is saved and `invalid_grant` marks the channel as usual.
+   * still works. Forced through the token store, so it happens under its lock, the rotated refresh
+   * token is saved and `invalid_grant` marks the channel as usual.
    */
-  async refreshNow(channel: EmailChannel): Promise<string> {
-    await channel.update({ provider_config: { ...channel.provider_config, token_expires_at: new Date(0).toISOString() } });
-    return this.accessToken(channel);
+  refreshNow(channel: EmailChannel): Promise<string> {
+    return this.services[transportOf(channel)].accessToken(channel, { force: true });
   }
 
   /** The token columns for a new token set, merged into `providerConfig`. */
