@@ -1,8 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import type { ExtensionContext } from '../../../server/src/extensions/index.js';
+import { MsalApps, type ExtensionContext } from '../../../server/src/extensions/index.js';
 import { DelegateTokens } from './microsoft/delegate-tokens.js';
 import { MicrosoftGraphClients } from './microsoft/graph-clients.js';
-import { MsalApps } from './microsoft/msal-apps.js';
 import { registerMetadataSync } from './metadata-sync/index.js';
 import { SharedInboxConnectFlow } from './microsoft-shared/connect.flow.js';
 import { GraphRoundTrip } from './microsoft-shared/graph-round-trip.js';

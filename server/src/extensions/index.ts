@@ -15,6 +15,7 @@ export { SignedState, StateError, type SignedStateOptions, type StateFailure, ty
 export { OAuthTokenService, type OAuthTokenServiceDeps } from '../channels/email/oauth/token-service.js';
 export { RefreshingTokenStore, type RefreshingTokenStoreDeps, type StoredOAuthSecrets, type TokenColumnsView, type TokenTableAdapter } from '../channels/email/oauth/refreshing-token-store.js';
 export { OAuthGrantError, type OAuthClient, type OAuthIdentity, type OAuthTokens, type TokenRefresher } from '../channels/email/oauth/oauth-client.js';
+export { MsalApps, OIDC_SCOPES, grantErrors, type MsalExchange } from '../channels/email/oauth/msal-apps.js';
 export { OpenIdProvider, type OpenIdMetadata } from '../channels/email/oauth/openid-provider.js';
 export { GoogleOAuthEndpoints, type GoogleEndpointsConfig, type GoogleTokenResponse } from '../channels/email/oauth/google-endpoints.js';
 export { OAuthHandshake, type RedeemedHandshake } from '../api/oauth-handshake/oauth-handshake.js';

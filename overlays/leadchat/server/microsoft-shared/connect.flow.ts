@@ -5,7 +5,7 @@ import {
 } from '../../../../server/src/extensions/index.js';
 import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
 import type { MicrosoftGraphClients } from '../microsoft/graph-clients.js';
-import type { MsalApps } from '../microsoft/msal-apps.js';
+import type { MsalApps } from '../../../../server/src/extensions/index.js';
 import type { AccessProblem } from './access-problem.js';
 import { verifyGraphAccess } from './graph-access.verifier.js';
 import type { GraphRoundTrip } from './graph-round-trip.js';

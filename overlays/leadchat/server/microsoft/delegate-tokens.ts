@@ -1,8 +1,7 @@
-import { OAuthTokenService, type EmailChannel, type ExtensionContext, type OAuthTokens } from '../../../../server/src/extensions/index.js';
+import { OAuthTokenService, type EmailChannel, type ExtensionContext, type MsalApps, type OAuthTokens } from '../../../../server/src/extensions/index.js';
 import { MICROSOFT_SHARED } from '../microsoft-shared/provider.js';
 import { SCOPES_BY_TRANSPORT, TRANSPORTS, transportOf, type Transport } from '../microsoft-shared/transports.js';
 import { DelegateOAuthClient } from './delegate-oauth.client.js';
-import type { MsalApps } from './msal-apps.js';
 
 /**
  * The delegate's fresh access token for a shared inbox, from the core's token store (encrypted in the

@@ -4,13 +4,11 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { decodeJwt } from 'jose';
 import type CircuitBreaker from 'opossum';
-import { MailboxError, type EmailChannel, type ExtensionContext } from '../../../../server/src/extensions/index.js';
+import { MailboxError, grantErrors, type EmailChannel, type ExtensionContext, type MsalApps } from '../../../../server/src/extensions/index.js';
 import { transportOf } from '../microsoft-shared/transports.js';
 import type { GraphClients } from './contracts.js';
-import { grantErrors } from './delegate-oauth.client.js';
 import type { DelegateTokens } from './delegate-tokens.js';
 import { GraphThrottleMiddleware, KeyedSemaphore, MAX_CONCURRENT_PER_MAILBOX, type ThrottleOptions } from './graph-throttle.middleware.js';
-import type { MsalApps } from './msal-apps.js';
 
 /** The Graph resource's client-credentials scope (the resource id, whatever MICROSOFT_GRAPH_BASE_URL points at). */
 const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';

@@ -1,7 +1,7 @@
 // The overlay's real Graph clients (msal-node client credentials against the sandbox's Entra ID):
 // app-only access follows the tenant's admin consent as soon as it is granted or withdrawn.
 import { expect } from 'chai';
-import { MsalApps } from '../../server/microsoft/msal-apps.js';
+import { MsalApps } from '../../../../server/src/extensions/index.js';
 import { MicrosoftGraphClients } from '../../server/microsoft/graph-clients.js';
 import { controlFetch, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { pino } from 'pino';

@@ -22,7 +22,7 @@ export const GOOGLE_FEATURE_SCOPES: Record<keyof GoogleFeatures, string> = {
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 
 /** OIDC scopes: never "missing" and never stored as granted Graph permissions. */
-export { OIDC_SCOPES } from '../../microsoft/delegate-oauth.client.js';
+export { OIDC_SCOPES } from '../../../../../server/src/extensions/index.js';
 
 const flag = z.boolean({ message: 'must be true or false' }).optional();
 const microsoftFeatures = z.strictObject({ mail: flag, calendar: flag, shared_mail: flag, shared_calendar: flag });

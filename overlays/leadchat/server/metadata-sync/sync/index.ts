@@ -6,9 +6,8 @@
 //   microsoft/      Graph mail (Inbox, Sent Items) and calendar delta streams, own and shared mailboxes
 //   google/         Gmail and Google Calendar (registered by their own module through `registerSyncKind`)
 //   ../events/      the event writer (EventStore) and the team's addresses
-import type { ExtensionContext } from '../../../../../server/src/extensions/index.js';
+import type { ExtensionContext, MsalApps } from '../../../../../server/src/extensions/index.js';
 import type { MicrosoftGraphClients } from '../../microsoft/graph-clients.js';
-import type { MsalApps } from '../../microsoft/msal-apps.js';
 import type { ConnectionTokens, MetadataSyncEngine } from '../contracts.js';
 import { EventStore } from '../events/event-store.js';
 import { defineMetadataSyncModels } from '../models.js';
