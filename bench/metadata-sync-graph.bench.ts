@@ -13,7 +13,7 @@ import { startSandbox, type RunningSandbox } from '../sandbox/src/index.js';
 import type { Config } from '../server/src/config.js';
 import { createRuntime, type Runtime } from '../server/src/runtime.js';
 import { InteractionEvent, SyncState } from '../overlays/leadchat/server/metadata-sync/models.js';
-import { MAIL_PAGE_SIZE } from '../overlays/leadchat/server/metadata-sync/sync/microsoft/mail-streams.js';
+import { MAIL_PAGE_SIZE } from '../overlays/leadchat/server/metadata-sync/sync/microsoft/outlook-mail.sync.js';
 import { consent } from '../test/email/oauth/oauth-testbed.js';
 import { controlFetch } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';

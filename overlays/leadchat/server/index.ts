@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { MsalApps, type ExtensionContext } from '../../../server/src/extensions/index.js';
-import { DelegateTokens } from './microsoft/delegate-tokens.js';
+import { DelegateTokens } from './microsoft-shared/delegate-tokens.js';
 import { MicrosoftGraphClients } from './microsoft/graph-clients.js';
 import { registerMetadataSync } from './metadata-sync/index.js';
 import { SharedInboxConnectFlow } from './microsoft-shared/connect.flow.js';
@@ -10,7 +10,7 @@ import { authorizationRouter, callbackRouter } from './microsoft-shared/connect.
 import { ConnectionDoctor } from './microsoft-shared/doctor/connection-doctor.js';
 import { doctorRouter } from './microsoft-shared/doctor/doctor.routes.js';
 import { dailyDoctorJobs, DOCTOR_SCHEDULES } from './microsoft-shared/doctor/daily-doctor.jobs.js';
-import { registerGraphReceive, registerGraphStatus } from './microsoft-shared/graph/index.js';
+import { registerGraph } from './microsoft-shared/graph/index.js';
 import { createGraphSendDelivery } from './microsoft-shared/graph-send.delivery.js';
 import { ImapAccessVerifier } from './microsoft-shared/imap-access.verifier.js';
 import { createMicrosoftSharedProvider } from './microsoft-shared/provider.js';
@@ -29,10 +29,9 @@ export function register(ctx: ExtensionContext): void {
   ctx.register.migrations(fileURLToPath(new URL('../migrations', import.meta.url)));
   const apps = new MsalApps(ctx.config, ctx.logger);
   const tokens = new DelegateTokens(apps, ctx);
-  const graph = new MicrosoftGraphClients({ config: ctx.config, apps, tokens });
+  const graph = new MicrosoftGraphClients({ config: ctx.config, apps, channelToken: (channel) => tokens.graphToken(channel) });
   registerMicrosoftShared(ctx, { apps, tokens, graph });
-  registerGraphStatus(ctx);
-  registerGraphReceive(ctx, graph);
+  registerGraph(ctx, graph);
   registerMetadataSync(ctx, { apps, graph });
 }
 

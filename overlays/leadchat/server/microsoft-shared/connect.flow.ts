@@ -3,7 +3,7 @@ import { z } from 'zod';
 import {
   AppError, connectFailure, emailAddress, OAuthHandshake, parse, signInProblem, ValidationError, type AccountScope, type ExtensionContext, type SignInProblem,
 } from '../../../../server/src/extensions/index.js';
-import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
+import type { DelegateTokens } from './delegate-tokens.js';
 import type { MicrosoftGraphClients } from '../microsoft/graph-clients.js';
 import type { MsalApps } from '../../../../server/src/extensions/index.js';
 import type { AccessProblem } from './access-problem.js';

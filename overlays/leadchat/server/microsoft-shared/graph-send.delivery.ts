@@ -1,5 +1,6 @@
 import { DeliveryError, type DeliveryMethod } from '../../../../server/src/extensions/index.js';
-import type { GraphClients, SharedInboxConfig } from '../microsoft/contracts.js';
+import type { GraphClients } from '../microsoft/contracts.js';
+import type { SharedInboxConfig } from './shared-inbox.types.js';
 import { classifyGraphError } from '../microsoft/graph-errors.js';
 import { fitsSendMail, sendThroughDraft } from './graph-draft.sender.js';
 

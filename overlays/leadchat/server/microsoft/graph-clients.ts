@@ -5,9 +5,7 @@ import {
 import { decodeJwt } from 'jose';
 import type CircuitBreaker from 'opossum';
 import { MailboxError, grantErrors, type EmailChannel, type ExtensionContext, type MsalApps } from '../../../../server/src/extensions/index.js';
-import { transportOf } from '../microsoft-shared/transports.js';
 import type { GraphClients } from './contracts.js';
-import type { DelegateTokens } from './delegate-tokens.js';
 import { GraphThrottleMiddleware, KeyedSemaphore, MAX_CONCURRENT_PER_MAILBOX, type ThrottleOptions } from './graph-throttle.middleware.js';
 
 /** The Graph resource's client-credentials scope (the resource id, whatever MICROSOFT_GRAPH_BASE_URL points at). */
@@ -26,16 +24,18 @@ export class MicrosoftGraphClients implements GraphClients {
   private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<void>], void>>();
   private readonly slots = new KeyedSemaphore(MAX_CONCURRENT_PER_MAILBOX);
 
-  constructor(private readonly deps: { config: ExtensionContext['config']; apps: MsalApps; tokens: Pick<DelegateTokens, 'accessToken'> }) {}
+  constructor(private readonly deps: {
+    config: ExtensionContext['config'];
+    apps: MsalApps;
+    /** The channel's delegated Graph token (the feature refuses channels whose token is for another audience). */
+    channelToken: (channel: EmailChannel) => Promise<string>;
+  }) {}
 
   async forChannel(channel: EmailChannel): Promise<Client> {
-    if (transportOf(channel) !== 'graph_full') {
-      throw new MailboxError(`${channel.email} is connected over IMAP; its delegate token is not valid for Microsoft Graph`, 'permanent');
-    }
     // Asked once here so a refused sign-in throws its own MailboxError ('reauth'): inside a request the
     // SDK wraps it in a status-less GraphError, which reads as a transient failure worth retrying.
-    await this.deps.tokens.accessToken(channel);
-    return this.client({ getAccessToken: () => this.deps.tokens.accessToken(channel) });
+    await this.deps.channelToken(channel);
+    return this.client({ getAccessToken: () => this.deps.channelToken(channel) });
   }
 
   async appOnly(tenantId: string, opts: { fresh?: boolean } = {}): Promise<Client | null> {

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import {
   authorizationPayload, DRAFT_KEY, emptyDraft, initialDraft, saveDraft, serverFieldErrors, validateDraft, type SharedInboxDraft,
-} from '../../client/shared-inbox.form.js';
+} from '../../client/microsoft-shared/shared-inbox.form.js';
 
 /** sessionStorage as the browser has it: strings in, strings out. */
 function memoryStorage(initial: Record<string, string> = {}) {

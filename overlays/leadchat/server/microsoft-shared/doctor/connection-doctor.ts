@@ -1,8 +1,8 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import { QueryTypes } from 'sequelize';
 import { MailboxError, type EmailChannel, type ExtensionContext } from '../../../../../server/src/extensions/index.js';
-import type { SharedInboxConfig } from '../../microsoft/contracts.js';
-import type { DelegateTokens } from '../../microsoft/delegate-tokens.js';
+import type { SharedInboxConfig } from '../shared-inbox.types.js';
+import type { DelegateTokens } from '../delegate-tokens.js';
 import { graphStatus } from '../../microsoft/graph-errors.js';
 import type { MicrosoftGraphClients } from '../../microsoft/graph-clients.js';
 import type { AccessProblem } from '../access-problem.js';

@@ -32,10 +32,9 @@ export function webhookBaseUrl(env: NodeJS.ProcessEnv, frontendUrl: string): str
 /**
  * graph_full receive: push (app-only subscription) or delegated polling, the webhook, the catch-up
  * sweep and their schedules, and cleanup when a channel is destroyed.
- * Returns the parts; `registerGraphReceive` hands them to the core's registries.
+ * Returns the parts; `registerGraph` hands them to the core's registries (GraphReceiveState must be defined).
  */
 export function createGraphReceive(ctx: Context, clients: GraphClients, opts: { publicBaseUrl: string }): GraphReceiveParts {
-  GraphReceiveState.initModel(ctx.sequelize);
   const deps: GraphReceiveDeps = {
     config: ctx.config, logger: ctx.logger.child({ component: 'microsoft_shared.graph' }), models: ctx.models, secrets: ctx.secrets,
     redis: ctx.redis, ingestion: ctx.email.ingestion, queues: ctx.queues, clients, publicBaseUrl: opts.publicBaseUrl,
@@ -64,13 +63,10 @@ export function createGraphReceive(ctx: Context, clients: GraphClients, opts: { 
   };
 }
 
-/** The inbox status route; it needs no Graph client, so it is registered whether or not receive is wired. */
-export function registerGraphStatus(ctx: ExtensionContext): void {
+/** graph_full's model (defined once here), its inbox status route and receive. */
+export function registerGraph(ctx: ExtensionContext, clients: GraphClients): void {
   GraphReceiveState.initModel(ctx.sequelize);
   ctx.register.route({ id: 'leadchat.microsoft_shared.graph_status', mount: 'account', router: graphStatusRouter(ctx) });
-}
-
-export function registerGraphReceive(ctx: ExtensionContext, clients: GraphClients): void {
   const parts = createGraphReceive(ctx, clients, { publicBaseUrl: webhookBaseUrl(process.env, ctx.config.FRONTEND_URL) });
   for (const r of parts.routes) ctx.register.route(r);
   for (const j of parts.jobs) ctx.register.job(j);

@@ -1,7 +1,7 @@
-import { OAuthTokenService, type EmailChannel, type ExtensionContext, type MsalApps, type OAuthTokens } from '../../../../server/src/extensions/index.js';
-import { MICROSOFT_SHARED } from '../microsoft-shared/provider.js';
-import { SCOPES_BY_TRANSPORT, TRANSPORTS, transportOf, type Transport } from '../microsoft-shared/transports.js';
-import { DelegateOAuthClient } from './delegate-oauth.client.js';
+import { MailboxError, OAuthTokenService, type EmailChannel, type ExtensionContext, type MsalApps, type OAuthTokens } from '../../../../server/src/extensions/index.js';
+import { MICROSOFT_SHARED } from './provider.js';
+import { SCOPES_BY_TRANSPORT, TRANSPORTS, transportOf, type Transport } from './transports.js';
+import { DelegateOAuthClient } from '../microsoft/delegate-oauth.client.js';
 
 /**
  * The delegate's fresh access token for a shared inbox, from the core's token store (encrypted in the
@@ -24,6 +24,14 @@ export class DelegateTokens {
 
   accessToken(channel: EmailChannel): Promise<string> {
     return this.services[transportOf(channel)].accessToken(channel);
+  }
+
+  /** The token of a graph_full channel, for Microsoft Graph; an IMAP transport's token is for Outlook's audience. */
+  graphToken(channel: EmailChannel): Promise<string> {
+    if (transportOf(channel) !== 'graph_full') {
+      return Promise.reject(new MailboxError(`${channel.email} is connected over IMAP; its delegate token is not valid for Microsoft Graph`, 'permanent'));
+    }
+    return this.accessToken(channel);
   }
 
   /**
