@@ -1,7 +1,7 @@
 /**
- * The dashboard's public extension API: what `overlays/<name>/client/index.ts` may
- * import. Overlays fill named slots and add i18n bundles; the core fills the same slots with its own
- * built-ins, so nothing in a page names a provider or an overlay.
+ * The slots the dashboard offers extensions: overlays fill named slots and add i18n bundles; the core
+ * fills the same slots with its own built-ins, so nothing in a page names a provider or an overlay.
+ * Overlays reach these through the facade (`./api.ts`).
  */
 import type { Component } from 'vue';
 
