@@ -72,7 +72,7 @@ function metadataConfig(runDir: string, sb: RunningSandbox): Config {
     MICROSOFT_CLIENT_ID: app.clientId,
     MICROSOFT_CLIENT_SECRET: app.clientSecret,
     MICROSOFT_AUTHORITY: `https://${sb.world.microsoft.authorityHost}/organizations`,
-    MICROSOFT_GRAPH_BASE_URL: sb.world.microsoft.graphBaseUrl,
+    env: { ...base.env, MICROSOFT_GRAPH_BASE_URL: sb.world.microsoft.graphBaseUrl },
   };
 }
 

@@ -94,7 +94,7 @@ function sharedInboxConfig(runDir: string, sb: RunningSandbox, baseUrl: string):
     MICROSOFT_CLIENT_ID: app.clientId,
     MICROSOFT_CLIENT_SECRET: app.clientSecret,
     MICROSOFT_AUTHORITY: `https://${microsoft.authorityHost}/organizations`,
-    MICROSOFT_GRAPH_BASE_URL: microsoft.graphBaseUrl,
+    env: { ...base.env, MICROSOFT_GRAPH_BASE_URL: microsoft.graphBaseUrl },
     MICROSOFT_IMAP_HOST: imap.host,
     MICROSOFT_IMAP_PORT: imap.port,
     MICROSOFT_SMTP_HOST: smtp.host,

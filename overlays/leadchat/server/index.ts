@@ -16,6 +16,7 @@ import { ImapAccessVerifier } from './microsoft-shared/imap-access.verifier.js';
 import { createMicrosoftSharedProvider } from './microsoft-shared/provider.js';
 import { SharedInboxConnector } from './microsoft-shared/shared-inbox.connector.js';
 import { transportsRouter } from './microsoft-shared/transports.router.js';
+import { leadchatSettings } from './settings.js';
 
 /** The overlay's Microsoft plumbing, built once per process and shared by its modules. */
 export interface MicrosoftPlumbing {
@@ -27,12 +28,13 @@ export interface MicrosoftPlumbing {
 /** Entry point of the LeadChat overlay: everything it adds goes through the core's registries. */
 export function register(ctx: ExtensionContext): void {
   ctx.register.migrations(fileURLToPath(new URL('../migrations', import.meta.url)));
+  const settings = ctx.register.config(leadchatSettings);
   const apps = new MsalApps(ctx.config, ctx.logger);
   const tokens = new DelegateTokens(apps, ctx);
-  const graph = new MicrosoftGraphClients({ config: ctx.config, apps, channelToken: (channel) => tokens.graphToken(channel) });
+  const graph = new MicrosoftGraphClients({ settings, apps, channelToken: (channel) => tokens.graphToken(channel) });
   registerMicrosoftShared(ctx, { apps, tokens, graph });
-  registerGraph(ctx, graph);
-  registerMetadataSync(ctx, { apps, graph });
+  registerGraph(ctx, graph, settings);
+  registerMetadataSync(ctx, { apps, graph }, settings);
 }
 
 /** The microsoft_shared channel: provider, Graph delivery, transports list, the connect flow and the connection doctor (on demand and daily). */

@@ -6,7 +6,8 @@ import type { NotificationService } from '../services/notifications.js';
 // === /LeadChat ===
 import type { EmailIngestionService } from '../channels/email/receive/email-ingestion.service.js';
 import type { Sequelize } from 'sequelize';
-import type { Config } from '../config.js';
+import type { z } from 'zod';
+import { parseSettings, type Config } from '../config.js';
 import type { SecretBox } from '../lib/crypto.js';
 import type { BlobStorage } from '../lib/storage.js';
 import { ConfigError } from '../lib/errors.js';
@@ -67,6 +68,12 @@ export interface RegistrationApi {
   schedule(s: ScheduleDefinition): void;
   migrations(path: string): void;
   worker(w: BackgroundWorker): void;
+  /**
+   * The contributor's own settings, parsed from the environment the core's were read from: a bad
+   * value joins the boot-time error list (`NAME: message`) with every other problem. Overlays read
+   * their settings only this way, never from `process.env`.
+   */
+  config<S extends z.ZodType>(schema: S): z.infer<S>;
 }
 
 /** Email-channel use cases an overlay builds on: creating a channel's inbox and ingesting raw mail. */
@@ -106,6 +113,13 @@ export function createExtensionContext(name: string, registries: Registries, ser
       schedule: add(registries.schedules),
       migrations: (path) => registries.migrations.register({ id: name, path }, name),
       worker: add(registries.workers),
+      config: <S extends z.ZodType>(schema: S): z.infer<S> => {
+        const parsed = parseSettings(schema, services.config.env ?? {});
+        if (parsed.data) return parsed.data;
+        registries.problems.push(...parsed.problems);
+        // Boot fails at the end of registration with these problems listed; registration goes on meanwhile.
+        return (parseSettings(schema, {}).data ?? {}) as z.infer<S>;
+      },
     },
   };
 }

@@ -5,6 +5,7 @@ import {
 import { decodeJwt } from 'jose';
 import type CircuitBreaker from 'opossum';
 import { MailboxError, grantErrors, type EmailChannel, type ExtensionContext, type MsalApps } from '../../../../server/src/extensions/index.js';
+import type { LeadchatSettings } from '../settings.js';
 import type { GraphClients } from './contracts.js';
 import { GraphThrottleMiddleware, KeyedSemaphore, MAX_CONCURRENT_PER_MAILBOX, type ThrottleOptions } from './graph-throttle.middleware.js';
 
@@ -25,7 +26,7 @@ export class MicrosoftGraphClients implements GraphClients {
   private readonly slots = new KeyedSemaphore(MAX_CONCURRENT_PER_MAILBOX);
 
   constructor(private readonly deps: {
-    config: ExtensionContext['config'];
+    settings: Pick<LeadchatSettings, 'MICROSOFT_GRAPH_BASE_URL'>;
     apps: MsalApps;
     /** The channel's delegated Graph token (the feature refuses channels whose token is for another audience). */
     channelToken: (channel: EmailChannel) => Promise<string>;
@@ -75,7 +76,7 @@ export class MicrosoftGraphClients implements GraphClients {
   }
 
   private client(authProvider: AuthenticationProvider, throttle: Pick<ThrottleOptions, 'mailbox' | 'breaker'> = {}): Client {
-    const baseUrl = this.deps.config.MICROSOFT_GRAPH_BASE_URL.replace(/\/+$/, '');
+    const baseUrl = this.deps.settings.MICROSOFT_GRAPH_BASE_URL.replace(/\/+$/, '');
     const retry = new RetryHandlerOptions(1, MAX_RETRIES, (_delay, _attempt, _request, _options, response) => {
       const retryAfter = Number(response.headers.get('retry-after') ?? 0);
       return !(retryAfter > MAX_INLINE_RETRY_AFTER_S);

@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import type { ExtensionContext, JobDefinition, RouteRegistration, ScheduleDefinition } from '../../../../../server/src/extensions/index.js';
 import type { GraphClients } from '../../microsoft/contracts.js';
+import type { LeadchatSettings } from '../../settings.js';
 import { MICROSOFT_SHARED } from '../provider.js';
 import { GraphDeltaSweep } from './graph-delta.sweep.js';
 import { GraphMessageFetcher } from './graph-message.fetcher.js';
@@ -11,9 +11,6 @@ import { GraphSubscriptions } from './graph-subscriptions.js';
 import { isGraphFull, type GraphReceiveDeps } from './graph-target.js';
 import { graphWebhookRouter } from './graph-webhook.router.js';
 
-/** Public base URL Graph posts notifications to; defaults to FRONTEND_URL. Microsoft requires https. */
-export const WEBHOOK_BASE_URL_ENV = 'MICROSOFT_SHARED_WEBHOOK_BASE_URL';
-
 export interface GraphReceiveParts {
   routes: RouteRegistration[];
   jobs: JobDefinition<never>[];
@@ -21,13 +18,6 @@ export interface GraphReceiveParts {
 }
 
 type Context = Pick<ExtensionContext, 'config' | 'logger' | 'models' | 'secrets' | 'redis' | 'sequelize' | 'events' | 'email'> & { queues: GraphReceiveDeps['queues'] };
-
-/** The webhook base URL from the environment (validated at boot, errors listed with the others). */
-export function webhookBaseUrl(env: NodeJS.ProcessEnv, frontendUrl: string): string {
-  const r = z.url({ protocol: /^https?$/ }).optional().safeParse(env[WEBHOOK_BASE_URL_ENV] || undefined);
-  if (!r.success) throw new Error(`${WEBHOOK_BASE_URL_ENV} must be an http(s) URL`);
-  return (r.data ?? frontendUrl).replace(/\/+$/, '');
-}
 
 /**
  * graph_full receive: push (app-only subscription) or delegated polling, the webhook, the catch-up
@@ -64,10 +54,10 @@ export function createGraphReceive(ctx: Context, clients: GraphClients, opts: { 
 }
 
 /** graph_full's model (defined once here), its inbox status route and receive. */
-export function registerGraph(ctx: ExtensionContext, clients: GraphClients): void {
+export function registerGraph(ctx: ExtensionContext, clients: GraphClients, settings: Pick<LeadchatSettings, 'MICROSOFT_SHARED_WEBHOOK_BASE_URL'>): void {
   GraphReceiveState.initModel(ctx.sequelize);
   ctx.register.route({ id: 'leadchat.microsoft_shared.graph_status', mount: 'account', router: graphStatusRouter(ctx) });
-  const parts = createGraphReceive(ctx, clients, { publicBaseUrl: webhookBaseUrl(process.env, ctx.config.FRONTEND_URL) });
+  const parts = createGraphReceive(ctx, clients, { publicBaseUrl: (settings.MICROSOFT_SHARED_WEBHOOK_BASE_URL ?? ctx.config.FRONTEND_URL).replace(/\/+$/, '') });
   for (const r of parts.routes) ctx.register.route(r);
   for (const j of parts.jobs) ctx.register.job(j);
   for (const s of parts.schedules) ctx.register.schedule(s);

@@ -25,7 +25,7 @@ describe('microsoft_shared: app-only Graph access follows admin consent', functi
       MICROSOFT_GRAPH_BASE_URL: sb.world.microsoft.graphBaseUrl,
     };
     const logger = pino({ level: 'silent' });
-    const clients = new MicrosoftGraphClients({ config: config as never, apps: new MsalApps(config, logger), channelToken: async () => 'unused' });
+    const clients = new MicrosoftGraphClients({ settings: config, apps: new MsalApps(config, logger), channelToken: async () => 'unused' });
     const consent = (grant: boolean) => controlFetch(sb, 'POST', '/permissions', { clientId: app.clientId, appRole: 'Mail.Read', grant });
     const tenant = sb.world.microsoft.tenantId;
 

@@ -29,7 +29,7 @@ export interface GoogleRequest {
 }
 
 export interface GoogleApiClientDeps {
-  config: Pick<ExtensionContext['config'], 'GOOGLE_GMAIL_BASE_URL' | 'GOOGLE_CALENDAR_BASE_URL'>;
+  config: { GOOGLE_GMAIL_BASE_URL: string; GOOGLE_CALENDAR_BASE_URL: string };
   tokens: ConnectionTokens;
   breakers: Pick<BreakerRegistry, 'fire'>;
 }
