@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config.js';
-import type { Registries } from './extensions/context.js';
+import type { Registries } from './extensions/registries.js';
 import { loggableQuery, loggableUrl, withCorrelation, type Logger } from './lib/logger.js';
 import { repoRoot } from './lib/paths.js';
 import { apiNotFound, errorHandler } from './api/errors.js';

@@ -17,7 +17,7 @@ import { platformRouter } from './api/platform/platform.js';
 import { passwordRouter } from './api/auth/sessions.js';
 import { smtpDelivery } from './channels/email/send/smtp.delivery.js';
 import { createLeadmailDelivery, leadmailSettings } from './channels/email/send/leadmail.delivery.js';
-import type { CoreApi } from './runtime.js';
+import type { CoreApi } from './core-api.js';
 import { registerEmailReceive } from './channels/email/receive/index.js';
 import { notificationsRouter } from './api/v1/notifications.js';
 import { emailProvidersRouter } from './api/v1/email-providers.js';
