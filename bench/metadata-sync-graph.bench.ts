@@ -12,7 +12,7 @@ import supertest from 'supertest';
 import { startSandbox, type RunningSandbox } from '../sandbox/src/index.js';
 import type { Config } from '../server/src/config.js';
 import { createRuntime, type Runtime } from '../server/src/runtime.js';
-import { InteractionEvent, SyncState } from '../overlays/leadchat/server/metadata-sync/models.js';
+import { InteractionEvent, SyncState } from '../overlays/leadchat/server/metadata-sync/metadata-sync.model.js';
 import { MAIL_PAGE_SIZE } from '../overlays/leadchat/server/metadata-sync/sync/microsoft/outlook-mail.sync.js';
 import { consent } from '../test/email/oauth/oauth-testbed.js';
 import { controlFetch } from '../test/sandbox/helpers.js';

@@ -21,7 +21,7 @@ import type { Config } from '../server/src/config.js';
 import { createRuntime, type Runtime } from '../server/src/runtime.js';
 import { EmailFetchCursor } from '../server/src/channels/email/receive/receive.models.js';
 import { GraphReceiveState } from '../overlays/leadchat/server/microsoft-shared/graph/graph-state.model.js';
-import { GRAPH_NOTIFICATION_JOB } from '../overlays/leadchat/server/microsoft-shared/graph/graph-receive.jobs.js';
+import { GRAPH_NOTIFICATION_JOB } from '../overlays/leadchat/server/microsoft-shared/graph/graph-receive.job.js';
 import { bindingOf, consent } from '../test/email/oauth/oauth-testbed.js';
 import { controlFetch, eventually, imapConnect } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';

@@ -15,15 +15,15 @@ import { loggableQuery, loggableUrl, withCorrelation, type Logger } from './lib/
 import { repoRoot } from './lib/paths.js';
 import { apiNotFound, errorHandler } from './api/errors.js';
 import { authenticate, authenticatePlatform, loadAccount } from './api/auth.js';
-import { sessionsRouter } from './api/auth/sessions.js';
+import { sessionsRouter } from './api/auth/sessions.router.js';
 import { signInGuard } from './api/auth/sign-in-guard.js';
 import { profileRouter } from './api/v1/profile.js';
-import { docsRouter } from './api/docs.js';
+import { docsRouter } from './api/docs.router.js';
 import type { AccessTokenService } from './services/access-tokens.js';
 import type { ProfileService } from './services/profiles.js';
 import type { RealtimeHub } from './realtime/realtime-hub.js';
 import type { JobQueues } from './jobs/queues.js';
-import { jobsDashboard } from './jobs/dashboard.js';
+import { jobsDashboard } from './jobs/dashboard.router.js';
 
 export interface AppDeps {
   config: Config;

@@ -4,7 +4,7 @@ import type { ChannelReauthorization } from './channels/email/reauthorization.js
 import type { EmailReceive } from './channels/email/receive/index.js';
 import type { ReplyOutbox } from './channels/email/send/reply-outbox.js';
 import type { Registries } from './extensions/registries.js';
-import type { PasswordService } from './mailers/passwords.js';
+import type { PasswordService } from './mailers/passwords.service.js';
 import type { TransactionalMail } from './mailers/transactional-mail.js';
 import type { RealtimeHub } from './realtime/realtime-hub.js';
 import type { AccessTokenService } from './services/access-tokens.js';

@@ -28,7 +28,7 @@ import { InboxMemberService } from './services/inbox-members.js';
 import { ProfileService } from './services/profiles.js';
 import { ReplyOutbox } from './channels/email/send/reply-outbox.js';
 import { TransactionalMail } from './mailers/transactional-mail.js';
-import { PasswordService } from './mailers/passwords.js';
+import { PasswordService } from './mailers/passwords.service.js';
 import { createEmailOAuth } from './channels/email/oauth/index.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
 import { NotificationService } from './services/notifications.js';

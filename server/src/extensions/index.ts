@@ -12,7 +12,7 @@ export { requireAdministrator } from '../api/auth.js';
 export { parse, idParam, emailAddress } from '../api/validate.js';
 export { LeaseLock, withRedisLock, type Lease } from '../lib/redis-lock.js';
 export { SignedState, StateError, type SignedStateOptions, type StateFailure, type VerifiedState } from '../lib/signed-state.js';
-export { OAuthTokenService, type OAuthTokenServiceDeps } from '../channels/email/oauth/token-service.js';
+export { OAuthTokenService, type OAuthTokenServiceDeps } from '../channels/email/oauth/oauth-token.service.js';
 export { RefreshingTokenStore, type RefreshingTokenStoreDeps, type StoredOAuthSecrets, type TokenColumnsView, type TokenTableAdapter } from '../channels/email/oauth/refreshing-token-store.js';
 export { OAuthGrantError, type OAuthClient, type OAuthIdentity, type OAuthTokens, type TokenRefresher } from '../channels/email/oauth/oauth-client.js';
 export { MsalApps, OIDC_SCOPES, grantErrors, type MsalExchange } from '../channels/email/oauth/msal-apps.js';

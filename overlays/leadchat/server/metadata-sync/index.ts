@@ -9,7 +9,7 @@ import { MetadataConnectFlow } from './connect/connect.flow.js';
 import { MetadataConnectionTokens } from './connect/connection-tokens.js';
 import { GoogleConnectClient } from './connect/google-connect.client.js';
 import { MicrosoftConnectClient } from './connect/microsoft-connect.client.js';
-import { defineMetadataSyncModels } from './models.js';
+import { defineMetadataSyncModels } from './metadata-sync.model.js';
 import { googleSyncKinds } from './sync/google/index.js';
 import { createMetadataSync } from './sync/index.js';
 

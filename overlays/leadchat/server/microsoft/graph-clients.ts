@@ -7,7 +7,7 @@ import type CircuitBreaker from 'opossum';
 import { MailboxError, grantErrors, type EmailChannel, type ExtensionContext, type MsalApps } from '../../../../server/src/extensions/index.js';
 import type { LeadchatSettings } from '../settings.js';
 import type { GraphClients } from './contracts.js';
-import { GraphThrottleMiddleware, KeyedSemaphore, MAX_CONCURRENT_PER_MAILBOX, type ThrottleOptions } from './graph-throttle.middleware.js';
+import { GraphThrottleMiddleware, KeyedSemaphore, MAX_CONCURRENT_PER_MAILBOX, type ThrottleOptions } from './graph-throttle.js';
 
 /** The Graph resource's client-credentials scope (the resource id, whatever MICROSOFT_GRAPH_BASE_URL points at). */
 const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';

@@ -11,7 +11,7 @@ import { MetadataConnectionTokens } from '../../server/metadata-sync/connect/con
 import { GoogleConnectClient } from '../../server/metadata-sync/connect/google-connect.client.js';
 import { MicrosoftConnectClient } from '../../server/metadata-sync/connect/microsoft-connect.client.js';
 import { ReauthorizationRequired } from '../../server/metadata-sync/contracts.js';
-import { GoogleAccount, MicrosoftAccount } from '../../server/metadata-sync/models.js';
+import { GoogleAccount, MicrosoftAccount } from '../../server/metadata-sync/metadata-sync.model.js';
 import {
   authorize, callback, connectGoogle, connectMicrosoft, consentAt, METADATA_FRONTEND_URL, startMetadataRuntime, walkConnect, type MetadataRuntime,
 } from '../support/metadata-connect.js';

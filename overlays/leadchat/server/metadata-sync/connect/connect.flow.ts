@@ -5,7 +5,7 @@ import {
 } from '../../../../../server/src/extensions/index.js';
 import type { MsalApps } from '../../../../../server/src/extensions/index.js';
 import type { Connection, MetadataSyncEngine } from '../contracts.js';
-import { GoogleAccount, MicrosoftAccount, type Provider } from '../models.js';
+import { GoogleAccount, MicrosoftAccount, type Provider } from '../metadata-sync.model.js';
 import { adminConsentUrl, tenantOfAddress } from './admin-consent.js';
 import { asRow, providerLabel } from './connection-row.js';
 import type { MetadataConnectionTokens } from './connection-tokens.js';

@@ -1,6 +1,6 @@
 import { RefreshingTokenStore, type ExtensionContext, type OAuthTokens, type StoredOAuthSecrets, type TokenTableAdapter } from '../../../../../server/src/extensions/index.js';
 import { ReauthorizationRequired, type Connection, type ConnectionTokens } from '../contracts.js';
-import { GoogleAccount, MicrosoftAccount } from '../models.js';
+import { GoogleAccount, MicrosoftAccount } from '../metadata-sync.model.js';
 import type { GoogleConnectClient } from './google-connect.client.js';
 import type { MicrosoftConnectClient } from './microsoft-connect.client.js';
 import { asRow, providerLabel as label, providerOf } from './connection-row.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GoogleFeatures, MicrosoftFeatures, Provider } from '../models.js';
+import type { GoogleFeatures, MicrosoftFeatures, Provider } from '../metadata-sync.model.js';
 
 /** Sign-in scopes every Microsoft connection asks for (msal adds openid/profile/offline_access itself too). */
 const MICROSOFT_BASE_SCOPES = ['offline_access', 'openid', 'profile', 'User.Read'] as const;

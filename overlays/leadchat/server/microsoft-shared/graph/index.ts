@@ -2,9 +2,9 @@ import type { ExtensionContext, JobDefinition, RouteRegistration, ScheduleDefini
 import type { GraphClients } from '../../microsoft/contracts.js';
 import type { LeadchatSettings } from '../../settings.js';
 import { MICROSOFT_SHARED } from '../provider.js';
-import { GraphDeltaSweep } from './graph-delta.sweep.js';
-import { GraphMessageFetcher } from './graph-message.fetcher.js';
-import { GRAPH_CLEANUP_JOB, GRAPH_SCHEDULES, enqueueSubscription, graphJobs } from './graph-receive.jobs.js';
+import { GraphDeltaSweep } from './graph-delta-sweep.js';
+import { GraphMessageFetcher } from './graph-message-fetcher.js';
+import { GRAPH_CLEANUP_JOB, GRAPH_SCHEDULES, enqueueSubscription, graphJobs } from './graph-receive.job.js';
 import { GraphReceiveState } from './graph-state.model.js';
 import { adminConsentReturnRouter, graphStatusRouter } from './graph-status.router.js';
 import { GraphSubscriptions } from './graph-subscriptions.js';

@@ -1,6 +1,6 @@
 import type { ExtensionContext } from '../../../../../../server/src/extensions/index.js';
 import type { ConnectionTokens } from '../../contracts.js';
-import type { GoogleAccount } from '../../models.js';
+import type { GoogleAccount } from '../../metadata-sync.model.js';
 import type { BreakerRegistry } from '../breakers.js';
 import { GoogleApiError, googleError, type HistoryExpired, type SyncTokenExpired } from './google-errors.js';
 

@@ -2,7 +2,7 @@
 // (`google_calendar`) as sync kinds of the engine.
 import type { ExtensionContext } from '../../../../../../server/src/extensions/index.js';
 import type { Connection, ConnectionTokens } from '../../contracts.js';
-import { GoogleAccount } from '../../models.js';
+import { GoogleAccount } from '../../metadata-sync.model.js';
 import { GOOGLE_FEATURE_SCOPES } from '../../connect/scopes.js';
 import type { LeadchatSettings } from '../../../settings.js';
 import type { SyncKindRunner, SyncRun } from '../kinds.js';

@@ -1,4 +1,4 @@
-import type { SyncSource, SyncState } from '../../models.js';
+import type { SyncSource, SyncState } from '../../metadata-sync.model.js';
 import type { SyncRun } from '../kinds.js';
 import type { PageWrite } from '../types.js';
 import { isSyncStateGone } from '../../../microsoft/graph-errors.js';

@@ -1,5 +1,5 @@
 import { ReauthorizationRequired, type ConnectionTokens } from '../../contracts.js';
-import type { MicrosoftAccount, SharedMailbox } from '../../models.js';
+import type { MicrosoftAccount, SharedMailbox } from '../../metadata-sync.model.js';
 import type { MicrosoftGraphClients } from '../../../microsoft/graph-clients.js';
 import { StreamAccessDenied } from '../errors.js';
 import type { SyncKindRunner, SyncRun, SyncRunOutcome } from '../kinds.js';
