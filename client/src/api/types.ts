@@ -116,6 +116,8 @@ export interface Conversation {
   last_activity_at: number;
   additional_attributes: { mail_subject?: string } & Record<string, unknown>;
   meta: { sender: Contact | null; assignee: Agent | null };
+  /** Only on search results: where the search matched, as escaped text with `<mark>` around the matched words. */
+  search_highlight?: { field: 'subject' | 'message' | 'contact'; html: string } | null;
   messages: Message[];
 }
 
