@@ -9,6 +9,7 @@ import type { TransactionalMail } from './mailers/transactional-mail.js';
 import type { RealtimeHub } from './realtime/realtime-hub.js';
 import type { AccessTokenService } from './services/access-tokens.js';
 import type { AgentService } from './services/agents.js';
+import type { CannedResponseService } from './services/canned-responses.js';
 import type { ContactService } from './services/contacts.js';
 import type { ConversationService } from './services/conversations.js';
 import type { InboxMemberService } from './services/inbox-members.js';
@@ -27,6 +28,7 @@ export interface CoreApi {
   messages: MessageService;
   agents: AgentService;
   inboxMembers: InboxMemberService;
+  cannedResponses: CannedResponseService;
   replies: ReplyOutbox;
   mail: TransactionalMail;
   passwords: PasswordService;
