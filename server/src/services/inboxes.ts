@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import type { Registries } from '../extensions/context.js';
+import type { Registries } from '../extensions/registries.js';
 import type { EmailProvider } from '../extensions/types.js';
 import { ChannelEmail, Inbox, InboxMember } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';

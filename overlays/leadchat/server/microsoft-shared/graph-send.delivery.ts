@@ -1,7 +1,8 @@
 import { DeliveryError, type DeliveryMethod } from '../../../../server/src/extensions/index.js';
-import type { GraphClients, SharedInboxConfig } from '../microsoft/contracts.js';
+import type { GraphClients } from '../microsoft/contracts.js';
+import type { SharedInboxConfig } from './shared-inbox.types.js';
 import { classifyGraphError } from '../microsoft/graph-errors.js';
-import { fitsSendMail, sendThroughDraft } from './graph-draft.sender.js';
+import { fitsSendMail, sendThroughDraft } from './graph-draft-sender.js';
 
 export const GRAPH_SEND_DELIVERY = 'microsoft_shared';
 /** Exchange Online's default maximum message size (35 MB, as Exchange counts it: 35,840 KB), encoded attachments included. */

@@ -19,7 +19,7 @@ import { controlFetch, folderSubjects, type TestSandbox } from '../../../../test
 import { awaitMail } from '../../../../test/email/send/send-runtime.js';
 import { openBrowser, signIn, type BrowserSession } from '../../../../test/e2e/support/browser.js';
 import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from '../../../../test/e2e/support/app.js';
-import { GRAPH_DUE_JOB } from '../../server/microsoft-shared/graph/graph-receive.jobs.js';
+import { GRAPH_DUE_JOB } from '../../server/microsoft-shared/graph/graph-receive.job.js';
 import { overlayEnabled, PASSWORDS, SUPPORT, JANE } from '../microsoft-shared/shared-testbed.js';
 
 const ADMIN_PASSWORD = 'E2e-admin-pass-1';

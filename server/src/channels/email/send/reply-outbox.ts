@@ -1,7 +1,7 @@
 import type { Job } from 'bull';
 import { Op } from 'sequelize';
 import type { EventBus } from '../../../extensions/events.js';
-import type { Registries } from '../../../extensions/context.js';
+import type { Registries } from '../../../extensions/registries.js';
 import type { JobDefinition } from '../../../extensions/types.js';
 import type { JobQueues } from '../../../jobs/queues.js';
 import { DeliveryError, MailboxError } from '../../../lib/errors.js';

@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { IngestResult } from '../../../../../server/src/extensions/index.js';
-import type { GraphMessageFetcher } from './graph-message.fetcher.js';
+import type { GraphMessageFetcher } from './graph-message-fetcher.js';
 import type { GraphReceiveDeps, GraphTarget } from './graph-target.js';
 import { isSyncStateGone } from '../../microsoft/graph-errors.js';
 import { loadTarget, mailboxPath, readerFor } from './graph-target.js';

@@ -1,9 +1,9 @@
 // The overlay's real Graph clients (msal-node client credentials against the sandbox's Entra ID):
 // app-only access follows the tenant's admin consent as soon as it is granted or withdrawn.
 import { expect } from 'chai';
-import { MsalApps } from '../../server/microsoft/msal-apps.js';
-import { MicrosoftGraphClients } from '../../server/microsoft/graph-clients.js';
-import { controlFetch, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
+import { MsalApps } from '../../../../../server/src/extensions/index.js';
+import { MicrosoftGraphClients } from '../../../server/microsoft/graph-clients.js';
+import { controlFetch, startTestSandbox, type TestSandbox } from '../../../../../test/sandbox/helpers.js';
 import { pino } from 'pino';
 
 describe('microsoft_shared: app-only Graph access follows admin consent', function () {
@@ -25,7 +25,7 @@ describe('microsoft_shared: app-only Graph access follows admin consent', functi
       MICROSOFT_GRAPH_BASE_URL: sb.world.microsoft.graphBaseUrl,
     };
     const logger = pino({ level: 'silent' });
-    const clients = new MicrosoftGraphClients({ config: config as never, apps: new MsalApps(config, logger), tokens: { accessToken: async () => 'unused' } });
+    const clients = new MicrosoftGraphClients({ settings: config, apps: new MsalApps(config, logger), channelToken: async () => 'unused' });
     const consent = (grant: boolean) => controlFetch(sb, 'POST', '/permissions', { clientId: app.clientId, appRole: 'Mail.Read', grant });
     const tenant = sb.world.microsoft.tenantId;
 

@@ -4,7 +4,7 @@ import { randomToken } from '../../lib/crypto.js';
 import { AuthenticationError } from '../../lib/errors.js';
 import type { RealtimeHub } from '../../realtime/realtime-hub.js';
 import { sessionUser } from '../auth.js';
-import type { PasswordService } from '../../mailers/passwords.js';
+import type { PasswordService } from '../../mailers/passwords.service.js';
 import type { ProfileService } from '../../services/profiles.js';
 import { findUserByEmail, verifyPassword } from '../../services/users.js';
 import { BINDING_COOKIE } from '../oauth-handshake/browser-binding.js';

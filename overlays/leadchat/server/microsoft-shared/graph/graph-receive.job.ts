@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Op } from 'sequelize';
 import type { JobDefinition, ScheduleDefinition } from '../../../../../server/src/extensions/index.js';
-import type { GraphDeltaSweep } from './graph-delta.sweep.js';
-import type { GraphMessageFetcher } from './graph-message.fetcher.js';
+import type { GraphDeltaSweep } from './graph-delta-sweep.js';
+import type { GraphMessageFetcher } from './graph-message-fetcher.js';
 import { GraphReceiveState, type ReceiveMode } from './graph-state.model.js';
 import { RENEW_WITHIN_MS, type GraphSubscriptions, type SubscriptionAction } from './graph-subscriptions.js';
 import { loadTarget, readerFor, type GraphReceiveDeps } from './graph-target.js';

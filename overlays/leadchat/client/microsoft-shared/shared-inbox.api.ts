@@ -1,5 +1,5 @@
 /** The overlay's endpoints, on the dashboard's one HTTP client (session cookie, CSRF header, ApiError). */
-import { accountUrl, request } from '../../../client/src/api/client';
+import { accountUrl, request } from '../../../../client/src/extensions/api';
 
 export interface GraphStatus {
   receive_mode: 'push' | 'polling';

@@ -1,8 +1,8 @@
-import type { SyncSource, SyncState } from '../../models.js';
+import type { SyncSource, SyncState } from '../../metadata-sync.model.js';
 import type { SyncRun } from '../kinds.js';
 import type { PageWrite } from '../types.js';
 import { isSyncStateGone } from '../../../microsoft/graph-errors.js';
-import type { GraphPage, GraphReader } from './graph-reader.js';
+import type { GraphPage, GraphReader } from './graph-api.client.js';
 
 type Round = 'backfill' | 'incremental';
 

@@ -1,8 +1,7 @@
-import { OAuthTokenService, type EmailChannel, type ExtensionContext, type OAuthTokens } from '../../../../server/src/extensions/index.js';
-import { MICROSOFT_SHARED } from '../microsoft-shared/provider.js';
-import { SCOPES_BY_TRANSPORT, TRANSPORTS, transportOf, type Transport } from '../microsoft-shared/transports.js';
-import { DelegateOAuthClient } from './delegate-oauth.client.js';
-import type { MsalApps } from './msal-apps.js';
+import { MailboxError, OAuthTokenService, type EmailChannel, type ExtensionContext, type MsalApps, type OAuthTokens } from '../../../../server/src/extensions/index.js';
+import { MICROSOFT_SHARED } from './provider.js';
+import { SCOPES_BY_TRANSPORT, TRANSPORTS, transportOf, type Transport } from './transports.js';
+import { DelegateOAuthClient } from '../microsoft/delegate-oauth.client.js';
 
 /**
  * The delegate's fresh access token for a shared inbox, from the core's token store (encrypted in the
@@ -27,14 +26,21 @@ export class DelegateTokens {
     return this.services[transportOf(channel)].accessToken(channel);
   }
 
+  /** The token of a graph_full channel, for Microsoft Graph; an IMAP transport's token is for Outlook's audience. */
+  graphToken(channel: EmailChannel): Promise<string> {
+    if (transportOf(channel) !== 'graph_full') {
+      return Promise.reject(new MailboxError(`${channel.email} is connected over IMAP; its delegate token is not valid for Microsoft Graph`, 'permanent'));
+    }
+    return this.accessToken(channel);
+  }
+
   /**
    * A refresh now, whatever the stored token's expiry: the connection doctor's proof that the sign-in
-   * still works. Marking the token expired hands the refresh to the token service, so it happens under
-   * its lock, the rotated refresh token is saved and `invalid_grant` marks the channel as usual.
+   * still works. Forced through the token store, so it happens under its lock, the rotated refresh
+   * token is saved and `invalid_grant` marks the channel as usual.
    */
-  async refreshNow(channel: EmailChannel): Promise<string> {
-    await channel.update({ provider_config: { ...channel.provider_config, token_expires_at: new Date(0).toISOString() } });
-    return this.accessToken(channel);
+  refreshNow(channel: EmailChannel): Promise<string> {
+    return this.services[transportOf(channel)].accessToken(channel, { force: true });
   }
 
   /** The token columns for a new token set, merged into `providerConfig`. */

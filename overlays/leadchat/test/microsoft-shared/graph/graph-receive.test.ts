@@ -2,13 +2,13 @@
 // renewal), delegated polling without it, the delta catch-up sweep, and cleanup on destroy.
 import { expect } from 'chai';
 import { Op } from 'sequelize';
-import { controlFetch, eventually, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
-import { createAccount, type TestAccount } from '../../../../test/support/factories.js';
-import { GraphReceiveState } from '../../server/microsoft-shared/graph/graph-state.model.js';
-import { GRAPH_DUE_JOB, GRAPH_NOTIFICATION_JOB, GRAPH_SWEEP_JOB } from '../../server/microsoft-shared/graph/graph-receive.jobs.js';
-import { MAX_SUBSCRIPTION_MINUTES, WEBHOOK_PATH } from '../../server/microsoft-shared/graph/graph-subscriptions.js';
-import type { SweepOutcome } from '../../server/microsoft-shared/graph/graph-delta.sweep.js';
-import { startGraphHarness, type GraphHarness } from '../support/graph-harness.js';
+import { controlFetch, eventually, startTestSandbox, type TestSandbox } from '../../../../../test/sandbox/helpers.js';
+import { createAccount, type TestAccount } from '../../../../../test/support/factories.js';
+import { GraphReceiveState } from '../../../server/microsoft-shared/graph/graph-state.model.js';
+import { GRAPH_DUE_JOB, GRAPH_NOTIFICATION_JOB, GRAPH_SWEEP_JOB } from '../../../server/microsoft-shared/graph/graph-receive.job.js';
+import { MAX_SUBSCRIPTION_MINUTES, WEBHOOK_PATH } from '../../../server/microsoft-shared/graph/graph-subscriptions.js';
+import type { SweepOutcome } from '../../../server/microsoft-shared/graph/graph-delta-sweep.js';
+import { startGraphHarness, type GraphHarness } from '../../support/graph-harness.js';
 
 interface SandboxSubscription { id: string; mailbox: string; clientState: string; expirationDateTime: string; notificationUrl: string }
 interface Delivery { subscriptionId: string; kind: string; status: number | null; body: { value: Record<string, unknown>[] } }

@@ -1,8 +1,8 @@
 import { UniqueConstraintError } from 'sequelize';
 import { AppError, type EmailChannel, type ExtensionContext, type OAuthTokens } from '../../../../server/src/extensions/index.js';
-import type { SharedInboxConfig } from '../microsoft/contracts.js';
+import type { SharedInboxConfig } from './shared-inbox.types.js';
 import type { Delegate } from '../microsoft/delegate-oauth.client.js';
-import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
+import type { DelegateTokens } from './delegate-tokens.js';
 import { imapServer, smtpServer } from './mail-servers.js';
 import { MICROSOFT_SHARED } from './provider.js';
 import type { Transport } from './transports.js';

@@ -1,6 +1,6 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { ConnectionTokens } from '../../contracts.js';
-import type { MicrosoftAccount } from '../../models.js';
+import type { MicrosoftAccount } from '../../metadata-sync.model.js';
 import type { MicrosoftGraphClients } from '../../../microsoft/graph-clients.js';
 import { MAX_INLINE_RETRY_AFTER_S } from '../../../microsoft/graph-clients.js';
 import { graphStatus, retryAfterMs } from '../../../microsoft/graph-errors.js';

@@ -43,12 +43,13 @@ export function dailyDoctorJobs(ctx: Context, doctor: Pick<ConnectionDoctor, 'ex
       const previous = JSON.parse((await ctx.redis.get(key)) ?? 'null') as DoctorReport | null;
       const failedBefore = new Set(previous?.checks.filter((c) => c.status === 'failed').map((c) => c.id));
       const newlyFailed = report.checks.filter((c) => c.status === 'failed' && !failedBefore.has(c.id));
-      await ctx.redis.set(key, JSON.stringify(report));
       if (newlyFailed.length) {
         const error = newlyFailed.map((c) => `${c.detail} ${c.fix ?? ''}`.trim()).join(' ');
         await ctx.email.notifyAdministrators(row.account_id, NOTIFY_CONNECTION_CHECK_FAILED, { inbox_id: row.id, inbox_name: row.name, title: `${row.name}: the daily connection check failed`, email: channel.email, checks: newlyFailed.map((c) => c.id), error });
         logger.warn({ channelId, inboxId: row.id, checks: newlyFailed.map((c) => c.id) }, 'shared inbox connection check newly failing; administrators notified');
       }
+      // Stored after the notification: a run that could not notify is compared with the older report next time and notifies then.
+      await ctx.redis.set(key, JSON.stringify(report));
       return { failing: report.checks.filter((c) => c.status === 'failed').map((c) => c.id), notified: newlyFailed.map((c) => c.id) };
     },
   };

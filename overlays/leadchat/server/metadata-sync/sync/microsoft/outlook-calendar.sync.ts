@@ -1,9 +1,9 @@
 import { meetingEvents } from '../rules.js';
 import type { SyncRun } from '../kinds.js';
 import type { EventDraft } from '../types.js';
-import type { DeltaStream } from './delta-stream.js';
-import { eventMetadata, type GraphEvent } from './graph-items.js';
-import type { GraphReader } from './graph-reader.js';
+import type { DeltaStream } from './graph-stream.js';
+import { eventMetadata, type GraphEvent } from './graph-item.mapper.js';
+import type { GraphReader } from './graph-api.client.js';
 
 export const CALENDAR_PAGE_SIZE = 100;
 /** Meetings this far ahead are listed too (they are interactions being prepared). */

@@ -1,8 +1,8 @@
 import { emailEvents } from '../rules.js';
 import type { SyncRun } from '../kinds.js';
-import type { DeltaStream } from './delta-stream.js';
-import { messageMetadata, type GraphMessage } from './graph-items.js';
-import type { GraphReader } from './graph-reader.js';
+import type { DeltaStream } from './graph-stream.js';
+import { messageMetadata, type GraphMessage } from './graph-item.mapper.js';
+import type { GraphReader } from './graph-api.client.js';
 
 /**
  * Messages per delta page. Graph allows up to 1000; 100 keeps a page's headers well under a megabyte
