@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import { ChannelEmail, Contact, ContactInbox, Inbox } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
-import { attributesHash, emailAddress, looseBoolean, pageParam, parse, recordId } from '../api/validate.js';
+import { attributesHash, emailAddress, looseBoolean, pageParam, parse, recordId, optionalRecordId } from '../api/validate.js';
 import type { InboxService } from './inboxes.js';
 
 export const CONTACTS_PER_PAGE = 15;
@@ -104,7 +104,7 @@ export class ContactService {
   }
 
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<ContactWithInboxes & { contactInbox: ContactInbox | null }> {
-    const attrs = parse(contactParams.extend({ inbox_id: recordId.optional() }), body);
+    const attrs = parse(contactParams.extend({ inbox_id: optionalRecordId }), body);
     const problems: FieldError[] = [];
     if (!attrs.name && !attrs.email && !attrs.phone_number && !attrs.identifier) {
       problems.push({ path: 'name', message: 'is required when no email, phone_number or identifier is given' });

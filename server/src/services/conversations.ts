@@ -2,11 +2,11 @@ import { Op, QueryTypes, literal, type Includeable, type Sequelize, type Transac
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, Contact, Conversation, Inbox, InboxMember, Message, User } from '../models/index.js';
+import { AccountUser, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.js';
 import type { AccountScope } from '../api/request-context.js';
 import type { ConversationView } from '../api/serializers/conversation.js';
-import { pageParam, parse, attributesHash, recordId } from '../api/validate.js';
+import { pageParam, parse, attributesHash, recordId, optionalRecordId, nullableRecordId } from '../api/validate.js';
 import { findOrCreateContactInbox } from './contacts.js';
 import type { InboxService } from './inboxes.js';
 import { conversationChanges, hydrateMessages, insertMessage } from './messages.js';
@@ -20,7 +20,7 @@ const status = z.enum(CONVERSATION_STATUSES, { message: `must be one of ${CONVER
 
 const filterParams = z.object({
   status: statusFilter.default('open'),
-  inbox_id: z.preprocess((v) => (v === '' ? undefined : v), recordId.optional()),
+  inbox_id: optionalRecordId,
   q: z.string().trim().max(255).optional(),
 });
 const listParams = filterParams.extend({
@@ -31,11 +31,12 @@ type Filters = z.infer<typeof filterParams>;
 
 const createParams = z.object({
   inbox_id: recordId,
-  contact_id: recordId,
+  contact_id: optionalRecordId,
+  team_id: optionalRecordId,
   source_id: z.string().trim().min(1, 'must not be blank').max(255).optional(),
   status: status.optional(),
   priority: z.enum(PRIORITIES, { message: `must be one of ${PRIORITIES.join(', ')}` }).nullable().optional(),
-  assignee_id: recordId.nullable().optional(),
+  assignee_id: nullableRecordId,
   additional_attributes: attributesHash.optional(),
   custom_attributes: attributesHash.optional(),
   message: z.object({ content: z.string({ message: 'is required' }).trim().min(1, 'is required').max(150_000) }, { message: 'must be an object' }).optional(),
@@ -153,8 +154,9 @@ export class ConversationService {
       throw err;
     });
     if (!inbox) problems.push({ path: 'inbox_id', message: 'does not exist' });
-    const contact = await Contact.findOne({ where: { id: attrs.contact_id, account_id: scope.account.id } });
-    if (!contact) problems.push({ path: 'contact_id', message: 'does not exist' });
+    const contact = await this.contactFor(scope, inbox?.id, attrs, problems);
+    // Chatwoot assigns a conversation to a team; until this installation has teams, say so rather than drop it.
+    if (attrs.team_id) problems.push({ path: 'team_id', message: 'teams are not available on this server' });
     if (inbox && attrs.assignee_id && !(await this.assignable(scope, inbox.id, attrs.assignee_id))) {
       problems.push({ path: 'assignee_id', message: 'must be an administrator of the account or a member of the inbox' });
     }
@@ -184,6 +186,27 @@ export class ConversationService {
     await this.deps.events.emit('conversation.created', ids);
     if (message) await this.deps.events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
     return this.show(scope, conversation.display_id);
+  }
+
+  /**
+   * Chatwoot's two ways to name the customer: `contact_id`, or the contact inbox's `source_id` in the
+   * inbox alone (how API-channel clients call it). Problems are added to `problems`.
+   */
+  private async contactFor(scope: AccountScope, inboxId: number | undefined, attrs: { contact_id?: number; source_id?: string }, problems: FieldError[]): Promise<Contact | null> {
+    if (attrs.contact_id) {
+      const contact = await Contact.findOne({ where: { id: attrs.contact_id, account_id: scope.account.id } });
+      if (!contact) problems.push({ path: 'contact_id', message: 'does not exist' });
+      return contact;
+    }
+    if (!attrs.source_id) {
+      problems.push({ path: 'source_id', message: 'is required without contact_id' });
+      return null;
+    }
+    if (!inboxId) return null;
+    const contactInbox = await ContactInbox.findOne({ where: { inbox_id: inboxId, source_id: attrs.source_id } });
+    const contact = contactInbox ? await Contact.findOne({ where: { id: contactInbox.contact_id, account_id: scope.account.id } }) : null;
+    if (!contact) problems.push({ path: 'source_id', message: 'is not a contact of this inbox (create one with POST /contacts/:id/contact_inboxes or POST /contacts with inbox_id)' });
+    return contact;
   }
 
   /** Sets the given status, or toggles open ↔ resolved (anything not open becomes open). */

@@ -10,7 +10,7 @@ import { AccountUser, Attachment, Contact, Conversation, Message, User } from '.
 import { CONTENT_TYPES, type MessageStatus, type MessageType } from '../models/message.js';
 import type { AccountScope } from '../api/request-context.js';
 import type { MessageView } from '../api/serializers/message.js';
-import { emailAddress, looseBoolean, parse, attributesHash, recordId } from '../api/validate.js';
+import { emailAddress, looseBoolean, parse, attributesHash, recordId, optionalRecordId } from '../api/validate.js';
 import type { ReplyOutbox } from '../channels/email/send/reply-outbox.js';
 import type { TransactionalMail } from '../mailers/transactional-mail.js';
 import type { ConversationService } from './conversations.js';
@@ -63,7 +63,9 @@ export interface UploadedFile {
 /** A storage-safe version of an uploaded name; the row keeps the original. */
 const storageName = (filename: string) => filename.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(-120) || 'file';
 
-const listParams = z.object({ before: recordId.optional() });
+/** Chatwoot's page size when a client asks for the messages after one it has. */
+const MESSAGES_AFTER_PAGE = 100;
+const listParams = z.object({ before: optionalRecordId, after: optionalRecordId });
 
 export interface NewMessage {
   message_type: MessageType;
@@ -178,16 +180,21 @@ export interface MessageServiceDeps {
 export class MessageService {
   constructor(private readonly deps: MessageServiceDeps) {}
 
-  /** Up to 20 messages, oldest first: the latest ones, or those before the `before` message id. */
+  /**
+   * Messages oldest first, as Chatwoot pages them: the latest 20, or the 20 before the `before`
+   * message id; with `after`, the first 100 after that id (up to `before` when both are given), which
+   * is how a client catches up from the last message it saw.
+   */
   async list(scope: AccountScope, displayId: number, query: unknown): Promise<{ conversation: Conversation; assigneeMembership: AccountUser | null; messages: MessageView[] }> {
-    const { before } = parse(listParams, query);
+    const { before, after } = parse(listParams, query);
     const conversation = await this.deps.conversations.find(scope, displayId);
+    const ids = { ...(before ? { [Op.lt]: before } : {}), ...(after ? { [Op.gt]: after } : {}) };
     const rows = await Message.findAll({
-      where: { conversation_id: conversation.id, ...(before ? { id: { [Op.lt]: before } } : {}) },
-      order: [['created_at', 'DESC'], ['id', 'DESC']],
-      limit: MESSAGES_PER_PAGE,
+      where: { conversation_id: conversation.id, ...(before || after ? { id: ids } : {}) },
+      order: after ? [['id', 'ASC']] : [['created_at', 'DESC'], ['id', 'DESC']],
+      limit: after ? MESSAGES_AFTER_PAGE : MESSAGES_PER_PAGE,
     });
-    rows.reverse();
+    if (!after) rows.reverse();
     const [assigneeMembership, messages] = await Promise.all([
       conversation.assignee_id ? AccountUser.findOne({ where: { account_id: scope.account.id, user_id: conversation.assignee_id } }) : null,
       hydrateMessages(scope.account.id, rows, new Map([[conversation.id, conversation.display_id]])),

@@ -6,6 +6,7 @@ import type { RealtimeHub } from '../../realtime/realtime-hub.js';
 import { sessionUser } from '../auth.js';
 import type { PasswordService } from '../../mailers/passwords.js';
 import type { ProfileService } from '../../services/profiles.js';
+import type { AccessTokenService } from '../../services/access-tokens.js';
 import { findUserByEmail, verifyPassword } from '../../services/users.js';
 import { BINDING_COOKIE } from '../oauth-handshake/browser-binding.js';
 import { parse } from '../validate.js';
@@ -17,7 +18,12 @@ const signIn = z.object({ email: z.string().trim().min(1, 'is required'), passwo
  * dashboard sends back in `X-CSRF-Token` on every write. `extensions` names the overlays this server
  * runs: the dashboard bundle carries every overlay's screens and shows only those.
  */
-export function sessionsRouter(profiles: ProfileService, extensions: readonly string[], streams: Pick<RealtimeHub, 'endSession'>): Router {
+export function sessionsRouter(
+  profiles: ProfileService,
+  extensions: readonly string[],
+  streams: Pick<RealtimeHub, 'endSession'>,
+  tokens: Pick<AccessTokenService, 'tokenFor'>,
+): Router {
   const router = Router();
 
   router.post('/sign_in', async (req, res) => {
@@ -30,6 +36,9 @@ export function sessionsRouter(profiles: ProfileService, extensions: readonly st
     req.session.userId = user.id;
     req.session.epoch = user.session_epoch;
     req.session.csrfToken = randomToken(24);
+    // devise-token-auth's headers, for Chatwoot clients that sign in with a password and then send
+    // them back (`access-token`, `client`, `uid`): the token is the user's API access token.
+    res.set({ 'access-token': await tokens.tokenFor(user), 'token-type': 'Bearer', client: randomToken(16), uid: user.email, expiry: String(Math.floor(Date.now() / 1000) + 14 * 24 * 3600) });
     res.json({ data: await profiles.show(user), csrf_token: req.session.csrfToken, extensions });
   });
 
