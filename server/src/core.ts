@@ -13,6 +13,7 @@ import { conversationsRouter } from './api/v1/conversations.js';
 import { messagesRouter } from './api/v1/messages.js';
 import { agentsRouter } from './api/v1/agents.js';
 import { inboxMembersRouter } from './api/v1/inbox-members.js';
+import { webhooksRouter } from './api/v1/webhooks.js';
 import { platformRouter } from './api/platform/platform.js';
 import { passwordRouter } from './api/auth/sessions.js';
 import { smtpDelivery } from './channels/email/send/smtp.delivery.js';
@@ -51,4 +52,6 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.email_oauth.authorization', mount: 'account', router: authorizationRouter(oauth.flow, oauth.mailboxes) });
   ctx.register.route({ id: 'core.email_oauth.callbacks', mount: 'public', router: callbackRouter(oauth.flow, oauth.mailboxes) });
   ctx.register.route({ id: 'core.realtime', mount: 'account', router: eventsRouter(api.realtime) });
+  ctx.register.job(api.webhooks.job());
+  ctx.register.route({ id: 'core.webhooks', mount: 'account', router: webhooksRouter(api.webhooks) });
 }

@@ -33,6 +33,8 @@ import { NotificationService } from './services/notifications.js';
 import { EmailReceive } from './channels/email/receive/index.js';
 import { ChannelReauthorization } from './channels/email/reauthorization.js';
 import { EmailCheckService } from './channels/email/checks/email-checks.service.js';
+import { WebhookService } from './webhooks/webhooks.service.js';
+import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
 /** Core use-case services, shared by the core's routers and jobs. */
 export interface CoreApi {
@@ -53,6 +55,7 @@ export interface CoreApi {
   emailReceive: EmailReceive;
   reauthorization: ChannelReauthorization;
   emailChecks: EmailCheckService;
+  webhooks: WebhookService;
   /** Every registered email provider (read after boot, e.g. to tell the dashboard which ones exist). */
   emailProviders: Pick<Registries['emailProviders'], 'list'>;
 }
@@ -97,7 +100,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),
     inboxes,
-    contacts: new ContactService({ sequelize, inboxes }),
+    contacts: new ContactService({ sequelize, inboxes, events }),
     conversations,
     messages: new MessageService({ sequelize, events, conversations, storage, replies, mail }),
     agents: new AgentService({ sequelize, mail }),
@@ -112,7 +115,15 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     realtime,
     emailProviders: registries.emailProviders,
     emailChecks: new EmailCheckService({ inboxes, logger }),
+    webhooks: new WebhookService({
+      sequelize, secrets, queues, notifications, conversations,
+      guard: new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS),
+      logger: logger.child({ component: 'webhooks' }),
+      retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+      disableAfterHours: config.WEBHOOK_DISABLE_AFTER_HOURS,
+    }),
   };
+  api.webhooks.subscribe(events);
 
   const contributorServices = {
     ...services,

@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.j
 import { ChannelEmail, Contact, ContactInbox, Inbox } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
 import { attributesHash, emailAddress, looseBoolean, pageParam, parse, recordId, optionalRecordId } from '../api/validate.js';
+import type { EventBus } from '../extensions/events.js';
 import type { InboxService } from './inboxes.js';
 
 export const CONTACTS_PER_PAGE = 15;
@@ -65,6 +66,7 @@ export async function findOrCreateContactInbox(contact: Contact, inboxId: number
 export interface ContactServiceDeps {
   sequelize: Sequelize;
   inboxes: InboxService;
+  events: EventBus;
 }
 
 /** Contacts are shared by the whole account: every member sees them; only administrators delete them. */
@@ -129,6 +131,7 @@ export class ContactService {
         return { contact, contactInbox };
       }),
     );
+    await this.deps.events.emit('contact.created', { accountId: scope.account.id, contactId: created.contact.id });
     return { ...created, contactInboxes: (await this.contactInboxes([created.contact.id])).get(created.contact.id) ?? [] };
   }
 
@@ -139,6 +142,7 @@ export class ContactService {
     const problems = await this.duplicates(scope, attrs, contact.id);
     if (problems.length) throw new ValidationError(problems);
     const { additional_attributes, custom_attributes, ...columns } = attrs;
+    const before = { ...contact.get({ plain: true }) } as Record<string, unknown>;
     await this.unique(() =>
       contact.update({
         ...columns,
@@ -146,6 +150,9 @@ export class ContactService {
         ...(custom_attributes ? { custom_attributes: { ...contact.custom_attributes, ...custom_attributes } } : {}),
       }),
     );
+    const after = contact.get({ plain: true }) as unknown as Record<string, unknown>;
+    const changes = Object.keys(after).filter((k) => k !== 'updated_at' && JSON.stringify(after[k]) !== JSON.stringify(before[k]));
+    if (changes.length) await this.deps.events.emit('contact.updated', { accountId: scope.account.id, contactId: contact.id, changes });
     return { contact, contactInboxes: (await this.contactInboxes([contact.id])).get(contact.id) ?? [] };
   }
 
