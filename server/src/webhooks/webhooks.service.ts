@@ -242,7 +242,7 @@ export class WebhookService {
     const reason = `Disabled automatically: no delivery succeeded for ${this.deps.disableAfterHours} hours (last error: ${error})`;
     await webhook.update({ enabled: false, disabled_reason: reason });
     await WebhookDelivery.update({ status: 'failed', last_error: 'the webhook was disabled' }, { where: { webhook_id: webhook.id, status: PENDING } });
-    await this.deps.notifications.notifyAdministrators(webhook.account_id, 'webhook_disabled', { webhook_id: webhook.id, url: webhook.url, reason });
+    await this.deps.notifications.notifyAdministrators(webhook.account_id, 'webhook_disabled', { webhook_id: webhook.id, url: webhook.url, title: `The webhook to ${webhook.url} was disabled`, error: reason });
   }
 
   private checkUrl(value: string): void {
