@@ -91,6 +91,9 @@ export function createApp(deps: AppDeps): Express {
   const accountRoutes = Router({ mergeParams: true });
   for (const r of registries.routes.list().filter((r) => r.mount === 'account')) accountRoutes.use(r.router);
   app.use('/api/v1/accounts/:account_id', auth, loadAccount, accountRoutes);
+  const accountV2Routes = Router({ mergeParams: true });
+  for (const r of registries.routes.list().filter((r) => r.mount === 'account_v2')) accountV2Routes.use(r.router);
+  app.use('/api/v2/accounts/:account_id', auth, loadAccount, accountV2Routes);
 
   const platformRoutes = Router();
   for (const r of registries.routes.list().filter((r) => r.mount === 'platform')) platformRoutes.use(r.router);

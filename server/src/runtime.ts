@@ -34,6 +34,10 @@ import { EmailReceive } from './channels/email/receive/index.js';
 import { ChannelReauthorization } from './channels/email/reauthorization.js';
 import { EmailCheckService } from './channels/email/checks/email-checks.service.js';
 import { WebhookService } from './webhooks/webhooks.service.js';
+import { ConversationActions } from './services/conversation-actions.js';
+import { ContactActions } from './services/contact-actions.js';
+import { CustomAttributeService } from './services/custom-attributes.js';
+import { ReportService } from './services/reports.js';
 import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
 /** Core use-case services, shared by the core's routers and jobs. */
@@ -56,6 +60,10 @@ export interface CoreApi {
   reauthorization: ChannelReauthorization;
   emailChecks: EmailCheckService;
   webhooks: WebhookService;
+  conversationActions: ConversationActions;
+  contactActions: ContactActions;
+  customAttributes: CustomAttributeService;
+  reports: ReportService;
   /** Every registered email provider (read after boot, e.g. to tell the dashboard which ones exist). */
   emailProviders: Pick<Registries['emailProviders'], 'list'>;
 }
@@ -90,6 +98,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const tokens = new AccessTokenService(secrets);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
   const conversations = new ConversationService({ sequelize, events, inboxes });
+  const contacts = new ContactService({ sequelize, inboxes, events });
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize, events);
@@ -100,7 +109,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),
     inboxes,
-    contacts: new ContactService({ sequelize, inboxes, events }),
+    contacts,
     conversations,
     messages: new MessageService({ sequelize, events, conversations, storage, replies, mail }),
     agents: new AgentService({ sequelize, mail }),
@@ -115,6 +124,10 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     realtime,
     emailProviders: registries.emailProviders,
     emailChecks: new EmailCheckService({ inboxes, logger }),
+    conversationActions: new ConversationActions({ conversations, events }),
+    contactActions: new ContactActions({ sequelize, contacts, inboxes, events }),
+    customAttributes: new CustomAttributeService(),
+    reports: new ReportService({ sequelize }),
     webhooks: new WebhookService({
       sequelize, secrets, queues, notifications, conversations,
       guard: new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS),
@@ -124,6 +137,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     }),
   };
   api.webhooks.subscribe(events);
+  api.reports.subscribe(events);
 
   const contributorServices = {
     ...services,

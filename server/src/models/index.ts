@@ -12,8 +12,9 @@ import { InboxMember } from './inbox-member.js';
 import { Message } from './message.js';
 import { User } from './user.js';
 import { Webhook, WebhookDelivery } from './webhook.js';
+import { CustomAttributeDefinition, ReportingEvent } from './custom-attribute-definition.js';
 
-export const coreModels = { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery };
+export const coreModels = { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery, CustomAttributeDefinition, ReportingEvent };
 export type CoreModels = typeof coreModels;
 
 export function defineCoreModels(sequelize: Sequelize): CoreModels {
@@ -43,4 +44,4 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   return coreModels;
 }
 
-export { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery };
+export { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery, CustomAttributeDefinition, ReportingEvent };

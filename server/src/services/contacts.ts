@@ -7,6 +7,7 @@ import type { AccountScope } from '../api/request-context.js';
 import { attributesHash, emailAddress, looseBoolean, pageParam, parse, recordId, optionalRecordId } from '../api/validate.js';
 import type { EventBus } from '../extensions/events.js';
 import type { InboxService } from './inboxes.js';
+import { buildFilter, type FilterColumn } from './filters.js';
 
 export const CONTACTS_PER_PAGE = 15;
 const SORTABLE = ['name', 'email', 'phone_number', 'created_at', 'last_activity_at'] as const;
@@ -32,6 +33,19 @@ const listParams = z.object({
   sort: z.string().trim().regex(new RegExp(`^-?(${SORTABLE.join('|')})$`), `must be one of ${SORTABLE.join(', ')} (prefix - for descending)`).optional(),
 });
 const searchParams = listParams.extend({ q: z.string({ message: 'is required' }).trim().min(1, 'is required').max(255) });
+
+const CONTACT_FILTER_COLUMNS: Record<string, FilterColumn> = {
+  name: { sql: '"Contact"."name"', kind: 'text' },
+  email: { sql: '"Contact"."email"', kind: 'text' },
+  phone_number: { sql: '"Contact"."phone_number"', kind: 'text' },
+  identifier: { sql: '"Contact"."identifier"', kind: 'text' },
+  country_code: { sql: `("Contact"."additional_attributes" ->> 'country_code')`, kind: 'text' },
+  city: { sql: `("Contact"."additional_attributes" ->> 'city')`, kind: 'text' },
+  company: { sql: `("Contact"."additional_attributes" ->> 'company_name')`, kind: 'text' },
+  blocked: { sql: '"Contact"."blocked"', kind: 'number' },
+  created_at: { sql: '"Contact"."created_at"', kind: 'date' },
+  last_activity_at: { sql: '"Contact"."last_activity_at"', kind: 'date' },
+};
 
 const UNIQUE_INDEX_FIELD: Record<string, string> = { contacts_account_email: 'email', contacts_account_identifier: 'identifier' };
 
@@ -154,6 +168,13 @@ export class ContactService {
     const changes = Object.keys(after).filter((k) => k !== 'updated_at' && JSON.stringify(after[k]) !== JSON.stringify(before[k]));
     if (changes.length) await this.deps.events.emit('contact.updated', { accountId: scope.account.id, contactId: contact.id, changes });
     return { contact, contactInboxes: (await this.contactInboxes([contact.id])).get(contact.id) ?? [] };
+  }
+
+  /** Chatwoot's `POST /contacts/filter`: its advanced filter on the contact's fields, address and custom attributes. */
+  async filter(scope: AccountScope, body: unknown, query: unknown): Promise<ContactPage> {
+    const { page } = parse(z.object({ page: pageParam }), query);
+    const condition = buildFilter(this.deps.sequelize, body, CONTACT_FILTER_COLUMNS, '"Contact"."custom_attributes"');
+    return this.page({ [Op.and]: [{ account_id: scope.account.id }, condition] }, page, undefined);
   }
 
   /** Deletes the contact with its conversations and messages (foreign keys cascade). */

@@ -8,10 +8,23 @@ import type { AccountScope } from '../api/request-context.js';
 import type { ConversationView } from '../api/serializers/conversation.js';
 import { pageParam, parse, attributesHash, recordId, optionalRecordId, nullableRecordId } from '../api/validate.js';
 import { findOrCreateContactInbox } from './contacts.js';
+import { buildFilter, type FilterColumn } from './filters.js';
 import type { InboxService } from './inboxes.js';
 import { conversationChanges, hydrateMessages, insertMessage } from './messages.js';
 
 export const CONVERSATIONS_PER_PAGE = 25;
+const CONVERSATION_FILTER_COLUMNS: Record<string, FilterColumn> = {
+  status: { sql: '"Conversation"."status"', kind: 'text' },
+  priority: { sql: '"Conversation"."priority"', kind: 'text' },
+  assignee_id: { sql: '"Conversation"."assignee_id"', kind: 'number' },
+  inbox_id: { sql: '"Conversation"."inbox_id"', kind: 'number' },
+  contact_id: { sql: '"Conversation"."contact_id"', kind: 'number' },
+  display_id: { sql: '"Conversation"."display_id"', kind: 'number' },
+  created_at: { sql: '"Conversation"."created_at"', kind: 'date' },
+  last_activity_at: { sql: '"Conversation"."last_activity_at"', kind: 'date' },
+  mail_subject: { sql: `("Conversation"."additional_attributes" ->> 'mail_subject')`, kind: 'text' },
+};
+
 /** Chatwoot's cap on `GET /contacts/:id/conversations`. */
 const CONTACT_CONVERSATIONS_LIMIT = 20;
 
@@ -129,6 +142,21 @@ export class ConversationService {
   async meta(scope: AccountScope, query: unknown): Promise<ConversationCounts> {
     const { assignee_type: _a, page: _p, ...filters } = parse(listParams, query);
     return this.countsFor(scope, await this.filterWhere(scope, filters));
+  }
+
+  /**
+   * Chatwoot's `POST /conversations/filter`: its advanced filter on status, priority, assignee, inbox,
+   * contact, dates, subject and custom attributes, among the conversations the caller may see.
+   */
+  async filter(scope: AccountScope, body: unknown, query: unknown): Promise<{ counts: ConversationCounts; conversations: ConversationView[] }> {
+    const { page } = parse(z.object({ page: pageParam }), query);
+    const condition = buildFilter(this.deps.sequelize, body, CONVERSATION_FILTER_COLUMNS, '"Conversation"."custom_attributes"');
+    const where = { [Op.and]: [await this.visibleWhere(scope), condition] };
+    const [counts, rows] = await Promise.all([
+      this.countsFor(scope, where),
+      Conversation.findAll({ where, include: this.includes(), order: [['last_activity_at', 'DESC'], ['id', 'DESC']], limit: CONVERSATIONS_PER_PAGE, offset: (page - 1) * CONVERSATIONS_PER_PAGE }),
+    ]);
+    return { counts, conversations: await this.views(scope.account.id, rows) };
   }
 
   async find(scope: AccountScope, displayId: number): Promise<Conversation> {

@@ -20,7 +20,7 @@ export const MESSAGES_PER_PAGE = 20;
 export const DELETED_MESSAGE_CONTENT = 'This message was deleted';
 
 /** Conversation columns whose change is announced as `conversation.updated` (Chatwoot's list). */
-export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'waiting_since', 'first_reply_created_at'] as const;
+export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'waiting_since', 'first_reply_created_at', 'priority', 'custom_attributes', 'muted', 'agent_last_seen_at'] as const;
 
 /** Chatwoot's clients send recipient lists as comma-separated strings (or arrays); stored as arrays. */
 const emailList = z.preprocess(
@@ -111,7 +111,7 @@ export async function insertMessage(conversation: Conversation, attrs: NewMessag
   const at = message.created_at;
   const update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>> = { last_activity_at: at };
   if (attrs.message_type === 'incoming') {
-    if (attrs.reopen !== false && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
+    if (attrs.reopen !== false && !conversation.muted && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
     if (attrs.startsWait !== false && !conversation.waiting_since) update.waiting_since = at;
     await Contact.update({ last_activity_at: at }, { where: { id: conversation.contact_id }, transaction });
   } else if (attrs.message_type === 'outgoing' && !attrs.private && attrs.sender?.type === 'User') {
@@ -132,7 +132,7 @@ export async function announceMessage(events: EventBus, conversation: Conversati
 
 /** Which announced columns an update really changes (dates compared by value). */
 export function conversationChanges(conversation: Conversation, update: Record<string, unknown>): string[] {
-  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : (v ?? null));
+  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : v && typeof v === 'object' ? JSON.stringify(v) : (v ?? null));
   return ANNOUNCED_CONVERSATION_CHANGES.filter((k) => k in update && norm(conversation.get(k)) !== norm(update[k]));
 }
 

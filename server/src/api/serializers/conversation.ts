@@ -30,7 +30,7 @@ export function serializeConversation(view: ConversationView) {
     additional_attributes: c.additional_attributes,
     custom_attributes: c.custom_attributes,
     labels: [] as string[],
-    muted: false,
+    muted: c.muted ?? false,
     can_reply: true,
     snoozed_until: c.snoozed_until,
     unread_count: view.unreadCount,
