@@ -39,9 +39,21 @@ export async function up({ context: qi }: { context: QueryInterface }): Promise<
     ...timestamps,
   });
   await qi.addIndex('reporting_events', ['account_id', 'name', 'created_at']);
+
+  await qi.createTable('custom_filters', {
+    id,
+    account_id: fk('accounts'),
+    user_id: fk('users'),
+    name: { type: DataTypes.STRING, allowNull: false },
+    filter_type: { type: DataTypes.STRING, allowNull: false },
+    query: { type: DataTypes.JSONB, allowNull: false },
+    ...timestamps,
+  });
+  await qi.addIndex('custom_filters', ['account_id', 'user_id', 'filter_type']);
 }
 
 export async function down({ context: qi }: { context: QueryInterface }): Promise<void> {
+  await qi.dropTable('custom_filters');
   await qi.dropTable('reporting_events');
   await qi.dropTable('custom_attribute_definitions');
   await qi.removeColumn('conversations', 'muted');

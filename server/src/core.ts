@@ -14,7 +14,7 @@ import { messagesRouter } from './api/v1/messages.js';
 import { agentsRouter } from './api/v1/agents.js';
 import { inboxMembersRouter } from './api/v1/inbox-members.js';
 import { webhooksRouter } from './api/v1/webhooks.js';
-import { accountRouter, contactOperationsRouter, conversationOperationsRouter, customAttributesRouter, reportsRouter } from './api/v1/chatwoot-operations.js';
+import { accountRouter, contactOperationsRouter, conversationOperationsRouter, customAttributesRouter, customFiltersRouter, reportsRouter } from './api/v1/chatwoot-operations.js';
 import { platformRouter } from './api/platform/platform.js';
 import { passwordRouter } from './api/auth/sessions.js';
 import { smtpDelivery } from './channels/email/send/smtp.delivery.js';
@@ -58,6 +58,7 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.conversation_operations', mount: 'account', router: conversationOperationsRouter(api.conversations, api.conversationActions) });
   ctx.register.route({ id: 'core.contact_operations', mount: 'account', router: contactOperationsRouter(api.contacts, api.contactActions) });
   ctx.register.route({ id: 'core.custom_attributes', mount: 'account', router: customAttributesRouter(api.customAttributes) });
+  ctx.register.route({ id: 'core.custom_filters', mount: 'account', router: customFiltersRouter(api.customFilters) });
   ctx.register.route({ id: 'core.account', mount: 'account', router: accountRouter() });
   ctx.register.route({ id: 'core.reports', mount: 'account_v2', router: reportsRouter(api.reports) });
 }

@@ -36,7 +36,7 @@ import { EmailCheckService } from './channels/email/checks/email-checks.service.
 import { WebhookService } from './webhooks/webhooks.service.js';
 import { ConversationActions } from './services/conversation-actions.js';
 import { ContactActions } from './services/contact-actions.js';
-import { CustomAttributeService } from './services/custom-attributes.js';
+import { CustomAttributeService, CustomFilterService } from './services/custom-attributes.js';
 import { ReportService } from './services/reports.js';
 import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
@@ -63,6 +63,7 @@ export interface CoreApi {
   conversationActions: ConversationActions;
   contactActions: ContactActions;
   customAttributes: CustomAttributeService;
+  customFilters: CustomFilterService;
   reports: ReportService;
   /** Every registered email provider (read after boot, e.g. to tell the dashboard which ones exist). */
   emailProviders: Pick<Registries['emailProviders'], 'list'>;
@@ -127,6 +128,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     conversationActions: new ConversationActions({ conversations, events }),
     contactActions: new ContactActions({ sequelize, contacts, inboxes, events }),
     customAttributes: new CustomAttributeService(),
+    customFilters: new CustomFilterService(),
     reports: new ReportService({ sequelize }),
     webhooks: new WebhookService({
       sequelize, secrets, queues, notifications, conversations,

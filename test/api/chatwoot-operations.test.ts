@@ -111,6 +111,23 @@ describe('Chatwoot operations', () => {
     await api.get(`${base()}/custom_attribute_definitions/${created.body.id}`).set(auth()).expect(404);
   });
 
+  it("custom filters: each person's own saved filters, with the filter payload validated", async () => {
+    const api = await http();
+    const payload = [{ attribute_key: 'status', filter_operator: 'equal_to', values: ['open'], query_operator: null }];
+    const saved = await api.post(`${base()}/custom_filters`).set(auth()).send({ custom_filter: { name: 'Open ones', type: 'conversation', query: { payload } } }).expect(200);
+    expect(saved.body).to.deep.include({ name: 'Open ones', type: 'conversation', query: { payload } });
+    const bad = await api.post(`${base()}/custom_filters`).set(auth()).send({ name: 'Bad', type: 'mood', query: { payload: [{ attribute_key: 'status', filter_operator: 'sounds_like' }] } }).expect(422);
+    expect(bad.body.attributes).to.have.members(['type', 'query.payload.0.filter_operator']);
+    const agent = await createAgent(account);
+    expect((await api.get(`${base()}/custom_filters`).set('api_access_token', agent.token).expect(200)).body).to.deep.equal([]);
+    await api.get(`${base()}/custom_filters/${saved.body.id}`).set('api_access_token', agent.token).expect(404);
+    const renamed = await api.patch(`${base()}/custom_filters/${saved.body.id}`).set(auth()).send({ name: 'Still open' }).expect(200);
+    expect(renamed.body.name).to.equal('Still open');
+    expect((await api.get(`${base()}/custom_filters`).query({ filter_type: 'contact' }).set(auth()).expect(200)).body).to.deep.equal([]);
+    await api.delete(`${base()}/custom_filters/${saved.body.id}`).set(auth()).expect(200);
+    await api.get(`${base()}/custom_filters/${saved.body.id}`).set(auth()).expect(404);
+  });
+
   it('account show / update; v2 reports: summary, daily series, open conversations by account and agent', async () => {
     const api = await http();
     const shown = await api.get(base()).set(auth()).expect(200);

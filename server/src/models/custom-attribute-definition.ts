@@ -75,3 +75,33 @@ export class ReportingEvent extends Model<InferAttributes<ReportingEvent>, Infer
     );
   }
 }
+
+export const CUSTOM_FILTER_TYPES = ['conversation', 'contact', 'report'] as const;
+
+/** A person's saved filter (Chatwoot's custom filter): a name and the filter payload it runs. */
+export class CustomFilter extends Model<InferAttributes<CustomFilter>, InferCreationAttributes<CustomFilter>> {
+  declare id: CreationOptional<number>;
+  declare account_id: number;
+  declare user_id: number;
+  declare name: string;
+  declare filter_type: (typeof CUSTOM_FILTER_TYPES)[number];
+  declare query: Record<string, unknown>;
+  declare created_at: CreationOptional<Date>;
+  declare updated_at: CreationOptional<Date>;
+
+  static initModel(sequelize: Sequelize): void {
+    CustomFilter.init(
+      {
+        id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+        account_id: { type: DataTypes.BIGINT, allowNull: false },
+        user_id: { type: DataTypes.BIGINT, allowNull: false },
+        name: { type: DataTypes.STRING, allowNull: false },
+        filter_type: { type: DataTypes.STRING, allowNull: false },
+        query: { type: DataTypes.JSONB, allowNull: false },
+        created_at: DataTypes.DATE,
+        updated_at: DataTypes.DATE,
+      },
+      { sequelize, tableName: 'custom_filters', underscored: true },
+    );
+  }
+}

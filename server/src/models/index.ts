@@ -12,9 +12,9 @@ import { InboxMember } from './inbox-member.js';
 import { Message } from './message.js';
 import { User } from './user.js';
 import { Webhook, WebhookDelivery } from './webhook.js';
-import { CustomAttributeDefinition, ReportingEvent } from './custom-attribute-definition.js';
+import { CustomAttributeDefinition, CustomFilter, ReportingEvent } from './custom-attribute-definition.js';
 
-export const coreModels = { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery, CustomAttributeDefinition, ReportingEvent };
+export const coreModels = { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
 export type CoreModels = typeof coreModels;
 
 export function defineCoreModels(sequelize: Sequelize): CoreModels {
@@ -44,4 +44,4 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   return coreModels;
 }
 
-export { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery, CustomAttributeDefinition, ReportingEvent };
+export { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
-import { ATTRIBUTE_DISPLAY_TYPES, ATTRIBUTE_MODELS, CustomAttributeDefinition, type AttributeModel } from '../models/custom-attribute-definition.js';
+import { ATTRIBUTE_DISPLAY_TYPES, ATTRIBUTE_MODELS, CUSTOM_FILTER_TYPES, CustomAttributeDefinition, CustomFilter, type AttributeModel } from '../models/custom-attribute-definition.js';
+import { filterBody } from './filters.js';
 import type { AccountScope } from '../api/request-context.js';
 import { parse } from '../api/validate.js';
 
@@ -80,5 +81,46 @@ export class CustomAttributeService {
 
   private checkList(type: string, values: string[] | undefined): void {
     if (type === 'list' && !values?.length) throw ValidationError.field('attribute_values', 'must list the choices of a list attribute');
+  }
+}
+
+const filterType = z.enum(CUSTOM_FILTER_TYPES, { message: `must be one of ${CUSTOM_FILTER_TYPES.join(', ')}` });
+const customFilterParams = z.object({
+  name: z.string({ message: 'is required' }).trim().min(1, 'is required').max(255),
+  type: filterType,
+  query: filterBody,
+});
+const unwrapFilter = (body: unknown) => ((body as { custom_filter?: unknown } | null)?.custom_filter ?? body) as Record<string, unknown>;
+
+/**
+ * Chatwoot's custom filters: each person's saved filters (a name and the payload of
+ * `POST /conversations/filter` or `/contacts/filter`), visible to that person only.
+ */
+export class CustomFilterService {
+  list(scope: AccountScope, query: unknown): Promise<CustomFilter[]> {
+    const { filter_type } = parse(z.object({ filter_type: filterType.optional() }), query);
+    return CustomFilter.findAll({ where: { account_id: scope.account.id, user_id: scope.user.id, ...(filter_type ? { filter_type } : {}) }, order: [['id', 'ASC']] });
+  }
+
+  async find(scope: AccountScope, id: number): Promise<CustomFilter> {
+    const row = await CustomFilter.findOne({ where: { id, account_id: scope.account.id, user_id: scope.user.id } });
+    if (!row) throw new NotFoundError('Custom filter');
+    return row;
+  }
+
+  async create(scope: AccountScope, body: unknown): Promise<CustomFilter> {
+    const attrs = parse(customFilterParams, unwrapFilter(body));
+    return CustomFilter.create({ account_id: scope.account.id, user_id: scope.user.id, name: attrs.name, filter_type: attrs.type, query: attrs.query });
+  }
+
+  async update(scope: AccountScope, id: number, body: unknown): Promise<CustomFilter> {
+    const row = await this.find(scope, id);
+    const attrs = parse(customFilterParams.partial(), unwrapFilter(body));
+    await row.update({ ...(attrs.name ? { name: attrs.name } : {}), ...(attrs.type ? { filter_type: attrs.type } : {}), ...(attrs.query ? { query: attrs.query } : {}) });
+    return row;
+  }
+
+  async destroy(scope: AccountScope, id: number): Promise<void> {
+    await (await this.find(scope, id)).destroy();
   }
 }

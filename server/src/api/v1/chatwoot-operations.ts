@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { Account } from '../../models/index.js';
-import type { CustomAttributeDefinition } from '../../models/custom-attribute-definition.js';
+import type { CustomAttributeDefinition, CustomFilter } from '../../models/custom-attribute-definition.js';
 import type { ContactActions } from '../../services/contact-actions.js';
 import type { ContactService } from '../../services/contacts.js';
 import type { ConversationActions } from '../../services/conversation-actions.js';
 import type { ConversationService } from '../../services/conversations.js';
-import type { CustomAttributeService } from '../../services/custom-attributes.js';
+import type { CustomAttributeService, CustomFilterService } from '../../services/custom-attributes.js';
 import type { ReportService } from '../../services/reports.js';
 import { ValidationError } from '../../lib/errors.js';
 import { requireAdministrator } from '../auth.js';
@@ -109,6 +109,31 @@ export function customAttributesRouter(definitions: CustomAttributeService): Rou
   router.delete('/custom_attribute_definitions/:id', requireAdministrator, async (req, res) => {
     await definitions.destroy(accountScope(req), id(req.params.id));
     res.json({ message: 'Custom attribute deleted' });
+  });
+  return router;
+}
+
+const serializeFilter = (f: CustomFilter) => ({ id: f.id, name: f.name, type: f.filter_type, query: f.query, created_at: f.created_at, updated_at: f.updated_at });
+
+/** Chatwoot's `/custom_filters`: the caller's own saved filters. */
+export function customFiltersRouter(filters: CustomFilterService): Router {
+  const router = Router();
+  const id = (v: unknown) => idParam(v, 'Custom filter');
+  router.get('/custom_filters', async (req, res) => {
+    res.json((await filters.list(accountScope(req), req.query)).map(serializeFilter));
+  });
+  router.get('/custom_filters/:id', async (req, res) => {
+    res.json(serializeFilter(await filters.find(accountScope(req), id(req.params.id))));
+  });
+  router.post('/custom_filters', async (req, res) => {
+    res.json(serializeFilter(await filters.create(accountScope(req), req.body ?? {})));
+  });
+  router.patch('/custom_filters/:id', async (req, res) => {
+    res.json(serializeFilter(await filters.update(accountScope(req), id(req.params.id), req.body ?? {})));
+  });
+  router.delete('/custom_filters/:id', async (req, res) => {
+    await filters.destroy(accountScope(req), id(req.params.id));
+    res.json({ message: 'Custom filter deleted' });
   });
   return router;
 }
