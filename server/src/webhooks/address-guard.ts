@@ -27,7 +27,8 @@ const REFUSED_NETWORKS: [string, number, 'ipv4' | 'ipv6'][] = [
 
 export class WebhookAddressRefused extends AppError {
   constructor(host: string, address: string) {
-    super(`${host} resolves to ${address}, a private, loopback or link-local address webhooks may not reach (allow it with WEBHOOK_ALLOW_PRIVATE_NETWORKS)`, {
+    const what = host.replace(/^\[|\]$/g, '') === address ? address : `${host} resolves to ${address}, which`;
+    super(`${what} is a private, loopback or link-local address webhooks may not reach (allow it with WEBHOOK_ALLOW_PRIVATE_NETWORKS)`, {
       status: 422,
       code: 'webhook_address_refused',
     });
