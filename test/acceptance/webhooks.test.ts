@@ -1,7 +1,8 @@
 // Settings → Integrations → Webhooks, walked on the `npm start` the first-day walk set up: an address
 // on the machine's own network is refused in the form's words, a webhook to an outside name is added,
 // its secret shown, its events changed, and a contact created through the API shows up in its delivery
-// log, failing (the name does not resolve) and waiting for its retry.
+// log, failing (the name does not resolve) and waiting for its retry. Then that contact's page: a
+// custom attribute defined, set and kept.
 import { expect } from 'chai';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -27,7 +28,7 @@ describe('acceptance: account webhooks, from `npm start`', function () {
     if (!keep && browser) fs.rmSync(browser.shotsDir, { recursive: true, force: true });
   });
 
-  it('the administrator adds a webhook, sees its secret, changes its events and watches its delivery log', async () => {
+  it('the administrator adds a webhook, sees its secret, changes its events and watches its delivery log; then sets a custom attribute on the contact', async () => {
     await page.goto(product.base);
     await page.fill('#email', product.admin.email);
     await page.fill('#password', product.admin.password);
@@ -52,16 +53,16 @@ describe('acceptance: account webhooks, from `npm start`', function () {
     await card.getByRole('checkbox', { name: 'Message updated' }).isChecked().then((checked) => expect(checked).to.equal(false));
 
     // An event: a contact created through the API, as an integration would (the dashboard's session and CSRF token).
-    const status = await page.evaluate(async (id) => {
+    const contactId = await page.evaluate(async (id) => {
       const session = (await (await fetch('/auth/session')).json()) as { csrf_token: string };
       const res = await fetch(`/api/v1/accounts/${id}/contacts`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf_token },
         body: JSON.stringify({ name: 'Webhook Walk', email: 'webhook.walk@example.test' }),
       });
-      return res.status;
+      return ((await res.json()) as { payload: { contact: { id: number } } }).payload.contact.id;
     }, accountId);
-    expect(status).to.equal(200);
+    expect(contactId).to.be.a('number');
     await card.getByRole('button', { name: 'Delivery log' }).click();
     const log = page.getByTestId('webhook-log');
     await log.getByRole('cell', { name: 'contact_created' }).waitFor({ timeout: 15_000 });
@@ -73,5 +74,23 @@ describe('acceptance: account webhooks, from `npm start`', function () {
     await log.getByText(/ENOTFOUND|EAI_AGAIN/).first().waitFor();
     await browser.shot('webhook-delivery-log');
     expect(browser.takeConsoleErrors([/422 \(Unprocessable/])).to.deep.equal([]);
+
+    // The contact's page: the administrator defines a list attribute, picks a value and saves it.
+    await page.goto(`${product.base}/app/accounts/${accountId}/contacts/${contactId}`);
+    const panel = page.getByTestId('custom-attributes');
+    await panel.getByText('No attributes defined yet.').waitFor();
+    await page.getByRole('button', { name: 'New attribute' }).click();
+    await page.getByLabel('Name', { exact: true }).fill('Plan');
+    await page.getByLabel('Key (a-z, 0-9, _)').fill('plan');
+    await page.getByLabel('Type').selectOption('list');
+    await page.getByLabel('Choices (comma-separated)').fill('free, gold');
+    await page.getByRole('button', { name: 'Add attribute' }).click();
+    await panel.getByLabel('Plan').selectOption('gold');
+    await panel.getByRole('button', { name: 'Save attributes' }).click();
+    await panel.getByText('Saved.').waitFor();
+    await page.reload();
+    await page.getByTestId('custom-attributes').getByLabel('Plan').waitFor();
+    expect(await page.getByTestId('custom-attributes').getByLabel('Plan').inputValue()).to.equal('gold');
+    await browser.shot('contact-custom-attributes');
   });
 });

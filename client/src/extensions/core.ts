@@ -19,6 +19,12 @@ export const coreExtension: ClientExtension = {
         form: () => import('../features/inbox-wizard/OAuthConnectForm.vue'),
       });
     }
+    api.slot('contactSidebar.panels', {
+      id: 'custom-attributes',
+      order: 10,
+      title: 'CUSTOM_ATTRIBUTES.TITLE',
+      component: () => import('../features/custom-attributes/ContactAttributesPanel.vue'),
+    });
     api.slot('settings.integrations', {
       id: 'webhooks',
       order: 10,
