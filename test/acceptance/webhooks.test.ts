@@ -2,7 +2,7 @@
 // on the machine's own network is refused in the form's words, a webhook to an outside name is added,
 // its secret shown, its events changed, and a contact created through the API shows up in its delivery
 // log, failing (the name does not resolve) and waiting for its retry. Then that contact's page: a
-// custom attribute defined, set and kept.
+// custom attribute defined, set and kept; and the Reports page.
 import { expect } from 'chai';
 import fs from 'node:fs';
 import type { Page } from 'playwright-core';
@@ -92,5 +92,14 @@ describe('acceptance: account webhooks, from `npm start`', function () {
     await page.getByTestId('custom-attributes').getByLabel('Plan').waitFor();
     expect(await page.getByTestId('custom-attributes').getByLabel('Plan').inputValue()).to.equal('gold');
     await browser.shot('contact-custom-attributes');
+
+    // Settings → Reports: the tiles with the period before, and what is open now (the first day's inbox is gone by now).
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Reports' }).click();
+    const summary = page.getByTestId('report-summary');
+    await summary.getByText('Conversations').waitFor();
+    expect(await summary.locator('.tile').count()).to.equal(6);
+    await page.getByText(/\d+ open, \d+ waiting for a reply, \d+ unassigned\./).waitFor();
+    await browser.shot('reports');
   });
 });
