@@ -55,6 +55,20 @@ const createParams = z.object({
   message: z.object({ content: z.string({ message: 'is required' }).trim().min(1, 'is required').max(150_000) }, { message: 'must be an object' }).optional(),
 });
 
+/** The body, with "no contact_id and no source_id" named beside any other invalid field. */
+function parseWithContact(body: Record<string, unknown>): z.infer<typeof createParams> {
+  const blank = (v: unknown) => v === undefined || v === null || v === '';
+  const noContact = blank(body.contact_id) && blank(body.source_id) ? [{ path: 'source_id', message: 'is required without contact_id' }] : [];
+  try {
+    const attrs = parse(createParams, body);
+    if (noContact.length) throw new ValidationError(noContact);
+    return attrs;
+  } catch (err) {
+    if (err instanceof ValidationError && noContact.length && !err.fields.some((f) => f.path === 'source_id')) throw new ValidationError([...err.fields, ...noContact]);
+    throw err;
+  }
+}
+
 /** Chatwoot takes `snoozed_until` as unix seconds; an ISO 8601 time is accepted too. */
 const snoozeTime = z.union([z.number(), z.string().trim().min(1)], { message: 'must be a unix timestamp or an ISO 8601 time' }).transform((v, ctx) => {
   const at = typeof v === 'number' || /^\d+$/.test(v) ? new Date(Number(v) * 1000) : new Date(v);
@@ -175,7 +189,7 @@ export class ConversationService {
 
   /** Opens a conversation for a contact in an inbox, with an optional first (outgoing) message. */
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<ConversationView> {
-    const attrs = parse(createParams, body);
+    const attrs = parseWithContact(body);
     const problems: FieldError[] = [];
     const inbox = await this.deps.inboxes.find(scope, attrs.inbox_id).catch((err) => {
       if (err instanceof NotFoundError) return undefined;
@@ -226,11 +240,7 @@ export class ConversationService {
       if (!contact) problems.push({ path: 'contact_id', message: 'does not exist' });
       return contact;
     }
-    if (!attrs.source_id) {
-      problems.push({ path: 'source_id', message: 'is required without contact_id' });
-      return null;
-    }
-    if (!inboxId) return null;
+    if (!inboxId || !attrs.source_id) return null;
     const contactInbox = await ContactInbox.findOne({ where: { inbox_id: inboxId, source_id: attrs.source_id } });
     const contact = contactInbox ? await Contact.findOne({ where: { id: contactInbox.contact_id, account_id: scope.account.id } }) : null;
     if (!contact) problems.push({ path: 'source_id', message: 'is not a contact of this inbox (create one with POST /contacts/:id/contact_inboxes or POST /contacts with inbox_id)' });
