@@ -21,6 +21,7 @@ import { profileRouter } from './api/v1/profile.js';
 import { docsRouter } from './api/docs.js';
 import type { AccessTokenService } from './services/access-tokens.js';
 import type { ProfileService } from './services/profiles.js';
+import type { SsoLinks } from './services/sso-links.js';
 import type { RealtimeHub } from './realtime/realtime-hub.js';
 import type { JobQueues } from './jobs/queues.js';
 import { jobsDashboard } from './jobs/dashboard.js';
@@ -35,6 +36,7 @@ export interface AppDeps {
   tokens: AccessTokenService;
   profiles: ProfileService;
   realtime: Pick<RealtimeHub, 'endSession'>;
+  sso: SsoLinks;
 }
 
 /** Builds the HTTP app from its dependencies; no globals, so every test builds its own. */
@@ -85,7 +87,7 @@ export function createApp(deps: AppDeps): Express {
 
   const auth = authenticate(deps.tokens);
   app.post('/auth/sign_in', ...signInGuard({ redis: deps.redis, redisPrefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }));
-  app.use('/auth', sessionsRouter(deps.profiles, config.EXTENSIONS, deps.realtime, deps.tokens));
+  app.use('/auth', sessionsRouter(deps.profiles, config.EXTENSIONS, deps.realtime, deps.tokens, deps.sso));
   app.use('/api/v1/profile', auth, profileRouter(deps.profiles));
 
   const accountRoutes = Router({ mergeParams: true });

@@ -46,7 +46,7 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.messages', mount: 'account', router: messagesRouter(api.messages) });
   ctx.register.route({ id: 'core.agents', mount: 'account', router: agentsRouter(api.agents) });
   ctx.register.route({ id: 'core.inbox_members', mount: 'account', router: inboxMembersRouter(api.inboxMembers) });
-  ctx.register.route({ id: 'core.platform', mount: 'platform', router: platformRouter(api.tokens) });
+  ctx.register.route({ id: 'core.platform', mount: 'platform', router: platformRouter(api.tokens, api.sso) });
   ctx.register.route({ id: 'core.notifications', mount: 'account', router: notificationsRouter(api.notifications) });
   ctx.register.route({ id: 'core.email_providers', mount: 'account', router: emailProvidersRouter(() => api.emailProviders.list()) });
   registerEmailReceive(ctx, api.emailReceive);

@@ -38,6 +38,7 @@ import { ConversationActions } from './services/conversation-actions.js';
 import { ContactActions } from './services/contact-actions.js';
 import { CustomAttributeService, CustomFilterService } from './services/custom-attributes.js';
 import { ReportService } from './services/reports.js';
+import { SsoLinks } from './services/sso-links.js';
 import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
 /** Core use-case services, shared by the core's routers and jobs. */
@@ -65,6 +66,7 @@ export interface CoreApi {
   customAttributes: CustomAttributeService;
   customFilters: CustomFilterService;
   reports: ReportService;
+  sso: SsoLinks;
   /** Every registered email provider (read after boot, e.g. to tell the dashboard which ones exist). */
   emailProviders: Pick<Registries['emailProviders'], 'list'>;
 }
@@ -130,6 +132,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     customAttributes: new CustomAttributeService(),
     customFilters: new CustomFilterService(),
     reports: new ReportService({ sequelize }),
+    sso: new SsoLinks({ redis, prefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }),
     webhooks: new WebhookService({
       sequelize, secrets, queues, notifications, conversations,
       guard: new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS),
@@ -154,7 +157,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, contributorServices), registries.problems, opts.extensionsRoot);
   registries.seal();
 
-  const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles, realtime });
+  const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles, realtime, sso: api.sso });
   let backgroundStarted = false;
 
   return {

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { createAccount, createContact, createInbox, createUser, addToAccount } from '../support/factories.js';
-import { http } from '../support/runtime.js';
+import supertest from 'supertest';
+import { TEST_PLATFORM_TOKEN } from '../support/env.js';
+import { http, runtime } from '../support/runtime.js';
 
 /**
  * What every Chatwoot client trips on first: how it sends its token, how it reads errors, how Rails
@@ -28,6 +30,21 @@ describe('Chatwoot wire compatibility', () => {
     const profile = await api.get('/api/v1/profile').set(devise).expect(200);
     expect(profile.body.email).to.equal(user.email);
     await api.get('/api/v1/profile').set({ ...devise, uid: account.admin.email }).expect(401);
+  });
+
+  it("signs a user in through the Platform API's single-use login link", async () => {
+    const api = await http();
+    const account = await createAccount();
+    const link = await api.get(`/platform/api/v1/users/${account.admin.id}/login`).set('api_access_token', TEST_PLATFORM_TOKEN).expect(200);
+    const url = new URL(link.body.url);
+    expect(url.pathname).to.equal('/auth/sso');
+    const browser = supertest.agent((await runtime()).app);
+    await browser.get(`${url.pathname}${url.search}`).expect(303).expect('Location', '/app');
+    const session = await browser.get('/auth/session').expect(200);
+    expect(session.body.data.email).to.equal(account.admin.email);
+    // Once only.
+    await supertest.agent((await runtime()).app).get(`${url.pathname}${url.search}`).expect(303).expect('Location', '/?sso=expired');
+    await api.get('/platform/api/v1/users/999999999/login').set('api_access_token', TEST_PLATFORM_TOKEN).expect(404);
   });
 
   it('answers GET /api like Chatwoot, and errors in Chatwoot shapes with our details beside them', async () => {
@@ -76,7 +93,7 @@ describe('Chatwoot wire compatibility', () => {
     expect(list.body.data.payload.map((c: { id: number }) => c.id)).to.include(created.body.id);
   });
 
-  it("opens a conversation from a contact inbox's source_id without contact_id; unknown source ids and teams are named", async () => {
+  it("opens a conversation from a contact inbox's source_id without contact_id; an unknown source id is named", async () => {
     const api = await http();
     const account = await createAccount();
     const auth = { api_access_token: account.admin.token };
