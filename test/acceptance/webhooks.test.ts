@@ -94,7 +94,7 @@ describe('acceptance: account webhooks, from `npm start`', function () {
     await browser.shot('contact-custom-attributes');
 
     // Settings → Reports: the tiles with the period before, and what is open now (the first day's inbox is gone by now).
-    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Reports' }).click();
     const summary = page.getByTestId('report-summary');
     await summary.getByText('Conversations').waitFor();
