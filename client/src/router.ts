@@ -12,6 +12,7 @@ const accountRoutes: RouteRecordRaw[] = [
     ],
   },
   { path: 'contacts', name: 'contacts', component: () => import('./features/contacts/ContactsPage.vue') },
+  { path: 'reports', name: 'reports', meta: { admin: true }, component: () => import('./features/reports/ReportsPage.vue') },
   { path: 'contacts/:contactId(\\d+)', name: 'contact', component: () => import('./features/contacts/ContactPage.vue') },
   { path: 'profile', name: 'profile', component: () => import('./features/profile/ProfilePage.vue') },
   {
@@ -41,7 +42,6 @@ const accountRoutes: RouteRecordRaw[] = [
       // Where the OAuth callbacks send the browser once a mailbox is connected: the wizard's agents step.
       { path: 'inboxes/:inboxId(\\d+)/agents', redirect: (to) => ({ name: 'inbox-new-agents', params: to.params, query: to.query }) },
       { path: 'inboxes/:inboxId(\\d+)', name: 'inbox-settings', meta: { admin: true }, component: () => import('./features/inbox-settings/InboxSettingsPage.vue') },
-      { path: 'reports', name: 'settings-reports', meta: { admin: true }, component: () => import('./features/reports/ReportsPage.vue') },
       { path: 'integrations', name: 'settings-integrations', component: () => import('./features/integrations/IntegrationsPage.vue') },
       { path: 'integrations/:integrationId', name: 'settings-integration', component: () => import('./features/integrations/IntegrationPage.vue') },
     ],

@@ -93,9 +93,8 @@ describe('acceptance: account webhooks, from `npm start`', function () {
     expect(await page.getByTestId('custom-attributes').getByLabel('Plan').inputValue()).to.equal('gold');
     await browser.shot('contact-custom-attributes');
 
-    // Settings → Reports: the tiles with the period before, and what is open now (the first day's inbox is gone by now).
-    await page.getByRole('link', { name: 'Settings', exact: true }).click();
-    await page.getByRole('navigation', { name: 'Settings' }).getByRole('link', { name: 'Reports' }).click();
+    // Reports: the tiles with the period before, and what is open now (the first day's inbox is gone by now).
+    await page.getByRole('navigation', { name: 'Main navigation' }).getByRole('link', { name: 'Reports' }).click();
     const summary = page.getByTestId('report-summary');
     await summary.getByText('Conversations').waitFor();
     expect(await summary.locator('.tile').count()).to.equal(6);
