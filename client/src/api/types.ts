@@ -118,6 +118,8 @@ export interface Conversation {
   additional_attributes: { mail_subject?: string } & Record<string, unknown>;
   custom_attributes?: Record<string, unknown>;
   meta: { sender: Contact | null; assignee: Agent | null };
+  /** Only on search results: where the search matched, as escaped text with `<mark>` around the matched words. */
+  search_highlight?: { field: 'subject' | 'message' | 'contact'; html: string } | null;
   messages: Message[];
 }
 

@@ -1,4 +1,4 @@
-import { literal, type Sequelize } from 'sequelize';
+import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { ValidationError } from '../lib/errors.js';
 import { parse } from '../api/validate.js';
@@ -21,12 +21,12 @@ export interface FilterColumn {
 }
 
 /**
- * Turns Chatwoot's filter payload into one SQL condition. Conditions chain left to right with each
+ * Turns Chatwoot's filter payload into one SQL condition (a string, for raw queries and `literal`). Conditions chain left to right with each
  * one's `query_operator` (`a AND b OR c` is `(a AND b) OR c`), as Chatwoot's filter service reads
  * them. Keys that are not columns are custom attributes (`custom_attributes->>key`). Values are
  * escaped by the database driver's escaping, never interpolated raw.
  */
-export function buildFilter(sequelize: Sequelize, body: unknown, columns: Record<string, FilterColumn>, customAttributesSql: string): ReturnType<typeof literal> {
+export function buildFilter(sequelize: Sequelize, body: unknown, columns: Record<string, FilterColumn>, customAttributesSql: string): string {
   const { payload } = parse(filterBody, body);
   let sql = '';
   payload.forEach((c, i) => {
@@ -34,7 +34,7 @@ export function buildFilter(sequelize: Sequelize, body: unknown, columns: Record
     const clause = conditionSql(sequelize, column, c.filter_operator, c.values, `payload.${i}`);
     sql = i === 0 ? clause : `(${sql} ${payload[i - 1]!.query_operator ?? 'AND'} ${clause})`;
   });
-  return literal(sql);
+  return sql;
 }
 
 function conditionSql(sequelize: Sequelize, column: FilterColumn, op: (typeof OPERATORS)[number], values: string[], path: string): string {
