@@ -102,6 +102,8 @@ const schema = z.object({
   WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
   /** A webhook failing without a single success for this long is disabled and its administrators notified. */
   WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
+  /** How long an agent can still Undo a reply after pressing Send; the send waits this long (0: at once). */
+  REPLY_UNDO_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   SEED_DEMO: bool.default(true),
   TRUST_PROXY: bool.default(false),
 });
