@@ -36,6 +36,13 @@ import { NotificationService } from './services/notifications.js';
 import { EmailReceive } from './channels/email/receive/index.js';
 import { ChannelReauthorization } from './channels/email/reauthorization.js';
 import { EmailCheckService } from './channels/email/checks/email-checks.service.js';
+import { WebhookService } from './webhooks/webhooks.service.js';
+import { ConversationActions } from './services/conversation-actions.js';
+import { ContactActions } from './services/contact-actions.js';
+import { CustomAttributeService, CustomFilterService } from './services/custom-attributes.js';
+import { ReportService } from './services/reports.js';
+import { SsoLinks } from './services/sso-links.js';
+import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
 export type { CoreApi };
 
@@ -69,6 +76,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const tokens = new AccessTokenService(secrets);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
   const conversations = new ConversationService({ sequelize, events, inboxes });
+  const contacts = new ContactService({ sequelize, inboxes, events });
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize, events);
@@ -79,7 +87,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),
     inboxes,
-    contacts: new ContactService({ sequelize, inboxes }),
+    contacts,
     conversations,
     messages: new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
     agents: new AgentService({ sequelize, mail }),
@@ -95,7 +103,22 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     realtime,
     emailProviders: registries.emailProviders,
     emailChecks: new EmailCheckService({ inboxes, logger }),
+    conversationActions: new ConversationActions({ conversations, events }),
+    contactActions: new ContactActions({ sequelize, contacts, inboxes, events }),
+    customAttributes: new CustomAttributeService(),
+    customFilters: new CustomFilterService(),
+    reports: new ReportService({ sequelize }),
+    sso: new SsoLinks({ redis, prefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }),
+    webhooks: new WebhookService({
+      sequelize, secrets, queues, notifications, conversations,
+      guard: new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS),
+      logger: logger.child({ component: 'webhooks' }),
+      retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+      disableAfterHours: config.WEBHOOK_DISABLE_AFTER_HOURS,
+    }),
   };
+  api.webhooks.subscribe(events);
+  api.reports.subscribe(events);
 
   const contributorServices = {
     ...services,
@@ -110,7 +133,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, contributorServices), registries.problems, opts.extensionsRoot);
   registries.seal();
 
-  const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles, realtime });
+  const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles, realtime, sso: api.sso });
   let backgroundStarted = false;
 
   return {

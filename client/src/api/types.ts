@@ -104,6 +104,7 @@ export interface Contact {
   phone_number: string | null;
   created_at: number | null;
   last_activity_at: number | null;
+  custom_attributes?: Record<string, unknown>;
   contact_inboxes?: { source_id: string; inbox: { id: number; name: string } | null }[];
 }
 
@@ -115,6 +116,7 @@ export interface Conversation {
   unread_count: number;
   last_activity_at: number;
   additional_attributes: { mail_subject?: string } & Record<string, unknown>;
+  custom_attributes?: Record<string, unknown>;
   meta: { sender: Contact | null; assignee: Agent | null };
   /** Only on search results: where the search matched, as escaped text with `<mark>` around the matched words. */
   search_highlight?: { field: 'subject' | 'message' | 'contact'; html: string } | null;
