@@ -149,7 +149,10 @@ describe('email receive: IMAP fetch', function () {
     registries.jobs.register(rt.registries.jobs.get('email.fetch')!, 'test');
     registries.seal();
     const queues = new JobQueues(rt.config.REDIS_URL, `leadchat-test:${randomUUID().slice(0, 8)}`, registries.jobs, registries.schedules, rt.logger);
-    const idle = new ImapIdleManager({ registries: rt.registries, queues, events: rt.events, health: rt.api.emailReceive.health, logger: rt.logger });
+    const idle = new ImapIdleManager({
+      registries: rt.registries, queues, health: rt.api.emailReceive.health, redis: rt.redis, prefix: `leadchat-test:${randomUUID().slice(0, 8)}`, logger: rt.logger,
+      leaseMs: 3_000, maxIdle: 10, pollEveryMs: 60_000,
+    });
     queues.startWorkers();
     await idle.start();
     try {

@@ -4,7 +4,7 @@ import type { Registries } from '../../../extensions/context.js';
 import type { Logger } from '../../../lib/logger.js';
 import { ChannelEmail, Inbox } from '../../../models/index.js';
 import { EMAIL_CHANNEL_TYPE } from '../../../services/inboxes.js';
-import { tryChannelFetchLock } from './channel-fetch.lock.js';
+import type { ChannelFetchLocks } from './channel-fetch.lock.js';
 import type { EmailIngestionService, IngestResult, PreparedEmail } from './email-ingestion.service.js';
 import type { FetchHealth } from './fetch-health.js';
 import { imapClient } from './imap-client.js';
@@ -26,7 +26,7 @@ export interface ImapFetcherDeps {
   registries: Registries;
   ingestion: EmailIngestionService;
   health: FetchHealth;
-  databaseUrl: string;
+  locks: ChannelFetchLocks;
   logger: Logger;
 }
 
@@ -49,7 +49,7 @@ export class ImapFetcher {
     if (!channel || !inbox) return skipped('channel not found');
     if (!opts.force && channel.reauthorization_required_at) return skipped('reauthorization required');
     if (!opts.force && !(await this.deps.health.due(channel.id))) return skipped('backing off');
-    const lock = await tryChannelFetchLock(this.deps.databaseUrl, channel.id);
+    const lock = await this.deps.locks.tryLock(channel.id);
     if (!lock) return skipped('locked');
     const log = this.deps.logger.child({ channelId: channel.id, inboxId: inbox.id });
     let client: ImapFlow | undefined;
