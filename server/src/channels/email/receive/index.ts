@@ -36,7 +36,7 @@ export class EmailReceive {
     this.review = new InboundReview({ inboxes: deps.inboxes, ingestion: this.ingestion, storage: deps.storage });
     this.health = new FetchHealth({ reauthorization: deps.reauthorization, logger });
     this.locks = new ChannelFetchLocks(deps.config.DATABASE_URL, logger);
-    this.fetcher = new ImapFetcher({ registries: deps.registries, ingestion: this.ingestion, health: this.health, locks: this.locks, logger });
+    this.fetcher = new ImapFetcher({ registries: deps.registries, ingestion: this.ingestion, health: this.health, locks: this.locks, batchSize: deps.config.EMAIL_INGEST_BATCH, logger });
     this.idle = new ImapIdleManager({
       registries: deps.registries, queues: deps.queues, health: this.health, redis: deps.redis, prefix: deps.config.REDIS_PREFIX, logger,
       leaseMs: deps.config.IMAP_MAILBOX_LEASE_MS, maxIdle: deps.config.IMAP_MAX_IDLE_PER_WORKER, pollEveryMs: deps.config.IMAP_POLL_EVERY_MS,
