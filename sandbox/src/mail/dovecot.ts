@@ -75,6 +75,10 @@ mail_location = maildir:~/Maildir
 # Throw-away mail: no fsync per saved message (bulk seeding appends tens of thousands).
 mail_fsync = never
 mail_max_userip_connections = 1000
+# One imap process per connection: Dovecot's default of 100 processes per service would close the
+# 101st IDLE connection of a many-mailbox bench at once ("Unexpected close").
+default_process_limit = 2000
+default_client_limit = 8000
 ssl = yes
 ssl_cert = <${o.certPath}
 ssl_key = <${o.keyPath}
