@@ -5,9 +5,11 @@ import { createRuntime } from '../server/src/runtime.js';
 import { benchConfig } from './bench-runtime.js';
 
 const rt = await createRuntime(benchConfig(process.argv[2]!));
-const send = (message: object) => process.send?.(message);
+const send = (message: object) => {
+  if (process.connected) process.send?.(message);
+};
 send({ type: 'booted', rss: process.memoryUsage().rss });
-await rt.startWorkers();
 const idle = rt.api.emailReceive.idle;
 setInterval(() => send({ type: 'state', watching: idle.watching(), idling: idle.idling().length, rss: process.memoryUsage().rss }), 500);
+await rt.startWorkers();
 process.once('SIGTERM', () => void rt.close().finally(() => process.exit(0)));

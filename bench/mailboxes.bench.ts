@@ -34,6 +34,7 @@ class Worker {
   constructor(runDir: string) {
     this.child = fork(path.join(import.meta.dirname, 'mailbox-worker.ts'), [runDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], env: { ...process.env, IMAP_MAILBOX_LEASE_MS: String(LEASE_MS) } });
     this.child.on('message', (m: { type: string; rss: number; watching?: number[]; idling?: number }) => {
+      if (m.type === 'booted') log(`worker ${this.child.pid} booted`);
       if (m.type === 'booted') this.state.bootRss = m.rss;
       else Object.assign(this.state, { watching: m.watching, idling: m.idling, rss: m.rss });
     });
@@ -67,11 +68,22 @@ async function main(): Promise<void> {
     await clearRedisPrefix(config);
     const rt = await createRuntime(config);
     await rt.migrate();
-    const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false, disableAutoIdle: true });
-    await client.connect();
-    const lock = await client.getMailboxLock('INBOX');
-    if (client.mailbox && client.mailbox.exists) await client.messageDelete('1:*');
-    lock.release();
+    /** A short session of its own for each use: the bench waits minutes between them. */
+    const withClient = async <T>(fn: (client: ImapFlow) => Promise<T>): Promise<T> => {
+      const client = new ImapFlow({ host: imap.host, port: imap.port, secure: false, auth: { user: imap.user, pass: imap.pass }, logger: false, disableAutoIdle: true });
+      client.on('error', (err: Error) => log(`IMAP session error: ${err.message}`));
+      await client.connect();
+      try {
+        return await fn(client);
+      } finally {
+        await client.logout().catch(() => client.close());
+      }
+    };
+    await withClient(async (client) => {
+      const lock = await client.getMailboxLock('INBOX');
+      if (client.mailbox && client.mailbox.exists) await client.messageDelete('1:*');
+      lock.release();
+    });
 
     log(`creating ${MAILBOXES} inboxes`);
     const inboxes: { inboxId: number; channelId: number }[] = [];
@@ -83,7 +95,7 @@ async function main(): Promise<void> {
     const newMail = async (): Promise<number[]> => {
       const subject = `bench ${randomUUID()}`;
       const sentAt = new Date();
-      await client.append('INBOX', `From: Jane <jane@example.test>\r\nTo: info@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${randomUUID()}@example.test>\r\nDate: ${sentAt.toUTCString()}\r\n\r\nhello\r\n`);
+      await withClient((client) => client.append('INBOX', `From: Jane <jane@example.test>\r\nTo: info@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${randomUUID()}@example.test>\r\nDate: ${sentAt.toUTCString()}\r\n\r\nhello\r\n`));
       appended.push(subject);
       const arrived = async () => (await rt.sequelize.query<{ latency_ms: number }>(
         `SELECT EXTRACT(EPOCH FROM (m.created_at - $2::timestamptz)) * 1000 AS latency_ms FROM messages m WHERE m.content_attributes->'email'->>'subject' = $1`,
@@ -110,7 +122,7 @@ async function main(): Promise<void> {
 
     log('one worker');
     workers.push(new Worker(runDir));
-    const oneUp = await until(`one worker holds and idles on all ${MAILBOXES}`, () => heldOnce(workers) && workers[0]!.state.idling === MAILBOXES, 180_000);
+    const oneUp = await until(`one worker holds all ${MAILBOXES}`, () => heldOnce(workers), 300_000);
     // Every inbox started with "no backfill": its cursor is placed by its first fetch, and mail that
     // arrives before that is, by design, not imported. Measure only once every cursor is in place.
     await until('every inbox has its cursor', async () => (await rt.sequelize.query<{ n: string }>('SELECT COUNT(*) AS n FROM email_fetch_cursors', { type: QueryTypes.SELECT }))[0]!.n === String(MAILBOXES), 300_000);
@@ -169,7 +181,6 @@ async function main(): Promise<void> {
     };
     writeResults(RESULTS, results);
     console.log(JSON.stringify(results, null, 2));
-    await client.logout();
     await rt.close();
   } finally {
     for (const w of workers) w.child.kill('SIGKILL');
