@@ -41,10 +41,15 @@ class Worker {
   }
 }
 
-async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
+async function until(what: string, fn: () => boolean | Promise<boolean>, timeoutMs: number, progress?: () => string): Promise<number> {
   const started = Date.now();
+  let reported = started;
   while (!(await fn())) {
     if (Date.now() - started > timeoutMs) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    if (progress && Date.now() - reported > 10_000) {
+      reported = Date.now();
+      log(`${what}: ${progress()}`);
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   return Date.now() - started;
@@ -122,10 +127,11 @@ async function main(): Promise<void> {
 
     log('one worker');
     workers.push(new Worker(runDir));
-    const oneUp = await until(`one worker holds all ${MAILBOXES}`, () => heldOnce(workers), 300_000);
+    const holdings = () => `held ${workers.map((w) => `${w.state.watching.length} (${w.state.idling} idle)`).join(', ')}`;
+    const oneUp = await until(`one worker holds all ${MAILBOXES}`, () => heldOnce(workers), 300_000, holdings);
     // Every inbox started with "no backfill": its cursor is placed by its first fetch, and mail that
     // arrives before that is, by design, not imported. Measure only once every cursor is in place.
-    await until('every inbox has its cursor', async () => (await rt.sequelize.query<{ n: string }>('SELECT COUNT(*) AS n FROM email_fetch_cursors', { type: QueryTypes.SELECT }))[0]!.n === String(MAILBOXES), 300_000);
+    await until('every inbox has its cursor', async () => Number((await rt.sequelize.query<{ n: string }>('SELECT COUNT(*) AS n FROM email_fetch_cursors', { type: QueryTypes.SELECT }))[0]!.n) === MAILBOXES, 300_000);
     const one = workers[0]!.state;
     const oneWorker = {
       seconds_to_hold_all: round(oneUp / 1000, 1),
