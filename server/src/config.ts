@@ -76,6 +76,8 @@ const schema = z.object({
   LEADMAIL_API_KEY: z.string().min(1).optional(),
   /** Sender of the application's own emails (invitations, password resets, transcripts). */
   MAILER_SENDER_EMAIL: z.string().default('LeadChat <notifications@leadchat.localhost>'),
+  /** How long an agent can still Undo a reply after pressing Send; the send waits this long (0: at once). */
+  REPLY_UNDO_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   SEED_DEMO: bool.default(true),
   TRUST_PROXY: bool.default(false),
   /**

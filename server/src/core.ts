@@ -13,6 +13,7 @@ import { conversationsRouter } from './api/v1/conversations.js';
 import { messagesRouter } from './api/v1/messages.js';
 import { agentsRouter } from './api/v1/agents.js';
 import { inboxMembersRouter } from './api/v1/inbox-members.js';
+import { cannedResponsesRouter } from './api/v1/canned-responses.js';
 import { platformRouter } from './api/platform/platform.js';
 import { passwordRouter } from './api/auth/sessions.js';
 import { smtpDelivery } from './channels/email/send/smtp.delivery.js';
@@ -44,6 +45,7 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.messages', mount: 'account', router: messagesRouter(api.messages) });
   ctx.register.route({ id: 'core.agents', mount: 'account', router: agentsRouter(api.agents) });
   ctx.register.route({ id: 'core.inbox_members', mount: 'account', router: inboxMembersRouter(api.inboxMembers) });
+  ctx.register.route({ id: 'core.canned_responses', mount: 'account', router: cannedResponsesRouter(api.cannedResponses) });
   ctx.register.route({ id: 'core.platform', mount: 'platform', router: platformRouter(api.tokens) });
   ctx.register.route({ id: 'core.notifications', mount: 'account', router: notificationsRouter(api.notifications) });
   ctx.register.route({ id: 'core.email_providers', mount: 'account', router: emailProvidersRouter(() => api.emailProviders.list()) });

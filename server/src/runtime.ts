@@ -21,6 +21,7 @@ import { InboxService } from './services/inboxes.js';
 import { ContactService } from './services/contacts.js';
 import { ConversationService } from './services/conversations.js';
 import { MessageService } from './services/messages.js';
+import { CannedResponseService } from './services/canned-responses.js';
 import { AgentService } from './services/agents.js';
 import { InboxMemberService } from './services/inbox-members.js';
 import { ProfileService } from './services/profiles.js';
@@ -44,6 +45,7 @@ export interface CoreApi {
   messages: MessageService;
   agents: AgentService;
   inboxMembers: InboxMemberService;
+  cannedResponses: CannedResponseService;
   replies: ReplyOutbox;
   mail: TransactionalMail;
   passwords: PasswordService;
@@ -99,9 +101,10 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     inboxes,
     contacts: new ContactService({ sequelize, inboxes }),
     conversations,
-    messages: new MessageService({ sequelize, events, conversations, storage, replies, mail }),
+    messages: new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
+    cannedResponses: new CannedResponseService(),
     notifications,
     emailReceive: new EmailReceive({ ...services, registries, reauthorization, inboxes, notifications }),
     reauthorization,

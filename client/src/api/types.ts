@@ -116,6 +116,8 @@ export interface Conversation {
   last_activity_at: number;
   additional_attributes: { mail_subject?: string } & Record<string, unknown>;
   meta: { sender: Contact | null; assignee: Agent | null };
+  /** Only on search results: where the search matched, as escaped text with `<mark>` around the matched words. */
+  search_highlight?: { field: 'subject' | 'message' | 'contact'; html: string } | null;
   messages: Message[];
 }
 
@@ -155,6 +157,11 @@ export interface Inbox {
   smtp_password_set: boolean;
   reauthorization_required: boolean;
   health?: InboxHealth;
+  /** Added under the agent's signature in email replies; `{{agent.name}}` is filled in. */
+  email_signature: string | null;
+  /** Whether replies quote the previous message by default. */
+  quote_history: boolean;
+  forward_to_email?: string;
 }
 
 export interface EmailProviderInfo {

@@ -55,6 +55,8 @@ const inboxParams = z.object({
   sender_name_type: z.enum(['friendly', 'professional']).optional(),
   business_name: z.string().trim().max(255).nullable().optional(),
   timezone: z.string().trim().max(64).optional(),
+  email_signature: z.string().max(10_000).nullable().optional(),
+  quote_history: looseBoolean.optional(),
 });
 
 export interface InboxServiceDeps {

@@ -24,6 +24,7 @@ const megabytes = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 export function createGraphSendDelivery(graph: Pick<GraphClients, 'forChannel'>): DeliveryMethod {
   return {
     id: GRAPH_SEND_DELIVERY,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
     async deliver({ channel, raw: built, headers }) {
       const raw = withBcc(built, headers.bcc ?? []);
       const who = { delegate: (channel.provider_config as unknown as SharedInboxConfig).delegate_upn, mailbox: channel.email };

@@ -1,14 +1,30 @@
 import type { AccountUser, Conversation } from '../../models/index.js';
-import { serializeContact } from './contact.js';
+import { serializeContact, type ContactFields } from './contact.js';
 import { serializeMessage, type MessageView } from './message.js';
-import { serializeAgent, unix } from './user.js';
+import { serializeAgent, unix, type AgentUser } from './user.js';
+
+/** The columns a conversation payload reads: a model instance, or a plain row from the list queries. */
+export type ConversationRecord = Pick<
+  Conversation,
+  | 'id' | 'account_id' | 'inbox_id' | 'contact_id' | 'display_id' | 'uuid' | 'status' | 'priority' | 'assignee_id' | 'additional_attributes'
+  | 'custom_attributes' | 'snoozed_until' | 'last_activity_at' | 'agent_last_seen_at' | 'assignee_last_seen_at' | 'contact_last_seen_at'
+  | 'first_reply_created_at' | 'waiting_since' | 'created_at' | 'updated_at'
+> & { contact?: ContactFields | null; assignee?: AgentUser | null; inbox?: { channel_type: string } | null };
+
+/** Where a search matched: an HTML fragment of escaped text in which only `<mark>` elements are markup. */
+export interface SearchHighlight {
+  field: 'subject' | 'message' | 'contact';
+  html: string;
+}
 
 /**
- * A conversation with everything its payload needs. The conversation must be loaded with its
+ * A conversation with everything its payload needs. The conversation must come with its
  * `contact`, `assignee` and `inbox`; the rest is fetched in batches by the conversations service.
  */
 export interface ConversationView {
-  conversation: Conversation;
+  conversation: ConversationRecord;
+  /** Only on search results (`q`). */
+  highlight?: SearchHighlight | null;
   assigneeMembership: AccountUser | null;
   lastMessage: MessageView | null;
   unreadCount: number;
@@ -50,5 +66,6 @@ export function serializeConversation(view: ConversationView) {
       hmac_verified: false,
     },
     messages: view.lastMessage ? [serializeMessage(view.lastMessage)] : [],
+    ...(view.highlight !== undefined ? { search_highlight: view.highlight } : {}),
   };
 }
