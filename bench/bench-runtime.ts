@@ -28,7 +28,7 @@ export function benchConfig(runDir: string): Config {
     NODE_ENV: 'test',
     DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/leadchat_bench',
     REDIS_URL: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: 'leadchat-bench',
+    REDIS_PREFIX: process.env.BENCH_REDIS_PREFIX ?? 'leadchat-bench',
     PLATFORM_API_TOKEN: PLATFORM_TOKEN,
     LOG_LEVEL: 'warn',
     SEED_DEMO: 'false',

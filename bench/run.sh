@@ -11,6 +11,7 @@ NODE_EXTRA_CA_CERTS=$(npx tsx sandbox/src/ca.ts)
 export NODE_EXTRA_CA_CERTS
 
 node --import tsx bench/imap-ingest.bench.ts
+node --import tsx bench/mailboxes.bench.ts
 node --import tsx bench/microsoft-shared.bench.ts
 node --import tsx bench/metadata-sync-graph.bench.ts
 node --import tsx bench/metadata-sync-gmail.bench.ts

@@ -104,6 +104,17 @@ const schema = z.object({
   REPLY_UNDO_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   SEED_DEMO: bool.default(true),
   TRUST_PROXY: bool.default(false),
+  /**
+   * A worker holds each IMAP mailbox it watches under a lease this long (renewed every third of it): a
+   * worker that dies has its mailboxes taken over by the others within about 1⅓ leases.
+   */
+  IMAP_MAILBOX_LEASE_MS: z.coerce.number().int().min(1_000).max(300_000).default(20_000),
+  /** IDLE connections one worker keeps open at most; the mailboxes it holds beyond that are polled (STATUS). */
+  IMAP_MAX_IDLE_PER_WORKER: z.coerce.number().int().min(0).max(100_000).default(2_000),
+  /** Emails an IMAP fetch stores per transaction (one commit and one cursor checkpoint for all of them). */
+  EMAIL_INGEST_BATCH: z.coerce.number().int().min(1).max(1_000).default(50),
+  /** How often a held mailbox without an IDLE connection is polled. */
+  IMAP_POLL_EVERY_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
 });
 
 type TlsSetting = 'MICROSOFT_IMAP_TLS' | 'MICROSOFT_SMTP_TLS' | 'GOOGLE_IMAP_TLS' | 'GOOGLE_SMTP_TLS';

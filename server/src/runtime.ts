@@ -156,6 +156,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     async close() {
       if (backgroundStarted) await Promise.all(registries.workers.list().map((w) => w.stop()));
       await queues.close();
+      await api.emailReceive.close();
       await api.realtime.close();
       redis.disconnect();
       await sequelize.close();

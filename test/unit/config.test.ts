@@ -28,6 +28,13 @@ describe('config', () => {
     for (const name of ['PORT', 'DATABASE_URL', 'LOG_LEVEL', 'ENCRYPTION_KEYS']) expect(problems).to.contain(name);
   });
 
+  it('bounds the mailbox leases, IDLE connections and polling of a worker', () => {
+    expect(loadConfig({ NODE_ENV: 'test' })).to.include({ IMAP_MAILBOX_LEASE_MS: 20_000, IMAP_MAX_IDLE_PER_WORKER: 2_000, IMAP_POLL_EVERY_MS: 60_000 });
+    expect(loadConfig({ NODE_ENV: 'test', IMAP_MAX_IDLE_PER_WORKER: '0' }).IMAP_MAX_IDLE_PER_WORKER, 'poll every mailbox').to.equal(0);
+    const problems = problemsOf({ NODE_ENV: 'test', IMAP_MAILBOX_LEASE_MS: '500', IMAP_MAX_IDLE_PER_WORKER: '-1', IMAP_POLL_EVERY_MS: 'often' });
+    expect(problems.map((p) => p.split(':')[0])).to.deep.equal(['IMAP_MAILBOX_LEASE_MS', 'IMAP_MAX_IDLE_PER_WORKER', 'IMAP_POLL_EVERY_MS']);
+  });
+
   it('has no secret defaults outside tests', () => {
     for (const NODE_ENV of ['production', 'development', undefined]) {
       expect(() => loadConfig({ NODE_ENV })).to.throw(ConfigError, /ENCRYPTION_KEYS[\s\S]*SESSION_SECRET/);

@@ -75,6 +75,10 @@ mail_location = maildir:~/Maildir
 # Throw-away mail: no fsync per saved message (bulk seeding appends tens of thousands).
 mail_fsync = never
 mail_max_userip_connections = 1000
+# One imap process per connection: Dovecot's default of 100 processes per service would close the
+# 101st IDLE connection of a many-mailbox bench at once ("Unexpected close").
+default_process_limit = 2000
+default_client_limit = 8000
 ssl = yes
 ssl_cert = <${o.certPath}
 ssl_key = <${o.keyPath}
@@ -165,6 +169,32 @@ function stopStaleInstance(pidFile: string, confPath: string): void {
   }
 }
 
+/** IDLE connections the sandbox is meant to hold at once (benches watch hundreds of mailboxes). */
+const INOTIFY_INSTANCES = 8_192;
+const INOTIFY_SETTING = '/proc/sys/fs/inotify/max_user_instances';
+
+/**
+ * Every mail process runs as the one mail user, and each IDLE connection's imap process takes an
+ * inotify instance: at the kernel's default (128 per user) the 129th IDLE silently falls back to
+ * Dovecot's 30-s mailbox checks. Raised when the sandbox may (root, writable /proc/sys); otherwise
+ * said once in the log. The setting is machine-wide and only ever raised.
+ */
+function ensureInotifyInstances(logger: Logger): void {
+  let current: number;
+  try {
+    current = Number(fs.readFileSync(INOTIFY_SETTING, 'utf8').trim());
+  } catch {
+    return; // not Linux
+  }
+  if (current >= INOTIFY_INSTANCES) return;
+  try {
+    fs.writeFileSync(INOTIFY_SETTING, String(INOTIFY_INSTANCES));
+    logger.info({ from: current, to: INOTIFY_INSTANCES }, 'raised fs.inotify.max_user_instances for many IDLE connections');
+  } catch (err) {
+    logger.warn({ limit: current, err: { message: (err as Error).message } }, `fs.inotify.max_user_instances stays ${current}: beyond that many IDLE connections Dovecot checks mailboxes only every 30 s (run the sandbox as root, or raise it with sysctl)`);
+  }
+}
+
 export class Dovecot {
   private child: ChildProcess | null = null;
   readonly confPath: string;
@@ -196,6 +226,7 @@ export class Dovecot {
     fs.writeFileSync(this.paths.luaPassdb, luaPassdb(this.o.authPort), { mode: 0o644 });
     this.writeUsers();
     fs.writeFileSync(this.confPath, config(this.o, this.id, this.paths));
+    ensureInotifyInstances(this.o.logger);
 
     const child = spawn('dovecot', ['-F', '-c', this.confPath], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

@@ -4,9 +4,21 @@ import type { Redis } from 'ioredis';
 /** Deletes or extends the key only while this holder owns it (its lease may have run out and been taken). */
 const RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 const EXTEND = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
+/**
+ * `SET NX PX` plus the key's fencing token, in one step: the token only ever grows, so whatever the
+ * holder writes under it can be told apart from what an earlier (timed-out) holder wrote.
+ */
+const CLAIM_FENCED = "if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return redis.call('incr', KEYS[2]) else return 0 end";
 
 export interface Lease {
   release(): Promise<void>;
+}
+
+export interface FencedLease extends Lease {
+  /** Grows with every claim of the key: the newest holder has the highest token. */
+  readonly token: number;
+  /** True once a renewal found the key gone or taken (Redis lost it, or the holder stalled past its lease). */
+  readonly lost: boolean;
 }
 
 /** `SET NX PX` with a fresh owner id: the owner id, or null when another holder has the key. */
@@ -29,19 +41,52 @@ export class LeaseLock {
 
   /** The lease on `key`, or null when another holder has it. */
   async tryAcquire(key: string): Promise<Lease | null> {
-    const redisKey = `${this.prefix}:${key}`;
-    const owner = await claim(this.redis, redisKey, this.leaseMs);
-    if (!owner) return null;
+    return this.tryAcquireFenced(key);
+  }
+
+  /**
+   * The lease on `key` with its fencing token, or null when another holder has it. `onLost` runs once
+   * when a renewal finds the lease gone, so the holder stops the work the lease guarded.
+   */
+  async tryAcquireFenced(key: string, onLost?: () => void): Promise<FencedLease | null> {
+    const redisKey = this.keyFor(key);
+    const owner = randomUUID();
+    const token = Number(await this.redis.eval(CLAIM_FENCED, 2, redisKey, `${redisKey}:fence`, owner, String(this.leaseMs)));
+    if (!token) return null;
+    let lost = false;
     const renew = setInterval(() => {
-      this.redis.eval(EXTEND, 1, redisKey, owner, String(this.leaseMs)).catch(() => undefined);
+      this.redis.eval(EXTEND, 1, redisKey, owner, String(this.leaseMs)).then(
+        (extended) => {
+          if (extended || lost) return;
+          lost = true;
+          clearInterval(renew);
+          onLost?.();
+        },
+        () => undefined, // Redis unreachable: the next renewal tells whether the lease survived
+      );
     }, Math.floor(this.leaseMs / 3));
     renew.unref();
     return {
+      token,
+      get lost() {
+        return lost;
+      },
       release: async () => {
         clearInterval(renew);
         await release(this.redis, redisKey, owner);
       },
     };
+  }
+
+  /** Which of `keys` some holder has now (one round trip, for callers that only skip held work). */
+  async held(keys: string[]): Promise<boolean[]> {
+    if (!keys.length) return [];
+    const values = await this.redis.mget(keys.map((k) => this.keyFor(k)));
+    return values.map((v) => v !== null);
+  }
+
+  private keyFor(key: string): string {
+    return `${this.prefix}:${key}`;
   }
 }
 

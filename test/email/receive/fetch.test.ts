@@ -21,8 +21,8 @@ describe('email receive: IMAP fetch', function () {
   beforeEach(async () => { await clearInbox(sb); });
 
   /** `email.fetch` in a worker process of its own (see fetch-worker.ts). */
-  const fetchWorker = (channelId: number) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fetch-worker.ts'), String(channelId)], { stdio: 'ignore', env: process.env });
+  const fetchWorker = (channelId: number, env: NodeJS.ProcessEnv = {}) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fetch-worker.ts'), String(channelId)], { stdio: 'ignore', env: { ...process.env, ...env } });
     return { child, exited: new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code))) };
   };
   const messageCount = async (inboxId: number) => (await runtime()).models.Message.count({ where: { inbox_id: inboxId } });
@@ -62,7 +62,8 @@ describe('email receive: IMAP fetch', function () {
     const total = 40;
     await append(sb, Array.from({ length: total }, (_, i) => mime({ subject: `bulk ${i}`, body: 'x'.repeat(2_000) })));
     const inbox = await createImapInbox(sb);
-    const { child, exited } = fetchWorker(inbox.channelId);
+    // Small batches (a transaction and checkpoint every 3 emails) so the kill lands part-way, mid-batch or between.
+    const { child, exited } = fetchWorker(inbox.channelId, { EMAIL_INGEST_BATCH: '3' });
     const seen = await eventually(async () => {
       const n = await InboundEmail.count({ where: { inbox_id: inbox.inboxId } });
       return n >= 3 ? n : false;
@@ -72,7 +73,7 @@ describe('email receive: IMAP fetch', function () {
     expect(atKill, 'the worker was killed part-way').to.be.below(total);
     expect(seen).to.be.at.least(3);
 
-    // The cursor moves in the transaction that stores each message: what the killed worker committed
+    // The cursor moves in the transaction that stores each batch: what the killed worker committed
     // is exactly what the cursor covers, so the next fetch re-fetches nothing and skips nothing.
     const cursor = await EmailFetchCursor.findOne({ where: { channel_id: inbox.channelId } });
     const stored = await InboundEmail.findAll({ where: { inbox_id: inbox.inboxId }, attributes: ['source_ref'] });
@@ -149,7 +150,10 @@ describe('email receive: IMAP fetch', function () {
     registries.jobs.register(rt.registries.jobs.get('email.fetch')!, 'test');
     registries.seal();
     const queues = new JobQueues(rt.config.REDIS_URL, `leadchat-test:${randomUUID().slice(0, 8)}`, registries.jobs, registries.schedules, rt.logger);
-    const idle = new ImapIdleManager({ registries: rt.registries, queues, events: rt.events, health: rt.api.emailReceive.health, logger: rt.logger });
+    const idle = new ImapIdleManager({
+      registries: rt.registries, queues, health: rt.api.emailReceive.health, redis: rt.redis, prefix: `leadchat-test:${randomUUID().slice(0, 8)}`, logger: rt.logger,
+      leaseMs: 3_000, maxIdle: 10, pollEveryMs: 60_000,
+    });
     queues.startWorkers();
     await idle.start();
     try {

@@ -1,5 +1,6 @@
 import type { JobDefinition, ScheduleDefinition } from '../../../extensions/types.js';
 import type { JobQueues } from '../../../jobs/queues.js';
+import type { LeaseLock } from '../../../lib/redis-lock.js';
 import { ChannelEmail } from '../../../models/index.js';
 import type { FetchOutcome, ImapFetcher } from './imap.fetcher.js';
 import { EmailFetchState } from './receive.models.js';
@@ -34,15 +35,23 @@ export function emailFetchJob(fetcher: ImapFetcher, queues: JobQueues): JobDefin
   };
 }
 
-/** The safety net under IDLE: a fetch for every channel that is neither waiting for re-authorization nor backing off. */
-export function emailFetchSweepJob(queues: JobQueues): JobDefinition<Record<string, never>> {
+/**
+ * The safety net under IDLE: a fetch for every channel that is neither waiting for re-authorization nor
+ * backing off, nor held by a worker (whose IDLE or poll session enqueues its fetches). At most one such
+ * fetch per channel waits in the queue: the job id dedupes it until it has run.
+ */
+export function emailFetchSweepJob(queues: JobQueues, mailboxLeases: LeaseLock): JobDefinition<Record<string, never>> {
   return {
     id: EMAIL_FETCH_SWEEP_JOB,
     defaults: { attempts: 1, removeOnComplete: 100 },
     async process() {
-      const channelIds = await dueChannelIds();
-      for (const channelId of channelIds) await queues.enqueue(EMAIL_FETCH_JOB, { channelId });
-      return { enqueued: channelIds.length };
+      const due = await dueChannelIds();
+      const held = await mailboxLeases.held(due.map(String));
+      const unwatched = due.filter((_, i) => !held[i]);
+      for (const channelId of unwatched) {
+        await queues.enqueue(EMAIL_FETCH_JOB, { channelId }, { jobId: `sweep:${channelId}`, removeOnComplete: true, removeOnFail: true });
+      }
+      return { enqueued: unwatched.length, watched: due.length - unwatched.length };
     },
   };
 }

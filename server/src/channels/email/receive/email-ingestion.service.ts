@@ -11,6 +11,7 @@ import { findConversation } from './conversation-finder.js';
 import { MAIL_CLASS_POLICY } from './mail-classifier.js';
 import { impersonatedAddress, parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
 import { InboundEmail } from './receive.models.js';
+import { InboundEmailRepository, type Final, type InboundRow, type InboundSource, type Summary } from './inbound-email.repository.js';
 import { safeFilename } from '../../../lib/filenames.js';
 
 /** How often a stored email whose ingestion failed is tried again before it is rejected for good. */
@@ -70,28 +71,6 @@ type Author = { kind: 'customer'; address: EmailAddress } | { kind: 'unknown' } 
 /** The contact of every email whose headers name no sender address at all, one per account. */
 export const UNKNOWN_SENDER_IDENTIFIER = 'email:unknown-sender';
 
-/** The identity of an inbound email's row: what the transport handed over and where its raw MIME is kept. */
-interface InboundSource {
-  accountId: number;
-  inboxId: number;
-  kind: string;
-  ref: string;
-  sha256: string;
-  storageKey: string;
-  byteSize: number;
-}
-
-/** The columns of an `inbound_emails` row the pipeline decides on. */
-interface InboundRow {
-  id: number;
-  status: InboundEmail['status'];
-  attempts: number;
-  message_id: number | null;
-  error_reason: string | null;
-}
-
-type Final = Pick<InboundEmail, 'status'> & Partial<Pick<InboundEmail, 'error_reason' | 'attempts' | 'message_id' | 'message_id_header'>>;
-
 /** What an ingestion decided, and what to announce once it is committed. */
 interface Decision {
   result: IngestResult;
@@ -100,8 +79,6 @@ interface Decision {
 
 /** The columns of a contact that threading and the conversation need (see findOrCreateContactInbox). */
 type KnownContact = Pick<Contact, 'id' | 'account_id' | 'email' | 'name'> & { contact_inbox_id?: number | null };
-
-const INBOUND_COLUMNS = 'id, status, attempts, message_id, error_reason';
 
 /** Parses without rejecting: a failure becomes `{ error }`, recorded on the email's row. */
 function parseAhead(raw: Buffer): Promise<ParseOutcome> {
@@ -117,7 +94,11 @@ function parseAhead(raw: Buffer): Promise<ParseOutcome> {
  * the message with its contact and attachments through the core's conversation and message functions.
  */
 export class EmailIngestionService {
-  constructor(private readonly deps: EmailIngestionDeps) {}
+  private readonly rows: InboundEmailRepository;
+
+  constructor(private readonly deps: EmailIngestionDeps) {
+    this.rows = new InboundEmailRepository(deps.sequelize);
+  }
 
   /**
    * Throws only when the raw email cannot be kept (storage or database down): the caller must then
@@ -125,13 +106,37 @@ export class EmailIngestionService {
    * Everything after that is recorded instead, in the same transaction as the `checkpoint`.
    */
   async ingest(input: IngestInput, opts: IngestOptions = {}): Promise<IngestResult> {
+    const { from, parsed } = await this.sourceOf(input, opts.prepared);
+    return this.record(from, parsed, input.channel, input.inbox, { checkpoint: opts.checkpoint });
+  }
+
+  /**
+   * Several emails of one channel in one transaction, in order, with one `checkpoint` for all of them:
+   * one commit per batch instead of one per email. Each email still gets its own savepoint, so one that
+   * fails is recorded as failed (or a duplicate) and the rest go on; what would make a single `ingest`
+   * throw (raw MIME not kept, database down) rolls back the whole batch, checkpoint included. Live
+   * updates and rejection notices go out once the batch is committed.
+   */
+  async ingestBatch(items: { input: IngestInput; prepared?: PreparedEmail }[], opts: { checkpoint: (transaction: Transaction) => Promise<void> }): Promise<IngestResult[]> {
+    const decisions = await this.deps.sequelize.transaction(async (transaction) => {
+      const decided: { decision: Decision; inbox: Inbox }[] = [];
+      for (const { input, prepared } of items) {
+        const { from, parsed } = await this.sourceOf(input, prepared);
+        decided.push({ decision: await this.recordOutcome(from, parsed, input.channel, input.inbox, { outer: transaction }), inbox: input.inbox });
+      }
+      await opts.checkpoint(transaction);
+      return decided;
+    });
+    for (const { decision, inbox } of decisions) await this.afterCommit(decision, inbox);
+    return decisions.map((d) => d.decision.result);
+  }
+
+  /** The raw MIME kept (it is kept before any row refers to it; throws when it cannot be) and parsed. */
+  private async sourceOf(input: IngestInput, prepared = this.prepare(input)): Promise<{ from: InboundSource; parsed: ParseOutcome }> {
     const { inbox, raw, source } = input;
-    const prepared = opts.prepared ?? this.prepare(input);
-    // The raw MIME is kept before any row refers to it.
     const kept = await prepared.kept;
     if ('error' in kept) throw kept.error;
-    const from: InboundSource = { accountId: inbox.account_id, inboxId: inbox.id, kind: source.kind, ref: source.ref, ...kept, byteSize: raw.length };
-    return this.record(from, await prepared.parsed, input.channel, inbox, { checkpoint: opts.checkpoint });
+    return { from: { accountId: inbox.account_id, inboxId: inbox.id, kind: source.kind, ref: source.ref, ...kept, byteSize: raw.length }, parsed: await prepared.parsed };
   }
 
   /**
@@ -180,22 +185,36 @@ export class EmailIngestionService {
    * records the failure (and the checkpoint): the email is retried later from its kept raw MIME.
    */
   private async record(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, opts: { checkpoint?: (t: Transaction) => Promise<void>; force?: boolean }): Promise<IngestResult> {
-    const result = await this.recordOutcome(from, parsed, channel, inbox, opts);
-    // The outcome is committed: a notice that cannot be sent must not make the email look unreceived.
-    if (result.status === 'rejected') {
-      await this.deps.onRejected?.(inbox).catch((err: unknown) => this.deps.logger.warn({ inboxId: inbox.id, err: { message: (err as Error).message } }, 'rejected-email notice failed'));
-    }
-    return result;
+    const decision = await this.recordOutcome(from, parsed, channel, inbox, opts);
+    await this.afterCommit(decision, inbox);
+    return decision.result;
   }
 
-  private async recordOutcome(from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, { checkpoint, force = false }: { checkpoint?: (t: Transaction) => Promise<void>; force?: boolean }): Promise<IngestResult> {
+  /** Live updates once committed (the event bus logs a failing listener, it never throws), and the rejection notice. */
+  private async afterCommit(decision: Decision, inbox: Inbox): Promise<void> {
+    await decision.announce?.();
+    // The outcome is committed: a notice that cannot be sent must not make the email look unreceived.
+    if (decision.result.status === 'rejected') {
+      await this.deps.onRejected?.(inbox).catch((err: unknown) => this.deps.logger.warn({ inboxId: inbox.id, err: { message: (err as Error).message } }, 'rejected-email notice failed'));
+    }
+  }
+
+  /**
+   * The email's outcome, in a transaction of its own or, in a batch, a savepoint of the batch's
+   * (`outer`); a failure rolls back only the email's own work and is then recorded in a second one.
+   */
+  private async recordOutcome(
+    from: InboundSource, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox,
+    { checkpoint, force = false, outer }: { checkpoint?: (t: Transaction) => Promise<void>; force?: boolean; outer?: Transaction },
+  ): Promise<Decision> {
+    const inTransaction = <T>(fn: (t: Transaction) => Promise<T>) => (outer ? this.deps.sequelize.transaction({ transaction: outer }, fn) : this.deps.sequelize.transaction(fn));
     const messageIdHeader = 'email' in parsed ? parsed.email.messageId : null;
     const summary = summaryOf(parsed);
     let row: InboundRow | undefined;
     let decision: Decision;
     try {
-      decision = await this.deps.sequelize.transaction(async (transaction) => {
-        row = await this.claimRow(from, messageIdHeader, summary, transaction);
+      decision = await inTransaction(async (transaction) => {
+        row = await this.rows.claim(from, messageIdHeader, summary, transaction);
         const decided = await this.decide(row, parsed, channel, inbox, transaction, force);
         await checkpoint?.(transaction);
         return decided;
@@ -205,18 +224,18 @@ export class EmailIngestionService {
       // already final, or unreadable MIME was being recorded): not received, the caller keeps its cursor.
       if (!row || !('email' in parsed) || !(row.status === 'received' || row.status === 'failed')) throw err;
       const failed = row;
-      return this.deps.sequelize.transaction(async (transaction) => {
+      return inTransaction(async (transaction) => {
         let result: IngestResult | undefined;
         if (err instanceof UniqueConstraintError) {
           // Another transport or worker stored the same Message-ID between our check and our insert.
-          const winner = await this.existingMessage(inbox.id, parsed.email.messageId, transaction);
-          if (winner) result = await this.saveRow(from, summary, failed, { status: 'duplicate', message_id: winner.id, message_id_header: messageIdHeader }, transaction, winner.conversation_id);
+          const winner = await this.rows.existingMessage(inbox.id, parsed.email.messageId, transaction);
+          if (winner) result = await this.rows.save(from, summary, failed, { status: 'duplicate', message_id: winner.id, message_id_header: messageIdHeader }, transaction, winner.conversation_id);
         }
         if (!result) {
           const attempts = failed.attempts + 1;
           const reason = `${(err as Error).message}`.slice(0, 2_000);
           this.deps.logger.warn({ inboundEmailId: failed.id, attempts, err: { message: reason } }, 'inbound email ingestion failed');
-          result = await this.saveRow(
+          result = await this.rows.save(
             from, summary, failed,
             attempts >= MAX_INGEST_ATTEMPTS
               ? { status: 'rejected', attempts, error_reason: `gave up after ${attempts} attempts: ${reason}`, message_id_header: messageIdHeader }
@@ -225,37 +244,17 @@ export class EmailIngestionService {
           );
         }
         await checkpoint?.(transaction);
-        return result;
+        return { result };
       });
     }
-    // Live updates once committed (the event bus logs a failing listener, it never throws).
-    await decision.announce?.();
-    return decision.result;
-  }
-
-  /** The email's row, inserted (one statement) or, when the source was handed over before, read and locked. */
-  private async claimRow(from: InboundSource, messageIdHeader: string | null, summary: Summary, transaction: Transaction): Promise<InboundRow> {
-    const now = new Date();
-    const [inserted] = await this.deps.sequelize.query<InboundRow>(
-      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, sender, subject, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'received', 0, $10, $11, $9, $9)
-       ON CONFLICT (inbox_id, source_kind, source_ref) DO NOTHING RETURNING ${INBOUND_COLUMNS}`,
-      { bind: [from.accountId, from.inboxId, from.kind, from.ref, messageIdHeader, from.sha256, from.storageKey, from.byteSize, now, summary.sender, summary.subject], type: QueryTypes.SELECT, transaction },
-    );
-    if (inserted) return inserted;
-    const [existing] = await this.deps.sequelize.query<InboundRow>(
-      `SELECT ${INBOUND_COLUMNS} FROM inbound_emails WHERE inbox_id = $1 AND source_kind = $2 AND source_ref = $3 FOR UPDATE`,
-      { bind: [from.inboxId, from.kind, from.ref], type: QueryTypes.SELECT, transaction },
-    );
-    if (!existing) throw new Error(`inbound email ${from.kind}:${from.ref} vanished while it was being recorded`);
-    return existing;
+    return decision;
   }
 
   private async decide(row: InboundRow, parsed: ParseOutcome, channel: ChannelEmail, inbox: Inbox, transaction: Transaction, force: boolean): Promise<Decision> {
     // The same source handed over again (a cursor lost or reseeded) adds nothing.
     if (row.status === 'ingested' || row.status === 'duplicate') return { result: { status: 'duplicate', ...(row.message_id ? { messageId: row.message_id } : {}) } };
     if (row.status === 'rejected') return { result: { status: 'rejected', ...(row.error_reason ? { reason: row.error_reason } : {}) } };
-    const finish = async (changes: Final, conversationId?: number): Promise<Decision> => ({ result: await this.updateRow(row, changes, transaction, conversationId) });
+    const finish = async (changes: Final, conversationId?: number): Promise<Decision> => ({ result: await this.rows.finish(row, changes, transaction, conversationId) });
     if (!('email' in parsed)) return finish({ status: 'rejected', error_reason: `unreadable MIME: ${parsed.error.message}` });
     const email = parsed.email;
     const header = { message_id_header: email.messageId };
@@ -296,7 +295,7 @@ export class EmailIngestionService {
         ? await this.findOrCreateContact(inbox.account_id, contactAddress, transaction, looked?.address === contactAddress.address ? looked.contact : undefined)
         : null;
     const contact = customer?.contact ?? null;
-    if (!found && !contact) return { result: await this.updateRow(row, { ...header, status: 'rejected', error_reason: 'staff email with no thread and no customer recipient' }, transaction) };
+    if (!found && !contact) return { result: await this.rows.finish(row, { ...header, status: 'rejected', error_reason: 'staff email with no thread and no customer recipient' }, transaction) };
     // Blobs before the rows that refer to them; a failure here rolls the transaction back and is recorded as `failed`.
     const blobs = await Promise.all(email.attachments.map((a) => this.storeAttachment(inbox, a)));
 
@@ -336,7 +335,7 @@ export class EmailIngestionService {
         { transaction },
       );
     }
-    await this.updateRow(row, { ...header, status: 'ingested', message_id: message.id, attempts: row.attempts + 1, error_reason: null }, transaction);
+    await this.rows.finish(row, { ...header, status: 'ingested', message_id: message.id, attempts: row.attempts + 1, error_reason: null }, transaction);
     const created = !found;
     return {
       result: { status: 'created', messageId: message.id, conversationId: conversation.id },
@@ -398,49 +397,12 @@ export class EmailIngestionService {
     throw new Error(`contact ${address.address} could not be created`);
   }
 
-  private async existingMessage(inboxId: number, messageId: string, transaction: Transaction): Promise<{ id: number; conversation_id: number } | null> {
-    const [m] = await this.deps.sequelize.query<{ id: number; conversation_id: number }>(
-      'SELECT id, conversation_id FROM messages WHERE inbox_id = $1 AND source_id = $2 LIMIT 1',
-      { bind: [inboxId, messageId], type: QueryTypes.SELECT, transaction },
-    );
-    return m ?? null;
-  }
-
   /** Content-addressed, so a retried or duplicate email reuses the stored blob. */
   private async storeAttachment(inbox: Inbox, part: EmailPart): Promise<string> {
     const key = `attachments/${inbox.account_id}/${inbox.id}/${createHash('sha256').update(part.content).digest('hex')}`;
     if (!(await this.deps.storage.exists(key))) await this.deps.storage.put(key, part.content);
     return key;
   }
-
-  /** Records the outcome on the row claimed in this transaction. */
-  private async updateRow(row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
-    const next = { ...row, ...changes };
-    await this.deps.sequelize.query(
-      `UPDATE inbound_emails SET status = $2, attempts = $3, message_id = $4, error_reason = $5, message_id_header = COALESCE($6, message_id_header), updated_at = $7 WHERE id = $1`,
-      { bind: [row.id, next.status, next.attempts, next.message_id, next.error_reason, changes.message_id_header ?? null, new Date()], type: QueryTypes.UPDATE, transaction },
-    );
-    return resultOf(next, conversationId);
-  }
-
-  /** Records an outcome after the processing transaction rolled back (the row may be gone with it). */
-  private async saveRow(from: InboundSource, summary: Summary, row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
-    const next = { ...row, ...changes };
-    const now = new Date();
-    await this.deps.sequelize.query(
-      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, message_id, error_reason, sender, subject, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $13, $13)
-       ON CONFLICT (inbox_id, source_kind, source_ref) DO UPDATE SET status = EXCLUDED.status, attempts = EXCLUDED.attempts, message_id = EXCLUDED.message_id,
-         error_reason = EXCLUDED.error_reason, message_id_header = COALESCE(EXCLUDED.message_id_header, inbound_emails.message_id_header), updated_at = EXCLUDED.updated_at`,
-      { bind: [from.accountId, from.inboxId, from.kind, from.ref, changes.message_id_header ?? null, from.sha256, from.storageKey, from.byteSize, next.status, next.attempts, next.message_id, next.error_reason, now, summary.sender, summary.subject], type: QueryTypes.INSERT, transaction },
-    );
-    return resultOf(next, conversationId);
-  }
-}
-
-interface Summary {
-  sender: string | null;
-  subject: string | null;
 }
 
 function summaryOf(parsed: ParseOutcome): Summary {
@@ -449,14 +411,6 @@ function summaryOf(parsed: ParseOutcome): Summary {
   const address = from[0] ?? senderFallback?.address;
   const sender = address ? (address.name ? `${address.name} <${address.address}>` : address.address) : senderFallback?.fromHeader || null;
   return { sender, subject: subject || null };
-}
-
-function resultOf(row: Pick<InboundRow, 'status' | 'message_id' | 'error_reason'>, conversationId?: number): IngestResult {
-  const result: IngestResult = { status: row.status === 'ingested' ? 'created' : (row.status as IngestResult['status']) };
-  if (row.message_id) result.messageId = row.message_id;
-  if (conversationId) result.conversationId = conversationId;
-  if (row.error_reason && (row.status === 'rejected' || row.status === 'failed')) result.reason = row.error_reason;
-  return result;
 }
 
 /** Chatwoot's `content_attributes.email`. */

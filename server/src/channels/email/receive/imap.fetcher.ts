@@ -4,7 +4,7 @@ import type { Registries } from '../../../extensions/context.js';
 import type { Logger } from '../../../lib/logger.js';
 import { ChannelEmail, Inbox } from '../../../models/index.js';
 import { EMAIL_CHANNEL_TYPE } from '../../../services/inboxes.js';
-import { tryChannelFetchLock } from './channel-fetch.lock.js';
+import type { ChannelFetchLocks } from './channel-fetch.lock.js';
 import type { EmailIngestionService, IngestResult, PreparedEmail } from './email-ingestion.service.js';
 import type { FetchHealth } from './fetch-health.js';
 import { imapClient } from './imap-client.js';
@@ -26,7 +26,9 @@ export interface ImapFetcherDeps {
   registries: Registries;
   ingestion: EmailIngestionService;
   health: FetchHealth;
-  databaseUrl: string;
+  locks: ChannelFetchLocks;
+  /** Emails per transaction (and checkpoint). */
+  batchSize: number;
   logger: Logger;
 }
 
@@ -49,7 +51,7 @@ export class ImapFetcher {
     if (!channel || !inbox) return skipped('channel not found');
     if (!opts.force && channel.reauthorization_required_at) return skipped('reauthorization required');
     if (!opts.force && !(await this.deps.health.due(channel.id))) return skipped('backing off');
-    const lock = await tryChannelFetchLock(this.deps.databaseUrl, channel.id);
+    const lock = await this.deps.locks.tryLock(channel.id);
     if (!lock) return skipped('locked');
     const log = this.deps.logger.child({ channelId: channel.id, inboxId: inbox.id });
     let client: ImapFlow | undefined;
@@ -83,35 +85,38 @@ export class ImapFetcher {
       const uidValidity = String(box.uidValidity);
       const cursor = await this.cursorFor(client, channel, mailbox, uidValidity, box.uidNext);
       let lastUid = Number(cursor.last_uid);
-      // The checkpoint runs inside the transaction that records the message: the cursor moves exactly
-      // when the message is stored, so a worker killed at any point loses and duplicates nothing.
-      const checkpoint = (uid: number) => (transaction: Transaction) => checkpointCursor(cursor.id, channel.id, uid, transaction);
       // Mail that arrives while we work is picked up by the next round, not left for the next fetch.
       for (;;) {
         const uids = ((await client.search({ uid: `${lastUid + 1}:*` }, { uid: true })) || []).filter((u) => u > lastUid).sort((a, b) => a - b);
         if (!uids.length) break;
-        // A small pipeline: message N+1 is kept (raw MIME) and parsed while message N is stored; messages
-        // are stored, and the cursor moved, strictly in UID order.
-        let pending: { uid: number; raw?: Buffer; prepared?: PreparedEmail } | undefined;
-        const store = async (item: NonNullable<typeof pending>) => {
-          if (item.raw) {
-            const result = await this.deps.ingestion.ingest(
-              { channel, inbox, raw: item.raw, source: { kind: 'imap', ref: `${mailbox}:${uidValidity}:${item.uid}` } },
-              { prepared: item.prepared, checkpoint: checkpoint(item.uid) },
-            );
-            counts[result.status]++;
-          } else {
-            // Expunged since the SEARCH: nothing to store, the cursor moves past it.
-            await checkpointCursor(cursor.id, channel.id, item.uid);
-          }
-          lastUid = item.uid;
+        // Messages are stored a batch per transaction, strictly in UID order, and the cursor moves to the
+        // batch's last UID in that transaction: a worker killed at any point loses and duplicates nothing.
+        // While one batch is written, the next is fetched, kept (raw MIME) and parsed.
+        const store = async (batch: { uid: number; raw?: Buffer; prepared?: PreparedEmail }[]) => {
+          const last = batch[batch.length - 1]!.uid;
+          const checkpoint = (transaction?: Transaction) => checkpointCursor(cursor.id, channel.id, last, batch.length, transaction);
+          const emails = batch.flatMap((item) => (item.raw ? [{ input: { channel, inbox, raw: item.raw, source: { kind: 'imap', ref: `${mailbox}:${uidValidity}:${item.uid}` } }, prepared: item.prepared }] : []));
+          // Expunged since the SEARCH: nothing to store, the cursor moves past them.
+          if (!emails.length) await checkpoint();
+          else for (const result of await this.deps.ingestion.ingestBatch(emails, { checkpoint })) counts[result.status]++;
+          lastUid = last;
         };
-        for await (const item of fetchSources(client, uids)) {
-          const next = { ...item, prepared: item.raw ? this.deps.ingestion.prepare({ inbox, raw: item.raw }) : undefined };
-          if (pending) await store(pending);
-          pending = next;
+        let writing: Promise<void> = Promise.resolve();
+        let batch: Parameters<typeof store>[0] = [];
+        try {
+          for await (const item of fetchSources(client, uids)) {
+            batch.push({ ...item, prepared: item.raw ? this.deps.ingestion.prepare({ inbox, raw: item.raw }) : undefined });
+            if (batch.length < this.deps.batchSize) continue;
+            await writing;
+            writing = store(batch);
+            batch = [];
+          }
+          await writing;
+          if (batch.length) await store(batch);
+        } finally {
+          // Stopped early (a fetch failed): the batch being written must not become an unhandled rejection.
+          writing.catch(() => undefined);
         }
-        if (pending) await store(pending);
         await client.noop();
       }
     } finally {
@@ -147,12 +152,12 @@ export function backfillDays(channel: ChannelEmail): number {
   return (BACKFILL_DAYS as readonly number[]).includes(days) ? days : 0;
 }
 
-/** Moves a mailbox's cursor to `uid` and counts the message towards the backfill: one statement, in the caller's transaction. */
-async function checkpointCursor(cursorId: number, channelId: number, uid: number, transaction?: Transaction): Promise<void> {
+/** Moves a mailbox's cursor to `uid` and counts `messages` towards the backfill: one statement, in the caller's transaction. */
+async function checkpointCursor(cursorId: number, channelId: number, uid: number, messages: number, transaction?: Transaction): Promise<void> {
   await EmailFetchCursor.sequelize!.query(
     `WITH moved AS (UPDATE email_fetch_cursors SET last_uid = $1, updated_at = $2 WHERE id = $3)
-     UPDATE email_fetch_states SET backfill_done = backfill_done + 1, updated_at = $2 WHERE channel_id = $4 AND backfill_done < backfill_total`,
-    { bind: [uid, new Date(), cursorId, channelId], type: QueryTypes.UPDATE, transaction },
+     UPDATE email_fetch_states SET backfill_done = LEAST(backfill_total, backfill_done + $5), updated_at = $2 WHERE channel_id = $4 AND backfill_done < backfill_total`,
+    { bind: [uid, new Date(), cursorId, channelId, messages], type: QueryTypes.UPDATE, transaction },
   );
 }
 

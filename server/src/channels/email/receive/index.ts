@@ -9,7 +9,8 @@ import { EmailIngestionService } from './email-ingestion.service.js';
 import { EMAIL_FETCH_JOB, emailFetchJob, emailFetchSweepJob, emailFetchSweepSchedule, type EmailFetchData } from './email-fetch.job.js';
 import { FetchHealth } from './fetch-health.js';
 import { ImapFetcher } from './imap.fetcher.js';
-import { ImapIdleManager } from './imap-idle.manager.js';
+import { ChannelFetchLocks } from './channel-fetch.lock.js';
+import { ImapIdleManager, announceMailboxChange, mailboxLeases } from './imap-idle.manager.js';
 import { defineReceiveModels } from './receive.models.js';
 
 export { EmailIngestionService, type IngestInput, type IngestResult } from './email-ingestion.service.js';
@@ -22,6 +23,7 @@ export class EmailReceive {
   readonly fetcher: ImapFetcher;
   readonly idle: ImapIdleManager;
   readonly review: InboundReview;
+  private readonly locks: ChannelFetchLocks;
 
   constructor(deps: CoreServices & { registries: Registries; reauthorization: ChannelReauthorization; inboxes: InboxService; notifications: NotificationService }) {
     defineReceiveModels(deps.sequelize);
@@ -33,14 +35,22 @@ export class EmailReceive {
     });
     this.review = new InboundReview({ inboxes: deps.inboxes, ingestion: this.ingestion, storage: deps.storage });
     this.health = new FetchHealth({ reauthorization: deps.reauthorization, logger });
-    this.fetcher = new ImapFetcher({ registries: deps.registries, ingestion: this.ingestion, health: this.health, databaseUrl: deps.config.DATABASE_URL, logger });
-    this.idle = new ImapIdleManager({ registries: deps.registries, queues: deps.queues, events: deps.events, health: this.health, logger });
+    this.locks = new ChannelFetchLocks(deps.config.DATABASE_URL, logger);
+    this.fetcher = new ImapFetcher({ registries: deps.registries, ingestion: this.ingestion, health: this.health, locks: this.locks, batchSize: deps.config.EMAIL_INGEST_BATCH, logger });
+    this.idle = new ImapIdleManager({
+      registries: deps.registries, queues: deps.queues, health: this.health, redis: deps.redis, prefix: deps.config.REDIS_PREFIX, logger,
+      leaseMs: deps.config.IMAP_MAILBOX_LEASE_MS, maxIdle: deps.config.IMAP_MAX_IDLE_PER_WORKER, pollEveryMs: deps.config.IMAP_POLL_EVERY_MS,
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.locks.close();
   }
 }
 
 export function registerEmailReceive(ctx: ExtensionContext, receive: EmailReceive): void {
   ctx.register.job(emailFetchJob(receive.fetcher, ctx.queues));
-  ctx.register.job(emailFetchSweepJob(ctx.queues));
+  ctx.register.job(emailFetchSweepJob(ctx.queues, mailboxLeases(ctx.redis, ctx.config.REDIS_PREFIX)));
   ctx.register.schedule(emailFetchSweepSchedule);
   ctx.register.worker(receive.idle);
   ctx.register.route({ id: 'core.inbound_emails', mount: 'account', router: inboundEmailsRouter(receive.review) });
@@ -51,4 +61,7 @@ export function registerEmailReceive(ctx: ExtensionContext, receive: EmailReceiv
   };
   ctx.events.on('channel.created', fetchNow(false), 'core.email.receive');
   ctx.events.on('channel.updated', fetchNow(true), 'core.email.receive');
+  // The workers watching mailboxes may run in other processes than the one that changed the channel.
+  const announce = async () => announceMailboxChange(ctx.redis, ctx.config.REDIS_PREFIX);
+  for (const event of ['channel.created', 'channel.updated', 'channel.destroyed'] as const) ctx.events.on(event, announce, 'core.email.receive');
 }
