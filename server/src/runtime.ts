@@ -23,6 +23,8 @@ import { ConversationService } from './services/conversations.js';
 import { MessageService } from './services/messages.js';
 import { AgentService } from './services/agents.js';
 import { InboxMemberService } from './services/inbox-members.js';
+import { LabelService } from './services/labels.js';
+import { TeamService } from './services/teams.js';
 import { ProfileService } from './services/profiles.js';
 import { ReplyOutbox } from './channels/email/send/reply-outbox.js';
 import { TransactionalMail } from './mailers/transactional-mail.js';
@@ -44,6 +46,8 @@ export interface CoreApi {
   messages: MessageService;
   agents: AgentService;
   inboxMembers: InboxMemberService;
+  labels: LabelService;
+  teams: TeamService;
   replies: ReplyOutbox;
   mail: TransactionalMail;
   passwords: PasswordService;
@@ -86,7 +90,9 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
 
   const tokens = new AccessTokenService(secrets);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
-  const conversations = new ConversationService({ sequelize, events, inboxes });
+  const labels = new LabelService({ sequelize });
+  const teams = new TeamService({ sequelize });
+  const conversations = new ConversationService({ sequelize, events, inboxes, labels, teams });
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize, events);
@@ -102,6 +108,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     messages: new MessageService({ sequelize, events, conversations, storage, replies, mail }),
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
+    labels,
+    teams,
     notifications,
     emailReceive: new EmailReceive({ ...services, registries, reauthorization, inboxes, notifications }),
     reauthorization,

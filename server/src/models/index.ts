@@ -9,10 +9,12 @@ import { ContactInbox } from './contact-inbox.js';
 import { Conversation } from './conversation.js';
 import { Inbox } from './inbox.js';
 import { InboxMember } from './inbox-member.js';
+import { Label } from './label.js';
 import { Message } from './message.js';
+import { Team, TeamMember } from './team.js';
 import { User } from './user.js';
 
-export const coreModels = { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User };
+export const coreModels = { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User };
 export type CoreModels = typeof coreModels;
 
 export function defineCoreModels(sequelize: Sequelize): CoreModels {
@@ -34,10 +36,12 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   Conversation.belongsTo(Contact, { foreignKey: 'contact_id', as: 'contact' });
   Conversation.belongsTo(Inbox, { foreignKey: 'inbox_id', as: 'inbox' });
   Conversation.belongsTo(User, { foreignKey: 'assignee_id', as: 'assignee' });
+  Conversation.belongsTo(Team, { foreignKey: 'team_id', as: 'team' });
+  TeamMember.belongsTo(User, { foreignKey: 'user_id', as: 'user' });
   Conversation.hasMany(Message, { foreignKey: 'conversation_id', as: 'messages' });
   Message.belongsTo(Conversation, { foreignKey: 'conversation_id', as: 'conversation' });
   Message.hasMany(Attachment, { foreignKey: 'message_id', as: 'attachments' });
   return coreModels;
 }
 
-export { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User };
+export { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User };

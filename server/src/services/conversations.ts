@@ -2,13 +2,16 @@ import { Op, QueryTypes, literal, type Includeable, type Sequelize, type Transac
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, Contact, Conversation, Inbox, InboxMember, Message, User } from '../models/index.js';
+import { AccountUser, Contact, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.js';
 import type { AccountScope } from '../api/request-context.js';
 import type { ConversationView } from '../api/serializers/conversation.js';
 import { pageParam, parse, attributesHash, recordId } from '../api/validate.js';
 import { findOrCreateContactInbox } from './contacts.js';
 import type { InboxService } from './inboxes.js';
+import { labelTitles, type LabelService } from './labels.js';
+import type { TeamService } from './teams.js';
+import { activityLines } from './activity.js';
 import { conversationChanges, hydrateMessages, insertMessage } from './messages.js';
 
 export const CONVERSATIONS_PER_PAGE = 25;
@@ -18,15 +21,27 @@ const CONTACT_CONVERSATIONS_LIMIT = 20;
 const statusFilter = z.enum([...CONVERSATION_STATUSES, 'all'], { message: `must be one of ${[...CONVERSATION_STATUSES, 'all'].join(', ')}` });
 const status = z.enum(CONVERSATION_STATUSES, { message: `must be one of ${CONVERSATION_STATUSES.join(', ')}` });
 
+const optionalId = z.preprocess((v) => (v === '' ? undefined : v), recordId.optional());
+/** `labels[]=a&labels[]=b` (Chatwoot's form) arrives as `labels[]`; `labels=a,b` is accepted too. */
+const labelsFilter = z.preprocess(
+  (v) => (v === undefined || v === '' ? undefined : (Array.isArray(v) ? v : String(v).split(',')).map((t) => String(t).trim().toLowerCase()).filter(Boolean)),
+  z.array(z.string().max(255), { message: 'must be a list of label titles' }).max(20).optional(),
+);
 const filterParams = z.object({
   status: statusFilter.default('open'),
-  inbox_id: z.preprocess((v) => (v === '' ? undefined : v), recordId.optional()),
+  inbox_id: optionalId,
+  team_id: optionalId,
+  labels: labelsFilter,
   q: z.string().trim().max(255).optional(),
 });
-const listParams = filterParams.extend({
-  assignee_type: z.enum(['me', 'unassigned', 'assigned', 'all'], { message: 'must be one of me, unassigned, assigned, all' }).default('all'),
-  page: pageParam,
-});
+const listParams = z.preprocess(
+  // The query parser keeps `labels[]` as the key's name; Chatwoot clients send the list that way.
+  (q) => (q && typeof q === 'object' && 'labels[]' in q ? { ...q, labels: (q as Record<string, unknown>)['labels[]'] } : q),
+  filterParams.extend({
+    assignee_type: z.enum(['me', 'unassigned', 'assigned', 'all'], { message: 'must be one of me, unassigned, assigned, all' }).default('all'),
+    page: pageParam,
+  }),
+);
 type Filters = z.infer<typeof filterParams>;
 
 const createParams = z.object({
@@ -36,6 +51,7 @@ const createParams = z.object({
   status: status.optional(),
   priority: z.enum(PRIORITIES, { message: `must be one of ${PRIORITIES.join(', ')}` }).nullable().optional(),
   assignee_id: recordId.nullable().optional(),
+  team_id: recordId.nullable().optional(),
   additional_attributes: attributesHash.optional(),
   custom_attributes: attributesHash.optional(),
   message: z.object({ content: z.string({ message: 'is required' }).trim().min(1, 'is required').max(150_000) }, { message: 'must be an object' }).optional(),
@@ -51,7 +67,20 @@ const snoozeTime = z.union([z.number(), z.string().trim().min(1)], { message: 'm
   return at;
 });
 const toggleParams = z.object({ status: status.optional(), snoozed_until: snoozeTime.nullable().optional() });
-const assignParams = z.object({ assignee_id: z.preprocess((v) => (v === '' ? null : v), recordId.nullable()) });
+const nullableId = z.preprocess((v) => (v === '' ? null : v), recordId.nullable());
+const assignParams = z.object({ assignee_id: nullableId.optional(), team_id: nullableId.optional() });
+/** Chatwoot's `POST /bulk_actions` for conversations: the same change on many conversations. */
+const bulkParams = z.object({
+  type: z.literal('Conversation', { message: 'must be Conversation' }),
+  ids: z.array(recordId, { message: 'must be a list of conversation ids' }).min(1, 'must list at least one conversation').max(100),
+  fields: z.object({ status: status.optional(), snoozed_until: snoozeTime.nullable().optional(), assignee_id: nullableId.optional(), team_id: nullableId.optional() }).optional(),
+  labels: z.object({ add: labelTitles.optional(), remove: labelTitles.optional() }).optional(),
+});
+
+/** Chatwoot's `toggle_priority`: one of the priorities, or `null`/`none` to clear it. */
+const priorityParams = z.object({
+  priority: z.preprocess((v) => (v === 'none' || v === '' ? null : v), z.enum(PRIORITIES, { message: `must be one of ${PRIORITIES.join(', ')} or null` }).nullable()),
+});
 
 /**
  * Inserts a conversation for a contact in an inbox. The display id comes from the account's counter,
@@ -62,7 +91,7 @@ const assignParams = z.object({ assignee_id: z.preprocess((v) => (v === '' ? nul
 export async function insertConversation(
   contact: Contact,
   inboxId: number,
-  attrs: { sourceId?: string; contactInboxId?: number } & Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'additional_attributes' | 'custom_attributes'>>,
+  attrs: { sourceId?: string; contactInboxId?: number } & Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'team_id' | 'additional_attributes' | 'custom_attributes'>>,
   transaction: Transaction,
 ): Promise<Conversation> {
   const { sourceId, contactInboxId, ...columns } = attrs;
@@ -89,10 +118,15 @@ export interface Assignee {
   accountUser: AccountUser;
 }
 
+/** What `POST /assignments` changed: the agent when `assignee_id` was given, else the team. */
+export type Assignment = { kind: 'agent'; assignee: Assignee | null } | { kind: 'team'; team: Team | null };
+
 export interface ConversationServiceDeps {
   sequelize: Sequelize;
   events: EventBus;
   inboxes: InboxService;
+  labels: LabelService;
+  teams: TeamService;
 }
 
 /**
@@ -158,6 +192,9 @@ export class ConversationService {
     if (inbox && attrs.assignee_id && !(await this.assignable(scope, inbox.id, attrs.assignee_id))) {
       problems.push({ path: 'assignee_id', message: 'must be an administrator of the account or a member of the inbox' });
     }
+    if (attrs.team_id && !(await Team.findOne({ where: { id: attrs.team_id, account_id: scope.account.id }, attributes: ['id'] }))) {
+      problems.push({ path: 'team_id', message: 'does not exist' });
+    }
     if (problems.length || !inbox || !contact) throw new ValidationError(problems);
 
     const { conversation, message } = await this.deps.sequelize.transaction(async (transaction) => {
@@ -169,6 +206,7 @@ export class ConversationService {
           status: attrs.status ?? 'open',
           priority: attrs.priority ?? null,
           assignee_id: attrs.assignee_id ?? null,
+          team_id: attrs.team_id ?? null,
           additional_attributes: attrs.additional_attributes ?? {},
           custom_attributes: attrs.custom_attributes ?? {},
         },
@@ -193,20 +231,90 @@ export class ConversationService {
     const conversation = await this.find(scope, displayId);
     const next = params.status ?? (conversation.status === 'open' ? 'resolved' : 'open');
     const update = { status: next, snoozed_until: next === 'snoozed' ? (params.snoozed_until ?? null) : null };
-    await this.save(conversation, update);
+    await this.save(scope, conversation, update);
     return conversation;
   }
 
-  /** Assigns an administrator of the account or a member of the conversation's inbox; `null` unassigns. */
-  async assign(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Assignee | null> {
-    if (!('assignee_id' in body)) throw ValidationError.field('assignee_id', 'is required (null unassigns)');
-    const { assignee_id } = parse(assignParams, body);
+  /** Chatwoot's `toggle_priority`: sets the priority, or clears it with `null`. */
+  async togglePriority(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
+    if (!('priority' in body)) throw ValidationError.field('priority', 'is required (null clears it)');
+    const { priority } = parse(priorityParams, body);
     const conversation = await this.find(scope, displayId);
-    const assignee = assignee_id === null ? null : await this.assignable(scope, conversation.inbox_id, assignee_id);
-    if (assignee_id !== null && !assignee) throw ValidationError.field('assignee_id', 'must be an administrator of the account or a member of the inbox');
-    await this.save(conversation, { assignee_id });
-    conversation.assignee = assignee?.user ?? null;
-    return assignee;
+    await this.save(scope, conversation, { priority });
+    return conversation;
+  }
+
+  /**
+   * Applies one change to up to 100 conversations, each as if done one by one (with its activity
+   * lines). Every id and value is checked first: a conversation the caller cannot see, an unknown
+   * label or agent is a 422 and nothing changes.
+   */
+  async bulk(scope: AccountScope, body: Record<string, unknown>): Promise<number> {
+    const params = parse(bulkParams, body);
+    const fields = params.fields ?? {};
+    if (fields.snoozed_until && fields.status !== 'snoozed') throw ValidationError.field('fields.snoozed_until', 'is only allowed with status snoozed');
+    const ids = [...new Set(params.ids)];
+    const rows = await Conversation.findAll({ where: { [Op.and]: [await this.visibleWhere(scope), { display_id: { [Op.in]: ids } }] } });
+    const found = new Set(rows.map((c) => c.display_id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length) throw ValidationError.field('ids', `must be conversations you can see (not: ${missing.join(', ')})`);
+    const add = params.labels?.add?.length ? await this.deps.labels.resolve(scope, { labels: params.labels.add }) : [];
+    const remove = new Set(params.labels?.remove ?? []);
+    if (fields.team_id && !(await Team.findOne({ where: { id: fields.team_id, account_id: scope.account.id }, attributes: ['id'] }))) throw ValidationError.field('fields.team_id', 'must be a team of this account');
+    if (fields.assignee_id) {
+      const refused = [];
+      for (const c of rows) if (!(await this.assignable(scope, c.inbox_id, fields.assignee_id))) refused.push(c.display_id);
+      if (refused.length) throw ValidationError.field('fields.assignee_id', `must be an administrator of the account or a member of the inbox (conversations ${refused.join(', ')})`);
+    }
+    for (const conversation of rows) {
+      const update: Record<string, unknown> = {};
+      if (fields.status) Object.assign(update, { status: fields.status, snoozed_until: fields.status === 'snoozed' ? (fields.snoozed_until ?? null) : null });
+      if (fields.assignee_id !== undefined) update.assignee_id = fields.assignee_id;
+      if (fields.team_id !== undefined) update.team_id = fields.team_id;
+      if (add.length || remove.size) update.label_list = [...new Set([...conversation.label_list, ...add])].filter((t) => !remove.has(t)).sort();
+      await this.save(scope, conversation, update);
+    }
+    return rows.length;
+  }
+
+  async labels(scope: AccountScope, displayId: number): Promise<string[]> {
+    return (await this.find(scope, displayId)).label_list;
+  }
+
+  /** Chatwoot's `POST /conversations/:id/labels`: the conversation's labels become exactly `labels`. */
+  async setLabels(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<string[]> {
+    const conversation = await this.find(scope, displayId);
+    const labels = await this.deps.labels.resolve(scope, body);
+    await this.save(scope, conversation, { label_list: labels });
+    return conversation.label_list;
+  }
+
+  /**
+   * Assigns an agent (an administrator of the account or a member of the conversation's inbox) and/or
+   * a team of the account; `null` unassigns. Chatwoot answers with the agent when `assignee_id` was
+   * given, else with the team.
+   */
+  async assign(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Assignment> {
+    if (!('assignee_id' in body) && !('team_id' in body)) throw ValidationError.field('assignee_id', 'is required (or team_id; null unassigns)');
+    const params = parse(assignParams, body);
+    const conversation = await this.find(scope, displayId);
+    const update: Partial<Pick<Conversation, 'assignee_id' | 'team_id'>> = {};
+    let assignee: Assignee | null = null;
+    let team: Team | null = null;
+    if (params.assignee_id !== undefined) {
+      assignee = params.assignee_id === null ? null : await this.assignable(scope, conversation.inbox_id, params.assignee_id);
+      if (params.assignee_id !== null && !assignee) throw ValidationError.field('assignee_id', 'must be an administrator of the account or a member of the inbox');
+      update.assignee_id = params.assignee_id;
+    }
+    if (params.team_id !== undefined) {
+      team = params.team_id === null ? null : await Team.findOne({ where: { id: params.team_id, account_id: scope.account.id } });
+      if (params.team_id !== null && !team) throw ValidationError.field('team_id', 'must be a team of this account');
+      update.team_id = params.team_id;
+    }
+    await this.save(scope, conversation, update);
+    if ('assignee_id' in update) conversation.assignee = assignee?.user ?? null;
+    if ('team_id' in update) conversation.team = team;
+    return params.assignee_id !== undefined ? { kind: 'agent', assignee } : { kind: 'team', team };
   }
 
   /**
@@ -251,7 +359,7 @@ export class ConversationService {
     const assigneeIds = [...new Set(conversations.map((c) => c.assignee_id).filter((id): id is number => !!id))];
     const [lastMessages, unread, memberships] = await Promise.all([
       this.deps.sequelize.query<Message>(
-        'SELECT DISTINCT ON (conversation_id) * FROM messages WHERE conversation_id IN (:ids) ORDER BY conversation_id, created_at DESC, id DESC',
+        `SELECT DISTINCT ON (conversation_id) * FROM messages WHERE conversation_id IN (:ids) AND message_type <> 'activity' ORDER BY conversation_id, created_at DESC, id DESC`,
         { replacements: { ids }, model: Message, mapToModel: true },
       ),
       this.deps.sequelize.query<{ conversation_id: number; unread: number }>(
@@ -284,11 +392,30 @@ export class ConversationService {
     return { user: accountUser.user, accountUser };
   }
 
-  private async save(conversation: Conversation, update: Record<string, unknown>): Promise<void> {
+  /**
+   * Applies an agent's change and writes the thread's activity lines for it (assigned, labelled,
+   * resolved, …, by whom) in the same transaction; announces both once committed.
+   */
+  private async save(scope: AccountScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
     const changes = conversationChanges(conversation, update);
     if (!changes.length) return;
-    await conversation.update(update as Partial<Conversation>);
-    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes });
+    const lines = await activityLines(scope, conversation, update);
+    const activities = await this.deps.sequelize.transaction(async (transaction) => {
+      await conversation.update(update as Partial<Conversation>, { transaction });
+      const created: Message[] = [];
+      for (const content of lines) {
+        created.push(
+          await Message.create(
+            { account_id: conversation.account_id, inbox_id: conversation.inbox_id, conversation_id: conversation.id, message_type: 'activity', content, private: false, content_type: 'text', content_attributes: {} },
+            { transaction },
+          ),
+        );
+      }
+      return created;
+    });
+    const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
+    await this.deps.events.emit('conversation.updated', { ...ids, changes });
+    for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false });
   }
 
   private includes(): Includeable[] {
@@ -296,6 +423,7 @@ export class ConversationService {
       { model: Contact, as: 'contact' },
       { model: User, as: 'assignee' },
       { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
+      { model: Team, as: 'team' },
     ];
   }
 
@@ -306,11 +434,14 @@ export class ConversationService {
     return { [Op.and]: conditions };
   }
 
-  /** Account, visibility, status, inbox and search: everything but the assignee tab. */
+  /** Account, visibility, status, inbox, team, labels and search: everything but the assignee tab. */
   private async filterWhere(scope: AccountScope, filters: Filters): Promise<WhereOptions<Conversation>> {
     const conditions: WhereOptions<Conversation>[] = [await this.visibleWhere(scope)];
     if (filters.status !== 'all') conditions.push({ status: filters.status });
     if (filters.inbox_id) conditions.push({ inbox_id: filters.inbox_id });
+    // Triage filters: served by the (account_id, team_id, status, last_activity_at) and GIN(label_list) indexes.
+    if (filters.team_id) conditions.push({ team_id: filters.team_id });
+    if (filters.labels?.length) conditions.push({ label_list: { [Op.contains]: filters.labels } });
     if (filters.q) conditions.push(this.searchWhere(scope.account.id, filters.q));
     return { [Op.and]: conditions };
   }

@@ -20,7 +20,7 @@ export const MESSAGES_PER_PAGE = 20;
 export const DELETED_MESSAGE_CONTENT = 'This message was deleted';
 
 /** Conversation columns whose change is announced as `conversation.updated` (Chatwoot's list). */
-export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'waiting_since', 'first_reply_created_at'] as const;
+export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'team_id', 'priority', 'label_list', 'waiting_since', 'first_reply_created_at'] as const;
 
 /** Chatwoot's clients send recipient lists as comma-separated strings (or arrays); stored as arrays. */
 const emailList = z.preprocess(
@@ -130,7 +130,7 @@ export async function announceMessage(events: EventBus, conversation: Conversati
 
 /** Which announced columns an update really changes (dates compared by value). */
 export function conversationChanges(conversation: Conversation, update: Record<string, unknown>): string[] {
-  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : (v ?? null));
+  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : Array.isArray(v) ? v.join('\n') : (v ?? null));
   return ANNOUNCED_CONVERSATION_CHANGES.filter((k) => k in update && norm(conversation.get(k)) !== norm(update[k]));
 }
 

@@ -2,6 +2,10 @@ import type { AccountUser, Conversation } from '../../models/index.js';
 import { serializeContact } from './contact.js';
 import { serializeMessage, type MessageView } from './message.js';
 import { serializeAgent, unix } from './user.js';
+import type { Team } from '../../models/index.js';
+
+/** The team in a conversation's `meta` (Chatwoot renders it only when there is one; no `is_member` there). */
+const serializeTeamSummary = (t: Team) => ({ id: t.id, name: t.name, description: t.description ?? null, allow_auto_assign: t.allow_auto_assign, account_id: t.account_id });
 
 /**
  * A conversation with everything its payload needs. The conversation must be loaded with its
@@ -29,7 +33,7 @@ export function serializeConversation(view: ConversationView) {
     priority: c.priority,
     additional_attributes: c.additional_attributes,
     custom_attributes: c.custom_attributes,
-    labels: [] as string[],
+    labels: c.label_list ?? [],
     muted: false,
     can_reply: true,
     snoozed_until: c.snoozed_until,
@@ -47,6 +51,7 @@ export function serializeConversation(view: ConversationView) {
       sender: c.contact ? serializeContact(c.contact) : null,
       assignee: c.assignee ? serializeAgent(c.assignee, view.assigneeMembership) : null,
       channel: c.inbox?.channel_type ?? 'Channel::Email',
+      ...(c.team ? { team: serializeTeamSummary(c.team) } : {}),
       hmac_verified: false,
     },
     messages: view.lastMessage ? [serializeMessage(view.lastMessage)] : [],
