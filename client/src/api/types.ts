@@ -115,8 +115,31 @@ export interface Conversation {
   unread_count: number;
   last_activity_at: number;
   additional_attributes: { mail_subject?: string } & Record<string, unknown>;
-  meta: { sender: Contact | null; assignee: Agent | null };
+  priority: Priority | null;
+  snoozed_until: string | null;
+  /** Titles of the conversation's labels. */
+  labels: string[];
+  meta: { sender: Contact | null; assignee: Agent | null; team?: { id: number; name: string } };
   messages: Message[];
+}
+
+export const PRIORITIES = ['urgent', 'high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export interface Label {
+  id: number;
+  title: string;
+  description: string | null;
+  color: string;
+  show_on_sidebar: boolean;
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  description: string | null;
+  allow_auto_assign: boolean;
+  is_member: boolean;
 }
 
 export interface ConversationCounts {
