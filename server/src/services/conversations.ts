@@ -359,7 +359,7 @@ export class ConversationService {
     const assigneeIds = [...new Set(conversations.map((c) => c.assignee_id).filter((id): id is number => !!id))];
     const [lastMessages, unread, memberships] = await Promise.all([
       this.deps.sequelize.query<Message>(
-        `SELECT DISTINCT ON (conversation_id) * FROM messages WHERE conversation_id IN (:ids) AND message_type <> 'activity' ORDER BY conversation_id, created_at DESC, id DESC`,
+        'SELECT DISTINCT ON (conversation_id) * FROM messages WHERE conversation_id IN (:ids) ORDER BY conversation_id, created_at DESC, id DESC',
         { replacements: { ids }, model: Message, mapToModel: true },
       ),
       this.deps.sequelize.query<{ conversation_id: number; unread: number }>(
