@@ -42,7 +42,7 @@ describe('acceptance: triage (labels, teams)', function () {
     await page.fill('#team-name', 'Escalations');
     await page.click('text=Add team');
     const team = page.locator('.team', { hasText: 'Escalations' });
-    await team.getByLabel('Ivy Agent').check();
+    await Promise.all([page.waitForResponse((r) => r.url().endsWith('/team_members') && r.request().method() === 'PATCH' && r.ok()), team.getByLabel('Ivy Agent').check()]);
     await page.reload();
     expect(await page.locator('.team', { hasText: 'Escalations' }).getByLabel('Ivy Agent').isChecked(), 'the membership was saved').to.equal(true);
     await browser.shot('team');
