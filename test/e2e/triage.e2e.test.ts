@@ -1,7 +1,7 @@
 // Triage in headless Chromium, one page load: labels and teams made in Settings, a conversation labelled,
 // put on a team, given a priority and snoozed (activity lines in its thread), the list filtered by label
 // and team, a bulk label + assign + resolve on two others, and a snoozed conversation coming back when its
-// time has come (the reopen job, seen live in the list).
+// time has come (the reopen job, seen live in the list); then the keyboard shortcuts and their help.
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import supertest from 'supertest';
@@ -154,8 +154,47 @@ describe('triage (e2e, headless Chromium)', function () {
     await reopenSnoozedConversationsJob(app.rt.events).process({}, {} as never);
     await item(ids.a).waitFor();
     await page.waitForFunction(() => document.querySelector('[data-testid=count-snoozed]')?.textContent?.trim() === '0');
+    // The live payload carries the team like the API's (the list and the header keep showing it).
+    await item(ids.a).locator('.item__meta', { hasText: 'Tier 2' }).waitFor();
+    expect(await page.locator('#team').inputValue()).to.equal(String(team.id));
     expect((await server(ids.a)).status).to.equal('open');
     await shot('snooze-ended');
+
+    // Keyboard: ? lists the shortcuts; I assigns the open conversation to me, E resolves it, J/K move
+    // through the list, R and N put the cursor in the reply (as a note with N), L on the label picker.
+    await page.locator('.conversation__thread').click();
+    await page.keyboard.press('?');
+    await page.locator('[data-testid=shortcuts-help]').getByText('Assign to me').waitFor();
+    await shot('shortcuts-help');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid=shortcuts-help]').waitFor({ state: 'detached' });
+    await page.keyboard.press('i');
+    await page.locator('#assignee').locator(`option[value="${me.id}"]`).waitFor({ state: 'attached' });
+    await page.waitForFunction((id) => (document.getElementById('assignee') as HTMLSelectElement).value === String(id), me.id);
+    expect((await server(ids.a)).meta.assignee.id).to.equal(me.id);
+    await page.keyboard.press('n');
+    expect(await page.evaluate(() => [document.activeElement?.id, (document.querySelector('[data-testid=private-note]') as HTMLInputElement).checked])).to.deep.equal(['reply-content', true]);
+    await page.locator('.conversation__thread').click();
+    await page.keyboard.press('r');
+    expect(await page.evaluate(() => [document.activeElement?.id, (document.querySelector('input[name=reply-mode][value=reply]') as HTMLInputElement).checked])).to.deep.equal(['reply-content', true]);
+    await page.locator('.conversation__thread').click();
+    await page.keyboard.press('l');
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('conversation-add-label');
+    await page.locator('.conversation__thread').click();
+    await page.keyboard.press('e');
+    await page.waitForFunction(() => document.querySelector('[data-testid=status-badge]')?.textContent?.trim() === 'Resolved');
+    expect((await server(ids.a)).status).to.equal('resolved');
+    await page.click('#status-tab-resolved');
+    await page.waitForFunction(() => document.querySelectorAll('.conversation-list [data-testid^=conversation-]').length === 3);
+    const order = await page.locator('.conversation-list [data-testid^=conversation-]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-testid')!.split('-')[1])));
+    // Away from Ann's and back: K then J when it is not first, J then K when it is.
+    const at = order.indexOf(ids.a);
+    const [away, back] = at > 0 ? ['k', 'j'] : ['j', 'k'];
+    await page.keyboard.press(away);
+    await page.waitForURL(new RegExp(`/conversations/${order[at > 0 ? at - 1 : 1]}$`));
+    await page.keyboard.press(back);
+    await page.waitForURL(new RegExp(`/conversations/${ids.a}$`));
+    await shot('keyboard');
   });
 });
 

@@ -127,9 +127,12 @@ export const useConversationsStore = defineStore('conversations', {
       await change(id);
       this.applyChange(await conversationsApi.show(this.accountId, id));
     },
-    /** One change on many conversations; the list and counts are reloaded after it. */
-    async bulk(ids: number[], change: BulkChange) {
-      await conversationsApi.bulk(this.accountId, ids, change);
+    /** One change on many conversations (then `refreshAfterBulk`). */
+    bulk(ids: number[], change: BulkChange) {
+      return conversationsApi.bulk(this.accountId, ids, change);
+    },
+    /** The list and counts reloaded after a bulk change, and the open conversation if it was one of them. */
+    async refreshAfterBulk(ids: number[]) {
       await this.load();
       if (this.activeId && ids.includes(this.activeId)) this.applyChange(await conversationsApi.show(this.accountId, this.activeId));
     },

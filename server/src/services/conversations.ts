@@ -106,6 +106,16 @@ export async function insertConversation(
   );
 }
 
+/** What a conversation payload needs loaded with the conversation (the rest comes from `views`). */
+export function conversationIncludes(): Includeable[] {
+  return [
+    { model: Contact, as: 'contact' },
+    { model: User, as: 'assignee' },
+    { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
+    { model: Team, as: 'team' },
+  ];
+}
+
 export interface ConversationCounts {
   mine_count: number;
   unassigned_count: number;
@@ -419,12 +429,7 @@ export class ConversationService {
   }
 
   private includes(): Includeable[] {
-    return [
-      { model: Contact, as: 'contact' },
-      { model: User, as: 'assignee' },
-      { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
-      { model: Team, as: 'team' },
-    ];
+    return conversationIncludes();
   }
 
   /** The account's conversations the caller may see: all for administrators, their inboxes' for agents. */
