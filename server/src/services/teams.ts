@@ -1,10 +1,10 @@
 import { Op, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
-import { AccountUser, Team, TeamMember, User } from '../models/index.js';
+import { AccountUser, Team, TeamMember } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
 import { looseBoolean, parse } from '../api/validate.js';
-import type { Agent } from './agents.js';
+import { agentsAmong, type Agent } from './agents.js';
 
 const teamParams = z.object({
   name: z.string({ message: 'is required' }).trim().min(1, 'is required').max(255),
@@ -102,13 +102,7 @@ export class TeamService {
     if (taken) throw ValidationError.field('name', 'is already taken');
   }
 
-  private async agents(scope: AccountScope, ids: number[]): Promise<Agent[]> {
-    if (!ids.length) return [];
-    const rows = await AccountUser.findAll({
-      where: { account_id: scope.account.id, user_id: { [Op.in]: ids } },
-      include: [{ model: User, as: 'user', required: true }],
-      order: [[{ model: User, as: 'user' }, 'name', 'ASC'], ['user_id', 'ASC']],
-    });
-    return rows as Agent[];
+  private agents(scope: AccountScope, ids: number[]): Promise<Agent[]> {
+    return agentsAmong(scope.account.id, ids);
   }
 }
