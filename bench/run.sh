@@ -14,3 +14,4 @@ node --import tsx bench/imap-ingest.bench.ts
 node --import tsx bench/microsoft-shared.bench.ts
 node --import tsx bench/metadata-sync-graph.bench.ts
 node --import tsx bench/metadata-sync-gmail.bench.ts
+node --import tsx bench/api.bench.ts

@@ -7,6 +7,7 @@ import type { Conversation, Message } from '../../client/src/api/types.js';
 import { applyConversation, applyMessage, decidableLocally, matchesFilters, moveCounts, upsertMessage } from '../../client/src/features/conversations/live-list.js';
 import { DraftBook, type DraftStorage } from '../../client/src/features/conversations/drafts.js';
 import { previewOf } from '../../client/src/features/conversations/preview.js';
+import { highlightParts } from '../../client/src/features/conversations/search-highlight.js';
 import { useConversationsStore } from '../../client/src/stores/conversations.js';
 import { cidTargets, isAllowedImageSource, neutraliseHandlers, resolveCid } from '../../client/src/features/conversations/email-html.js';
 
@@ -211,5 +212,18 @@ describe('client: list preview', () => {
     expect(previewOf(conversation(1, { messages: [message(1, 1, { content: null })], additional_attributes: { mail_subject: 'Fallback' } }), ME).text).to.equal('Fallback');
     expect(previewOf(conversation(1, { messages: [message(1, 1, { content: ' two\n lines ' })] }), ME).text).to.equal('two lines');
     expect(previewOf(conversation(1), ME).text).to.equal('');
+  });
+});
+
+describe('client: search highlight', () => {
+  it('renders only the marks as markup: escaped text comes back as text, a stray tag stays text', () => {
+    expect(highlightParts('Re: &lt;b&gt;late&lt;/b&gt; <mark>invoice</mark> &amp; <mark>refund</mark>')).to.deep.equal([
+      { text: 'Re: <b>late</b> ', marked: false },
+      { text: 'invoice', marked: true },
+      { text: ' & ', marked: false },
+      { text: 'refund', marked: true },
+    ]);
+    expect(highlightParts('<img src=x onerror=alert(1)>')).to.deep.equal([{ text: '<img src=x onerror=alert(1)>', marked: false }]);
+    expect(highlightParts('')).to.deep.equal([]);
   });
 });

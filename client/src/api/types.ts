@@ -120,6 +120,8 @@ export interface Conversation {
   /** Titles of the conversation's labels. */
   labels: string[];
   meta: { sender: Contact | null; assignee: Agent | null; team?: { id: number; name: string } };
+  /** Only on search results: where the search matched, as escaped text with `<mark>` around the matched words. */
+  search_highlight?: { field: 'subject' | 'message' | 'contact'; html: string } | null;
   messages: Message[];
 }
 

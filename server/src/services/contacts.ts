@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Op, fn, col, type Order, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, fn, col, type Order, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import { ChannelEmail, Contact, ContactInbox, Inbox } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
 import { attributesHash, emailAddress, looseBoolean, pageParam, parse, recordId } from '../api/validate.js';
 import type { InboxService } from './inboxes.js';
+import type { ContactFields, ContactInboxFields } from '../api/serializers/contact.js';
 
 export const CONTACTS_PER_PAGE = 15;
 const SORTABLE = ['name', 'email', 'phone_number', 'created_at', 'last_activity_at'] as const;
@@ -42,8 +43,11 @@ export interface ContactWithInboxes {
 export interface ContactPage {
   count: number;
   page: number;
-  contacts: ContactWithInboxes[];
+  contacts: { contact: ContactFields; contactInboxes: ContactInboxFields[] }[];
 }
+
+/** The columns a contact payload shows: list pages read only these, as plain rows. */
+const CONTACT_ATTRIBUTES = ['id', 'name', 'email', 'phone_number', 'identifier', 'additional_attributes', 'custom_attributes', 'blocked', 'created_at', 'last_activity_at'] as const;
 
 /**
  * Finds the contact's channel identity in an inbox, or creates it. The source id is the one given,
@@ -155,13 +159,33 @@ export class ContactService {
     await contact.destroy();
   }
 
+  /** A page of plain rows (no model instances), with their contact inboxes in one more query. */
   private async page(where: WhereOptions<Contact>, page: number, sort: string | undefined): Promise<ContactPage> {
     const [count, contacts] = await Promise.all([
       Contact.count({ where }),
-      Contact.findAll({ where, order: this.order(sort), limit: CONTACTS_PER_PAGE, offset: (page - 1) * CONTACTS_PER_PAGE }),
+      Contact.findAll({ where, attributes: [...CONTACT_ATTRIBUTES], order: this.order(sort), limit: CONTACTS_PER_PAGE, offset: (page - 1) * CONTACTS_PER_PAGE, raw: true }),
     ]);
-    const inboxes = await this.contactInboxes(contacts.map((c) => c.id));
+    const inboxes = await this.contactInboxRows(contacts.map((c) => c.id));
     return { count, page, contacts: contacts.map((contact) => ({ contact, contactInboxes: inboxes.get(contact.id) ?? [] })) };
+  }
+
+  /** `contactInboxes` as plain rows: only the source id, the inbox's id, name and type, and its channel's provider. */
+  private async contactInboxRows(contactIds: number[]): Promise<Map<number, ContactInboxFields[]>> {
+    const byContact = new Map<number, ContactInboxFields[]>();
+    if (!contactIds.length) return byContact;
+    const rows = await this.deps.sequelize.query<{ contact_id: number; source_id: string; inbox_id: number | null; name: string; channel_type: string; provider: string | null }>(
+      `SELECT ci.contact_id, ci.source_id, i.id AS inbox_id, i.name, i.channel_type, ch.provider
+         FROM contact_inboxes ci
+         LEFT JOIN inboxes i ON i.id = ci.inbox_id
+         LEFT JOIN channel_email ch ON ch.id = i.channel_id
+        WHERE ci.contact_id IN (:contactIds) ORDER BY ci.id`,
+      { replacements: { contactIds }, type: QueryTypes.SELECT },
+    );
+    for (const r of rows) {
+      const inbox = r.inbox_id == null ? null : { id: r.inbox_id, name: r.name, channel_type: r.channel_type, channel: { provider: r.provider } };
+      byContact.set(r.contact_id, [...(byContact.get(r.contact_id) ?? []), { source_id: r.source_id, inbox }]);
+    }
+    return byContact;
   }
 
   /** `name`, `-created_at`, ...; the default is most recently active first (never-active contacts last). */

@@ -1,11 +1,11 @@
-import { Op, QueryTypes, literal, type Includeable, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, type Includeable, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
 import { AccountUser, Contact, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.js';
 import type { AccountScope } from '../api/request-context.js';
-import type { ConversationView } from '../api/serializers/conversation.js';
+import type { ConversationRecord, ConversationView, SearchHighlight } from '../api/serializers/conversation.js';
 import { pageParam, parse, attributesHash, recordId } from '../api/validate.js';
 import { findOrCreateContactInbox } from './contacts.js';
 import type { InboxService } from './inboxes.js';
@@ -27,6 +27,9 @@ const labelsFilter = z.preprocess(
   (v) => (v === undefined || v === '' ? undefined : (Array.isArray(v) ? v : String(v).split(',')).map((t) => String(t).trim().toLowerCase()).filter(Boolean)),
   z.array(z.string().max(255), { message: 'must be a list of label titles' }).max(20).optional(),
 );
+/** A list position: the last row's `last_activity_at` (microseconds since the epoch) and id. */
+const cursorSchema = z.object({ at: z.number().int(), id: z.number().int().positive() });
+
 const filterParams = z.object({
   status: statusFilter.default('open'),
   inbox_id: optionalId,
@@ -40,6 +43,15 @@ const listParams = z.preprocess(
   filterParams.extend({
     assignee_type: z.enum(['me', 'unassigned', 'assigned', 'all'], { message: 'must be one of me, unassigned, assigned, all' }).default('all'),
     page: pageParam,
+    cursor: z.string().trim().max(200).optional().transform((v, ctx) => {
+      if (!v) return undefined;
+      try {
+        return cursorSchema.parse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned (meta.next_cursor)' });
+        return z.NEVER;
+      }
+    }),
   }),
 );
 type Filters = z.infer<typeof filterParams>;
@@ -110,7 +122,7 @@ export async function insertConversation(
 export function conversationIncludes(): Includeable[] {
   return [
     { model: Contact, as: 'contact' },
-    { model: User, as: 'assignee' },
+    { model: User, as: 'assignee', attributes: [...ASSIGNEE_COLUMNS] },
     { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
     { model: Team, as: 'team' },
   ];
@@ -146,32 +158,47 @@ export interface ConversationServiceDeps {
 export class ConversationService {
   constructor(private readonly deps: ConversationServiceDeps) {}
 
-  /** One page (25, most recently active first) with the counts Chatwoot shows on the assignee tabs. */
-  async list(scope: AccountScope, query: unknown): Promise<{ counts: ConversationCounts; conversations: ConversationView[] }> {
-    const { assignee_type, page, ...filters } = parse(listParams, query);
-    const where = await this.filterWhere(scope, filters);
-    const assigneeWhere: WhereOptions<Conversation> =
-      assignee_type === 'me' ? { assignee_id: scope.user.id }
-      : assignee_type === 'unassigned' ? { assignee_id: null }
-      : assignee_type === 'assigned' ? { assignee_id: { [Op.ne]: null } }
-      : {};
+  /**
+   * One page (25, most recently active first; search results best match first) with the counts
+   * Chatwoot shows on the assignee tabs. Pages are addressed by Chatwoot's `page` or by `cursor`, the
+   * `next_cursor` of the previous page: a keyset position that neither skips nor repeats a conversation
+   * when new ones arrive between pages. Rows are read as plain rows with only the columns the payload
+   * shows.
+   */
+  async list(scope: AccountScope, query: unknown): Promise<{ counts: ConversationCounts; conversations: ConversationView[]; nextCursor: string | null }> {
+    const { assignee_type, page, cursor, ...filters } = parse(listParams, query);
+    if (cursor && filters.q) throw ValidationError.field('cursor', 'cannot be combined with q (search results are ranked; use page)');
+    const filter = await this.filterSql(scope, filters);
+    const conditions = [...filter.conditions];
+    const replacements: Record<string, unknown> = { ...filter.replacements, limit: CONVERSATIONS_PER_PAGE + 1, offset: cursor ? 0 : (page - 1) * CONVERSATIONS_PER_PAGE };
+    if (assignee_type === 'me') conditions.push(`c.assignee_id = ${Number(scope.user.id)}`);
+    else if (assignee_type === 'unassigned') conditions.push('c.assignee_id IS NULL');
+    else if (assignee_type === 'assigned') conditions.push('c.assignee_id IS NOT NULL');
+    if (cursor) {
+      conditions.push(`(c.last_activity_at, c.id) < (timestamptz 'epoch' + :cursorAt * interval '1 microsecond', :cursorId)`);
+      Object.assign(replacements, { cursorAt: cursor.at, cursorId: cursor.id });
+    }
+    const search = filters.q ? this.searchSql(filters.q) : undefined;
     const [counts, rows] = await Promise.all([
-      this.countsFor(scope, where),
-      Conversation.findAll({
-        where: { [Op.and]: [where, assigneeWhere] },
-        include: this.includes(),
-        order: [['last_activity_at', 'DESC'], ['id', 'DESC']],
-        limit: CONVERSATIONS_PER_PAGE,
-        offset: (page - 1) * CONVERSATIONS_PER_PAGE,
-      }),
+      this.countsFor(scope, filters, filter),
+      this.pageRows(conditions, replacements, search?.rank),
     ]);
-    return { counts, conversations: await this.views(scope.account.id, rows) };
+    const more = rows.length > CONVERSATIONS_PER_PAGE;
+    const pageRows = rows.slice(0, CONVERSATIONS_PER_PAGE);
+    const last = pageRows[pageRows.length - 1];
+    const nextCursor = more && !filters.q && last ? encodeCursor({ at: last.activity_us, id: last.id }) : null;
+    const [views, highlights] = await Promise.all([
+      this.views(scope.account.id, pageRows.map((r) => r.conversation)),
+      filters.q ? this.highlights(pageRows.map((r) => r.id), filters.q) : undefined,
+    ]);
+    if (highlights) for (const view of views) view.highlight = highlights.get(view.conversation.id) ?? null;
+    return { counts, conversations: views, nextCursor };
   }
 
   /** The counts of `list` for the same status, inbox and search filters. */
   async meta(scope: AccountScope, query: unknown): Promise<ConversationCounts> {
-    const { assignee_type: _a, page: _p, ...filters } = parse(listParams, query);
-    return this.countsFor(scope, await this.filterWhere(scope, filters));
+    const { assignee_type: _a, page: _p, cursor: _c, ...filters } = parse(listParams, query);
+    return this.countsFor(scope, filters, await this.filterSql(scope, filters));
   }
 
   async find(scope: AccountScope, displayId: number): Promise<Conversation> {
@@ -363,7 +390,7 @@ export class ConversationService {
    * Payload data for many conversations in a fixed number of queries: last messages with one
    * `DISTINCT ON`, unread counts with one grouped count, assignee memberships with one lookup.
    */
-  async views(accountId: number, conversations: Conversation[]): Promise<ConversationView[]> {
+  async views(accountId: number, conversations: ConversationRecord[]): Promise<ConversationView[]> {
     if (!conversations.length) return [];
     const ids = conversations.map((c) => c.id);
     const assigneeIds = [...new Set(conversations.map((c) => c.assignee_id).filter((id): id is number => !!id))];
@@ -439,50 +466,160 @@ export class ConversationService {
     return { [Op.and]: conditions };
   }
 
-  /** Account, visibility, status, inbox, team, labels and search: everything but the assignee tab. */
-  private async filterWhere(scope: AccountScope, filters: Filters): Promise<WhereOptions<Conversation>> {
-    const conditions: WhereOptions<Conversation>[] = [await this.visibleWhere(scope)];
-    if (filters.status !== 'all') conditions.push({ status: filters.status });
-    if (filters.inbox_id) conditions.push({ inbox_id: filters.inbox_id });
+  /** Account, visibility, status, inbox, team, labels and search as SQL over `conversations c`: everything but the assignee tab and the cursor. */
+  private async filterSql(scope: AccountScope, filters: Filters): Promise<SqlFilter> {
+    const conditions = ['c.account_id = :accountId'];
+    const replacements: Record<string, unknown> = { accountId: scope.account.id };
+    let visibleInboxIds: number[] | null = null;
+    if (!scope.isAdministrator) {
+      visibleInboxIds = await this.deps.inboxes.memberInboxIds(scope.user.id);
+      conditions.push('c.inbox_id = ANY(ARRAY[:visibleInboxIds]::bigint[])');
+      replacements.visibleInboxIds = visibleInboxIds.length ? visibleInboxIds : [0];
+    }
+    if (filters.status !== 'all') {
+      conditions.push('c.status = :status');
+      replacements.status = filters.status;
+    }
+    if (filters.inbox_id) {
+      conditions.push('c.inbox_id = :inboxId');
+      replacements.inboxId = filters.inbox_id;
+    }
     // Triage filters: served by the (account_id, team_id, status, last_activity_at) and GIN(label_list) indexes.
-    if (filters.team_id) conditions.push({ team_id: filters.team_id });
-    if (filters.labels?.length) conditions.push({ label_list: { [Op.contains]: filters.labels } });
-    if (filters.q) conditions.push(this.searchWhere(scope.account.id, filters.q));
-    return { [Op.and]: conditions };
+    if (filters.team_id) {
+      conditions.push('c.team_id = :teamId');
+      replacements.teamId = filters.team_id;
+    }
+    if (filters.labels?.length) {
+      conditions.push('c.label_list @> ARRAY[:labels]::varchar[]');
+      replacements.labels = filters.labels;
+    }
+    if (filters.q) {
+      const search = this.searchSql(filters.q);
+      conditions.push(search.match);
+      Object.assign(replacements, search.replacements);
+    }
+    return { conditions, replacements, visibleInboxIds };
   }
 
   /**
    * `q` matches the email subject, message text (HTML-only emails' text is rendered into it at
-   * ingestion), the contact's name or email, or the display id (`#12` or `12`). The
-   * matching contacts are collected once as an `ARRAY(...)` init plan, which Postgres plans on its own
-   * and so serves from the trigram indexes on contacts (as an `IN` subquery under the `OR` it scanned
-   * every contact); the message match probes only each candidate conversation's messages.
+   * ingestion) and the contact's name and email through the conversation's full-text vector, each
+   * word as a prefix (`login prob` finds "Login problem"); any part of the contact's name or email
+   * through the contacts' trigram indexes (`@engines.test`); and the display id (`#12` or `12`). The
+   * query's words are split by the same parser that built the vectors, so both agree on what a word is.
    */
-  private searchWhere(accountId: number, q: string): WhereOptions<Conversation> {
-    const pattern = this.deps.sequelize.escape(`%${q.replace(/[\\%_]/g, '\\$&')}%`);
+  private searchSql(q: string): { match: string; rank: string; replacements: Record<string, unknown> } {
+    const pattern = `%${q.replace(/[\\%_]/g, '\\$&')}%`;
     const matches = [
-      `"Conversation"."additional_attributes"->>'mail_subject' ILIKE ${pattern}`,
-      `EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = "Conversation"."id" AND m.message_type IN ('incoming', 'outgoing') AND m.content ILIKE ${pattern})`,
-      `"Conversation"."contact_id" = ANY (ARRAY(SELECT ct.id FROM contacts ct WHERE ct.account_id = ${Number(accountId)} AND (ct.name ILIKE ${pattern} OR ct.email ILIKE ${pattern})))`,
+      `c.search_vector @@ ${TSQUERY}`,
+      'c.contact_id = ANY (ARRAY(SELECT ct.id FROM contacts ct WHERE ct.account_id = :accountId AND (ct.name ILIKE :pattern OR ct.email ILIKE :pattern)))',
     ];
     // Nine digits always fit the integer column; a longer number would overflow it in the comparison.
     const displayId = /^#?(\d{1,9})$/.exec(q)?.[1];
-    if (displayId) matches.push(`"Conversation"."display_id" = ${Number(displayId)}`);
-    return literal(`(${matches.join(' OR ')})`) as unknown as WhereOptions<Conversation>;
+    if (displayId) matches.push(`c.display_id = ${Number(displayId)}`);
+    const rank = `${displayId ? `(c.display_id = ${Number(displayId)})::int + ` : ''}coalesce(ts_rank(c.search_vector, ${TSQUERY}), 0)`;
+    return { match: `(${matches.join(' OR ')})`, rank, replacements: { q, pattern } };
   }
 
-  private async countsFor(scope: AccountScope, where: WhereOptions<Conversation>): Promise<ConversationCounts> {
+  /** Up to `limit` rows from `offset` in list order (or by `rank`), read as plain rows through a page of ids. */
+  private async pageRows(conditions: string[], replacements: Record<string, unknown>, rank?: string): Promise<PageRow[]> {
+    const innerOrder = rank ? 'rank DESC, c.last_activity_at DESC, c.id DESC' : 'c.last_activity_at DESC, c.id DESC';
+    const rows = await this.deps.sequelize.query<Record<string, unknown>>(
+      `SELECT ${CONVERSATION_COLUMNS.map((col) => `c.${col}`).join(', ')},
+              (extract(epoch FROM c.last_activity_at) * 1000000)::bigint AS activity_us,
+              ${CONTACT_COLUMNS.map((col) => `ct.${col} AS ct_${col}`).join(', ')},
+              ${ASSIGNEE_COLUMNS.map((col) => `u.${col} AS u_${col}`).join(', ')},
+              i.channel_type AS i_channel_type,
+              ${TEAM_COLUMNS.map((col) => `t.${col} AS t_${col}`).join(', ')}
+         FROM (SELECT c.id${rank ? `, ${rank} AS rank` : ''} FROM conversations c WHERE ${conditions.join(' AND ')}
+                ORDER BY ${innerOrder} LIMIT :limit OFFSET :offset) page
+         JOIN conversations c ON c.id = page.id
+         LEFT JOIN contacts ct ON ct.id = c.contact_id
+         LEFT JOIN users u ON u.id = c.assignee_id
+         LEFT JOIN inboxes i ON i.id = c.inbox_id
+         LEFT JOIN teams t ON t.id = c.team_id
+        ORDER BY ${rank ? 'page.rank DESC, ' : ''}c.last_activity_at DESC, c.id DESC`,
+      { replacements, type: QueryTypes.SELECT },
+    );
+    return rows.map((row) => {
+      const pick = (prefix: string, cols: readonly string[]) => Object.fromEntries(cols.map((col) => [col, row[`${prefix}${col}`]]));
+      const conversation = {
+        ...pick('', CONVERSATION_COLUMNS),
+        contact: row.ct_id == null ? null : pick('ct_', CONTACT_COLUMNS),
+        assignee: row.u_id == null ? null : pick('u_', ASSIGNEE_COLUMNS),
+        inbox: row.i_channel_type == null ? null : { channel_type: row.i_channel_type },
+        team: row.t_id == null ? null : pick('t_', TEAM_COLUMNS),
+      } as unknown as ConversationRecord;
+      return { id: Number(row.id), activity_us: Number(row.activity_us), conversation };
+    });
+  }
+
+  /**
+   * Where each search result matched, best first: the subject, the latest matching message, or the
+   * contact. The text is escaped here; only the `<mark>` elements around matched words are markup.
+   */
+  private async highlights(ids: number[], q: string): Promise<Map<number, SearchHighlight>> {
+    const found = new Map<number, SearchHighlight>();
+    if (!ids.length) return found;
+    const clean = (text: string) => `translate(${text}, chr(2) || chr(3), '')`;
+    // The default parser reads `<b>` in a text as a tag and leaves it out of a headline: the text is
+    // escaped first (entities are words of their own there), read back and escaped again after.
+    const escaped = (text: string) => `replace(replace(replace(replace(${clean(text)}, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;')`;
+    const rows = await this.deps.sequelize.query<{ id: number; field: SearchHighlight['field']; text: string; marked: boolean }>(
+      `SELECT c.id, h.field, h.text, h.marked
+         FROM conversations c
+         CROSS JOIN LATERAL (
+           SELECT * FROM (
+             SELECT 'subject' AS field, ts_headline('simple', ${escaped(`c.additional_attributes->>'mail_subject'`)}, ${TSQUERY}, '${HEADLINE_OPTIONS}') AS text, true AS marked, 1 AS pref
+              WHERE to_tsvector('simple', coalesce(c.additional_attributes->>'mail_subject', '')) @@ ${TSQUERY}
+             UNION ALL
+             (SELECT 'message', ts_headline('simple', ${escaped('left(m.content, 20000)')}, ${TSQUERY}, '${HEADLINE_OPTIONS}'), true, 2
+                FROM messages m
+               WHERE m.conversation_id = c.id AND m.message_type IN ('incoming', 'outgoing') AND to_tsvector('simple', left(coalesce(m.content, ''), 100000)) @@ ${TSQUERY}
+               ORDER BY m.created_at DESC, m.id DESC LIMIT 1)
+             UNION ALL
+             SELECT 'contact', ${clean(`trim(ct.name || coalesce(' <' || ct.email || '>', ''))`)}, false, 3
+               FROM contacts ct WHERE ct.id = c.contact_id
+           ) candidates ORDER BY pref LIMIT 1
+         ) h
+        WHERE c.id IN (:ids)`,
+      { replacements: { ids, q }, type: QueryTypes.SELECT },
+    );
+    for (const row of rows) {
+      const html = row.marked ? escapeHtml(unescapeHtml(row.text)).replace(/\u0002/g, '<mark>').replace(/\u0003/g, '</mark>') : markSubstring(row.text, q);
+      found.set(Number(row.id), { field: row.field, html });
+    }
+    return found;
+  }
+
+  /**
+   * Without `q` the counts come from `conversation_counts` (kept by triggers in the writing
+   * transaction): a few rows per inbox, status and assignee instead of the account's conversations.
+   * With `q` they are counted over the matches, which the search indexes find; with a team or labels
+   * (which the counters do not split by) over the matches too, an index-only scan of the team index.
+   */
+  private async countsFor(scope: AccountScope, filters: Filters, filter: SqlFilter): Promise<ConversationCounts> {
     const me = Number(scope.user.id);
-    const [row] = (await Conversation.findAll({
-      where,
-      attributes: [
-        [literal(`COUNT(*) FILTER (WHERE "Conversation"."assignee_id" = ${me})`), 'mine_count'],
-        [literal('COUNT(*) FILTER (WHERE "Conversation"."assignee_id" IS NULL)'), 'unassigned_count'],
-        [literal('COUNT(*) FILTER (WHERE "Conversation"."assignee_id" IS NOT NULL)'), 'assigned_count'],
-        [literal('COUNT(*)'), 'all_count'],
-      ],
-      raw: true,
-    })) as unknown as Record<keyof ConversationCounts, number | string>[];
+    let row: Record<keyof ConversationCounts, number | string> | undefined;
+    if (!filters.q && !filters.team_id && !filters.labels?.length) {
+      const conditions = ['account_id = :accountId'];
+      if (filter.visibleInboxIds) conditions.push('inbox_id = ANY(ARRAY[:visibleInboxIds]::bigint[])');
+      if (filters.status !== 'all') conditions.push('status = :status');
+      if (filters.inbox_id) conditions.push('inbox_id = :inboxId');
+      [row] = await this.deps.sequelize.query<Record<keyof ConversationCounts, number | string>>(
+        `SELECT sum(count) FILTER (WHERE assignee_id = ${me}) AS mine_count, sum(count) FILTER (WHERE assignee_id = 0) AS unassigned_count,
+                sum(count) FILTER (WHERE assignee_id <> 0) AS assigned_count, sum(count) AS all_count
+           FROM conversation_counts WHERE ${conditions.join(' AND ')}`,
+        { replacements: filter.replacements, type: QueryTypes.SELECT },
+      );
+    } else {
+      [row] = await this.deps.sequelize.query<Record<keyof ConversationCounts, number | string>>(
+        `SELECT COUNT(*) FILTER (WHERE c.assignee_id = ${me}) AS mine_count, COUNT(*) FILTER (WHERE c.assignee_id IS NULL) AS unassigned_count,
+                COUNT(*) FILTER (WHERE c.assignee_id IS NOT NULL) AS assigned_count, COUNT(*) AS all_count
+           FROM conversations c WHERE ${filter.conditions.join(' AND ')}`,
+        { replacements: filter.replacements, type: QueryTypes.SELECT },
+      );
+    }
     return {
       mine_count: Number(row?.mine_count ?? 0),
       unassigned_count: Number(row?.unassigned_count ?? 0),
@@ -490,4 +627,52 @@ export class ConversationService {
       all_count: Number(row?.all_count ?? 0),
     };
   }
+}
+
+interface SqlFilter {
+  conditions: string[];
+  replacements: Record<string, unknown>;
+  /** The agent's inboxes; `null` for administrators, who see every inbox. */
+  visibleInboxIds: number[] | null;
+}
+
+interface PageRow {
+  id: number;
+  /** `last_activity_at` in microseconds since the epoch: Postgres's precision, which a JS Date would round. */
+  activity_us: number;
+  conversation: ConversationRecord;
+}
+
+const CONVERSATION_COLUMNS = [
+  'id', 'account_id', 'inbox_id', 'contact_id', 'display_id', 'uuid', 'status', 'priority', 'assignee_id', 'additional_attributes', 'custom_attributes',
+  'snoozed_until', 'last_activity_at', 'agent_last_seen_at', 'assignee_last_seen_at', 'contact_last_seen_at', 'first_reply_created_at', 'waiting_since',
+  'created_at', 'updated_at', 'team_id', 'label_list',
+] as const;
+/** What `meta.team` shows. */
+const TEAM_COLUMNS = ['id', 'name', 'description', 'allow_auto_assign', 'account_id'] as const;
+const CONTACT_COLUMNS = [
+  'id', 'name', 'email', 'phone_number', 'identifier', 'additional_attributes', 'custom_attributes', 'blocked', 'created_at', 'last_activity_at',
+] as const;
+/** What an assignee's payload shows; the password digest and tokens are never read. */
+const ASSIGNEE_COLUMNS = ['id', 'email', 'name', 'display_name', 'confirmed_at'] as const;
+
+/** `q`'s words as prefixes, all required, split by the parser that built the search vectors. */
+const TSQUERY = `(SELECT string_agg(quote_literal(lexeme) || ':*', ' & ')::tsquery FROM unnest(to_tsvector('simple', :q)))`;
+/** Matched words between STX and ETX, which `highlights` strips from the text first and turns into `<mark>` after escaping. */
+const HEADLINE_OPTIONS = 'StartSel=\u0002, StopSel=\u0003, MaxWords=40, MinWords=20, ShortWord=2, MaxFragments=2, FragmentDelimiter=" … "';
+
+function encodeCursor(position: z.infer<typeof cursorSchema>): string {
+  return Buffer.from(JSON.stringify(position)).toString('base64url');
+}
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch]);
+const HTML_ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"' };
+const unescapeHtml = (text: string) => text.replace(/&(amp|lt|gt|quot);/g, (e) => HTML_ENTITIES[e]);
+
+/** A contact matched by a part of its name or email (trigram match): the first occurrence of `q` marked. */
+function markSubstring(text: string, q: string): string {
+  const at = text.toLowerCase().indexOf(q.toLowerCase());
+  if (at < 0 || !q) return escapeHtml(text);
+  return `${escapeHtml(text.slice(0, at))}<mark>${escapeHtml(text.slice(at, at + q.length))}</mark>${escapeHtml(text.slice(at + q.length))}`;
 }

@@ -145,7 +145,8 @@ export async function hydrateMessages(accountId: number, messages: Message[], di
   const contactIds = [...new Set(messages.filter((m) => m.sender_type === 'Contact' && m.sender_id).map((m) => m.sender_id!))];
   const [attachments, users, memberships, contacts] = await Promise.all([
     Attachment.findAll({ where: { message_id: { [Op.in]: ids } }, order: [['id', 'ASC']], transaction }),
-    userIds.length ? User.findAll({ where: { id: { [Op.in]: userIds } }, transaction }) : [],
+    // Only what a sender payload shows: never the password digest.
+    userIds.length ? User.findAll({ where: { id: { [Op.in]: userIds } }, attributes: ['id', 'name', 'display_name', 'email'], transaction }) : [],
     userIds.length ? AccountUser.findAll({ where: { account_id: accountId, user_id: { [Op.in]: userIds } }, transaction }) : [],
     contactIds.length ? Contact.findAll({ where: { id: { [Op.in]: contactIds }, account_id: accountId }, transaction }) : [],
   ]);

@@ -1,18 +1,33 @@
 import type { AccountUser, Conversation } from '../../models/index.js';
-import { serializeContact } from './contact.js';
+import { serializeContact, type ContactFields } from './contact.js';
 import { serializeMessage, type MessageView } from './message.js';
-import { serializeAgent, unix } from './user.js';
-import type { Team } from '../../models/index.js';
+import { serializeAgent, unix, type AgentUser } from './user.js';
 
-/** The team in a conversation's `meta` (Chatwoot renders it only when there is one; no `is_member` there). */
-const serializeTeamSummary = (t: Team) => ({ id: t.id, name: t.name, description: t.description ?? null, allow_auto_assign: t.allow_auto_assign, account_id: t.account_id });
+/** The team in a conversation's `meta`: Chatwoot renders it only when there is one (no `is_member` there). */
+export type TeamSummary = { id: number; name: string; description: string | null; allow_auto_assign: boolean; account_id: number };
+
+/** The columns a conversation payload reads: a model instance, or a plain row from the list queries. */
+export type ConversationRecord = Pick<
+  Conversation,
+  | 'id' | 'account_id' | 'inbox_id' | 'contact_id' | 'display_id' | 'uuid' | 'status' | 'priority' | 'assignee_id' | 'additional_attributes'
+  | 'custom_attributes' | 'snoozed_until' | 'last_activity_at' | 'agent_last_seen_at' | 'assignee_last_seen_at' | 'contact_last_seen_at'
+  | 'first_reply_created_at' | 'waiting_since' | 'created_at' | 'updated_at' | 'team_id' | 'label_list'
+> & { contact?: ContactFields | null; assignee?: AgentUser | null; inbox?: { channel_type: string } | null; team?: TeamSummary | null };
+
+/** Where a search matched: an HTML fragment of escaped text in which only `<mark>` elements are markup. */
+export interface SearchHighlight {
+  field: 'subject' | 'message' | 'contact';
+  html: string;
+}
 
 /**
- * A conversation with everything its payload needs. The conversation must be loaded with its
+ * A conversation with everything its payload needs. The conversation must come with its
  * `contact`, `assignee` and `inbox`; the rest is fetched in batches by the conversations service.
  */
 export interface ConversationView {
-  conversation: Conversation;
+  conversation: ConversationRecord;
+  /** Only on search results (`q`). */
+  highlight?: SearchHighlight | null;
   assigneeMembership: AccountUser | null;
   lastMessage: MessageView | null;
   unreadCount: number;
@@ -51,9 +66,10 @@ export function serializeConversation(view: ConversationView) {
       sender: c.contact ? serializeContact(c.contact) : null,
       assignee: c.assignee ? serializeAgent(c.assignee, view.assigneeMembership) : null,
       channel: c.inbox?.channel_type ?? 'Channel::Email',
-      ...(c.team ? { team: serializeTeamSummary(c.team) } : {}),
+      ...(c.team ? { team: { id: c.team.id, name: c.team.name, description: c.team.description ?? null, allow_auto_assign: c.team.allow_auto_assign, account_id: c.team.account_id } } : {}),
       hmac_verified: false,
     },
     messages: view.lastMessage ? [serializeMessage(view.lastMessage)] : [],
+    ...(view.highlight !== undefined ? { search_highlight: view.highlight } : {}),
   };
 }

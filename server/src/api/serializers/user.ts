@@ -2,8 +2,11 @@ import type { AccountUser, User } from '../../models/index.js';
 
 const unix = (d: Date | null | undefined) => (d ? Math.floor(d.getTime() / 1000) : null);
 
+/** The columns an agent payload reads: a model instance or a plain row (never the password digest). */
+export type AgentUser = Pick<User, 'id' | 'email' | 'name' | 'display_name' | 'confirmed_at'>;
+
 /** Chatwoot's agent payload (`/agents`, inbox members, assignees). */
-export function serializeAgent(user: User, accountUser?: AccountUser | null) {
+export function serializeAgent(user: AgentUser, accountUser?: Pick<AccountUser, 'invitation_pending' | 'invited_name' | 'account_id' | 'availability' | 'auto_offline' | 'role'> | null) {
   // Until an invited existing user accepts, the account sees only what its administrator typed.
   const pending = !!accountUser?.invitation_pending;
   const name = pending ? (accountUser!.invited_name ?? user.email) : user.name;
@@ -14,7 +17,7 @@ export function serializeAgent(user: User, accountUser?: AccountUser | null) {
     auto_offline: accountUser?.auto_offline ?? true,
     confirmed: !!user.confirmed_at && !pending,
     email: user.email,
-    available_name: pending ? name : user.availableName,
+    available_name: pending ? name : user.display_name || user.name,
     name,
     role: accountUser?.role ?? null,
     thumbnail: '',

@@ -12,8 +12,9 @@ export function conversationsRouter(conversations: ConversationService, teams: T
   const router = Router();
 
   router.get('/conversations', async (req, res) => {
-    const { counts, conversations: list } = await conversations.list(accountScope(req), req.query);
-    res.json({ data: { meta: counts, payload: list.map(serializeConversation) } });
+    const { counts, conversations: list, nextCursor } = await conversations.list(accountScope(req), req.query);
+    // `next_cursor` only when another page follows, so a single page's meta is Chatwoot's exactly.
+    res.json({ data: { meta: { ...counts, ...(nextCursor ? { next_cursor: nextCursor } : {}) }, payload: list.map(serializeConversation) } });
   });
 
   router.get('/conversations/meta', async (req, res) => {
