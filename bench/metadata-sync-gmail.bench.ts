@@ -18,7 +18,7 @@ import type { Config } from '../server/src/config.js';
 import { createRuntime, type Runtime } from '../server/src/runtime.js';
 import { GMAIL_UNIT_COSTS } from '../overlays/leadchat/server/metadata-sync/sync/google/gmail-quota.js';
 import { GMAIL_PAGE_SIZE } from '../overlays/leadchat/server/metadata-sync/sync/google/gmail-metadata.client.js';
-import { InteractionEvent, SyncState } from '../overlays/leadchat/server/metadata-sync/models.js';
+import { InteractionEvent, SyncState } from '../overlays/leadchat/server/metadata-sync/metadata-sync.model.js';
 import { googleSandboxEnv, walkConnect, type MetadataRuntime } from '../overlays/leadchat/test/support/metadata-connect.js';
 import { controlFetch } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';

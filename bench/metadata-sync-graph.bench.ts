@@ -12,8 +12,8 @@ import supertest from 'supertest';
 import { startSandbox, type RunningSandbox } from '../sandbox/src/index.js';
 import type { Config } from '../server/src/config.js';
 import { createRuntime, type Runtime } from '../server/src/runtime.js';
-import { InteractionEvent, SyncState } from '../overlays/leadchat/server/metadata-sync/models.js';
-import { MAIL_PAGE_SIZE } from '../overlays/leadchat/server/metadata-sync/sync/microsoft/mail-streams.js';
+import { InteractionEvent, SyncState } from '../overlays/leadchat/server/metadata-sync/metadata-sync.model.js';
+import { MAIL_PAGE_SIZE } from '../overlays/leadchat/server/metadata-sync/sync/microsoft/outlook-mail.sync.js';
 import { consent } from '../test/email/oauth/oauth-testbed.js';
 import { controlFetch } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';
@@ -72,7 +72,7 @@ function metadataConfig(runDir: string, sb: RunningSandbox): Config {
     MICROSOFT_CLIENT_ID: app.clientId,
     MICROSOFT_CLIENT_SECRET: app.clientSecret,
     MICROSOFT_AUTHORITY: `https://${sb.world.microsoft.authorityHost}/organizations`,
-    MICROSOFT_GRAPH_BASE_URL: sb.world.microsoft.graphBaseUrl,
+    env: { ...base.env, MICROSOFT_GRAPH_BASE_URL: sb.world.microsoft.graphBaseUrl },
   };
 }
 

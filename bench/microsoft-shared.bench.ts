@@ -21,7 +21,7 @@ import type { Config } from '../server/src/config.js';
 import { createRuntime, type Runtime } from '../server/src/runtime.js';
 import { EmailFetchCursor } from '../server/src/channels/email/receive/receive.models.js';
 import { GraphReceiveState } from '../overlays/leadchat/server/microsoft-shared/graph/graph-state.model.js';
-import { GRAPH_NOTIFICATION_JOB } from '../overlays/leadchat/server/microsoft-shared/graph/graph-receive.jobs.js';
+import { GRAPH_NOTIFICATION_JOB } from '../overlays/leadchat/server/microsoft-shared/graph/graph-receive.job.js';
 import { bindingOf, consent } from '../test/email/oauth/oauth-testbed.js';
 import { controlFetch, eventually, imapConnect } from '../test/sandbox/helpers.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';
@@ -94,7 +94,7 @@ function sharedInboxConfig(runDir: string, sb: RunningSandbox, baseUrl: string):
     MICROSOFT_CLIENT_ID: app.clientId,
     MICROSOFT_CLIENT_SECRET: app.clientSecret,
     MICROSOFT_AUTHORITY: `https://${microsoft.authorityHost}/organizations`,
-    MICROSOFT_GRAPH_BASE_URL: microsoft.graphBaseUrl,
+    env: { ...base.env, MICROSOFT_GRAPH_BASE_URL: microsoft.graphBaseUrl },
     MICROSOFT_IMAP_HOST: imap.host,
     MICROSOFT_IMAP_PORT: imap.port,
     MICROSOFT_SMTP_HOST: smtp.host,

@@ -10,20 +10,20 @@ import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config.js';
-import type { Registries } from './extensions/context.js';
+import type { Registries } from './extensions/registries.js';
 import { loggableQuery, loggableUrl, withCorrelation, type Logger } from './lib/logger.js';
 import { repoRoot } from './lib/paths.js';
 import { apiNotFound, errorHandler } from './api/errors.js';
 import { authenticate, authenticatePlatform, loadAccount } from './api/auth.js';
-import { sessionsRouter } from './api/auth/sessions.js';
+import { sessionsRouter } from './api/auth/sessions.router.js';
 import { signInGuard } from './api/auth/sign-in-guard.js';
 import { profileRouter } from './api/v1/profile.js';
-import { docsRouter } from './api/docs.js';
+import { docsRouter } from './api/docs.router.js';
 import type { AccessTokenService } from './services/access-tokens.js';
 import type { ProfileService } from './services/profiles.js';
 import type { RealtimeHub } from './realtime/realtime-hub.js';
 import type { JobQueues } from './jobs/queues.js';
-import { jobsDashboard } from './jobs/dashboard.js';
+import { jobsDashboard } from './jobs/dashboard.router.js';
 
 export interface AppDeps {
   config: Config;

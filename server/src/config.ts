@@ -53,7 +53,6 @@ const schema = z.object({
   MICROSOFT_CLIENT_SECRET: z.string().min(1).optional(),
   /** `https://login.microsoftonline.com/organizations` for a multi-tenant app; `.../<tenant id>` for a single-tenant one. */
   MICROSOFT_AUTHORITY: z.url().default('https://login.microsoftonline.com/organizations'),
-  MICROSOFT_GRAPH_BASE_URL: z.url().default('https://graph.microsoft.com'),
   MICROSOFT_IMAP_HOST: z.string().default('outlook.office365.com'),
   MICROSOFT_IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
   MICROSOFT_IMAP_TLS: tlsMode,
@@ -65,7 +64,6 @@ const schema = z.object({
   GOOGLE_AUTHORIZE_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
   GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
   GOOGLE_GMAIL_BASE_URL: z.url().default('https://gmail.googleapis.com/gmail/v1'),
-  GOOGLE_CALENDAR_BASE_URL: z.url().default('https://www.googleapis.com/calendar/v3'),
   GOOGLE_IMAP_HOST: z.string().default('imap.gmail.com'),
   GOOGLE_IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
   GOOGLE_IMAP_TLS: tlsMode,
@@ -76,13 +74,31 @@ const schema = z.object({
   LEADMAIL_API_KEY: z.string().min(1).optional(),
   /** Sender of the application's own emails (invitations, password resets, transcripts). */
   MAILER_SENDER_EMAIL: z.string().default('LeadChat <notifications@leadchat.localhost>'),
+  /** How long an agent can still Undo a reply after pressing Send; the send waits this long (0: at once). */
+  REPLY_UNDO_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   SEED_DEMO: bool.default(true),
   TRUST_PROXY: bool.default(false),
 });
 
 type TlsSetting = 'MICROSOFT_IMAP_TLS' | 'MICROSOFT_SMTP_TLS' | 'GOOGLE_IMAP_TLS' | 'GOOGLE_SMTP_TLS';
 
-export type Config = Omit<z.infer<typeof schema>, 'FRONTEND_URL' | TlsSetting> & { FRONTEND_URL: string } & Record<TlsSetting, TlsMode>;
+export type Config = Omit<z.infer<typeof schema>, 'FRONTEND_URL' | TlsSetting> & { FRONTEND_URL: string } & Record<TlsSetting, TlsMode> & {
+  /** The environment the settings were read from: an overlay's own settings (`ctx.register.config`) are parsed from it too. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+};
+
+/**
+ * Parses settings from the environment: an empty value counts as unset, and every bad value is
+ * reported with its name (`NAME: message`), so one boot lists all of them — the core's here, an
+ * overlay's through `ctx.register.config`.
+ */
+export function parseSettings<S extends z.ZodType>(schema: S, env: Readonly<Record<string, string | undefined>>): { data: z.infer<S>; problems: [] } | { data?: undefined; problems: string[] } {
+  const input: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) input[key] = value === '' && key !== 'EXTENSIONS' ? undefined : value;
+  const result = schema.safeParse(input);
+  if (result.success) return { data: result.data, problems: [] };
+  return { problems: result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+}
 
 /**
  * Tests only: fixed throw-away secrets so a test runtime boots without set-up. Anything else must bring
@@ -104,11 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (testing) {
     for (const [k, v] of Object.entries(TEST_SECRETS)) input[k] ??= v;
   }
-  for (const key of Object.keys(input)) if (input[key] === '' && key !== 'EXTENSIONS') input[key] = undefined;
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
-  }
+  const result = parseSettings(schema, input);
+  if (!result.data) throw new ConfigError(result.problems);
   const data = result.data;
   if (!testing) {
     const publicSecrets: string[] = [];
@@ -123,5 +136,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     MICROSOFT_SMTP_TLS: resolveTlsMode('smtp', data.MICROSOFT_SMTP_PORT, data.MICROSOFT_SMTP_TLS),
     GOOGLE_IMAP_TLS: resolveTlsMode('imap', data.GOOGLE_IMAP_PORT, data.GOOGLE_IMAP_TLS),
     GOOGLE_SMTP_TLS: resolveTlsMode('smtp', data.GOOGLE_SMTP_PORT, data.GOOGLE_SMTP_TLS),
+    env: input,
   };
 }

@@ -3,10 +3,12 @@ import type { Express } from 'express';
 import type { Sequelize } from 'sequelize';
 import type { Config } from './config.js';
 import { createApp } from './app.js';
+import type { CoreApi } from './core-api.js';
 import { registerCore } from './core.js';
 import { createSequelize, ensureDatabase } from './db/sequelize.js';
 import { migrate } from './db/migrator.js';
-import { createExtensionContext, Registries, type CoreServices } from './extensions/context.js';
+import { createExtensionContext, type CoreServices } from './extensions/context.js';
+import { Registries } from './extensions/registries.js';
 import { EventBus } from './extensions/events.js';
 import { loadExtensions } from './extensions/loader.js';
 import { JobQueues } from './jobs/queues.js';
@@ -21,6 +23,7 @@ import { InboxService } from './services/inboxes.js';
 import { ContactService } from './services/contacts.js';
 import { ConversationService } from './services/conversations.js';
 import { MessageService } from './services/messages.js';
+import { CannedResponseService } from './services/canned-responses.js';
 import { AgentService } from './services/agents.js';
 import { InboxMemberService } from './services/inbox-members.js';
 import { LabelService } from './services/labels.js';
@@ -28,38 +31,15 @@ import { TeamService } from './services/teams.js';
 import { ProfileService } from './services/profiles.js';
 import { ReplyOutbox } from './channels/email/send/reply-outbox.js';
 import { TransactionalMail } from './mailers/transactional-mail.js';
-import { PasswordService } from './mailers/passwords.js';
-import { createEmailOAuth, type EmailOAuth } from './channels/email/oauth/index.js';
+import { PasswordService } from './mailers/passwords.service.js';
+import { createEmailOAuth } from './channels/email/oauth/index.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
 import { NotificationService } from './services/notifications.js';
 import { EmailReceive } from './channels/email/receive/index.js';
 import { ChannelReauthorization } from './channels/email/reauthorization.js';
 import { EmailCheckService } from './channels/email/checks/email-checks.service.js';
 
-/** Core use-case services, shared by the core's routers and jobs. */
-export interface CoreApi {
-  tokens: AccessTokenService;
-  profiles: ProfileService;
-  inboxes: InboxService;
-  contacts: ContactService;
-  conversations: ConversationService;
-  messages: MessageService;
-  agents: AgentService;
-  inboxMembers: InboxMemberService;
-  labels: LabelService;
-  teams: TeamService;
-  replies: ReplyOutbox;
-  mail: TransactionalMail;
-  passwords: PasswordService;
-  emailOAuth: EmailOAuth;
-  realtime: RealtimeHub;
-  notifications: NotificationService;
-  emailReceive: EmailReceive;
-  reauthorization: ChannelReauthorization;
-  emailChecks: EmailCheckService;
-  /** Every registered email provider (read after boot, e.g. to tell the dashboard which ones exist). */
-  emailProviders: Pick<Registries['emailProviders'], 'list'>;
-}
+export type { CoreApi };
 
 export interface Runtime extends CoreServices {
   registries: Registries;
@@ -105,11 +85,12 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     inboxes,
     contacts: new ContactService({ sequelize, inboxes }),
     conversations,
-    messages: new MessageService({ sequelize, events, conversations, storage, replies, mail }),
+    messages: new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
     labels,
     teams,
+    cannedResponses: new CannedResponseService(),
     notifications,
     emailReceive: new EmailReceive({ ...services, registries, reauthorization, inboxes, notifications }),
     reauthorization,

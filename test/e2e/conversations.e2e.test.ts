@@ -106,7 +106,7 @@ describe('conversation screen (e2e, headless Chromium)', function () {
     await item(bob).click();
     await page.waitForURL(url(`/${bob}`));
     await page.locator('.conversation__title h2', { hasText: 'Bob asks' }).waitFor();
-    expect(await page.inputValue('#reply-content')).to.equal('');
+    expect(await page.textContent('#reply-content')).to.equal('');
     expect(await page.locator('#reply-cc').count(), 'no Cc carried over').to.equal(0);
     expect(await page.getByText('invoice-jane.pdf').count()).to.equal(0);
     await page.check('[data-testid=private-note]');
@@ -116,14 +116,14 @@ describe('conversation screen (e2e, headless Chromium)', function () {
     // Back to Jane: her draft, file included (this tab still holds it).
     await item(jane).click();
     await page.locator('.conversation__title h2', { hasText: 'Jane asks' }).waitFor();
-    expect(await page.inputValue('#reply-content')).to.equal('Half-written for Jane');
+    expect(await page.textContent('#reply-content')).to.equal('Half-written for Jane');
     expect(await page.inputValue('#reply-cc')).to.equal('janes.boss@customer.test');
     await page.getByText('invoice-jane.pdf').waitFor();
 
     // A reload keeps both drafts (text, Cc, mode); the file is asked for again by name.
     await page.reload();
     await page.locator('.conversation__title h2', { hasText: 'Jane asks' }).waitFor();
-    expect(await page.inputValue('#reply-content')).to.equal('Half-written for Jane');
+    expect(await page.textContent('#reply-content')).to.equal('Half-written for Jane');
     expect(await page.inputValue('#reply-cc')).to.equal('janes.boss@customer.test');
     expect(await page.textContent('[data-testid=reattach]')).to.contain('invoice-jane.pdf');
     await item(bob).locator('[data-testid=draft-marker]').waitFor();
@@ -131,7 +131,7 @@ describe('conversation screen (e2e, headless Chromium)', function () {
     await shot('draft-after-reload');
     await item(bob).click();
     await page.locator('.conversation__title h2', { hasText: 'Bob asks' }).waitFor();
-    expect(await page.inputValue('#reply-content')).to.equal('Note for Bob, not sent yet');
+    expect(await page.textContent('#reply-content')).to.equal('Note for Bob, not sent yet');
     expect(await page.isChecked('[data-testid=private-note]')).to.equal(true);
 
     // Sent: gone from the composer, the list and storage.
@@ -143,20 +143,20 @@ describe('conversation screen (e2e, headless Chromium)', function () {
     await page.fill('#reply-cc', 'janes.boss@customer.test; janes.boss at customer');
     await page.getByRole('button', { name: 'Send' }).click();
     expect(await page.getByRole('alert').textContent()).to.equal('Cc: not an email address: janes.boss, at, customer');
-    expect(await page.inputValue('#reply-content')).to.equal('Half-written for Jane');
+    expect(await page.textContent('#reply-content')).to.equal('Half-written for Jane');
     await page.getByText('invoice-jane.pdf').waitFor();
     await shot('draft-refused-cc');
     await page.fill('#reply-cc', 'janes.boss@customer.test');
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('.conversation__thread').getByText('Half-written for Jane').waitFor();
-    expect(await page.inputValue('#reply-content')).to.equal('');
+    expect(await page.textContent('#reply-content')).to.equal('');
     await page.waitForFunction((id) => !document.querySelector(`[data-testid=conversation-${id}] [data-testid=draft-marker]`), jane);
     const sent = (await api().get(`/api/v1/accounts/${account.id}/conversations/${jane}/messages`).set('api_access_token', me.token).expect(200)).body.payload.at(-1);
     expect(sent.content_attributes.cc_emails).to.deep.equal(['janes.boss@customer.test']);
     expect(sent.attachments.map((a: { filename: string }) => a.filename)).to.deep.equal(['invoice-jane.pdf']);
     await page.reload();
     await page.locator('.conversation__title h2', { hasText: 'Jane asks' }).waitFor();
-    expect(await page.inputValue('#reply-content')).to.equal('');
+    expect(await page.textContent('#reply-content')).to.equal('');
     expect(await item(jane).locator('[data-testid=draft-marker]').count()).to.equal(0);
     await shot('draft-sent');
   });

@@ -225,7 +225,7 @@ describe('dashboard (e2e, headless Chromium)', function () {
     expect(mail.inReplyTo).to.equal('<printer-1@customer.example>');
     expect(mail.references).to.include('<printer-1@customer.example>');
     expect(mail.messageId).to.match(/^<conversation\/[0-9a-f-]{36}\/messages\/\d+@/);
-    expect(mail.text?.trim()).to.equal('Please unplug it first.\n\nThen call us.');
+    expect(mail.text?.trim()).to.match(/^Please unplug it first\.\n\nThen call us\.\n\nOn .+, Jane Doe <jane@example\.test> wrote:\n\n> Hello, our printer is on fire\./);
     expect(mail.attachments.map((a) => [a.filename, a.content.toString()])).to.deep.equal([['steps.txt', '1. unplug\n2. wait\n']]);
 
     // The customer answers the reply: it joins the same conversation, live.
@@ -264,7 +264,7 @@ describe('dashboard (e2e, headless Chromium)', function () {
       .send({ channel: { smtp_login: INFO, smtp_password: passwordOf(sb, INFO) } }).expect(200);
     await failed.getByRole('button', { name: 'Retry' }).click();
     await page.waitForFunction(() => !document.querySelector('[data-status=failed]') && document.querySelectorAll('[data-status=sent]').length === 2, undefined, { timeout: 15_000 });
-    await awaitMail(sb, JANE, (m) => m.text?.trim() === 'This one will bounce at first.', 10_000);
+    await awaitMail(sb, JANE, (m) => !!m.text?.startsWith('This one will bounce at first.'), 10_000);
     await shot('reply-retried');
   });
 

@@ -102,7 +102,7 @@ describe('hostile email HTML stays in its box and loads nothing remote (e2e, hea
     };
     expect(outside).to.deep.equal({ topLeft: false, sidebar: false, replyBox: false });
     await page.fill('#reply-content', 'still typing in the real reply box');
-    expect(await page.inputValue('#reply-content')).to.equal('still typing in the real reply box');
+    expect(await page.textContent('#reply-content')).to.equal('still typing in the real reply box');
     const styles = await page.$$eval('.email-html [style]', (els) => els.map((e) => e.getAttribute('style') ?? ''));
     for (const style of styles) expect(style).not.to.match(/fixed|sticky|absolute|z-index/i);
     await page.fill('#reply-content', '');

@@ -20,10 +20,11 @@ function boot(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: st
 describe('boot', function () {
   this.timeout(30_000);
 
-  it('fails with every duplicate id listed when an overlay registers ids that are taken', async () => {
-    const { code, stderr } = await boot({ EXTENSIONS: 'leadchat,leadchat' });
+  it('fails with every duplicate id and every bad overlay setting (ctx.register.config) in one list', async () => {
+    const { code, stderr } = await boot({ EXTENSIONS: 'leadchat,leadchat', MICROSOFT_SHARED_WEBHOOK_BASE_URL: 'ftp://example.test', GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE: 'lots' });
     expect(code).to.equal(78);
     expect(stderr).to.contain('Extension registration failed');
+    expect(stderr).to.contain('MICROSOFT_SHARED_WEBHOOK_BASE_URL: must be an http(s) URL').and.contain('GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE: must be a positive whole number of units');
     expect(stderr).to.contain('duplicate email provider id "microsoft_shared": registered by leadchat and again by leadchat');
     expect(stderr).to.contain('duplicate route id "leadchat.microsoft_shared.transports"');
     expect(stderr).to.contain('duplicate migration folder id "leadchat"');

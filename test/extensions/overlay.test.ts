@@ -4,11 +4,34 @@ import path from 'node:path';
 import { createAccount, imapChannel, type TestAccount } from '../support/factories.js';
 import { http, runtime } from '../support/runtime.js';
 
-function tsFiles(dir: string): string[] {
+function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((f) => {
     const p = path.join(dir, f);
-    return statSync(p).isDirectory() ? tsFiles(p) : p.endsWith('.ts') ? [p] : [];
+    return statSync(p).isDirectory() ? sourceFiles(p) : /\.(ts|vue)$/.test(p) ? [p] : [];
   });
+}
+
+/** What an overlay may import of the core: the server's extension API; in its client code, the client facade. */
+const SERVER_API = 'server/src/extensions/index';
+const CLIENT_FACADE = ['client/src/extensions/api', 'client/src/extensions/components'];
+
+/**
+ * Every import (static, dynamic or bare) in the overlays under `root` (a tree laid out like the
+ * repository) that reaches the core other than through its public APIs, as `file: specifier`.
+ */
+function importsOutsideTheApi(root: string): string[] {
+  return sourceFiles(path.join(root, 'overlays')).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*\(?\s*'([^']+)'/g)]
+      .map((m) => m[1]!)
+      .filter((spec) => {
+        if (!spec.startsWith('.')) return false;
+        const target = path.relative(root, path.resolve(path.dirname(file), spec)).split(path.sep).join('/').replace(/\.(js|ts|vue)$/, '');
+        if (target.startsWith('server/src/')) return target !== SERVER_API;
+        const clientCode = /^overlays\/[^/]+\/client\//.test(path.relative(root, file).split(path.sep).join('/'));
+        return clientCode && target.startsWith('client/src/') && !CLIENT_FACADE.includes(target);
+      })
+      .map((spec) => `${path.relative(root, file)}: ${spec}`),
+  );
 }
 
 /**
@@ -53,13 +76,14 @@ describe('the LeadChat overlay through the extension registries', () => {
     expect(rows.length).to.equal(overlayOn ? 1 : 0);
   });
 
-  it('imports nothing from the core but its public extension API', () => {
-    const offenders = tsFiles('overlays').flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/from '([^']+)'/g)]
-        .map((m) => m[1])
-        .filter((spec) => spec.includes('server/src/') && !spec.endsWith('server/src/extensions/index.js'))
-        .map((spec) => `${file}: ${spec}`),
-    );
-    expect(offenders).to.deep.equal([]);
+  it('imports nothing from the core but its public extension APIs (server: extensions/index; client .ts and .vue: the facade)', () => {
+    expect(importsOutsideTheApi('.')).to.deep.equal([]);
+  });
+
+  it('the import check catches an overlay client component importing the core past the facade', () => {
+    // test/extensions/fixtures is laid out like the repository: one overlay whose client reaches into client/src.
+    expect(importsOutsideTheApi('test/extensions/fixtures')).to.deep.equal([
+      'overlays/bad/client/components/Reach.vue: ../../../../client/src/stores/session',
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Router } from 'express';
-import { Registries } from '../../server/src/extensions/context.js';
+import { Registries } from '../../server/src/extensions/registries.js';
 import { ConfigError } from '../../server/src/lib/errors.js';
 
 describe('extension registries', () => {

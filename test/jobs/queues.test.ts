@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { Registries } from '../../server/src/extensions/context.js';
+import { Registries } from '../../server/src/extensions/registries.js';
 import { JobQueues } from '../../server/src/jobs/queues.js';
 import { createLogger } from '../../server/src/lib/logger.js';
 import { createAccount, createUser, addToAccount } from '../support/factories.js';

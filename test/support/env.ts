@@ -16,5 +16,7 @@ export function testEnv(): NodeJS.ProcessEnv {
     SEED_DEMO: 'false',
     STORAGE_DIR: '.runtime/test-storage',
     EXTENSIONS: process.env.EXTENSIONS ?? 'leadchat',
+    // Replies go out at once unless a test asks for the undo window.
+    REPLY_UNDO_SECONDS: '0',
   };
 }

@@ -42,4 +42,11 @@ export const conversationsApi = {
   updateLastSeen: (accountId: number, id: number) => request<Conversation>('POST', accountUrl(accountId, `/conversations/${id}/update_last_seen`)),
   retry: (accountId: number, id: number, messageId: number) =>
     request<Message>('POST', accountUrl(accountId, `/conversations/${id}/messages/${messageId}/retry`)),
+  replyLimits: (accountId: number, id: number) =>
+    request<{ max_message_bytes: number | null; max_attachment_bytes: number; undo_seconds: number }>('GET', accountUrl(accountId, `/conversations/${id}/reply_limits`)),
+  /** Undo send: takes back a reply still inside its undo window; answers the message as it was. */
+  cancel: (accountId: number, id: number, messageId: number) =>
+    request<Message>('POST', accountUrl(accountId, `/conversations/${id}/messages/${messageId}/cancel`)),
+  forward: (accountId: number, id: number, messageId: number, body: { to_emails: string; cc_emails?: string; bcc_emails?: string; content: string; html_content: string }) =>
+    request<Message>('POST', accountUrl(accountId, `/conversations/${id}/messages/${messageId}/forward`), body),
 };

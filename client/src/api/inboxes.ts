@@ -1,5 +1,5 @@
-import { accountUrl, request } from './client';
-import type { Agent, EmailProviderInfo, Inbox } from './types';
+import { accountUrl, request } from './client.js';
+import type { Agent, EmailProviderInfo, Inbox } from './types.js';
 
 export type EmailCheckLeg = 'imap' | 'smtp' | 'round_trip';
 

@@ -180,6 +180,11 @@ export interface Inbox {
   smtp_password_set: boolean;
   reauthorization_required: boolean;
   health?: InboxHealth;
+  /** Added under the agent's signature in email replies; `{{agent.name}}` is filled in. */
+  email_signature: string | null;
+  /** Whether replies quote the previous message by default. */
+  quote_history: boolean;
+  forward_to_email?: string;
 }
 
 export interface EmailProviderInfo {

@@ -1,4 +1,4 @@
-import type { ClientExtension } from './api';
+import type { ClientExtension } from './slot-types';
 
 /** The core's own wizard cards, registered through the same slot an overlay uses. */
 export const coreExtension: ClientExtension = {

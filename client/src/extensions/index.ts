@@ -4,7 +4,7 @@
  * so an overlay's wizard card never shows even though its code is in the bundle.
  */
 import { inject, type InjectionKey } from 'vue';
-import type { ClientExtension } from './api';
+import type { ClientExtension } from './slot-types';
 import { loadClientExtensions, overlayNameOf, type LoadedExtensions, type SlotRegistry } from './slots';
 import { coreExtension } from './core';
 import { useSessionStore } from '../stores/session';

@@ -1,5 +1,5 @@
-import type { ClientExtension, ClientExtensionApi, LocaleBundles, SlotEntries, SlotName } from './api.js';
-import { SLOT_NAMES } from './api.js';
+import type { ClientExtension, ClientExtensionApi, LocaleBundles, SlotEntries, SlotName } from './slot-types.js';
+import { SLOT_NAMES } from './slot-types.js';
 
 interface Registered<T> {
   entry: T;

@@ -157,6 +157,12 @@ export const useConversationsStore = defineStore('conversations', {
       if (!this.activeId) return;
       this.thread = upsertMessage(this.thread, await conversationsApi.retry(this.accountId, this.activeId, messageId));
     },
+    /** A reply taken back with Undo: it was never sent, so it leaves the thread. */
+    removeOwnMessage(messageId: number) {
+      this.thread = this.thread.filter((m) => m.id !== messageId);
+      const last = this.thread.at(-1);
+      this.list = this.list.map((c) => (c.messages[0]?.id === messageId ? { ...c, messages: last?.conversation_id === c.id ? [last] : [] } : c));
+    },
     setDraft(conversationId: number, has: boolean) {
       const without = this.draftIds.filter((id) => id !== conversationId);
       this.draftIds = has ? [...without, conversationId] : without;

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { request, setCsrfToken } from '../api/client';
+import { request, setCsrfToken } from '../api/client.js';
 
 export interface ProfileAccount {
   id: number;

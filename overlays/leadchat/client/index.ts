@@ -5,7 +5,7 @@
  * sidebar's Interactions panel, all through the slots the core fills with its own built-ins.
  */
 import type { ClientExtension } from '../../../client/src/extensions/api';
-import en from './i18n/en.json';
+import en from './microsoft-shared/i18n/en.json';
 import metadataSyncEn from './metadata-sync/i18n/en.json';
 
 const MICROSOFT_SHARED = 'microsoft_shared';
@@ -22,17 +22,17 @@ const leadchat: ClientExtension = {
       order: 15,
       title: 'MICROSOFT_SHARED.TITLE',
       description: 'MICROSOFT_SHARED.DESCRIPTION',
-      form: () => import('./components/SharedInboxForm.vue'),
+      form: () => import('./microsoft-shared/components/SharedInboxForm.vue'),
     });
     api.slot('inboxSettings.panels', {
       id: MICROSOFT_SHARED,
       title: 'MICROSOFT_SHARED.PANEL.TITLE',
-      component: () => import('./components/SharedInboxPanel.vue'),
+      component: () => import('./microsoft-shared/components/SharedInboxPanel.vue'),
       appliesTo: (inbox) => inbox.provider === MICROSOFT_SHARED,
     });
     api.slot('inboxSettings.receiveHealth', {
       id: MICROSOFT_SHARED,
-      component: () => import('./components/GraphReceiveHealth.vue'),
+      component: () => import('./microsoft-shared/components/GraphReceiveHealth.vue'),
       appliesTo: (inbox) => inbox.provider === MICROSOFT_SHARED && inbox.provider_config.transport === 'graph_full',
     });
     api.slot('settings.integrations', {

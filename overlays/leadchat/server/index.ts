@@ -1,22 +1,22 @@
 import { fileURLToPath } from 'node:url';
-import type { ExtensionContext } from '../../../server/src/extensions/index.js';
-import { DelegateTokens } from './microsoft/delegate-tokens.js';
+import { MsalApps, type ExtensionContext } from '../../../server/src/extensions/index.js';
+import { DelegateTokens } from './microsoft-shared/delegate-tokens.js';
 import { MicrosoftGraphClients } from './microsoft/graph-clients.js';
-import { MsalApps } from './microsoft/msal-apps.js';
 import { registerMetadataSync } from './metadata-sync/index.js';
 import { SharedInboxConnectFlow } from './microsoft-shared/connect.flow.js';
 import { GraphRoundTrip } from './microsoft-shared/graph-round-trip.js';
 import { SmtpRoundTrip } from './microsoft-shared/smtp-round-trip.js';
-import { authorizationRouter, callbackRouter } from './microsoft-shared/connect.routes.js';
+import { authorizationRouter, callbackRouter } from './microsoft-shared/connect.router.js';
 import { ConnectionDoctor } from './microsoft-shared/doctor/connection-doctor.js';
-import { doctorRouter } from './microsoft-shared/doctor/doctor.routes.js';
-import { dailyDoctorJobs, DOCTOR_SCHEDULES } from './microsoft-shared/doctor/daily-doctor.jobs.js';
-import { registerGraphReceive, registerGraphStatus } from './microsoft-shared/graph/index.js';
+import { doctorRouter } from './microsoft-shared/doctor/doctor.router.js';
+import { dailyDoctorJobs, DOCTOR_SCHEDULES } from './microsoft-shared/doctor/daily-doctor.job.js';
+import { registerGraph } from './microsoft-shared/graph/index.js';
 import { createGraphSendDelivery } from './microsoft-shared/graph-send.delivery.js';
-import { ImapAccessVerifier } from './microsoft-shared/imap-access.verifier.js';
+import { ImapAccessVerifier } from './microsoft-shared/imap-access.check.js';
 import { createMicrosoftSharedProvider } from './microsoft-shared/provider.js';
-import { SharedInboxConnector } from './microsoft-shared/shared-inbox.connector.js';
+import { SharedInboxConnector } from './microsoft-shared/shared-inbox-connector.js';
 import { transportsRouter } from './microsoft-shared/transports.router.js';
+import { leadchatSettings } from './settings.js';
 
 /** The overlay's Microsoft plumbing, built once per process and shared by its modules. */
 export interface MicrosoftPlumbing {
@@ -28,13 +28,13 @@ export interface MicrosoftPlumbing {
 /** Entry point of the LeadChat overlay: everything it adds goes through the core's registries. */
 export function register(ctx: ExtensionContext): void {
   ctx.register.migrations(fileURLToPath(new URL('../migrations', import.meta.url)));
+  const settings = ctx.register.config(leadchatSettings);
   const apps = new MsalApps(ctx.config, ctx.logger);
   const tokens = new DelegateTokens(apps, ctx);
-  const graph = new MicrosoftGraphClients({ config: ctx.config, apps, tokens });
+  const graph = new MicrosoftGraphClients({ settings, apps, channelToken: (channel) => tokens.graphToken(channel) });
   registerMicrosoftShared(ctx, { apps, tokens, graph });
-  registerGraphStatus(ctx);
-  registerGraphReceive(ctx, graph);
-  registerMetadataSync(ctx, { apps, graph });
+  registerGraph(ctx, graph, settings);
+  registerMetadataSync(ctx, { apps, graph }, settings);
 }
 
 /** The microsoft_shared channel: provider, Graph delivery, transports list, the connect flow and the connection doctor (on demand and daily). */

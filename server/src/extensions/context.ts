@@ -6,43 +6,21 @@ import type { NotificationService } from '../services/notifications.js';
 // === /LeadChat ===
 import type { EmailIngestionService } from '../channels/email/receive/email-ingestion.service.js';
 import type { Sequelize } from 'sequelize';
-import type { Config } from '../config.js';
+import type { z } from 'zod';
+import { parseSettings, type Config } from '../config.js';
 import type { SecretBox } from '../lib/crypto.js';
 import type { BlobStorage } from '../lib/storage.js';
-import { ConfigError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { MigrationFolder } from '../db/migrator.js';
 import type { CoreModels } from '../models/index.js';
 import type { JobQueues } from '../jobs/queues.js';
 import type { EventBus } from './events.js';
-import { Registry, type Identified } from './registry.js';
+import type { Registry, Identified } from './registry.js';
+import type { Registries } from './registries.js';
 import type { BackgroundWorker, DeliveryMethod, EmailProvider, JobDefinition, RouteRegistration, ScheduleDefinition } from './types.js';
 
-/** Every registry the core reads from; built-ins and overlays fill them the same way. */
-export class Registries {
-  readonly problems: string[] = [];
-  readonly emailProviders = new Registry<EmailProvider>('email provider', this.problems);
-  readonly deliveryMethods = new Registry<DeliveryMethod>('delivery method', this.problems);
-  readonly routes = new Registry<RouteRegistration>('route', this.problems);
-  readonly jobs = new Registry<JobDefinition<never>>('job', this.problems);
-  readonly schedules = new Registry<ScheduleDefinition>('schedule', this.problems);
-  readonly migrations = new Registry<MigrationFolder>('migration folder', this.problems);
-  readonly workers = new Registry<BackgroundWorker>('background worker', this.problems);
-
-  /** Ends registration: reports every conflict together, then makes the registries read-only. */
-  seal(): void {
-    for (const s of this.schedules.list()) {
-      if (!this.jobs.has(s.job)) this.problems.push(`schedule "${s.id}" names unknown job "${s.job}"`);
-    }
-    if (this.problems.length) throw new ConfigError(this.problems, 'Extension registration failed');
-    for (const r of [this.emailProviders, this.deliveryMethods, this.routes, this.jobs, this.schedules, this.migrations, this.workers]) r.seal();
-  }
-
-  /** The provider serving a channel: the first whose predicate accepts it. */
-  providerFor(channel: { provider: string; email: string; provider_config: Record<string, unknown> }): EmailProvider | undefined {
-    return this.emailProviders.list().find((p) => (p.matches ? p.matches(channel) : channel.provider === p.id));
-  }
-}
+/** Modules not moved yet (channels/email/receive) still name the registries through this file. */
+export type { Registries } from './registries.js';
 
 /** Services available to registrants; the same objects the core uses. */
 export interface CoreServices {
@@ -67,6 +45,12 @@ export interface RegistrationApi {
   schedule(s: ScheduleDefinition): void;
   migrations(path: string): void;
   worker(w: BackgroundWorker): void;
+  /**
+   * The contributor's own settings, parsed from the environment the core's were read from: a bad
+   * value joins the boot-time error list (`NAME: message`) with every other problem. Overlays read
+   * their settings only this way, never from `process.env`.
+   */
+  config<S extends z.ZodType>(schema: S): z.infer<S>;
 }
 
 /** Email-channel use cases an overlay builds on: creating a channel's inbox and ingesting raw mail. */
@@ -106,6 +90,13 @@ export function createExtensionContext(name: string, registries: Registries, ser
       schedule: add(registries.schedules),
       migrations: (path) => registries.migrations.register({ id: name, path }, name),
       worker: add(registries.workers),
+      config: <S extends z.ZodType>(schema: S): z.infer<S> => {
+        const parsed = parseSettings(schema, services.config.env ?? {});
+        if (parsed.data) return parsed.data;
+        registries.problems.push(...parsed.problems);
+        // Boot fails at the end of registration with these problems listed; registration goes on meanwhile.
+        return (parseSettings(schema, {}).data ?? {}) as z.infer<S>;
+      },
     },
   };
 }

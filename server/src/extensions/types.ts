@@ -74,6 +74,8 @@ export interface DeliveryMethod {
    * sign-in: an inbox that needs reconnecting still sends through it.
    */
   sendsWithoutMailboxSignIn?: boolean;
+  /** The largest message (encoded attachments included) it accepts, when known: the composer says so before sending. */
+  maxMessageBytes?: number;
   /** Throws DeliveryError to say whether a retry can help. */
   deliver(input: DeliveryInput): Promise<{ providerMessageId?: string }>;
 }

@@ -15,6 +15,10 @@ export class Inbox extends Model<InferAttributes<Inbox>, InferCreationAttributes
   declare sender_name_type: CreationOptional<string>;
   declare business_name: CreationOptional<string | null>;
   declare timezone: CreationOptional<string>;
+  /** Added under the agent's own signature in every email reply; `{{agent.name}}` and friends are filled in. */
+  declare email_signature: CreationOptional<string | null>;
+  /** Whether the reply box quotes the previous message by default. */
+  declare quote_history: CreationOptional<boolean>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
   declare channel?: NonAttribute<ChannelEmail>;
@@ -35,6 +39,8 @@ export class Inbox extends Model<InferAttributes<Inbox>, InferCreationAttributes
         sender_name_type: { type: DataTypes.STRING, defaultValue: 'friendly' },
         business_name: DataTypes.STRING,
         timezone: { type: DataTypes.STRING, defaultValue: 'UTC' },
+        email_signature: DataTypes.TEXT,
+        quote_history: { type: DataTypes.BOOLEAN, defaultValue: true },
         created_at: DataTypes.DATE,
         updated_at: DataTypes.DATE,
       },

@@ -3,6 +3,7 @@ import { Account } from './account.js';
 import { AccessToken } from './access-token.js';
 import { AccountUser } from './account-user.js';
 import { Attachment } from './attachment.js';
+import { CannedResponse } from './canned-response.js';
 import { ChannelEmail } from './channel-email.js';
 import { Contact } from './contact.js';
 import { ContactInbox } from './contact-inbox.js';
@@ -14,7 +15,7 @@ import { Message } from './message.js';
 import { Team, TeamMember } from './team.js';
 import { User } from './user.js';
 
-export const coreModels = { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User };
+export const coreModels = { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User };
 export type CoreModels = typeof coreModels;
 
 export function defineCoreModels(sequelize: Sequelize): CoreModels {
@@ -44,4 +45,4 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   return coreModels;
 }
 
-export { Account, AccessToken, AccountUser, Attachment, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User };
+export { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User };

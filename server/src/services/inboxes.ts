@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import type { Registries } from '../extensions/context.js';
+import type { Registries } from '../extensions/registries.js';
 import type { EmailProvider } from '../extensions/types.js';
 import { ChannelEmail, Inbox, InboxMember } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
@@ -55,6 +55,8 @@ const inboxParams = z.object({
   sender_name_type: z.enum(['friendly', 'professional']).optional(),
   business_name: z.string().trim().max(255).nullable().optional(),
   timezone: z.string().trim().max(64).optional(),
+  email_signature: z.string().max(10_000).nullable().optional(),
+  quote_history: looseBoolean.optional(),
 });
 
 export interface InboxServiceDeps {

@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { Op, type Sequelize, type Transaction } from 'sequelize';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
 import type { BlobStorage } from '../lib/storage.js';
 import type { EventBus } from '../extensions/events.js';
 import { AccountUser, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
@@ -12,6 +12,7 @@ import type { AccountScope } from '../api/request-context.js';
 import type { MessageView } from '../api/serializers/message.js';
 import { emailAddress, looseBoolean, parse, attributesHash, recordId } from '../api/validate.js';
 import type { ReplyOutbox } from '../channels/email/send/reply-outbox.js';
+import { htmlAsText } from '../channels/email/send/reply-body.js';
 import type { TransactionalMail } from '../mailers/transactional-mail.js';
 import type { ConversationService } from './conversations.js';
 import { safeFilename } from '../lib/filenames.js';
@@ -47,6 +48,20 @@ const messageParams = z.object({
   cc_emails: emailList.optional(),
   bcc_emails: emailList.optional(),
   to_emails: emailList.optional(),
+  /** The dashboard's editor: the reply as HTML (`content` is its plain text for API clients and search). */
+  html_content: z.string({ message: 'must be a string' }).max(2_000_000).optional(),
+  /** Whether the email quotes the previous message; the inbox's setting when absent. */
+  quote_history: looseBoolean.optional(),
+  /** `Content-ID`s of the `inline_attachments[]` files, in the same order: the HTML shows them as `cid:` images. */
+  inline_content_ids: z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string().regex(/^[\w.@-]{1,200}$/, 'must be Content-IDs (letters, digits, . @ - _)'))).optional(),
+});
+
+const forwardParams = z.object({
+  to_emails: emailList.refine((l) => l.length > 0, 'must name at least one address'),
+  cc_emails: emailList.optional(),
+  bcc_emails: emailList.optional(),
+  content: z.string({ message: 'must be a string' }).max(150_000).optional(),
+  html_content: z.string({ message: 'must be a string' }).max(2_000_000).optional(),
 });
 
 const transcriptParams = z.object({ email: emailAddress });
@@ -57,6 +72,8 @@ export interface UploadedFile {
   originalname: string;
   mimetype: string;
   size: number;
+  /** Set for an image shown in the HTML body (`cid:`), not listed as a file. */
+  contentId?: string;
 }
 
 
@@ -173,6 +190,8 @@ export interface MessageServiceDeps {
   storage: BlobStorage;
   replies: ReplyOutbox;
   mail: TransactionalMail;
+  /** Seconds a new reply waits before it is sent, during which its author can cancel it. */
+  undoSeconds: number;
 }
 
 /** Messages of a conversation the caller can see; every path goes through the conversation's visibility. */
@@ -198,35 +217,85 @@ export class MessageService {
 
   /**
    * Adds a message: outgoing ones (and private notes) are sent by the caller, incoming ones by the
-   * conversation's contact. Uploaded files become its attachments. An agent's public reply in an inbox
-   * that sends email is stored as `sending` and queued for the `email.send` job once committed.
+   * conversation's contact. Uploaded files become its attachments (`inline` ones are the images of
+   * its HTML, by Content-ID). An agent's public reply in an inbox that sends email is stored as
+   * `sending` and queued for the `email.send` job once committed, after the undo window.
    */
-  async create(scope: AccountScope, displayId: number, body: Record<string, unknown>, files: UploadedFile[] = []): Promise<MessageView> {
-    const { cc_emails, bcc_emails, to_emails, ...attrs } = parse(messageParams, body);
+  async create(scope: AccountScope, displayId: number, body: Record<string, unknown>, files: UploadedFile[] = [], inline: UploadedFile[] = []): Promise<MessageView> {
+    const { cc_emails, bcc_emails, to_emails, html_content, quote_history, inline_content_ids, ...attrs } = parse(messageParams, body);
     const problems = [];
-    if (!attrs.content?.trim() && !files.length) problems.push({ path: 'content', message: 'is required' });
+    const html = html_content?.trim() ? html_content : undefined;
+    const content = attrs.content ?? (html ? htmlAsText(html) : '');
+    if (!content.trim() && !html && !files.length && !inline.length) problems.push({ path: 'content', message: 'is required' });
     if (attrs.private && attrs.message_type !== 'outgoing') problems.push({ path: 'message_type', message: 'must be outgoing for a private note' });
+    if (inline.length !== (inline_content_ids?.length ?? 0)) problems.push({ path: 'inline_content_ids', message: 'must name one Content-ID per inline attachment' });
     if (problems.length) throw new ValidationError(problems);
     const conversation = await this.deps.conversations.find(scope, displayId);
     const recipients = Object.fromEntries(Object.entries({ cc_emails, bcc_emails, to_emails }).filter(([, v]) => v !== undefined));
+    const composed = { ...(html ? { body_html: html } : {}), ...(quote_history !== undefined ? { quote_history } : {}) };
 
     const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : { type: 'User' as const, id: scope.user.id };
     const emailed = attrs.message_type === 'outgoing' && !attrs.private && (await this.deps.replies.sendsFrom(conversation.inbox_id));
+    const uploads = [...files, ...inline.map((f, i) => ({ ...f, contentId: inline_content_ids![i] }))];
+    return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed }, sender }, emailed, uploads);
+  }
+
+  /**
+   * Forwards a message of the conversation (with its files) to any address from the inbox: a new
+   * email thread, recorded in this conversation as an outgoing message that answers thread back here.
+   */
+  async forward(scope: AccountScope, displayId: number, messageId: number, body: Record<string, unknown>): Promise<MessageView> {
+    const { to_emails, cc_emails, bcc_emails, content, html_content } = parse(forwardParams, body);
+    const conversation = await this.deps.conversations.find(scope, displayId);
+    const original = await Message.findOne({ where: { id: messageId, conversation_id: conversation.id, private: false }, include: [{ model: Attachment, as: 'attachments' }] });
+    if (!original || original.content_attributes?.deleted) throw new NotFoundError('Message');
+    if (!(await this.deps.replies.sendsFrom(conversation.inbox_id))) throw ValidationError.field('inbox', 'this inbox does not send email');
+    const html = html_content?.trim() ? html_content : undefined;
+    const attributes = {
+      forwarded_message_id: original.id, to_emails, cc_emails: cc_emails ?? [], bcc_emails: bcc_emails ?? [], ...(html ? { body_html: html } : {}),
+    };
+    const copies = (original.attachments ?? []).filter((a) => a.storage_key);
+    return this.store(scope, conversation, {
+      message_type: 'outgoing', private: false, content_type: 'text', content: content ?? (html ? htmlAsText(html) : ''),
+      content_attributes: attributes, sender: { type: 'User', id: scope.user.id },
+    }, true, [], copies);
+  }
+
+  /**
+   * Inserts the message with its files (uploads, and copies of another message's files) in one
+   * transaction, announces it, and queues an emailed one: a stored blob is removed again if the insert fails.
+   */
+  private async store(scope: AccountScope, conversation: Conversation, attrs: NewMessage, emailed: boolean, uploads: UploadedFile[], copies: Attachment[] = []): Promise<MessageView> {
+    const delayMs = emailed ? this.deps.undoSeconds * 1000 : 0;
+    const undo = delayMs ? { undo_until: Math.ceil((Date.now() + delayMs) / 1000) } : {};
     const stored: string[] = [];
     const { message, changes } = await this.deps.sequelize
       .transaction(async (transaction) => {
         const inserted = await insertMessage(
           conversation,
-          { ...attrs, content: attrs.content ?? '', content_attributes: { ...attrs.content_attributes, ...recipients }, sender, ...(emailed ? { status: 'sending' as const } : {}) },
+          { ...attrs, content_attributes: { ...attrs.content_attributes, ...undo }, ...(emailed ? { status: 'sending' as const } : {}) },
           transaction,
         );
-        for (const file of files) {
-          const filename = safeFilename(file.originalname);
+        const put = async (filename: string, open: () => Readable) => {
           const key = `attachments/${conversation.account_id}/${inserted.message.id}/${randomUUID()}-${storageName(filename)}`;
           stored.push(key);
-          const { byteSize } = await this.deps.storage.put(key, createReadStream(file.path));
+          return { key, ...(await this.deps.storage.put(key, open())) };
+        };
+        for (const file of uploads) {
+          const filename = safeFilename(file.originalname);
+          const { key, byteSize } = await put(filename, () => createReadStream(file.path));
           await Attachment.create(
-            { account_id: conversation.account_id, message_id: inserted.message.id, file_type: Attachment.fileTypeFor(file.mimetype), filename, content_type: file.mimetype || 'application/octet-stream', byte_size: byteSize, storage_key: key },
+            {
+              account_id: conversation.account_id, message_id: inserted.message.id, file_type: Attachment.fileTypeFor(file.mimetype), filename,
+              content_type: file.mimetype || 'application/octet-stream', byte_size: byteSize, storage_key: key, ...(file.contentId ? { inline: true, content_id: file.contentId } : {}),
+            },
+            { transaction },
+          );
+        }
+        for (const a of copies) {
+          const { key, byteSize } = await put(a.filename, () => this.deps.storage.get(a.storage_key!));
+          await Attachment.create(
+            { account_id: a.account_id, message_id: inserted.message.id, file_type: a.file_type, filename: a.filename, content_type: a.content_type, byte_size: byteSize, storage_key: key, inline: a.inline, content_id: a.content_id },
             { transaction },
           );
         }
@@ -237,9 +306,36 @@ export class MessageService {
         throw err;
       });
     await this.announce(conversation, message, changes);
-    if (emailed) await this.queueEmail(message);
+    if (emailed) await this.queueEmail(message, delayMs);
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
+  }
+
+  /**
+   * Undo send: the author takes back a reply still waiting out its undo window. It was never sent,
+   * so it is removed with its files; the answer carries it so the composer can show it again.
+   */
+  async cancel(scope: AccountScope, displayId: number, messageId: number): Promise<MessageView> {
+    const conversation = await this.deps.conversations.find(scope, displayId);
+    const message = await Message.findOne({ where: { id: messageId, conversation_id: conversation.id, message_type: 'outgoing', sender_type: 'User', sender_id: scope.user.id } });
+    if (!message) throw new NotFoundError('Message');
+    if (message.status !== 'sending' || !(await this.deps.replies.cancelDelayed(message.id))) {
+      throw new ConflictError('The reply is already on its way and can no longer be cancelled');
+    }
+    const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
+    const keys = (message.attachments ?? []).map((a) => a.storage_key).filter((k): k is string => !!k);
+    await this.deps.sequelize.transaction(async (transaction) => {
+      await Attachment.destroy({ where: { message_id: message.id }, transaction });
+      await message.destroy({ transaction });
+    });
+    await Promise.all(keys.map((key) => this.deps.storage.delete(key)));
+    return view;
+  }
+
+  /** What the composer tells the agent before sending: the inbox's message size limit (when known) and the undo window. */
+  async replyLimits(scope: AccountScope, displayId: number): Promise<{ max_message_bytes: number | null; undo_seconds: number }> {
+    const conversation = await this.deps.conversations.find(scope, displayId);
+    return { max_message_bytes: await this.deps.replies.maxMessageBytes(conversation.inbox_id), undo_seconds: this.deps.undoSeconds };
   }
 
   /** Sends a failed reply again (Chatwoot's retry): back to `sending`, error cleared, queued. */
@@ -283,9 +379,9 @@ export class MessageService {
    * A reply that cannot be queued (Redis down) is failed at once, so the agent sees it and can retry;
    * one held for its inbox's reconnect is reloaded to show why.
    */
-  private async queueEmail(message: Message): Promise<void> {
+  private async queueEmail(message: Message, delayMs = 0): Promise<void> {
     try {
-      if ((await this.deps.replies.submit(message)) === 'held') await message.reload();
+      if ((await this.deps.replies.submit(message, delayMs)) === 'held') await message.reload();
     } catch (err) {
       await message.update({ status: 'failed', external_error: `Could not queue the email: ${(err as Error).message}` });
     }

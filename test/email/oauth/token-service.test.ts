@@ -1,7 +1,7 @@
 // Refresh before expiry against the sandbox's Entra ID, which rotates refresh tokens and answers
 // invalid_grant to a reused one — so a lost rotation or an unserialised refresh shows up as a failure.
 import { expect } from 'chai';
-import { OAuthTokenService } from '../../../server/src/channels/email/oauth/token-service.js';
+import { OAuthTokenService } from '../../../server/src/channels/email/oauth/oauth-token.service.js';
 import type { ChannelEmail } from '../../../server/src/models/index.js';
 import { createAccount } from '../../support/factories.js';
 import { controlFetch, imapConnect } from '../../sandbox/helpers.js';

@@ -8,7 +8,7 @@ import { QueryTypes } from 'sequelize';
 import { eventually, startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { http, runtime } from '../../support/runtime.js';
 import { JobQueues } from '../../../server/src/jobs/queues.js';
-import { Registries } from '../../../server/src/extensions/context.js';
+import { Registries } from '../../../server/src/extensions/registries.js';
 import { ImapIdleManager } from '../../../server/src/channels/email/receive/imap-idle.manager.js';
 import { EmailFetchCursor, InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
 import { MAILBOX, append, clearInbox, createImapInbox, mime, runFetch } from './helpers.js';

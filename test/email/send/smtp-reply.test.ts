@@ -90,8 +90,9 @@ describe('email send: agent replies over SMTP (sandbox)', function () {
     // Reply-all: the customer's Cc minus our own address; the Bcc never shows in the delivered copy.
     expect(mail.cc && !Array.isArray(mail.cc) ? mail.cc.value.map((a) => a.address) : []).to.deep.equal(['boss@customer.example']);
     expect(mail.headers.has('bcc')).to.equal(false);
-    expect(mail.text?.trim()).to.equal('Unplug it first.\n\nThen call us.');
-    expect(mail.html).to.contain('<p>Unplug it first.</p>');
+    // The inbox quotes the previous message by default, as mail clients do.
+    expect(mail.text?.trim()).to.match(/^Unplug it first\.\n\nThen call us\.\n\nOn \w{3}, \d+ \w{3} \d{4} at \d\d:\d\d, Jane Doe <jane@example\.test> wrote:\n\n> It smokes$/);
+    expect(mail.html).to.match(/<p style="[^"]*">Unplug it first\.<\/p>/);
     expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.toString()])).to.deep.equal([['steps.txt', 'text/plain', '1. unplug\n2. wait\n']]);
 
     const sent = (await controlFetch(sb, 'GET', '/sent')).json as { via: string; messageId: string; submittedBy: string; bcc: string[] }[];

@@ -4,7 +4,8 @@
  * on the same browser, nor in another conversation. Picked files cannot be stored: they stay in this
  * tab's memory, and the stored draft keeps their names so a reload can ask for them again.
  */
-export type ReplyMode = 'reply' | 'note';
+export type ReplyMode = 'reply' | 'reply_all' | 'forward' | 'note';
+const MODES: ReplyMode[] = ['reply', 'reply_all', 'forward', 'note'];
 
 export interface Draft {
   content: string;
@@ -14,6 +15,10 @@ export interface Draft {
   mode: ReplyMode;
   /** Names of the files the agent had picked. */
   files: string[];
+  /** The message a forward carries. */
+  forwardOf?: number | null;
+  /** Whether the email quotes the previous message (the inbox's default when unset). */
+  quote?: boolean | null;
   updatedAt: number;
 }
 
@@ -54,7 +59,9 @@ export class DraftBook {
       const text = (v: unknown) => (typeof v === 'string' ? v : '');
       return {
         content: text(d.content), to: text(d.to), cc: text(d.cc), bcc: text(d.bcc),
-        mode: d.mode === 'note' ? 'note' : 'reply',
+        mode: MODES.includes(d.mode as ReplyMode) ? (d.mode as ReplyMode) : 'reply',
+        forwardOf: typeof d.forwardOf === 'number' ? d.forwardOf : null,
+        quote: typeof d.quote === 'boolean' ? d.quote : null,
         files: Array.isArray(d.files) ? d.files.filter((f): f is string => typeof f === 'string') : [],
         updatedAt: typeof d.updatedAt === 'number' ? d.updatedAt : 0,
       };

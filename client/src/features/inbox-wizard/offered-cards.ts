@@ -1,4 +1,4 @@
-import type { EmailProviderCard } from '../../extensions/api.js';
+import type { EmailProviderCard } from '../../extensions/slot-types.js';
 
 /** The wizard's cards for the providers the server has registered, in slot order; the others are hidden. */
 export function offeredCards(cards: EmailProviderCard[], serverProviders: { id: string }[]): EmailProviderCard[] {

@@ -1,5 +1,5 @@
 /** The metadata sync's endpoints (the signed-in user's own connections), on the dashboard's one HTTP client. */
-import { accountUrl, request } from '../../../../client/src/api/client';
+import { accountUrl, request } from '../../../../client/src/extensions/api';
 import type { Provider, SourceName, SourceProgress, SyncStatus } from './metadata-sync.logic';
 
 export interface SourceStatus {

@@ -4,7 +4,7 @@
  * (`?connected=` / `?error=<code>` / `admin_consent_url`), per-source labels, badges and backfill
  * progress, when to poll, shared-mailbox entry checks, and relative times.
  */
-import { oauthErrorCode } from '../../../../client/src/features/inbox-wizard/oauth-return.js';
+import { oauthErrorCode } from '../../../../client/src/extensions/api.js';
 
 export const PROVIDERS = ['microsoft', 'google'] as const;
 export type Provider = (typeof PROVIDERS)[number];

@@ -1,4 +1,4 @@
-import type { GoogleAccount, MicrosoftAccount, Provider, SyncSource, SyncStatus } from './models.js';
+import type { GoogleAccount, MicrosoftAccount, Provider, SyncSource, SyncStatus } from './metadata-sync.model.js';
 
 /** A connected account of either provider. */
 export type Connection = MicrosoftAccount | GoogleAccount;

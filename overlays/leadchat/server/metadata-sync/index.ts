@@ -1,5 +1,6 @@
 import type { ExtensionContext } from '../../../../server/src/extensions/index.js';
 import type { MicrosoftPlumbing } from '../index.js';
+import type { LeadchatSettings } from '../settings.js';
 import { callbackRouter } from './api/callback.router.js';
 import { MetadataConnections } from './api/connections.service.js';
 import { integrationsRouter } from './api/integrations.router.js';
@@ -8,7 +9,7 @@ import { MetadataConnectFlow } from './connect/connect.flow.js';
 import { MetadataConnectionTokens } from './connect/connection-tokens.js';
 import { GoogleConnectClient } from './connect/google-connect.client.js';
 import { MicrosoftConnectClient } from './connect/microsoft-connect.client.js';
-import { defineMetadataSyncModels } from './models.js';
+import { defineMetadataSyncModels } from './metadata-sync.model.js';
 import { googleSyncKinds } from './sync/google/index.js';
 import { createMetadataSync } from './sync/index.js';
 
@@ -18,14 +19,14 @@ import { createMetadataSync } from './sync/index.js';
  * routes — the integrations API (account members, their own connections), the OAuth callbacks
  * (public) and a contact's interactions.
  */
-export function registerMetadataSync(ctx: ExtensionContext, plumbing: Pick<MicrosoftPlumbing, 'apps' | 'graph'>): void {
+export function registerMetadataSync(ctx: ExtensionContext, plumbing: Pick<MicrosoftPlumbing, 'apps' | 'graph'>, settings: LeadchatSettings): void {
   defineMetadataSyncModels(ctx.sequelize);
   const microsoft = new MicrosoftConnectClient(plumbing.apps);
   const google = new GoogleConnectClient(ctx.config);
   const tokens = new MetadataConnectionTokens({ ctx, microsoft, google });
   const engine = createMetadataSync(ctx, { tokens, graph: plumbing.graph, apps: plumbing.apps });
   if (!google.missingConfig().length) {
-    for (const kind of googleSyncKinds({ config: ctx.config, tokens, logger: ctx.logger, env: process.env })) engine.registerSyncKind(kind);
+    for (const kind of googleSyncKinds({ config: ctx.config, tokens, logger: ctx.logger, settings })) engine.registerSyncKind(kind);
   }
   engine.register();
 

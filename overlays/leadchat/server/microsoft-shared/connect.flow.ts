@@ -3,16 +3,16 @@ import { z } from 'zod';
 import {
   AppError, connectFailure, emailAddress, OAuthHandshake, parse, signInProblem, ValidationError, type AccountScope, type ExtensionContext, type SignInProblem,
 } from '../../../../server/src/extensions/index.js';
-import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
+import type { DelegateTokens } from './delegate-tokens.js';
 import type { MicrosoftGraphClients } from '../microsoft/graph-clients.js';
-import type { MsalApps } from '../microsoft/msal-apps.js';
+import type { MsalApps } from '../../../../server/src/extensions/index.js';
 import type { AccessProblem } from './access-problem.js';
-import { verifyGraphAccess } from './graph-access.verifier.js';
+import { verifyGraphAccess } from './graph-access.check.js';
 import type { GraphRoundTrip } from './graph-round-trip.js';
 import type { SmtpRoundTrip } from './smtp-round-trip.js';
-import type { ImapAccessVerifier } from './imap-access.verifier.js';
+import type { ImapAccessVerifier } from './imap-access.check.js';
 import { MICROSOFT_SHARED } from './provider.js';
-import type { SharedInboxConnector } from './shared-inbox.connector.js';
+import type { SharedInboxConnector } from './shared-inbox-connector.js';
 import { TRANSPORTS, transportOf, type Transport } from './transports.js';
 
 /** What the signed state carries from the wizard to the callback. */

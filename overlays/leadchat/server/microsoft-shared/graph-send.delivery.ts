@@ -1,7 +1,8 @@
 import { DeliveryError, type DeliveryMethod } from '../../../../server/src/extensions/index.js';
-import type { GraphClients, SharedInboxConfig } from '../microsoft/contracts.js';
+import type { GraphClients } from '../microsoft/contracts.js';
+import type { SharedInboxConfig } from './shared-inbox.types.js';
 import { classifyGraphError } from '../microsoft/graph-errors.js';
-import { fitsSendMail, sendThroughDraft } from './graph-draft.sender.js';
+import { fitsSendMail, sendThroughDraft } from './graph-draft-sender.js';
 
 export const GRAPH_SEND_DELIVERY = 'microsoft_shared';
 /** Exchange Online's default maximum message size (35 MB, as Exchange counts it: 35,840 KB), encoded attachments included. */
@@ -24,6 +25,7 @@ const megabytes = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 export function createGraphSendDelivery(graph: Pick<GraphClients, 'forChannel'>): DeliveryMethod {
   return {
     id: GRAPH_SEND_DELIVERY,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
     async deliver({ channel, raw: built, headers }) {
       const raw = withBcc(built, headers.bcc ?? []);
       const who = { delegate: (channel.provider_config as unknown as SharedInboxConfig).delegate_upn, mailbox: channel.email };

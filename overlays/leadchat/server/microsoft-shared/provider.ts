@@ -1,6 +1,6 @@
 import type { EmailChannelFields, EmailProvider } from '../../../../server/src/extensions/index.js';
-import type { SharedInboxConfig } from '../microsoft/contracts.js';
-import type { DelegateTokens } from '../microsoft/delegate-tokens.js';
+import type { SharedInboxConfig } from './shared-inbox.types.js';
+import type { DelegateTokens } from './delegate-tokens.js';
 import { GRAPH_SEND_DELIVERY } from './graph-send.delivery.js';
 import { imapServer, smtpServer, type MailServerConfig } from './mail-servers.js';
 import { transportOf } from './transports.js';

@@ -1,21 +1,5 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { EmailChannel } from '../../../../server/src/extensions/index.js';
-import type { Transport } from '../microsoft-shared/transports.js';
-
-/**
- * What a microsoft_shared channel keeps in `provider_config` (never secrets: tokens live encrypted in
- * `provider_secrets_ciphertext`).
- */
-export interface SharedInboxConfig {
-  transport: Transport;
-  /** Entra tenant of the delegate (the `tid` claim). */
-  tenant_id: string;
-  /** The signed-in delegate who has Full Access (and Send As) on the shared mailbox. */
-  delegate_upn: string;
-  delegate_oid: string;
-  /** graph_full only: how new mail is noticed. */
-  receive_mode?: 'push' | 'polling';
-}
 
 /**
  * Microsoft Graph clients for the overlay, throttle-aware: at most 4 concurrent requests per mailbox,

@@ -4,13 +4,10 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { decodeJwt } from 'jose';
 import type CircuitBreaker from 'opossum';
-import { MailboxError, type EmailChannel, type ExtensionContext } from '../../../../server/src/extensions/index.js';
-import { transportOf } from '../microsoft-shared/transports.js';
+import { MailboxError, grantErrors, type EmailChannel, type ExtensionContext, type MsalApps } from '../../../../server/src/extensions/index.js';
+import type { LeadchatSettings } from '../settings.js';
 import type { GraphClients } from './contracts.js';
-import { grantErrors } from './delegate-oauth.client.js';
-import type { DelegateTokens } from './delegate-tokens.js';
-import { GraphThrottleMiddleware, KeyedSemaphore, MAX_CONCURRENT_PER_MAILBOX, type ThrottleOptions } from './graph-throttle.middleware.js';
-import type { MsalApps } from './msal-apps.js';
+import { GraphThrottleMiddleware, KeyedSemaphore, MAX_CONCURRENT_PER_MAILBOX, type ThrottleOptions } from './graph-throttle.js';
 
 /** The Graph resource's client-credentials scope (the resource id, whatever MICROSOFT_GRAPH_BASE_URL points at). */
 const GRAPH_DEFAULT_SCOPE = 'https://graph.microsoft.com/.default';
@@ -28,16 +25,18 @@ export class MicrosoftGraphClients implements GraphClients {
   private readonly breakers = new Map<string, CircuitBreaker<[() => Promise<void>], void>>();
   private readonly slots = new KeyedSemaphore(MAX_CONCURRENT_PER_MAILBOX);
 
-  constructor(private readonly deps: { config: ExtensionContext['config']; apps: MsalApps; tokens: Pick<DelegateTokens, 'accessToken'> }) {}
+  constructor(private readonly deps: {
+    settings: Pick<LeadchatSettings, 'MICROSOFT_GRAPH_BASE_URL'>;
+    apps: MsalApps;
+    /** The channel's delegated Graph token (the feature refuses channels whose token is for another audience). */
+    channelToken: (channel: EmailChannel) => Promise<string>;
+  }) {}
 
   async forChannel(channel: EmailChannel): Promise<Client> {
-    if (transportOf(channel) !== 'graph_full') {
-      throw new MailboxError(`${channel.email} is connected over IMAP; its delegate token is not valid for Microsoft Graph`, 'permanent');
-    }
     // Asked once here so a refused sign-in throws its own MailboxError ('reauth'): inside a request the
     // SDK wraps it in a status-less GraphError, which reads as a transient failure worth retrying.
-    await this.deps.tokens.accessToken(channel);
-    return this.client({ getAccessToken: () => this.deps.tokens.accessToken(channel) });
+    await this.deps.channelToken(channel);
+    return this.client({ getAccessToken: () => this.deps.channelToken(channel) });
   }
 
   async appOnly(tenantId: string, opts: { fresh?: boolean } = {}): Promise<Client | null> {
@@ -77,7 +76,7 @@ export class MicrosoftGraphClients implements GraphClients {
   }
 
   private client(authProvider: AuthenticationProvider, throttle: Pick<ThrottleOptions, 'mailbox' | 'breaker'> = {}): Client {
-    const baseUrl = this.deps.config.MICROSOFT_GRAPH_BASE_URL.replace(/\/+$/, '');
+    const baseUrl = this.deps.settings.MICROSOFT_GRAPH_BASE_URL.replace(/\/+$/, '');
     const retry = new RetryHandlerOptions(1, MAX_RETRIES, (_delay, _attempt, _request, _options, response) => {
       const retryAfter = Number(response.headers.get('retry-after') ?? 0);
       return !(retryAfter > MAX_INLINE_RETRY_AFTER_S);

@@ -1,6 +1,6 @@
 // The RBAC for Applications commands shown on a graph_full inbox's Microsoft 365 tab.
 import { expect } from 'chai';
-import { appScopeCommands } from '../../client/exchange-app-scope.js';
+import { appScopeCommands } from '../../client/microsoft-shared/exchange-app-scope.js';
 
 describe('client: RBAC for Applications commands', () => {
   const consent = 'https://login.microsoftonline.com/tid/adminconsent?client_id=11111111-2222-3333-4444-555555555555&redirect_uri=x';

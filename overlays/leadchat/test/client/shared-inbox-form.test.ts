@@ -1,10 +1,10 @@
-// The "Microsoft 365 shared inbox" wizard card's logic (overlays/leadchat/client/shared-inbox.form.ts):
+// The "Microsoft 365 shared inbox" wizard card's logic (overlays/leadchat/client/microsoft-shared/shared-inbox.logic.ts):
 // what it refuses before leaving for Microsoft, the authorization body it sends, and the draft that
 // refills the form when the sign-in sends the administrator back.
 import { expect } from 'chai';
 import {
   authorizationPayload, DRAFT_KEY, emptyDraft, initialDraft, saveDraft, serverFieldErrors, validateDraft, type SharedInboxDraft,
-} from '../../client/shared-inbox.form.js';
+} from '../../client/microsoft-shared/shared-inbox.logic.js';
 
 /** sessionStorage as the browser has it: strings in, strings out. */
 function memoryStorage(initial: Record<string, string> = {}) {

@@ -19,7 +19,7 @@ import { controlFetch, folderSubjects, type TestSandbox } from '../../../../test
 import { awaitMail } from '../../../../test/email/send/send-runtime.js';
 import { openBrowser, signIn, type BrowserSession } from '../../../../test/e2e/support/browser.js';
 import { failOnConsoleErrors, startE2eApp, type E2eApp, type E2eRuntime } from '../../../../test/e2e/support/app.js';
-import { GRAPH_DUE_JOB } from '../../server/microsoft-shared/graph/graph-receive.jobs.js';
+import { GRAPH_DUE_JOB } from '../../server/microsoft-shared/graph/graph-receive.job.js';
 import { overlayEnabled, PASSWORDS, SUPPORT, JANE } from '../microsoft-shared/shared-testbed.js';
 
 const ADMIN_PASSWORD = 'E2e-admin-pass-1';
@@ -260,7 +260,8 @@ describe('microsoft_shared dashboard (e2e, headless Chromium)', function () {
       expect(mail.from?.value[0]?.address).to.equal(SUPPORT);
       expect(mail.inReplyTo).to.equal(messageId);
       expect(mail.references).to.include(messageId);
-      expect(mail.text?.trim()).to.equal(`Open tray 2 (${transport}).`);
+      // The reply comes first; the customer's email follows quoted.
+      expect(mail.text?.trim()).to.match(new RegExp(`^Open tray 2 \\(${transport}\\)\\.`));
       const { json } = await controlFetch(sb, 'POST', '/tokens/issue', { user: 'alice@contoso.test', scopes: ['IMAP.AccessAsUser.All'] });
       const sharedSent = await folderSubjects(sb, { user: SUPPORT, accessToken: (json as { access_token: string }).access_token }, 'Sent Items');
       expect(sharedSent.includes(`Re: ${subject}`)).to.equal(sentCopy);

@@ -5,7 +5,7 @@ import { OAuthGrantError } from '../../../../server/src/extensions/index.js';
 import { startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { createAccount, createAgent, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import { GoogleConnectClient } from '../../server/metadata-sync/connect/google-connect.client.js';
-import { GoogleAccount, InteractionEvent, MicrosoftAccount, SharedMailbox, SyncState, type Provider } from '../../server/metadata-sync/models.js';
+import { GoogleAccount, InteractionEvent, MicrosoftAccount, SharedMailbox, SyncState, type Provider } from '../../server/metadata-sync/metadata-sync.model.js';
 import { connectGoogle, connectMicrosoft, startMetadataRuntime, type MetadataRuntime } from '../support/metadata-connect.js';
 import { overlayEnabled } from '../support/metadata-sync-harness.js';
 

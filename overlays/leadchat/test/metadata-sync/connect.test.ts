@@ -3,16 +3,15 @@
 // admin approval, personal accounts, token refresh with rotation and reauthorization.
 import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
-import { SignedState } from '../../../../server/src/extensions/index.js';
+import { MsalApps, SignedState } from '../../../../server/src/extensions/index.js';
 import { bindingOf } from '../../../../test/email/oauth/oauth-testbed.js';
 import { controlFetch, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { createAccount, createAgent, type TestAccount } from '../../../../test/support/factories.js';
-import { MsalApps } from '../../server/microsoft/msal-apps.js';
 import { MetadataConnectionTokens } from '../../server/metadata-sync/connect/connection-tokens.js';
 import { GoogleConnectClient } from '../../server/metadata-sync/connect/google-connect.client.js';
 import { MicrosoftConnectClient } from '../../server/metadata-sync/connect/microsoft-connect.client.js';
 import { ReauthorizationRequired } from '../../server/metadata-sync/contracts.js';
-import { GoogleAccount, MicrosoftAccount } from '../../server/metadata-sync/models.js';
+import { GoogleAccount, MicrosoftAccount } from '../../server/metadata-sync/metadata-sync.model.js';
 import {
   authorize, callback, connectGoogle, connectMicrosoft, consentAt, METADATA_FRONTEND_URL, startMetadataRuntime, walkConnect, type MetadataRuntime,
 } from '../support/metadata-connect.js';

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { createAccount, createAgent, createContact, createInbox, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import { runtime } from '../../../../test/support/runtime.js';
 import { EventStore, loadTeamEmails } from '../../server/metadata-sync/events/event-store.js';
-import { InteractionEvent, defineMetadataSyncModels, type SyncState } from '../../server/metadata-sync/models.js';
+import { InteractionEvent, defineMetadataSyncModels, type SyncState } from '../../server/metadata-sync/metadata-sync.model.js';
 import { findOrCreateState } from '../../server/metadata-sync/sync/sync-states.js';
 import type { EventDraft, SyncTarget } from '../../server/metadata-sync/sync/types.js';
 import { overlayEnabled } from '../support/metadata-sync-harness.js';

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { Op } from 'sequelize';
 import { controlFetch, eventually, startTestSandbox, type TestSandbox } from '../../../../test/sandbox/helpers.js';
 import { createAccount, createAgent, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
-import { GoogleAccount, InteractionEvent, SyncState } from '../../server/metadata-sync/models.js';
+import { GoogleAccount, InteractionEvent, SyncState } from '../../server/metadata-sync/metadata-sync.model.js';
 import { connectGoogle, googleSyncRound, startMetadataRuntime, type MetadataRuntime } from '../support/metadata-connect.js';
 import { overlayEnabled } from '../support/metadata-sync-harness.js';
 

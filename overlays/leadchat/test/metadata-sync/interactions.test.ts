@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type { InferCreationAttributes } from 'sequelize';
 import { http, runtime } from '../../../../test/support/runtime.js';
 import { createAccount, createAgent, createContact, type TestAccount, type TestContact, type TestUser } from '../../../../test/support/factories.js';
-import { InteractionEvent, MicrosoftAccount } from '../../server/metadata-sync/models.js';
+import { InteractionEvent, MicrosoftAccount } from '../../server/metadata-sync/metadata-sync.model.js';
 import { overlayEnabled } from '../support/metadata-sync-harness.js';
 
 const DAY = 24 * 3600_000;

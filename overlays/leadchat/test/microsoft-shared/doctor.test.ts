@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { QueryTypes } from 'sequelize';
 import { createAgent } from '../../../../test/support/factories.js';
 import { imapConnect } from '../../../../test/sandbox/helpers.js';
-import { DOCTOR_DUE_JOB, DOCTOR_INBOX_JOB, lastReportKey, NOTIFY_CONNECTION_CHECK_FAILED } from '../../server/microsoft-shared/doctor/daily-doctor.jobs.js';
+import { DOCTOR_DUE_JOB, DOCTOR_INBOX_JOB, lastReportKey, NOTIFY_CONNECTION_CHECK_FAILED } from '../../server/microsoft-shared/doctor/daily-doctor.job.js';
 import { controlFetch, eventually, overlayEnabled, startSharedTestbed, SUPPORT, type SharedTestbed } from './shared-testbed.js';
 
 interface Check { id: string; status: 'ok' | 'failed' | 'warning' | 'skipped'; detail: string; fix?: string; link?: string }

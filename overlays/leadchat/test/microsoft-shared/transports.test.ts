@@ -121,21 +121,31 @@ describe('microsoft_shared transports (sandbox)', function () {
     expect(sent.find((s) => s.messageId === reply.source_id)).to.deep.include({ via: 'graph', submittedBy: 'alice@contoso.test' });
   });
 
-  it('graph_full: Bcc recipients get the reply, and nobody else sees them', async () => {
+  it('graph_full: Bcc recipients get the reply, and nobody else sees them; the composer\'s HTML, text and pasted image arrive', async () => {
     const { conversation } = await graphConversation('Invoice copy');
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489', 'hex');
     const res = await bed.rt.http().post(`/api/v1/accounts/${bed.account.id}/conversations/${conversation.display_id}/messages`).set('api_access_token', bed.account.admin.token)
-      .send({ content: 'Copying our accountant.', content_attributes: { bcc_emails: [INFO] } });
+      .field('html_content', '<p>Copying our <strong>accountant</strong>.</p><p><img src="cid:inv1@leadchat"></p>')
+      .field('content_attributes', JSON.stringify({ bcc_emails: [INFO] }))
+      .field('inline_content_ids', 'inv1@leadchat')
+      .attach('inline_attachments[]', png, { filename: 'image-1.png', contentType: 'image/png' });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
     const reply = await settled(res.body.id as number);
     expect(reply.status, reply.external_error ?? '').to.equal('sent');
     const toJane = await janeReceives(bed, (m) => m.messageId === reply.source_id);
     expect(toJane.headers.get('bcc'), 'the customer does not see the Bcc').to.equal(undefined);
+    expect(toJane.html).to.match(/<strong[^>]*>accountant<\/strong>/);
+    expect(toJane.text).to.match(/^Copying our accountant\./);
+    expect(toJane.attachments.find((a) => a.cid === 'inv1@leadchat')).to.include({ contentDisposition: 'inline', contentType: 'image/png' });
     const toInfo = await awaitMail(bed.sb, INFO, (m) => m.messageId === reply.source_id, 10_000);
-    expect(toInfo.text?.trim()).to.equal('Copying our accountant.');
+    expect(toInfo.text?.trim()).to.match(/^Copying our accountant\./);
   });
 
   it('graph_full: a reply with a 10 MB PDF (over sendMail\'s 4 MB) leaves through a draft + upload session, threaded, copy in Sent Items, and Jane\'s answer joins', async () => {
     const { conversation, incomingId, ingest } = await graphConversation('Manual please');
+    // The composer is told Exchange's limit before anything is sent.
+    const limits = await bed.rt.http().get(`/api/v1/accounts/${bed.account.id}/conversations/${conversation.display_id}/reply_limits`).set('api_access_token', bed.account.admin.token).expect(200);
+    expect(limits.body).to.include({ max_message_bytes: 35 * 1024 * 1024, max_attachment_bytes: 40 * 1024 * 1024 });
     const pdf = Buffer.alloc(10 * 1024 * 1024, '%PDF-1.7 manual ');
     const reply = await settled(await replyWithFile(conversation.display_id, 'The manual is attached.', pdf, 'manual.pdf'));
     expect(reply.status, reply.external_error ?? '').to.equal('sent');
@@ -143,7 +153,7 @@ describe('microsoft_shared transports (sandbox)', function () {
     expect(mail.from?.value[0]?.address).to.equal(SUPPORT);
     expect(mail.inReplyTo).to.equal(incomingId);
     expect(mail.references).to.include(incomingId);
-    expect(mail.text?.trim()).to.equal('The manual is attached.');
+    expect(mail.text?.trim()).to.match(/^The manual is attached\./);
     expect(mail.attachments.map((a) => [a.filename, a.content.length])).to.deep.equal([['manual.pdf', pdf.length]]);
     expect(mail.attachments[0]!.content.equals(pdf)).to.equal(true);
     expect(await bed.sentItems()).to.include(reply.source_id);

@@ -17,8 +17,8 @@
 //   `?connected=<provider>`. The lower-level steps (authorize, consentAt, callback) are exported too.
 import { randomUUID } from 'node:crypto';
 import supertest from 'supertest';
-import type { GoogleFeatures, MicrosoftFeatures, Provider } from '../../server/metadata-sync/models.js';
-import { GoogleAccount, MicrosoftAccount, type SyncState } from '../../server/metadata-sync/models.js';
+import type { GoogleFeatures, MicrosoftFeatures, Provider } from '../../server/metadata-sync/metadata-sync.model.js';
+import { GoogleAccount, MicrosoftAccount, type SyncState } from '../../server/metadata-sync/metadata-sync.model.js';
 import { startSecondRuntime, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import { clearRedisPrefix } from '../../../../test/support/runtime.js';
 import { eventually, type TestSandbox } from '../../../../test/sandbox/helpers.js';

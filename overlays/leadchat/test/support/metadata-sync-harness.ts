@@ -9,7 +9,7 @@ import { controlFetch, eventually, startTestSandbox, type TestSandbox } from '..
 import { createAccount, createAgent, startSecondRuntime, type TestAccount, type TestUser } from '../../../../test/support/factories.js';
 import { clearRedisPrefix } from '../../../../test/support/runtime.js';
 import type { SourceStatus } from '../../server/metadata-sync/contracts.js';
-import { InteractionEvent, MicrosoftAccount, SyncState, type MicrosoftFeatures } from '../../server/metadata-sync/models.js';
+import { InteractionEvent, MicrosoftAccount, SyncState, type MicrosoftFeatures } from '../../server/metadata-sync/metadata-sync.model.js';
 import { connectMicrosoft, sandboxEnv } from './metadata-connect.js';
 
 type Runtime = Awaited<ReturnType<typeof startSecondRuntime>>;

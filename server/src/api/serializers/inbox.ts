@@ -20,6 +20,8 @@ export function serializeInbox(inbox: Inbox, channel: ChannelEmail | undefined) 
     lock_to_single_conversation: inbox.lock_to_single_conversation,
     sender_name_type: inbox.sender_name_type,
     business_name: inbox.business_name,
+    email_signature: inbox.email_signature ?? null,
+    quote_history: inbox.quote_history ?? true,
     timezone: inbox.timezone,
     working_hours_enabled: false,
     enable_email_collect: true,

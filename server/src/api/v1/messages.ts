@@ -18,7 +18,7 @@ const MAX_ATTACHMENTS = 20;
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
 const upload = multer({ dest: os.tmpdir(), limits: { fileSize: MAX_ATTACHMENT_BYTES, files: MAX_ATTACHMENTS }, defParamCharset: 'utf8' });
-const ATTACHMENT_FIELDS = upload.fields([{ name: 'attachments[]' }, { name: 'attachments' }]);
+const ATTACHMENT_FIELDS = upload.fields([{ name: 'attachments[]' }, { name: 'attachments' }, { name: 'inline_attachments[]' }]);
 
 /** Chatwoot's reply form: `multipart/form-data` with `attachments[]` files, spooled to disk (memory stays flat). */
 const attachmentsUpload: RequestHandler = (req, res, next) => {
@@ -40,9 +40,11 @@ const attachmentsUpload: RequestHandler = (req, res, next) => {
   });
 };
 
-function uploadedFiles(files: unknown): UploadedFile[] {
-  if (!files || Array.isArray(files)) return (files as UploadedFile[] | undefined) ?? [];
-  return Object.values(files as Record<string, UploadedFile[]>).flat();
+/** The uploaded files, apart: attachments, and the images the HTML shows inline (`inline_attachments[]`). */
+function uploadedFiles(files: unknown): { attached: UploadedFile[]; inline: UploadedFile[] } {
+  if (!files || Array.isArray(files)) return { attached: (files as UploadedFile[] | undefined) ?? [], inline: [] };
+  const { 'inline_attachments[]': inline = [], ...rest } = files as Record<string, UploadedFile[]>;
+  return { attached: Object.values(rest).flat(), inline };
 }
 
 /** Chatwoot's messages API, nested under a conversation's display id. */
@@ -65,13 +67,28 @@ export function messagesRouter(messages: MessageService): Router {
   });
 
   router.post('/conversations/:conversation_id/messages', attachmentsUpload, async (req, res) => {
-    const files = uploadedFiles(req.files);
+    const { attached, inline } = uploadedFiles(req.files);
     try {
-      const view = await messages.create(accountScope(req), idParam(req.params.conversation_id, 'Conversation'), req.body ?? {}, files);
+      const view = await messages.create(accountScope(req), idParam(req.params.conversation_id, 'Conversation'), req.body ?? {}, attached, inline);
       res.json(serializeMessage(view));
     } finally {
-      await Promise.all(files.map((f) => rm(f.path, { force: true })));
+      await Promise.all([...attached, ...inline].map((f) => rm(f.path, { force: true })));
     }
+  });
+
+  router.get('/conversations/:conversation_id/reply_limits', async (req, res) => {
+    const limits = await messages.replyLimits(accountScope(req), idParam(req.params.conversation_id, 'Conversation'));
+    res.json({ ...limits, max_attachment_bytes: MAX_ATTACHMENT_BYTES });
+  });
+
+  router.post('/conversations/:conversation_id/messages/:message_id/forward', async (req, res) => {
+    const view = await messages.forward(accountScope(req), idParam(req.params.conversation_id, 'Conversation'), idParam(req.params.message_id, 'Message'), req.body ?? {});
+    res.json(serializeMessage(view));
+  });
+
+  router.post('/conversations/:conversation_id/messages/:message_id/cancel', async (req, res) => {
+    const view = await messages.cancel(accountScope(req), idParam(req.params.conversation_id, 'Conversation'), idParam(req.params.message_id, 'Message'));
+    res.json(serializeMessage(view));
   });
 
   router.post('/conversations/:conversation_id/messages/:message_id/retry', async (req, res) => {

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { callbackRoute } from '../../../../../server/src/extensions/index.js';
-import type { Provider } from '../models.js';
+import type { Provider } from '../metadata-sync.model.js';
 import type { MetadataConnectFlow } from '../connect/connect.flow.js';
 
 const TITLES: Record<Provider, string> = { microsoft: 'Could not connect Microsoft 365', google: 'Could not connect Google' };

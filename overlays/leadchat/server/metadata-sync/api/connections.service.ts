@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { emailAddress, NotFoundError, parse, ValidationError, type AccountScope, type ExtensionContext } from '../../../../../server/src/extensions/index.js';
 import type { CircuitStatus, Connection, MetadataSyncEngine, SourceStatus } from '../contracts.js';
-import { GoogleAccount, MicrosoftAccount, SharedMailbox, type Provider } from '../models.js';
+import { GoogleAccount, MicrosoftAccount, SharedMailbox, type Provider } from '../metadata-sync.model.js';
 import { asRow, providerLabel } from '../connect/connection-row.js';
 import type { MetadataConnectFlow } from '../connect/connect.flow.js';
 import type { MetadataConnectionTokens } from '../connect/connection-tokens.js';

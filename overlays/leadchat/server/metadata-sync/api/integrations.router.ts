@@ -1,6 +1,6 @@
 import { Router, type Request } from 'express';
 import { accountScope, idParam, NotFoundError } from '../../../../../server/src/extensions/index.js';
-import type { Provider } from '../models.js';
+import type { Provider } from '../metadata-sync.model.js';
 import type { MetadataConnectFlow } from '../connect/connect.flow.js';
 import type { MetadataConnections } from './connections.service.js';
 

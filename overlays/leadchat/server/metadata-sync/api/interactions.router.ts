@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Sequelize } from 'sequelize';
 import { accountScope, idParam, type ExtensionContext } from '../../../../../server/src/extensions/index.js';
-import { contactInteractions } from './interactions.js';
+import { contactInteractions } from './interactions.service.js';
 
 /** `GET /api/v1/accounts/:account_id/contacts/:contact_id/interactions` (any member of the account). */
 export function interactionsRouter(ctx: Pick<ExtensionContext, 'models'> & { sequelize: Sequelize }): Router {

@@ -1,4 +1,4 @@
-import type { MsalApps } from '../../microsoft/msal-apps.js';
+import type { MsalApps } from '../../../../../server/src/extensions/index.js';
 import { GRAPH_RESOURCE, OIDC_SCOPES } from './scopes.js';
 
 /**

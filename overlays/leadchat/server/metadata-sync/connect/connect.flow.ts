@@ -3,9 +3,9 @@ import { z } from 'zod';
 import {
   AppError, emailAddress, OAuthGrantError, OAuthHandshake, parse, ValidationError, type AccountScope, type ExtensionContext, type OAuthTokens,
 } from '../../../../../server/src/extensions/index.js';
-import type { MsalApps } from '../../microsoft/msal-apps.js';
+import type { MsalApps } from '../../../../../server/src/extensions/index.js';
 import type { Connection, MetadataSyncEngine } from '../contracts.js';
-import { GoogleAccount, MicrosoftAccount, type Provider } from '../models.js';
+import { GoogleAccount, MicrosoftAccount, type Provider } from '../metadata-sync.model.js';
 import { adminConsentUrl, tenantOfAddress } from './admin-consent.js';
 import { asRow, providerLabel } from './connection-row.js';
 import type { MetadataConnectionTokens } from './connection-tokens.js';

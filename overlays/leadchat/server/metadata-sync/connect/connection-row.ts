@@ -1,6 +1,6 @@
 import type { InferAttributes, Model } from 'sequelize';
 import type { Connection } from '../contracts.js';
-import { MicrosoftAccount, type Provider } from '../models.js';
+import { MicrosoftAccount, type Provider } from '../metadata-sync.model.js';
 
 /** The columns both connection models share. */
 export type ConnectionColumns = Omit<InferAttributes<MicrosoftAccount>, 'microsoft_uid' | 'tenant_id'>;

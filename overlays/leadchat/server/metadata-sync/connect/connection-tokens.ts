@@ -1,19 +1,10 @@
-import { OAuthGrantError, withRedisLock, type ExtensionContext, type OAuthTokens } from '../../../../../server/src/extensions/index.js';
+import { RefreshingTokenStore, type ExtensionContext, type OAuthTokens, type StoredOAuthSecrets, type TokenTableAdapter } from '../../../../../server/src/extensions/index.js';
 import { ReauthorizationRequired, type Connection, type ConnectionTokens } from '../contracts.js';
-import { GoogleAccount, MicrosoftAccount, type Provider } from '../models.js';
+import { GoogleAccount, MicrosoftAccount } from '../metadata-sync.model.js';
 import type { GoogleConnectClient } from './google-connect.client.js';
 import type { MicrosoftConnectClient } from './microsoft-connect.client.js';
 import { asRow, providerLabel as label, providerOf } from './connection-row.js';
 import { withoutTraceId } from './consent-problems.js';
-
-/** What `tokens_ciphertext` holds, encrypted with the installation's SecretBox. */
-export interface StoredTokens {
-  access_token: string;
-  refresh_token: string;
-}
-
-const MARGIN_MS = 5 * 60_000;
-const LOCK = { leaseMs: 30_000, waitMs: 35_000 };
 
 export interface ConnectionTokensDeps {
   ctx: Pick<ExtensionContext, 'redis' | 'config' | 'secrets' | 'logger'>;
@@ -21,88 +12,68 @@ export interface ConnectionTokensDeps {
   google: Pick<GoogleConnectClient, 'refresh'>;
 }
 
+const reauthError = (connection: Connection) => {
+  const provider = providerOf(connection);
+  return new ReauthorizationRequired(provider, connection.id, connection.last_error ?? `${connection.email} must be reconnected: its ${label(provider)} sign-in is no longer valid`);
+};
+
+/** Both connection tables on the core's refreshing token store. */
+function connectionTokenTable(deps: ConnectionTokensDeps): TokenTableAdapter<Connection> {
+  const { logger } = deps.ctx;
+  const requireReauthorization = async (row: Connection, reason: string) => {
+    const provider = providerOf(row);
+    const message = `The ${label(provider)} sign-in of ${row.email} is no longer valid (the access was revoked, the password changed or the sign-in expired); reconnect to resume syncing. Details: ${withoutTraceId(reason).trim()}`;
+    await asRow(row).update({ status: 'reauthorization_required', last_error: message, revoked_at: new Date() });
+    logger.warn({ provider, connectionId: row.id }, 'metadata sync connection needs reauthorization');
+    return new ReauthorizationRequired(provider, row.id, message);
+  };
+  return {
+    key: (connection) => `${providerOf(connection)}:${connection.id}`,
+    reload: (connection): Promise<Connection | null> => (providerOf(connection) === 'microsoft' ? MicrosoftAccount.findByPk(connection.id) : GoogleAccount.findByPk(connection.id)),
+    tokens: (connection) => ({ ciphertext: connection.tokens_ciphertext, expiresAt: connection.token_expires_at }),
+    blocked: (connection) => (connection.status === 'reauthorization_required' ? reauthError(connection) : undefined),
+    unusable: (connection, reason) => (reason === 'gone'
+      ? new ReauthorizationRequired(providerOf(connection), connection.id, `The ${label(providerOf(connection))} connection ${connection.id} no longer exists`)
+      : requireReauthorization(connection, 'no tokens are stored')),
+    refresh: (connection, refreshToken) => (providerOf(connection) === 'microsoft'
+      ? deps.microsoft.refresh(refreshToken, connection.scopes)
+      : deps.google.refresh(refreshToken)),
+    save: async (connection, tokens, ciphertext) => {
+      await asRow(connection).update({ tokens_ciphertext: ciphertext, token_expires_at: tokens.expiresAt });
+    },
+    adopt: (target, fresh) => asRow(target).set({ tokens_ciphertext: fresh.tokens_ciphertext, token_expires_at: fresh.token_expires_at, scopes: fresh.scopes }, { raw: true }),
+    requireReauthorization: (connection, err) => requireReauthorization(connection, err.message),
+  };
+}
+
 /**
- * Fresh access tokens for metadata-sync connections. Tokens live encrypted in the connection row with
- * `token_expires_at`; one with less than 5 minutes left (or any, when `force`d after a 401) is
- * refreshed. Refreshes of one connection run once per process (a shared promise) and once across
- * processes (a Redis lock, then the row is read again: another process may have refreshed already) —
- * Microsoft rotates refresh tokens and answers `invalid_grant` to a reused one. `invalid_grant`
- * marks the connection `reauthorization_required` (with `revoked_at`: when the provider refused the
- * grant; a reconnect clears both) and throws ReauthorizationRequired.
+ * Fresh access tokens for metadata-sync connections: the core's refreshing token store over the
+ * connection rows (`tokens_ciphertext`, `token_expires_at`). `invalid_grant` marks the connection
+ * `reauthorization_required` (with `revoked_at`: when the provider refused the grant; a reconnect
+ * clears both) and throws ReauthorizationRequired.
  */
 export class MetadataConnectionTokens implements ConnectionTokens {
-  private readonly inFlight = new Map<string, Promise<Connection>>();
+  private readonly store: RefreshingTokenStore<Connection>;
 
-  constructor(private readonly deps: ConnectionTokensDeps) {}
-
-  /** The columns that store a token set. */
-  columns(tokens: OAuthTokens): Pick<Connection, 'tokens_ciphertext' | 'token_expires_at'> {
-    const stored: StoredTokens = { access_token: tokens.accessToken, refresh_token: tokens.refreshToken };
-    return { tokens_ciphertext: this.deps.ctx.secrets.encryptJson(stored), token_expires_at: tokens.expiresAt };
-  }
-
-  /** The stored token set, decrypted (disconnect revokes the refresh token). */
-  stored(connection: Connection): StoredTokens | null {
-    return connection.tokens_ciphertext ? this.deps.ctx.secrets.decryptJson<StoredTokens>(connection.tokens_ciphertext) : null;
-  }
-
-  async accessToken(connection: Connection, opts: { force?: boolean } = {}): Promise<string> {
-    const provider = providerOf(connection);
-    if (connection.status === 'reauthorization_required') throw this.reauthError(provider, connection);
-    if (!opts.force) {
-      const usable = this.usableToken(connection);
-      if (usable) return usable;
-    }
-    const key = `${provider}:${connection.id}`;
-    let pending = this.inFlight.get(key);
-    if (!pending) {
-      pending = this.refreshExclusively(provider, connection.id, opts.force ? connection.tokens_ciphertext : null).finally(() => this.inFlight.delete(key));
-      this.inFlight.set(key, pending);
-    }
-    const current = await pending;
-    asRow(connection).set({ tokens_ciphertext: current.tokens_ciphertext, token_expires_at: current.token_expires_at, scopes: current.scopes }, { raw: true });
-    return this.stored(current)!.access_token;
-  }
-
-  /** `refused`: the ciphertext whose access token the API refused; a row holding another one was refreshed meanwhile. */
-  private refreshExclusively(provider: Provider, id: number, refused: string | null): Promise<Connection> {
-    const { redis, config } = this.deps.ctx;
-    return withRedisLock(redis, `${config.REDIS_PREFIX}:metadata-sync:token-refresh:${provider}:${id}`, LOCK, async () => {
-      const row: Connection | null = provider === 'microsoft' ? await MicrosoftAccount.findByPk(id) : await GoogleAccount.findByPk(id);
-      if (!row) throw new ReauthorizationRequired(provider, id, `The ${label(provider)} connection ${id} no longer exists`);
-      if (row.status === 'reauthorization_required') throw this.reauthError(provider, row);
-      if (this.usableToken(row) && row.tokens_ciphertext !== refused) return row;
-      const stored = this.stored(row);
-      if (!stored) throw await this.requireReauthorization(provider, row, 'no tokens are stored');
-      let tokens: OAuthTokens;
-      try {
-        tokens = provider === 'microsoft'
-          ? await this.deps.microsoft.refresh(stored.refresh_token, row.scopes)
-          : await this.deps.google.refresh(stored.refresh_token);
-      } catch (err) {
-        if (err instanceof OAuthGrantError && err.code === 'invalid_grant') throw await this.requireReauthorization(provider, row, err.message);
-        throw err;
-      }
-      await asRow(row).update(this.columns(tokens));
-      this.deps.ctx.logger.info({ provider, connectionId: id, expiresAt: tokens.expiresAt }, 'metadata sync token refreshed');
-      return row;
+  constructor(deps: ConnectionTokensDeps) {
+    const { redis, config, secrets, logger } = deps.ctx;
+    this.store = new RefreshingTokenStore({
+      redis, lockPrefix: `${config.REDIS_PREFIX}:metadata-sync:token-refresh`, secrets, logger: logger.child({ component: 'metadata-sync.tokens' }),
+      table: connectionTokenTable(deps),
     });
   }
 
-  private async requireReauthorization(provider: Provider, row: Connection, reason: string): Promise<ReauthorizationRequired> {
-    const message = `The ${label(provider)} sign-in of ${row.email} is no longer valid (the access was revoked, the password changed or the sign-in expired); reconnect to resume syncing. Details: ${withoutTraceId(reason).trim()}`;
-    await asRow(row).update({ status: 'reauthorization_required', last_error: message, revoked_at: new Date() });
-    this.deps.ctx.logger.warn({ provider, connectionId: row.id }, 'metadata sync connection needs reauthorization');
-    return new ReauthorizationRequired(provider, row.id, message);
+  /** The columns that store a token set. */
+  columns(tokens: OAuthTokens): Pick<Connection, 'tokens_ciphertext' | 'token_expires_at'> {
+    return { tokens_ciphertext: this.store.encrypt(tokens), token_expires_at: tokens.expiresAt };
   }
 
-  private reauthError(provider: Provider, connection: Connection): ReauthorizationRequired {
-    return new ReauthorizationRequired(provider, connection.id, connection.last_error ?? `${connection.email} must be reconnected: its ${label(provider)} sign-in is no longer valid`);
+  /** The stored token set, decrypted (disconnect revokes the refresh token). */
+  stored(connection: Connection): StoredOAuthSecrets | null {
+    return this.store.stored(connection);
   }
 
-  private usableToken(connection: Connection): string | undefined {
-    const expiresAt = connection.token_expires_at ? new Date(connection.token_expires_at).getTime() : 0;
-    if (!connection.tokens_ciphertext || !(expiresAt - Date.now() > MARGIN_MS)) return undefined;
-    return this.stored(connection)?.access_token;
+  accessToken(connection: Connection, opts: { force?: boolean } = {}): Promise<string> {
+    return this.store.accessToken(connection, opts);
   }
 }

@@ -1,4 +1,4 @@
-import type { Provider } from '../models.js';
+import type { Provider } from '../metadata-sync.model.js';
 import { providerLabel } from './connection-row.js';
 
 /** Why a sign-in came back without a usable code, as the integrations page shows it. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GoogleFeatures, MicrosoftFeatures, Provider } from '../models.js';
+import type { GoogleFeatures, MicrosoftFeatures, Provider } from '../metadata-sync.model.js';
 
 /** Sign-in scopes every Microsoft connection asks for (msal adds openid/profile/offline_access itself too). */
 const MICROSOFT_BASE_SCOPES = ['offline_access', 'openid', 'profile', 'User.Read'] as const;
@@ -22,7 +22,7 @@ export const GOOGLE_FEATURE_SCOPES: Record<keyof GoogleFeatures, string> = {
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 
 /** OIDC scopes: never "missing" and never stored as granted Graph permissions. */
-export { OIDC_SCOPES } from '../../microsoft/delegate-oauth.client.js';
+export { OIDC_SCOPES } from '../../../../../server/src/extensions/index.js';
 
 const flag = z.boolean({ message: 'must be true or false' }).optional();
 const microsoftFeatures = z.strictObject({ mail: flag, calendar: flag, shared_mail: flag, shared_calendar: flag });

@@ -1,5 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { SyncState } from '../models.js';
+import type { SyncState } from '../metadata-sync.model.js';
 import type { EventDraft, EventWriter, PageWrite, SyncTarget } from '../sync/types.js';
 
 interface Row extends Omit<EventDraft, 'occurred_at'> {

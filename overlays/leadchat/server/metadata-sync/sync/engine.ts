@@ -1,7 +1,7 @@
 import { LeaseLock, type ExtensionContext } from '../../../../../server/src/extensions/index.js';
 import type { CircuitStatus, Connection, MetadataSyncEngine, SourceStatus, SyncKind } from '../contracts.js';
 import { providerOf } from '../connect/connection-row.js';
-import { InteractionEvent, SharedMailbox, type MicrosoftAccount, type Provider, type SyncState } from '../models.js';
+import { InteractionEvent, SharedMailbox, type MicrosoftAccount, type Provider, type SyncState } from '../metadata-sync.model.js';
 import type { EventStore } from '../events/event-store.js';
 import type { BreakerRegistry } from './breakers.js';
 import type { SyncJobData, SyncKindRunner } from './kinds.js';

@@ -6,12 +6,10 @@
 //   microsoft/      Graph mail (Inbox, Sent Items) and calendar delta streams, own and shared mailboxes
 //   google/         Gmail and Google Calendar (registered by their own module through `registerSyncKind`)
 //   ../events/      the event writer (EventStore) and the team's addresses
-import type { ExtensionContext } from '../../../../../server/src/extensions/index.js';
+import type { ExtensionContext, MsalApps } from '../../../../../server/src/extensions/index.js';
 import type { MicrosoftGraphClients } from '../../microsoft/graph-clients.js';
-import type { MsalApps } from '../../microsoft/msal-apps.js';
 import type { ConnectionTokens, MetadataSyncEngine } from '../contracts.js';
 import { EventStore } from '../events/event-store.js';
-import { defineMetadataSyncModels } from '../models.js';
 import { BreakerRegistry } from './breakers.js';
 import { SyncEngine } from './engine.js';
 import type { SyncKindRunner } from './kinds.js';
@@ -32,11 +30,10 @@ export interface MetadataSync extends MetadataSyncEngine {
 }
 
 /**
- * Builds the engine with the Microsoft kinds (when the Azure app is configured). The caller adds
- * other kinds with `registerSyncKind`, then calls `register()` once.
+ * Builds the engine with the Microsoft kinds (when the Azure app is configured) on the models the
+ * caller defined. The caller adds other kinds with `registerSyncKind`, then calls `register()` once.
  */
 export function createMetadataSync(ctx: ExtensionContext, deps: { tokens: ConnectionTokens; graph: MicrosoftGraphClients; apps: MsalApps }): MetadataSync {
-  defineMetadataSyncModels(ctx.sequelize);
   const breakers = new BreakerRegistry();
   const engine = new SyncEngine(ctx, new EventStore(ctx.sequelize), breakers);
   if (!deps.apps.missingConfig().length) {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Connection, SyncKind } from '../contracts.js';
-import type { EventSource, MicrosoftAccount, Provider, SharedMailbox, SyncSource, SyncState } from '../models.js';
+import type { EventSource, MicrosoftAccount, Provider, SharedMailbox, SyncSource, SyncState } from '../metadata-sync.model.js';
 import type { BreakerRegistry } from './breakers.js';
 import type { EventWriter, RuleContext, SyncTarget } from './types.js';
 

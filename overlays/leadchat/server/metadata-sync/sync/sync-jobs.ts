@@ -1,7 +1,7 @@
 import type { Job } from 'bull';
 import type { ExtensionContext, JobDefinition, LeaseLock } from '../../../../../server/src/extensions/index.js';
 import { ReauthorizationRequired, type SyncKind } from '../contracts.js';
-import { SyncState, type SyncStatus } from '../models.js';
+import { SyncState, type SyncStatus } from '../metadata-sync.model.js';
 import type { EventStore } from '../events/event-store.js';
 import { loadTeamEmails } from '../events/event-store.js';
 import type { BreakerRegistry } from './breakers.js';

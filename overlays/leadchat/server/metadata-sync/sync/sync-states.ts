@@ -1,5 +1,5 @@
 import { Op } from 'sequelize';
-import { SyncState, type Provider, type SyncSource } from '../models.js';
+import { SyncState, type Provider, type SyncSource } from '../metadata-sync.model.js';
 
 export interface StreamKey {
   accountId: number;

@@ -1,6 +1,6 @@
 import { Op, fn, col, where as sqlWhere } from 'sequelize';
 import type { Connection } from '../contracts.js';
-import { GoogleAccount, MicrosoftAccount, SharedMailbox, type Provider } from '../models.js';
+import { GoogleAccount, MicrosoftAccount, SharedMailbox, type Provider } from '../metadata-sync.model.js';
 import type { SyncJobData, SyncKindRunner } from './kinds.js';
 
 /** The mailbox a job syncs and whose tokens may read it. */

@@ -1,5 +1,5 @@
 import type { Transaction } from 'sequelize';
-import type { EventSource, Provider, SyncSource, SyncState } from '../models.js';
+import type { EventSource, Provider, SyncSource, SyncState } from '../metadata-sync.model.js';
 
 /** An address as both providers give it. `address` is lower-cased by the mappers. */
 export interface Address {

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { NotFoundError, accountScope, idParam } from '../../../../../server/src/extensions/index.js';
 import { GraphReceiveState, type RejectReason } from './graph-state.model.js';
 import { isGraphFull, type GraphReceiveDeps } from './graph-target.js';
-import { enqueueSubscription } from './graph-receive.jobs.js';
+import { enqueueSubscription } from './graph-receive.job.js';
 import { MICROSOFT_SHARED } from '../provider.js';
 
 export const ADMIN_CONSENT_RETURN_PATH = '/microsoft_shared/admin_consent';

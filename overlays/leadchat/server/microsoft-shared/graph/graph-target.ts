@@ -1,7 +1,8 @@
 import type { Client } from '@microsoft/microsoft-graph-client';
 import type { Queue, JobOptions } from 'bull';
 import type { EmailChannel, ExtensionContext } from '../../../../../server/src/extensions/index.js';
-import type { GraphClients, SharedInboxConfig } from '../../microsoft/contracts.js';
+import type { GraphClients } from '../../microsoft/contracts.js';
+import type { SharedInboxConfig } from '../shared-inbox.types.js';
 import { isMicrosoftShared } from '../provider.js';
 import { GraphReceiveState } from './graph-state.model.js';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { parse } from '../../../../../server/src/extensions/index.js';
 import { GraphReceiveState, type RejectReason } from './graph-state.model.js';
 import { LIFECYCLE_PATH, WEBHOOK_PATH } from './graph-subscriptions.js';
-import { GRAPH_NOTIFICATION_JOB, enqueueCatchUp, enqueueSubscription, enqueueSweep, jobIds, type NotificationData } from './graph-receive.jobs.js';
+import { GRAPH_NOTIFICATION_JOB, enqueueCatchUp, enqueueSubscription, enqueueSweep, jobIds, type NotificationData } from './graph-receive.job.js';
 import type { GraphReceiveDeps } from './graph-target.js';
 
 /** How stale the shown "last notification" time may be, to keep bursts off one row lock. */

@@ -1,18 +1,15 @@
-import { z } from 'zod';
 import type { ExtensionContext, JobDefinition, RouteRegistration, ScheduleDefinition } from '../../../../../server/src/extensions/index.js';
 import type { GraphClients } from '../../microsoft/contracts.js';
+import type { LeadchatSettings } from '../../settings.js';
 import { MICROSOFT_SHARED } from '../provider.js';
-import { GraphDeltaSweep } from './graph-delta.sweep.js';
-import { GraphMessageFetcher } from './graph-message.fetcher.js';
-import { GRAPH_CLEANUP_JOB, GRAPH_SCHEDULES, enqueueSubscription, graphJobs } from './graph-receive.jobs.js';
+import { GraphDeltaSweep } from './graph-delta-sweep.js';
+import { GraphMessageFetcher } from './graph-message-fetcher.js';
+import { GRAPH_CLEANUP_JOB, GRAPH_SCHEDULES, enqueueSubscription, graphJobs } from './graph-receive.job.js';
 import { GraphReceiveState } from './graph-state.model.js';
 import { adminConsentReturnRouter, graphStatusRouter } from './graph-status.router.js';
 import { GraphSubscriptions } from './graph-subscriptions.js';
 import { isGraphFull, type GraphReceiveDeps } from './graph-target.js';
 import { graphWebhookRouter } from './graph-webhook.router.js';
-
-/** Public base URL Graph posts notifications to; defaults to FRONTEND_URL. Microsoft requires https. */
-export const WEBHOOK_BASE_URL_ENV = 'MICROSOFT_SHARED_WEBHOOK_BASE_URL';
 
 export interface GraphReceiveParts {
   routes: RouteRegistration[];
@@ -22,20 +19,12 @@ export interface GraphReceiveParts {
 
 type Context = Pick<ExtensionContext, 'config' | 'logger' | 'models' | 'secrets' | 'redis' | 'sequelize' | 'events' | 'email'> & { queues: GraphReceiveDeps['queues'] };
 
-/** The webhook base URL from the environment (validated at boot, errors listed with the others). */
-export function webhookBaseUrl(env: NodeJS.ProcessEnv, frontendUrl: string): string {
-  const r = z.url({ protocol: /^https?$/ }).optional().safeParse(env[WEBHOOK_BASE_URL_ENV] || undefined);
-  if (!r.success) throw new Error(`${WEBHOOK_BASE_URL_ENV} must be an http(s) URL`);
-  return (r.data ?? frontendUrl).replace(/\/+$/, '');
-}
-
 /**
  * graph_full receive: push (app-only subscription) or delegated polling, the webhook, the catch-up
  * sweep and their schedules, and cleanup when a channel is destroyed.
- * Returns the parts; `registerGraphReceive` hands them to the core's registries.
+ * Returns the parts; `registerGraph` hands them to the core's registries (GraphReceiveState must be defined).
  */
 export function createGraphReceive(ctx: Context, clients: GraphClients, opts: { publicBaseUrl: string }): GraphReceiveParts {
-  GraphReceiveState.initModel(ctx.sequelize);
   const deps: GraphReceiveDeps = {
     config: ctx.config, logger: ctx.logger.child({ component: 'microsoft_shared.graph' }), models: ctx.models, secrets: ctx.secrets,
     redis: ctx.redis, ingestion: ctx.email.ingestion, queues: ctx.queues, clients, publicBaseUrl: opts.publicBaseUrl,
@@ -64,14 +53,11 @@ export function createGraphReceive(ctx: Context, clients: GraphClients, opts: { 
   };
 }
 
-/** The inbox status route; it needs no Graph client, so it is registered whether or not receive is wired. */
-export function registerGraphStatus(ctx: ExtensionContext): void {
+/** graph_full's model (defined once here), its inbox status route and receive. */
+export function registerGraph(ctx: ExtensionContext, clients: GraphClients, settings: Pick<LeadchatSettings, 'MICROSOFT_SHARED_WEBHOOK_BASE_URL'>): void {
   GraphReceiveState.initModel(ctx.sequelize);
   ctx.register.route({ id: 'leadchat.microsoft_shared.graph_status', mount: 'account', router: graphStatusRouter(ctx) });
-}
-
-export function registerGraphReceive(ctx: ExtensionContext, clients: GraphClients): void {
-  const parts = createGraphReceive(ctx, clients, { publicBaseUrl: webhookBaseUrl(process.env, ctx.config.FRONTEND_URL) });
+  const parts = createGraphReceive(ctx, clients, { publicBaseUrl: (settings.MICROSOFT_SHARED_WEBHOOK_BASE_URL ?? ctx.config.FRONTEND_URL).replace(/\/+$/, '') });
   for (const r of parts.routes) ctx.register.route(r);
   for (const j of parts.jobs) ctx.register.job(j);
   for (const s of parts.schedules) ctx.register.schedule(s);

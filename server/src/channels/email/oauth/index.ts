@@ -6,13 +6,13 @@ import type { Logger } from '../../../lib/logger.js';
 import { OAuthHandshake } from '../../../api/oauth-handshake/oauth-handshake.js';
 import { googleMailbox } from '../providers/google.provider.js';
 import { microsoftMailbox } from '../providers/microsoft.provider.js';
-import { GoogleOAuthClient } from './google.oauth-client.js';
+import { GoogleOAuthClient } from './google-oauth.client.js';
 import { MailboxConnector } from './mailbox-connector.js';
 import type { InboxService } from '../../../services/inboxes.js';
 import type { ChannelReauthorization } from '../reauthorization.js';
-import { MicrosoftOAuthClient } from './microsoft.oauth-client.js';
+import { MicrosoftOAuthClient } from './microsoft-oauth.client.js';
 import { EmailOAuthFlow, type OAuthMailbox } from './oauth-flow.js';
-import { OAuthTokenService } from './token-service.js';
+import { OAuthTokenService } from './oauth-token.service.js';
 
 export interface EmailOAuth {
   mailboxes: OAuthMailbox[];

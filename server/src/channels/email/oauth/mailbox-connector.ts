@@ -6,7 +6,7 @@ import type { OAuthMailboxDefinition } from '../providers/oauth-mailbox.js';
 import { AppError } from '../../../lib/errors.js';
 import { imapTlsOptions, smtpTlsOptions } from '../../../lib/mail-tls.js';
 import type { OAuthIdentity, OAuthTokens } from './oauth-client.js';
-import type { OAuthTokenService } from './token-service.js';
+import type { OAuthTokenService } from './oauth-token.service.js';
 import type { ChannelReauthorization } from '../reauthorization.js';
 
 export interface ConnectedMailbox {

@@ -1,5 +1,5 @@
 import type { Config } from '../../../config.js';
-import type { OAuthTokenService } from '../oauth/token-service.js';
+import type { OAuthTokenService } from '../oauth/oauth-token.service.js';
 import { createOAuthMailboxProvider, type OAuthMailboxDefinition } from './oauth-mailbox.js';
 
 /** A user's own Google Workspace / Gmail mailbox over OAuth (XOAUTH2), created by its sign-in flow. */

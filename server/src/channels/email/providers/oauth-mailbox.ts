@@ -1,6 +1,6 @@
 import type { EmailProvider } from '../../../extensions/types.js';
 import { imapTlsOptions, smtpTlsOptions, type TlsMode } from '../../../lib/mail-tls.js';
-import type { OAuthTokenService } from '../oauth/token-service.js';
+import type { OAuthTokenService } from '../oauth/oauth-token.service.js';
 
 export interface MailServers {
   imap: { host: string; port: number; tls: TlsMode };

@@ -3,8 +3,8 @@ import addressparser from 'nodemailer/lib/addressparser';
 import type { Readable } from 'node:stream';
 import type { DeliveryInput } from '../../../extensions/types.js';
 import { DeliveryError } from '../../../lib/errors.js';
-import { escapeHtml } from '../../../mailers/html.js';
 import type { Attachment, ChannelEmail, Contact, Conversation, Inbox, Message } from '../../../models/index.js';
+import { composeReplyBody, type ComposedBody } from './reply-body.js';
 
 /** Everything a reply's MIME depends on, loaded by the send job. */
 export interface ReplyContext {
@@ -15,11 +15,16 @@ export interface ReplyContext {
   channel: ChannelEmail;
   /** The agent who wrote the reply, for the friendly sender name. */
   agentName: string | null;
+  /** The agent's address and signature, for the signature and its placeholders. */
+  agent?: { email: string; signature: string | null } | null;
   /** The latest incoming message with a Message-ID: what this reply answers. */
   lastIncoming: Message | null;
+  /** The message a forward carries (its files were copied onto the forward); a forward starts a new thread. */
+  forwarded?: Message | null;
 }
 
-export type BuiltReply = Omit<DeliveryInput, 'channel' | 'settings'>;
+/** The MIME, and the bodies as they went out: the conversation shows the sent reply as the customer sees it. */
+export type BuiltReply = Omit<DeliveryInput, 'channel' | 'settings'> & { body: ComposedBody };
 
 export const DEFAULT_SUBJECT = 'New messages on this conversation';
 
@@ -42,11 +47,13 @@ function messageIdList(value: unknown): string[] {
 
 const emailOf = (m: Message | null) => ((m?.content_attributes as { email?: Record<string, unknown> } | undefined)?.email ?? {});
 
-/** `Re: <subject>` of the thread, never `Re: Re:`. */
-export function replySubject(conversation: Conversation, lastIncoming: Message | null): string {
-  const original = [conversation.additional_attributes?.mail_subject, emailOf(lastIncoming).subject].find((s): s is string => typeof s === 'string' && !!s.trim());
+/** `Re: <subject>` of the thread, never `Re: Re:`; `Fwd: <subject>` of the forwarded email. */
+export function replySubject(conversation: Conversation, lastIncoming: Message | null, forwarded?: Message | null): string {
+  const candidates = forwarded ? [emailOf(forwarded).subject, conversation.additional_attributes?.mail_subject] : [conversation.additional_attributes?.mail_subject, emailOf(lastIncoming).subject];
+  const original = candidates.find((s): s is string => typeof s === 'string' && !!s.trim());
   if (!original) return `[#${conversation.display_id}] ${DEFAULT_SUBJECT}`;
-  return /^re:/i.test(original.trim()) ? original.trim() : `Re: ${original.trim()}`;
+  const prefix = forwarded ? 'Fwd: ' : 'Re: ';
+  return (forwarded ? /^fwd?:/i : /^re:/i).test(original.trim()) ? original.trim() : `${prefix}${original.trim()}`;
 }
 
 /** Chatwoot's sender names: friendly = "<agent> from <inbox>", professional = the business (or inbox) name. */
@@ -66,16 +73,12 @@ export function replyRecipients(ctx: Pick<ReplyContext, 'message' | 'contact' | 
   const given = addressList(attrs.to_emails);
   const to = given.length ? given : addressList(ctx.contact.email);
   const ours = new Set([ctx.channel.email, ctx.channel.forward_to_email].map((a) => a.toLowerCase()));
-  const cc = 'cc_emails' in attrs
+  // A forward goes only where the agent sends it.
+  const cc = 'cc_emails' in attrs || attrs.forwarded_message_id
     ? addressList(attrs.cc_emails)
     : [...addressList(emailOf(ctx.lastIncoming).to), ...addressList(emailOf(ctx.lastIncoming).cc)].filter((a) => !ours.has(a) && !to.includes(a));
   const unique = (list: string[]) => [...new Set(list)];
   return { to: unique(to), cc: unique(cc), bcc: unique(addressList(attrs.bcc_emails)) };
-}
-
-/** The agent's text as HTML: paragraphs on blank lines, line breaks kept. */
-export function textToHtml(text: string): string {
-  return text.split(/\n{2,}/).map((p) => `<p>${escapeHtml(p).replace(/\n/g, '<br>')}</p>`).join('\n');
 }
 
 /** `<conversation/{uuid}/messages/{id}@{domain of the inbox address}>`: ingestion threads replies by this shape too. */
@@ -88,15 +91,16 @@ export function replyMessageId(conversation: Conversation, message: Message, cha
  * bytes or reads its fields from them, so threading is identical whatever the transport.
  */
 export async function buildReply(ctx: ReplyContext, openBlob: (key: string) => Readable): Promise<BuiltReply> {
-  const { message, conversation, channel, lastIncoming } = ctx;
+  const { message, conversation, channel, lastIncoming, forwarded } = ctx;
   const { to, cc, bcc } = replyRecipients(ctx);
   if (!to.length) throw new DeliveryError('The contact has no email address to reply to', 'permanent');
-  const subject = replySubject(conversation, lastIncoming);
+  const subject = replySubject(conversation, lastIncoming, forwarded);
   const messageId = replyMessageId(conversation, message, channel);
-  const inReplyTo = lastIncoming?.source_id ? bracketed(lastIncoming.source_id) : undefined;
+  // A forward starts a new thread; its Message-ID still threads answers back into this conversation.
+  const inReplyTo = !forwarded && lastIncoming?.source_id ? bracketed(lastIncoming.source_id) : undefined;
   const references = inReplyTo ? [...new Set([...messageIdList(emailOf(lastIncoming).references), inReplyTo])] : [];
   const from = { name: senderName(ctx.inbox, ctx.agentName), address: channel.email };
-  const text = message.content ?? '';
+  const body = composeReplyBody(ctx);
 
   const node = new MailComposer({
     from,
@@ -107,8 +111,8 @@ export async function buildReply(ctx: ReplyContext, openBlob: (key: string) => R
     messageId,
     date: message.created_at,
     ...(inReplyTo ? { inReplyTo, references } : {}),
-    text,
-    html: textToHtml(text),
+    text: body.text,
+    html: body.html,
     attachments: message.attachments.filter((a) => a.storage_key).map((a) => ({
       filename: a.filename,
       contentType: a.content_type,
@@ -120,6 +124,7 @@ export async function buildReply(ctx: ReplyContext, openBlob: (key: string) => R
   const raw = await node.build();
   return {
     raw,
+    body,
     envelope: { from: envelope.from || channel.email, to: envelope.to },
     headers: {
       messageId,

@@ -1,7 +1,7 @@
 import type { Job } from 'bull';
 import { Op } from 'sequelize';
 import type { EventBus } from '../../../extensions/events.js';
-import type { Registries } from '../../../extensions/context.js';
+import type { Registries } from '../../../extensions/registries.js';
 import type { JobDefinition } from '../../../extensions/types.js';
 import type { JobQueues } from '../../../jobs/queues.js';
 import { DeliveryError, MailboxError } from '../../../lib/errors.js';
@@ -12,6 +12,8 @@ import { HeldReplies, reconnectMessage } from './held-replies.js';
 import { buildReply, type ReplyContext } from './reply-mailer.js';
 
 export const SEND_REPLY_JOB = 'email.send';
+/** The delayed first send of a reply, found by this id when the agent presses Undo. */
+const undoJobId = (messageId: number) => `undo-${messageId}`;
 const ATTEMPTS = 6;
 const BACKOFF_MS = 5_000;
 
@@ -47,8 +49,26 @@ export class ReplyOutbox {
     return provider.outbound(channel).then((route) => !!route, () => true);
   }
 
+  /** The largest email this inbox's delivery takes, when its delivery method says (null: not known before sending). */
+  async maxMessageBytes(inboxId: number): Promise<number | null> {
+    const inbox = await Inbox.findByPk(inboxId, { include: [{ model: ChannelEmail, as: 'channel' }] });
+    const channel = inbox?.channel;
+    const route = channel ? await Promise.resolve(this.deps.registries.providerFor(channel)?.outbound?.(channel)).catch(() => null) : null;
+    return (route && this.deps.registries.deliveryMethods.get(route.method)?.maxMessageBytes) || null;
+  }
+
   async enqueue(messageId: number): Promise<void> {
     await this.deps.queues.enqueue(SEND_REPLY_JOB, { messageId });
+  }
+
+  /**
+   * Cancels a reply still inside its undo window: its delayed job is removed in Redis (atomically;
+   * bull refuses a job a worker already holds), so it can never go out after this answers true.
+   */
+  async cancelDelayed(messageId: number): Promise<boolean> {
+    const job = await this.deps.queues.queue(SEND_REPLY_JOB).getJob(undoJobId(messageId));
+    if (!job || !(await job.isDelayed())) return false;
+    return job.remove().then(() => true, () => false);
   }
 
   /**
@@ -56,7 +76,7 @@ export class ReplyOutbox {
    * (LeadMail, which sends with the installation's key, still sends): then it fails at once with the
    * reconnect reason and waits for the reconnect.
    */
-  async submit(message: Message): Promise<'queued' | 'held'> {
+  async submit(message: Message, delayMs = 0): Promise<'queued' | 'held'> {
     const inbox = await Inbox.findByPk(message.inbox_id, { include: [{ model: ChannelEmail, as: 'channel' }] });
     const channel = inbox?.channel;
     if (inbox && channel?.reauthorization_required_at) {
@@ -64,7 +84,8 @@ export class ReplyOutbox {
       const independent = route && this.deps.registries.deliveryMethods.get(route.method)?.sendsWithoutMailboxSignIn;
       if (!independent && (await this.held.hold(message, reconnectMessage(inbox.name)))) return 'held';
     }
-    await this.enqueue(message.id);
+    if (delayMs > 0) await this.deps.queues.enqueue(SEND_REPLY_JOB, { messageId: message.id }, { delay: delayMs, jobId: undoJobId(message.id) });
+    else await this.enqueue(message.id);
     return 'queued';
   }
 
@@ -104,12 +125,17 @@ export class ReplyOutbox {
       if (!method) throw new DeliveryError(`Delivery method "${route.method}" is not installed`, 'permanent');
       const built = await buildReply(ctx, (key) => this.deps.storage.get(key));
       const { providerMessageId } = await method.deliver({ channel: ctx.channel, ...built, settings: route.settings });
+      // What went out, as the customer's mail client shows it: the conversation renders this.
+      const sent = {
+        subject: built.headers.subject, from: [ctx.channel.email], to: built.headers.to, cc: built.headers.cc,
+        html_content: { full: built.body.html, reply: built.body.reply_html, quoted: built.body.quoted_html },
+      };
       await Message.update(
         {
           status: 'sent',
           source_id: built.headers.messageId,
           external_error: null,
-          content_attributes: { ...message.content_attributes, ...(providerMessageId ? { provider_message_id: providerMessageId } : {}) },
+          content_attributes: { ...message.content_attributes, email: sent, ...(providerMessageId ? { provider_message_id: providerMessageId } : {}) },
         },
         { where: { id: message.id, status: 'sending' } },
       );
@@ -161,13 +187,19 @@ export class ReplyOutbox {
     });
     const inbox = conversation?.inbox;
     if (!conversation?.contact || !inbox?.channel) throw new DeliveryError('The conversation, its contact or its inbox no longer exists', 'permanent');
-    const [agent, lastIncoming] = await Promise.all([
+    const forwardedId = Number(message.content_attributes?.forwarded_message_id) || null;
+    const [agent, lastIncoming, forwarded] = await Promise.all([
       message.sender_type === 'User' && message.sender_id ? User.findByPk(message.sender_id) : null,
       Message.findOne({
         where: { conversation_id: conversation.id, message_type: 'incoming', source_id: { [Op.ne]: null }, id: { [Op.lt]: message.id } },
         order: [['id', 'DESC']],
       }),
+      forwardedId ? Message.findOne({ where: { id: forwardedId, conversation_id: conversation.id } }) : null,
     ]);
-    return { message, conversation, contact: conversation.contact, inbox, channel: inbox.channel, agentName: agent?.availableName ?? null, lastIncoming };
+    return {
+      message, conversation, contact: conversation.contact, inbox, channel: inbox.channel, lastIncoming, forwarded,
+      agentName: agent?.availableName ?? null,
+      agent: agent ? { email: agent.email, signature: agent.message_signature } : null,
+    };
   }
 }

@@ -1,5 +1,5 @@
 import type { ExtensionContext } from '../../../../../../server/src/extensions/index.js';
-import type { GoogleAccount } from '../../models.js';
+import type { GoogleAccount } from '../../metadata-sync.model.js';
 import type { GoogleApiClient } from './google-api.client.js';
 import { GoogleApiError, HistoryExpired } from './google-errors.js';
 import type { GmailHistoryList, GmailMessage, GmailMessageList, GmailProfile } from './gmail-api.types.js';

@@ -1,5 +1,4 @@
 import { TokenBucket } from 'limiter';
-import { z } from 'zod';
 
 /**
  * Gmail's price of each call in quota units (Google's "usage limits" table). The only place these
@@ -14,19 +13,9 @@ export const GMAIL_UNIT_COSTS = {
 
 export type GmailMethod = keyof typeof GMAIL_UNIT_COSTS;
 
-/** A new Google Cloud project's per-user limit. */
+/** A new Google Cloud project's per-user limit (GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE unset). */
 export const DEFAULT_GMAIL_UNITS_PER_MINUTE = 6000;
 
-const quotaEnv = z.object({
-  GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE: z.coerce.number().int().positive().default(DEFAULT_GMAIL_UNITS_PER_MINUTE),
-});
-
-/** Reads the optional `GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE` (a project whose quota Google raised sets it). */
-export function gmailUnitsPerMinuteFrom(env: NodeJS.ProcessEnv): number {
-  const parsed = quotaEnv.safeParse({ GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE: env.GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE || undefined });
-  if (!parsed.success) throw new Error(`GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE must be a positive whole number of units (got "${env.GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE}")`);
-  return parsed.data.GOOGLE_GMAIL_QUOTA_UNITS_PER_MINUTE;
-}
 
 /**
  * Gmail's per-user quota as a token bucket per Google user, shared by every call this process makes

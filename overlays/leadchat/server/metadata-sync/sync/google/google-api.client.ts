@@ -1,6 +1,6 @@
 import type { ExtensionContext } from '../../../../../../server/src/extensions/index.js';
 import type { ConnectionTokens } from '../../contracts.js';
-import type { GoogleAccount } from '../../models.js';
+import type { GoogleAccount } from '../../metadata-sync.model.js';
 import type { BreakerRegistry } from '../breakers.js';
 import { GoogleApiError, googleError, type HistoryExpired, type SyncTokenExpired } from './google-errors.js';
 
@@ -29,7 +29,7 @@ export interface GoogleRequest {
 }
 
 export interface GoogleApiClientDeps {
-  config: Pick<ExtensionContext['config'], 'GOOGLE_GMAIL_BASE_URL' | 'GOOGLE_CALENDAR_BASE_URL'>;
+  config: { GOOGLE_GMAIL_BASE_URL: string; GOOGLE_CALENDAR_BASE_URL: string };
   tokens: ConnectionTokens;
   breakers: Pick<BreakerRegistry, 'fire'>;
 }

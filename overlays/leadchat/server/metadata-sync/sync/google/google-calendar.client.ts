@@ -1,5 +1,5 @@
 import type { ExtensionContext } from '../../../../../../server/src/extensions/index.js';
-import type { GoogleAccount } from '../../models.js';
+import type { GoogleAccount } from '../../metadata-sync.model.js';
 import type { CalendarEventList } from './calendar-api.types.js';
 import type { GoogleApiClient } from './google-api.client.js';
 import { SyncTokenExpired } from './google-errors.js';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { GoogleAccount, SyncSource, SyncState } from '../../models.js';
+import type { GoogleAccount, SyncSource, SyncState } from '../../metadata-sync.model.js';
 import { StreamAccessDenied, SyncThrottled } from '../errors.js';
 import type { SyncRun } from '../kinds.js';
 import type { SyncTarget } from '../types.js';

@@ -1,13 +1,13 @@
 import { ReauthorizationRequired, type ConnectionTokens } from '../../contracts.js';
-import type { MicrosoftAccount, SharedMailbox } from '../../models.js';
+import type { MicrosoftAccount, SharedMailbox } from '../../metadata-sync.model.js';
 import type { MicrosoftGraphClients } from '../../../microsoft/graph-clients.js';
 import { StreamAccessDenied } from '../errors.js';
 import type { SyncKindRunner, SyncRun, SyncRunOutcome } from '../kinds.js';
-import { calendarStream } from './calendar-stream.js';
-import { syncDeltaStream } from './delta-stream.js';
+import { calendarStream } from './outlook-calendar.sync.js';
+import { syncDeltaStream } from './graph-stream.js';
 import { graphCode, graphStatus } from '../../../microsoft/graph-errors.js';
-import { GraphReader } from './graph-reader.js';
-import { MAIL_FOLDERS, mailFolderStream } from './mail-streams.js';
+import { GraphReader } from './graph-api.client.js';
+import { MAIL_FOLDERS, mailFolderStream } from './outlook-mail.sync.js';
 
 export interface MicrosoftSyncDeps {
   graph: MicrosoftGraphClients;
