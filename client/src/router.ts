@@ -12,6 +12,7 @@ const accountRoutes: RouteRecordRaw[] = [
     ],
   },
   { path: 'contacts', name: 'contacts', component: () => import('./features/contacts/ContactsPage.vue') },
+  { path: 'reports', name: 'reports', meta: { admin: true }, component: () => import('./features/reports/ReportsPage.vue') },
   { path: 'contacts/:contactId(\\d+)', name: 'contact', component: () => import('./features/contacts/ContactPage.vue') },
   { path: 'profile', name: 'profile', component: () => import('./features/profile/ProfilePage.vue') },
   {

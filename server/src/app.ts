@@ -5,7 +5,7 @@ import { RedisStore } from 'connect-redis';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Sequelize } from 'sequelize';
@@ -21,6 +21,7 @@ import { profileRouter } from './api/v1/profile.js';
 import { docsRouter } from './api/docs.router.js';
 import type { AccessTokenService } from './services/access-tokens.js';
 import type { ProfileService } from './services/profiles.js';
+import type { SsoLinks } from './services/sso-links.js';
 import type { RealtimeHub } from './realtime/realtime-hub.js';
 import type { JobQueues } from './jobs/queues.js';
 import { jobsDashboard } from './jobs/dashboard.router.js';
@@ -35,6 +36,7 @@ export interface AppDeps {
   tokens: AccessTokenService;
   profiles: ProfileService;
   realtime: Pick<RealtimeHub, 'endSession'>;
+  sso: SsoLinks;
 }
 
 /** Builds the HTTP app from its dependencies; no globals, so every test builds its own. */
@@ -69,7 +71,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(publicRoutes);
 
   app.use(express.json({ limit: '25mb' }));
-  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
+  // Rails-style nested form fields (`message[content]=…`), as Chatwoot clients post them.
+  app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 1000 }));
   app.use(
     session({
       name: 'leadchat_session',
@@ -84,17 +87,22 @@ export function createApp(deps: AppDeps): Express {
 
   const auth = authenticate(deps.tokens);
   app.post('/auth/sign_in', ...signInGuard({ redis: deps.redis, redisPrefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }));
-  app.use('/auth', sessionsRouter(deps.profiles, config.EXTENSIONS, deps.realtime));
+  app.use('/auth', sessionsRouter(deps.profiles, config.EXTENSIONS, deps.realtime, deps.tokens, deps.sso));
   app.use('/api/v1/profile', auth, profileRouter(deps.profiles));
 
   const accountRoutes = Router({ mergeParams: true });
   for (const r of registries.routes.list().filter((r) => r.mount === 'account')) accountRoutes.use(r.router);
   app.use('/api/v1/accounts/:account_id', auth, loadAccount, accountRoutes);
+  const accountV2Routes = Router({ mergeParams: true });
+  for (const r of registries.routes.list().filter((r) => r.mount === 'account_v2')) accountV2Routes.use(r.router);
+  app.use('/api/v2/accounts/:account_id', auth, loadAccount, accountV2Routes);
 
   const platformRoutes = Router();
   for (const r of registries.routes.list().filter((r) => r.mount === 'platform')) platformRoutes.use(r.router);
   app.use('/platform/api/v1', authenticatePlatform(config.PLATFORM_API_TOKEN), platformRoutes);
 
+  // Chatwoot's `GET /api`: clients call it to check that they reach a Chatwoot-style server.
+  app.get('/api', apiStatus(deps));
   app.use('/api/docs', docsRouter());
   app.use('/admin/jobs', auth, jobsDashboard(deps.queues));
   // The emailed links (invitation, reset) and the reset request are dashboard pages under Devise's paths.
@@ -104,6 +112,14 @@ export function createApp(deps: AppDeps): Express {
   serveDashboard(app);
   app.use(errorHandler);
   return app;
+}
+
+function apiStatus(deps: AppDeps): RequestHandler {
+  return async (_req, res) => {
+    const check = (fn: () => Promise<unknown>) => fn().then(() => 'ok', () => 'failing');
+    const [dataServices, queueServices] = await Promise.all([check(() => deps.sequelize.authenticate()), check(() => deps.redis.ping())]);
+    res.json({ version: APP_VERSION, timestamp: new Date().toISOString().replace('T', ' ').slice(0, 19), queue_services: queueServices, data_services: dataServices });
+  };
 }
 
 function health(deps: AppDeps): RequestHandler {
@@ -120,6 +136,8 @@ function health(deps: AppDeps): RequestHandler {
     });
   };
 }
+
+const APP_VERSION = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
 const DASHBOARD_DIST = path.join(repoRoot, 'client', 'dist');
 const DASHBOARD_INDEX = path.join(DASHBOARD_DIST, 'index.html');

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError } from './lib/errors.js';
 import { resolveTlsMode, TLS_MODES, type TlsMode } from './lib/mail-tls.js';
@@ -27,6 +28,26 @@ const encryptionKeys = z.string().transform((raw, ctx) => {
 
 /** Unset: taken from the port at boot (993 / 465 implicit, any other STARTTLS). */
 const tlsMode = z.string().trim().toLowerCase().pipe(z.enum(TLS_MODES, { message: 'must be "implicit" (TLS from the first byte, as on 993 and 465) or "starttls" (as on 143 and 587)' })).optional();
+
+/**
+ * `10.0.0.0/8,127.0.0.1/32,::1/128`: networks outgoing webhooks may reach although they are private,
+ * loopback or link-local (refused by default, see webhooks/address-guard.ts). A bare address is one host.
+ */
+const cidrList = z.string().transform((raw, ctx) => {
+  const networks: { address: string; prefix: number; family: 'ipv4' | 'ipv6' }[] = [];
+  for (const entry of raw.split(',').map((p) => p.trim()).filter(Boolean)) {
+    const [address = '', prefixText] = entry.split('/');
+    const version = isIP(address);
+    const max = version === 6 ? 128 : 32;
+    const prefix = prefixText === undefined ? max : /^\d+$/.test(prefixText) ? Number(prefixText) : NaN;
+    if (!version || !(prefix >= 0 && prefix <= max)) {
+      ctx.addIssue({ code: 'custom', message: `"${entry}" is not an IP address or CIDR network (e.g. 10.0.0.0/8, ::1/128)` });
+      return z.NEVER;
+    }
+    networks.push({ address, prefix, family: version === 6 ? 'ipv6' : 'ipv4' });
+  }
+  return networks;
+});
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -74,6 +95,11 @@ const schema = z.object({
   LEADMAIL_API_KEY: z.string().min(1).optional(),
   /** Sender of the application's own emails (invitations, password resets, transcripts). */
   MAILER_SENDER_EMAIL: z.string().default('LeadChat <notifications@leadchat.localhost>'),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: cidrList.default([]),
+  /** First retry delay of a failed webhook delivery; it doubles 13 times (10 s → about 23 h in all). */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(1).max(3_600_000).default(10_000),
+  /** A webhook failing without a single success for this long is disabled and its administrators notified. */
+  WEBHOOK_DISABLE_AFTER_HOURS: z.coerce.number().positive().max(24 * 365).default(72),
   /** How long an agent can still Undo a reply after pressing Send; the send waits this long (0: at once). */
   REPLY_UNDO_SECONDS: z.coerce.number().int().min(0).max(60).default(5),
   SEED_DEMO: bool.default(true),

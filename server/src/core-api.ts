@@ -19,6 +19,12 @@ import type { InboxService } from './services/inboxes.js';
 import type { MessageService } from './services/messages.js';
 import type { NotificationService } from './services/notifications.js';
 import type { ProfileService } from './services/profiles.js';
+import type { ConversationActions } from './services/conversation-actions.js';
+import type { ContactActions } from './services/contact-actions.js';
+import type { CustomAttributeService, CustomFilterService } from './services/custom-attributes.js';
+import type { ReportService } from './services/reports.js';
+import type { SsoLinks } from './services/sso-links.js';
+import type { WebhookService } from './webhooks/webhooks.service.js';
 
 /** Core use-case services, shared by the core's routers and jobs. */
 export interface CoreApi {
@@ -42,6 +48,13 @@ export interface CoreApi {
   emailReceive: EmailReceive;
   reauthorization: ChannelReauthorization;
   emailChecks: EmailCheckService;
+  webhooks: WebhookService;
+  conversationActions: ConversationActions;
+  contactActions: ContactActions;
+  customAttributes: CustomAttributeService;
+  customFilters: CustomFilterService;
+  reports: ReportService;
+  sso: SsoLinks;
   /** Every registered email provider (read after boot, e.g. to tell the dashboard which ones exist). */
   emailProviders: Pick<Registries['emailProviders'], 'list'>;
 }

@@ -38,6 +38,13 @@ import { NotificationService } from './services/notifications.js';
 import { EmailReceive } from './channels/email/receive/index.js';
 import { ChannelReauthorization } from './channels/email/reauthorization.js';
 import { EmailCheckService } from './channels/email/checks/email-checks.service.js';
+import { WebhookService } from './webhooks/webhooks.service.js';
+import { ConversationActions } from './services/conversation-actions.js';
+import { ContactActions } from './services/contact-actions.js';
+import { CustomAttributeService, CustomFilterService } from './services/custom-attributes.js';
+import { ReportService } from './services/reports.js';
+import { SsoLinks } from './services/sso-links.js';
+import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
 export type { CoreApi };
 
@@ -73,6 +80,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const labels = new LabelService({ sequelize });
   const teams = new TeamService({ sequelize });
   const conversations = new ConversationService({ sequelize, events, inboxes, labels, teams });
+  const contacts = new ContactService({ sequelize, inboxes, events });
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
   const notifications = new NotificationService(sequelize, events);
@@ -83,7 +91,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),
     inboxes,
-    contacts: new ContactService({ sequelize, inboxes }),
+    contacts,
     conversations,
     messages: new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
     agents: new AgentService({ sequelize, mail }),
@@ -101,7 +109,22 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     realtime,
     emailProviders: registries.emailProviders,
     emailChecks: new EmailCheckService({ inboxes, logger }),
+    conversationActions: new ConversationActions({ conversations, events }),
+    contactActions: new ContactActions({ sequelize, contacts, inboxes, events }),
+    customAttributes: new CustomAttributeService(),
+    customFilters: new CustomFilterService(),
+    reports: new ReportService({ sequelize }),
+    sso: new SsoLinks({ redis, prefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }),
+    webhooks: new WebhookService({
+      sequelize, secrets, queues, notifications, conversations,
+      guard: new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS),
+      logger: logger.child({ component: 'webhooks' }),
+      retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
+      disableAfterHours: config.WEBHOOK_DISABLE_AFTER_HOURS,
+    }),
   };
+  api.webhooks.subscribe(events);
+  api.reports.subscribe(events);
 
   const contributorServices = {
     ...services,
@@ -116,7 +139,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   await loadExtensions(config.EXTENSIONS, (name) => createExtensionContext(name, registries, contributorServices), registries.problems, opts.extensionsRoot);
   registries.seal();
 
-  const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles, realtime });
+  const app = createApp({ config, logger, sequelize, redis, registries, queues, tokens, profiles: api.profiles, realtime, sso: api.sso });
   let backgroundStarted = false;
 
   return {

@@ -129,7 +129,7 @@ describe('Agents API', () => {
       const api = await http();
       const agent = await createAgent(account);
       const res = await api.post(path()).set('api_access_token', agent.token).send({ name: 'x', email: newEmail(), role: 'agent' }).expect(403);
-      expect(res.body.error.code).to.equal('forbidden');
+      expect(res.body.code).to.equal('forbidden');
     });
   });
 

@@ -271,7 +271,7 @@ describe('Contacts API', () => {
         await api.delete(path(`/${contact.id}`)),
       ]) {
         expect(res.status).to.equal(401);
-        expect(res.body.error.code).to.equal('unauthorized');
+        expect(res.body.code).to.equal('unauthorized');
       }
     });
   });

@@ -121,7 +121,7 @@ describe('Conversations API', () => {
       const api = await http();
       const missing = await api.post(path()).set('api_access_token', account.admin.token).send({});
       expect(missing.status).to.equal(422);
-      expect(fieldPaths(missing.body)).to.include.members(['inbox_id', 'contact_id']);
+      expect(fieldPaths(missing.body)).to.include.members(['inbox_id', 'source_id']);
 
       const bad = await api
         .post(path())

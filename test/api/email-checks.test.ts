@@ -160,7 +160,7 @@ describe('POST /inboxes/email_checks: the inbox wizard\'s connection checks (san
       const other = await createAccount();
       const foreign = await check({ leg: 'imap', inbox_id: inboxId, channel: {} }, other.admin.token, other.id);
       expect(foreign.status).to.equal(404);
-      expect(foreign.body.error.code).to.equal('not_found');
+      expect(foreign.body.code).to.equal('not_found');
     } finally {
       await api.delete(`/api/v1/accounts/${account.id}/inboxes/${inboxId}`).set('api_access_token', account.admin.token).expect(200);
     }

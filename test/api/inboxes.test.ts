@@ -135,7 +135,7 @@ describe('Inboxes API', () => {
       const api = await http();
       const anon = await api.get(path());
       expect(anon.status).to.equal(401);
-      expect(anon.body.error.code).to.equal('unauthorized');
+      expect(anon.body.code).to.equal('unauthorized');
       await api.get(path()).set('api_access_token', 'nope').expect(401);
     });
   });

@@ -28,7 +28,7 @@ describe('Platform API', () => {
       const user = await p.post('/users', { name: 'U', email: email() }).expect(200);
       for (const token of ['wrong-token', user.body.access_token]) {
         const res = await api.post('/platform/api/v1/accounts').set('api_access_token', token).send({ name: 'x' }).expect(401);
-        expect(res.body.error).to.include({ code: 'unauthorized', message: 'Invalid platform api_access_token' });
+        expect(res.body).to.include({ code: 'unauthorized', message: 'Invalid platform api_access_token' });
       }
       await api.get(`/platform/api/v1/users/${user.body.id}`).expect(401);
     });

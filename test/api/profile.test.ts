@@ -51,7 +51,7 @@ describe('Profile API', () => {
     it('is 401 without a token or with a wrong one', async () => {
       const api = await http();
       const anon = await api.get('/api/v1/profile').expect(401);
-      expect(anon.body.error.code).to.equal('unauthorized');
+      expect(anon.body.code).to.equal('unauthorized');
       await api.get('/api/v1/profile').set('api_access_token', 'not-a-token').expect(401);
     });
   });

@@ -81,10 +81,10 @@ describe('dashboard (e2e, headless Chromium)', function () {
     await page.locator('table').getByText('Alex Agent', { exact: true }).waitFor();
     await shot('settings-agents');
     await page.getByRole('link', { name: 'Integrations' }).click();
-    // The core lists none of its own; the LeadChat overlay adds its metadata sync page.
+    // The core lists its webhooks page; the LeadChat overlay adds its metadata sync page.
+    await page.getByRole('link', { name: /Webhooks/ }).waitFor();
     const overlay = (process.env.EXTENSIONS ?? 'leadchat').split(',').map((s) => s.trim()).includes('leadchat');
     if (overlay) await page.getByRole('link', { name: /Mail & calendar insights/ }).waitFor();
-    else await page.getByText('No integrations available').waitFor();
     await shot('settings-integrations');
     await page.getByRole('link', { name: 'Inboxes' }).click();
     await page.getByText('No inboxes yet').waitFor();

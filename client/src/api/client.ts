@@ -47,7 +47,7 @@ export async function request<T>(method: string, url: string, body?: unknown): P
   const data = res.headers.get('content-type')?.includes('application/json') ? await res.json() : undefined;
   // `/auth/...` answers 401 for a wrong password at sign-in: that is the form's business, not an ended session.
   if (res.status === 401 && !url.startsWith('/auth/')) sessionEnded?.();
-  if (!res.ok) throw new ApiError(data?.error?.message ?? res.statusText, res.status, data?.error?.fields);
+  if (!res.ok) throw new ApiError(data?.message ?? res.statusText, res.status, data?.fields);
   return data as T;
 }
 

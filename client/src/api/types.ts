@@ -104,6 +104,7 @@ export interface Contact {
   phone_number: string | null;
   created_at: number | null;
   last_activity_at: number | null;
+  custom_attributes?: Record<string, unknown>;
   contact_inboxes?: { source_id: string; inbox: { id: number; name: string } | null }[];
 }
 
@@ -117,6 +118,7 @@ export interface Conversation {
   additional_attributes: { mail_subject?: string } & Record<string, unknown>;
   priority: Priority | null;
   snoozed_until: string | null;
+  custom_attributes?: Record<string, unknown>;
   /** Titles of the conversation's labels. */
   labels: string[];
   meta: { sender: Contact | null; assignee: Agent | null; team?: { id: number; name: string } };

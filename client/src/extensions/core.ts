@@ -1,6 +1,6 @@
 import type { ClientExtension } from './slot-types';
 
-/** The core's own wizard cards, registered through the same slot an overlay uses. */
+/** The core's own wizard cards and integration pages, registered through the same slots an overlay uses. */
 export const coreExtension: ClientExtension = {
   register(api) {
     api.slot('inboxWizard.emailProviders', {
@@ -19,5 +19,18 @@ export const coreExtension: ClientExtension = {
         form: () => import('../features/inbox-wizard/OAuthConnectForm.vue'),
       });
     }
+    api.slot('contactSidebar.panels', {
+      id: 'custom-attributes',
+      order: 10,
+      title: 'CUSTOM_ATTRIBUTES.TITLE',
+      component: () => import('../features/custom-attributes/ContactAttributesPanel.vue'),
+    });
+    api.slot('settings.integrations', {
+      id: 'webhooks',
+      order: 10,
+      title: 'WEBHOOKS.TITLE',
+      description: 'WEBHOOKS.CARD_DESCRIPTION',
+      component: () => import('../features/webhooks/WebhooksPage.vue'),
+    });
   },
 };

@@ -19,16 +19,36 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const CSRF_HEADER = 'x-csrf-token';
 
 /**
- * Who is calling: an `api_access_token` header (API clients, as in Chatwoot) or the dashboard's
- * session cookie. Cookie-authenticated writes must echo the session's CSRF token in a header, which a
- * cross-site form or script cannot read.
+ * The `api_access_token` header as Rails reads it: Chatwoot clients send `api_access_token`,
+ * `Api-Access-Token` or `API_ACCESS_TOKEN` — any case, underscores or hyphens.
+ */
+export function accessTokenHeader(req: Request): string | undefined {
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (name.replace(/_/g, '-').toLowerCase() === 'api-access-token' && typeof value === 'string' && value) return value;
+  }
+  return undefined;
+}
+
+/**
+ * Who is calling: an `api_access_token` header (API clients, as in Chatwoot), devise-token-auth's
+ * `access-token` + `uid` headers (clients that signed in with a password, see /auth/sign_in) or the
+ * dashboard's session cookie. Cookie-authenticated writes must echo the session's CSRF token in a
+ * header, which a cross-site form or script cannot read.
  */
 export function authenticate(tokens: AccessTokenService): RequestHandler {
   return async (req, _res, next) => {
-    const token = req.get('api_access_token');
+    const token = accessTokenHeader(req);
     if (token) {
       const user = await tokens.findUser(token);
       if (!user) throw new AuthenticationError('Invalid api_access_token');
+      req.currentUser = user;
+      req.authMethod = 'token';
+      return next();
+    }
+    const deviseToken = req.get('access-token');
+    if (deviseToken) {
+      const user = await tokens.findUser(deviseToken);
+      if (!user || user.email.toLowerCase() !== (req.get('uid') ?? '').trim().toLowerCase()) throw new AuthenticationError('Invalid access-token or uid');
       req.currentUser = user;
       req.authMethod = 'token';
       return next();
@@ -84,7 +104,7 @@ export const requireAdministrator: RequestHandler = (req, _res, next) => {
 export function authenticatePlatform(platformToken: string | undefined): RequestHandler {
   return (req, _res, next) => {
     if (!platformToken) throw new NotFoundError('Platform API (set PLATFORM_API_TOKEN to enable it)');
-    const sent = req.get('api_access_token') ?? '';
+    const sent = accessTokenHeader(req) ?? '';
     if (!constantTimeEqual(sent, platformToken)) throw new AuthenticationError('Invalid platform api_access_token');
     next();
   };

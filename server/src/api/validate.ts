@@ -43,3 +43,8 @@ export const recordId = z.unknown().transform((v, ctx) => {
 });
 
 export const attributesHash = z.record(z.string(), z.unknown(), { message: 'must be an object' });
+
+/** An optional id where a blank string means "not given", as Rails reads `inbox_id=""`. */
+export const optionalRecordId = z.preprocess((v) => (v === '' ? undefined : v), recordId.optional());
+/** An optional id that may be cleared with `null`; a blank string means "not given". */
+export const nullableRecordId = z.preprocess((v) => (v === '' ? undefined : v), recordId.nullable().optional());

@@ -11,6 +11,8 @@ export interface LifecycleEvents {
   'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean };
   /** Delivery status changed (sending → sent / failed, retried). */
   'message.updated': { accountId: number; inboxId: number; conversationId: number; messageId: number; changes: string[] };
+  'contact.created': { accountId: number; contactId: number };
+  'contact.updated': { accountId: number; contactId: number; changes: string[] };
   /** An in-app notification for one user (the dashboard's bell). */
   'notification.created': { accountId: number; userId: number; notificationId: number };
 }

@@ -82,12 +82,13 @@ export interface DeliveryMethod {
 
 /**
  * `account` routers are mounted under `/api/v1/accounts/:account_id` behind authentication and the
- * account-membership check; `public` ones at the root with no authentication (OAuth callbacks,
+ * account-membership check (`account_v2`: the same under `/api/v2/accounts/:account_id`, Chatwoot's
+ * reports); `public` ones at the root with no authentication (OAuth callbacks,
  * webhooks); `platform` ones under `/platform/api/v1` behind the platform token.
  */
 export interface RouteRegistration {
   id: string;
-  mount: 'account' | 'public' | 'platform';
+  mount: 'account' | 'account_v2' | 'public' | 'platform';
   router: Router;
 }
 

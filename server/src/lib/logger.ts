@@ -21,7 +21,12 @@ const SECRET_KEYS = [
   'id_token', 'accessToken', 'refreshToken', 'idToken', 'client_secret', 'clientSecret', 'token',
   'api_access_token', 'authorization', 'cookie', 'secret', 'clientState', 'client_state', 'code_verifier',
 ];
-const REDACT_PATHS = SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers["${k.toLowerCase()}"]`]);
+// Header spellings Chatwoot clients use (`Api-Access-Token`) and devise-token-auth's headers, both ways.
+const SECRET_HEADERS = ['api-access-token', 'access-token'];
+const REDACT_PATHS = [
+  ...SECRET_KEYS.flatMap((k) => [k, `*.${k}`, `*.*.${k}`, `req.headers["${k.toLowerCase()}"]`]),
+  ...SECRET_HEADERS.flatMap((h) => [`req.headers["${h}"]`, `res.headers["${h}"]`]),
+];
 
 export function createLogger(opts: { level: string; name?: string; destination?: NodeJS.WritableStream }): Logger {
   const options: LoggerOptions = {

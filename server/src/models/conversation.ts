@@ -26,6 +26,8 @@ export class Conversation extends Model<InferAttributes<Conversation>, InferCrea
   declare additional_attributes: CreationOptional<Record<string, unknown>>;
   declare custom_attributes: CreationOptional<Record<string, unknown>>;
   declare snoozed_until: CreationOptional<Date | null>;
+  /** Chatwoot's mute: resolved, and the customer's next emails do not reopen it. */
+  declare muted: CreationOptional<boolean>;
   declare last_activity_at: CreationOptional<Date>;
   declare agent_last_seen_at: CreationOptional<Date | null>;
   declare assignee_last_seen_at: CreationOptional<Date | null>;
@@ -57,6 +59,7 @@ export class Conversation extends Model<InferAttributes<Conversation>, InferCrea
         additional_attributes: { type: DataTypes.JSONB, defaultValue: {} },
         custom_attributes: { type: DataTypes.JSONB, defaultValue: {} },
         snoozed_until: DataTypes.DATE,
+        muted: { type: DataTypes.BOOLEAN, allowNull: false, defaultValue: false },
         last_activity_at: { type: DataTypes.DATE, defaultValue: DataTypes.NOW },
         agent_last_seen_at: DataTypes.DATE,
         assignee_last_seen_at: DataTypes.DATE,

@@ -14,8 +14,10 @@ import { Label } from './label.js';
 import { Message } from './message.js';
 import { Team, TeamMember } from './team.js';
 import { User } from './user.js';
+import { Webhook, WebhookDelivery } from './webhook.js';
+import { CustomAttributeDefinition, CustomFilter, ReportingEvent } from './custom-attribute-definition.js';
 
-export const coreModels = { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User };
+export const coreModels = { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
 export type CoreModels = typeof coreModels;
 
 export function defineCoreModels(sequelize: Sequelize): CoreModels {
@@ -42,7 +44,9 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   Conversation.hasMany(Message, { foreignKey: 'conversation_id', as: 'messages' });
   Message.belongsTo(Conversation, { foreignKey: 'conversation_id', as: 'conversation' });
   Message.hasMany(Attachment, { foreignKey: 'message_id', as: 'attachments' });
+  Webhook.hasMany(WebhookDelivery, { foreignKey: 'webhook_id', as: 'deliveries' });
+  WebhookDelivery.belongsTo(Webhook, { foreignKey: 'webhook_id', as: 'webhook' });
   return coreModels;
 }
 
-export { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User };
+export { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { Op, QueryTypes, fn, col, type Order, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
+import { Op, QueryTypes, fn, col, literal, type Order, type Sequelize, type Transaction, type WhereOptions } from 'sequelize';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import { ChannelEmail, Contact, ContactInbox, Inbox } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
-import { attributesHash, emailAddress, looseBoolean, pageParam, parse, recordId } from '../api/validate.js';
+import { attributesHash, emailAddress, looseBoolean, pageParam, parse, recordId, optionalRecordId } from '../api/validate.js';
+import type { EventBus } from '../extensions/events.js';
 import type { InboxService } from './inboxes.js';
+import { buildFilter, type FilterColumn } from './filters.js';
 import type { ContactFields, ContactInboxFields } from '../api/serializers/contact.js';
 
 export const CONTACTS_PER_PAGE = 15;
@@ -32,6 +34,19 @@ const listParams = z.object({
   sort: z.string().trim().regex(new RegExp(`^-?(${SORTABLE.join('|')})$`), `must be one of ${SORTABLE.join(', ')} (prefix - for descending)`).optional(),
 });
 const searchParams = listParams.extend({ q: z.string({ message: 'is required' }).trim().min(1, 'is required').max(255) });
+
+const CONTACT_FILTER_COLUMNS: Record<string, FilterColumn> = {
+  name: { sql: '"Contact"."name"', kind: 'text' },
+  email: { sql: '"Contact"."email"', kind: 'text' },
+  phone_number: { sql: '"Contact"."phone_number"', kind: 'text' },
+  identifier: { sql: '"Contact"."identifier"', kind: 'text' },
+  country_code: { sql: `("Contact"."additional_attributes" ->> 'country_code')`, kind: 'text' },
+  city: { sql: `("Contact"."additional_attributes" ->> 'city')`, kind: 'text' },
+  company: { sql: `("Contact"."additional_attributes" ->> 'company_name')`, kind: 'text' },
+  blocked: { sql: '"Contact"."blocked"', kind: 'number' },
+  created_at: { sql: '"Contact"."created_at"', kind: 'date' },
+  last_activity_at: { sql: '"Contact"."last_activity_at"', kind: 'date' },
+};
 
 const UNIQUE_INDEX_FIELD: Record<string, string> = { contacts_account_email: 'email', contacts_account_identifier: 'identifier' };
 
@@ -69,6 +84,7 @@ export async function findOrCreateContactInbox(contact: Contact, inboxId: number
 export interface ContactServiceDeps {
   sequelize: Sequelize;
   inboxes: InboxService;
+  events: EventBus;
 }
 
 /** Contacts are shared by the whole account: every member sees them; only administrators delete them. */
@@ -108,7 +124,7 @@ export class ContactService {
   }
 
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<ContactWithInboxes & { contactInbox: ContactInbox | null }> {
-    const attrs = parse(contactParams.extend({ inbox_id: recordId.optional() }), body);
+    const attrs = parse(contactParams.extend({ inbox_id: optionalRecordId }), body);
     const problems: FieldError[] = [];
     if (!attrs.name && !attrs.email && !attrs.phone_number && !attrs.identifier) {
       problems.push({ path: 'name', message: 'is required when no email, phone_number or identifier is given' });
@@ -133,6 +149,7 @@ export class ContactService {
         return { contact, contactInbox };
       }),
     );
+    await this.deps.events.emit('contact.created', { accountId: scope.account.id, contactId: created.contact.id });
     return { ...created, contactInboxes: (await this.contactInboxes([created.contact.id])).get(created.contact.id) ?? [] };
   }
 
@@ -143,6 +160,7 @@ export class ContactService {
     const problems = await this.duplicates(scope, attrs, contact.id);
     if (problems.length) throw new ValidationError(problems);
     const { additional_attributes, custom_attributes, ...columns } = attrs;
+    const before = { ...contact.get({ plain: true }) } as Record<string, unknown>;
     await this.unique(() =>
       contact.update({
         ...columns,
@@ -150,7 +168,17 @@ export class ContactService {
         ...(custom_attributes ? { custom_attributes: { ...contact.custom_attributes, ...custom_attributes } } : {}),
       }),
     );
+    const after = contact.get({ plain: true }) as unknown as Record<string, unknown>;
+    const changes = Object.keys(after).filter((k) => k !== 'updated_at' && JSON.stringify(after[k]) !== JSON.stringify(before[k]));
+    if (changes.length) await this.deps.events.emit('contact.updated', { accountId: scope.account.id, contactId: contact.id, changes });
     return { contact, contactInboxes: (await this.contactInboxes([contact.id])).get(contact.id) ?? [] };
+  }
+
+  /** Chatwoot's `POST /contacts/filter`: its advanced filter on the contact's fields, address and custom attributes. */
+  async filter(scope: AccountScope, body: unknown, query: unknown): Promise<ContactPage> {
+    const { page } = parse(z.object({ page: pageParam }), query);
+    const condition = literal(buildFilter(this.deps.sequelize, body, CONTACT_FILTER_COLUMNS, '"Contact"."custom_attributes"'));
+    return this.page({ [Op.and]: [{ account_id: scope.account.id }, condition] }, page, undefined);
   }
 
   /** Deletes the contact with its conversations and messages (foreign keys cascade). */

@@ -2,12 +2,13 @@ import { Op, QueryTypes, type Includeable, type Sequelize, type Transaction, typ
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, Contact, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
+import { AccountUser, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.js';
 import type { AccountScope } from '../api/request-context.js';
 import type { ConversationRecord, ConversationView, SearchHighlight } from '../api/serializers/conversation.js';
-import { pageParam, parse, attributesHash, recordId } from '../api/validate.js';
+import { pageParam, parse, attributesHash, recordId, optionalRecordId, nullableRecordId } from '../api/validate.js';
 import { findOrCreateContactInbox } from './contacts.js';
+import { buildFilter, type FilterColumn } from './filters.js';
 import type { InboxService } from './inboxes.js';
 import { labelTitles, type LabelService } from './labels.js';
 import type { TeamService } from './teams.js';
@@ -15,13 +16,24 @@ import { activityLines } from './activity.js';
 import { conversationChanges, hydrateMessages, insertMessage } from './messages.js';
 
 export const CONVERSATIONS_PER_PAGE = 25;
+const CONVERSATION_FILTER_COLUMNS: Record<string, FilterColumn> = {
+  status: { sql: 'c.status', kind: 'text' },
+  priority: { sql: 'c.priority', kind: 'text' },
+  assignee_id: { sql: 'c.assignee_id', kind: 'number' },
+  inbox_id: { sql: 'c.inbox_id', kind: 'number' },
+  contact_id: { sql: 'c.contact_id', kind: 'number' },
+  display_id: { sql: 'c.display_id', kind: 'number' },
+  created_at: { sql: 'c.created_at', kind: 'date' },
+  last_activity_at: { sql: 'c.last_activity_at', kind: 'date' },
+  mail_subject: { sql: `(c.additional_attributes ->> 'mail_subject')`, kind: 'text' },
+};
+
 /** Chatwoot's cap on `GET /contacts/:id/conversations`. */
 const CONTACT_CONVERSATIONS_LIMIT = 20;
 
 const statusFilter = z.enum([...CONVERSATION_STATUSES, 'all'], { message: `must be one of ${[...CONVERSATION_STATUSES, 'all'].join(', ')}` });
 const status = z.enum(CONVERSATION_STATUSES, { message: `must be one of ${CONVERSATION_STATUSES.join(', ')}` });
 
-const optionalId = z.preprocess((v) => (v === '' ? undefined : v), recordId.optional());
 /** `labels[]=a&labels[]=b` (Chatwoot's form) arrives as `labels[]`; `labels=a,b` is accepted too. */
 const labelsFilter = z.preprocess(
   (v) => (v === undefined || v === '' ? undefined : (Array.isArray(v) ? v : String(v).split(',')).map((t) => String(t).trim().toLowerCase()).filter(Boolean)),
@@ -32,8 +44,8 @@ const cursorSchema = z.object({ at: z.number().int(), id: z.number().int().posit
 
 const filterParams = z.object({
   status: statusFilter.default('open'),
-  inbox_id: optionalId,
-  team_id: optionalId,
+  inbox_id: optionalRecordId,
+  team_id: optionalRecordId,
   labels: labelsFilter,
   q: z.string().trim().max(255).optional(),
 });
@@ -58,16 +70,30 @@ type Filters = z.infer<typeof filterParams>;
 
 const createParams = z.object({
   inbox_id: recordId,
-  contact_id: recordId,
+  contact_id: optionalRecordId,
   source_id: z.string().trim().min(1, 'must not be blank').max(255).optional(),
   status: status.optional(),
   priority: z.enum(PRIORITIES, { message: `must be one of ${PRIORITIES.join(', ')}` }).nullable().optional(),
-  assignee_id: recordId.nullable().optional(),
-  team_id: recordId.nullable().optional(),
+  assignee_id: nullableRecordId,
+  team_id: nullableRecordId,
   additional_attributes: attributesHash.optional(),
   custom_attributes: attributesHash.optional(),
   message: z.object({ content: z.string({ message: 'is required' }).trim().min(1, 'is required').max(150_000) }, { message: 'must be an object' }).optional(),
 });
+
+/** The body, with "no contact_id and no source_id" named beside any other invalid field. */
+function parseWithContact(body: Record<string, unknown>): z.infer<typeof createParams> {
+  const blank = (v: unknown) => v === undefined || v === null || v === '';
+  const noContact = blank(body.contact_id) && blank(body.source_id) ? [{ path: 'source_id', message: 'is required without contact_id' }] : [];
+  try {
+    const attrs = parse(createParams, body);
+    if (noContact.length) throw new ValidationError(noContact);
+    return attrs;
+  } catch (err) {
+    if (err instanceof ValidationError && noContact.length && !err.fields.some((f) => f.path === 'source_id')) throw new ValidationError([...err.fields, ...noContact]);
+    throw err;
+  }
+}
 
 /** Chatwoot takes `snoozed_until` as unix seconds; an ISO 8601 time is accepted too. */
 const snoozeTime = z.union([z.number(), z.string().trim().min(1)], { message: 'must be a unix timestamp or an ISO 8601 time' }).transform((v, ctx) => {
@@ -201,6 +227,21 @@ export class ConversationService {
     return this.countsFor(scope, filters, await this.filterSql(scope, filters));
   }
 
+  /**
+   * Chatwoot's `POST /conversations/filter`: its advanced filter on status, priority, assignee, inbox,
+   * contact, dates, subject and custom attributes, among the conversations the caller may see.
+   */
+  async filter(scope: AccountScope, body: unknown, query: unknown): Promise<{ counts: ConversationCounts; conversations: ConversationView[] }> {
+    const { page } = parse(z.object({ page: pageParam }), query);
+    const filter = await this.filterSql(scope, { status: 'all' });
+    filter.conditions.push(buildFilter(this.deps.sequelize, body, CONVERSATION_FILTER_COLUMNS, 'c.custom_attributes'));
+    const [counts, rows] = await Promise.all([
+      this.countsMatching(scope, filter),
+      this.pageRows(filter.conditions, { ...filter.replacements, limit: CONVERSATIONS_PER_PAGE, offset: (page - 1) * CONVERSATIONS_PER_PAGE }),
+    ]);
+    return { counts, conversations: await this.views(scope.account.id, rows.map((r) => r.conversation)) };
+  }
+
   async find(scope: AccountScope, displayId: number): Promise<Conversation> {
     const conversation = await Conversation.findOne({ where: { account_id: scope.account.id, display_id: displayId }, include: this.includes() });
     if (!conversation) throw new NotFoundError('Conversation');
@@ -217,15 +258,14 @@ export class ConversationService {
 
   /** Opens a conversation for a contact in an inbox, with an optional first (outgoing) message. */
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<ConversationView> {
-    const attrs = parse(createParams, body);
+    const attrs = parseWithContact(body);
     const problems: FieldError[] = [];
     const inbox = await this.deps.inboxes.find(scope, attrs.inbox_id).catch((err) => {
       if (err instanceof NotFoundError) return undefined;
       throw err;
     });
     if (!inbox) problems.push({ path: 'inbox_id', message: 'does not exist' });
-    const contact = await Contact.findOne({ where: { id: attrs.contact_id, account_id: scope.account.id } });
-    if (!contact) problems.push({ path: 'contact_id', message: 'does not exist' });
+    const contact = await this.contactFor(scope, inbox?.id, attrs, problems);
     if (inbox && attrs.assignee_id && !(await this.assignable(scope, inbox.id, attrs.assignee_id))) {
       problems.push({ path: 'assignee_id', message: 'must be an administrator of the account or a member of the inbox' });
     }
@@ -259,6 +299,23 @@ export class ConversationService {
     await this.deps.events.emit('conversation.created', ids);
     if (message) await this.deps.events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
     return this.show(scope, conversation.display_id);
+  }
+
+  /**
+   * Chatwoot's two ways to name the customer: `contact_id`, or the contact inbox's `source_id` in the
+   * inbox alone (how API-channel clients call it). Problems are added to `problems`.
+   */
+  private async contactFor(scope: AccountScope, inboxId: number | undefined, attrs: { contact_id?: number; source_id?: string }, problems: FieldError[]): Promise<Contact | null> {
+    if (attrs.contact_id) {
+      const contact = await Contact.findOne({ where: { id: attrs.contact_id, account_id: scope.account.id } });
+      if (!contact) problems.push({ path: 'contact_id', message: 'does not exist' });
+      return contact;
+    }
+    if (!inboxId || !attrs.source_id) return null;
+    const contactInbox = await ContactInbox.findOne({ where: { inbox_id: inboxId, source_id: attrs.source_id } });
+    const contact = contactInbox ? await Contact.findOne({ where: { id: contactInbox.contact_id, account_id: scope.account.id } }) : null;
+    if (!contact) problems.push({ path: 'source_id', message: 'is not a contact of this inbox (create one with POST /contacts/:id/contact_inboxes or POST /contacts with inbox_id)' });
+    return contact;
   }
 
   /** Sets the given status, or toggles open ↔ resolved (anything not open becomes open). */
@@ -613,21 +670,30 @@ export class ConversationService {
         { replacements: filter.replacements, type: QueryTypes.SELECT },
       );
     } else {
-      [row] = await this.deps.sequelize.query<Record<keyof ConversationCounts, number | string>>(
-        `SELECT COUNT(*) FILTER (WHERE c.assignee_id = ${me}) AS mine_count, COUNT(*) FILTER (WHERE c.assignee_id IS NULL) AS unassigned_count,
-                COUNT(*) FILTER (WHERE c.assignee_id IS NOT NULL) AS assigned_count, COUNT(*) AS all_count
-           FROM conversations c WHERE ${filter.conditions.join(' AND ')}`,
-        { replacements: filter.replacements, type: QueryTypes.SELECT },
-      );
+      return this.countsMatching(scope, filter);
     }
-    return {
-      mine_count: Number(row?.mine_count ?? 0),
-      unassigned_count: Number(row?.unassigned_count ?? 0),
-      assigned_count: Number(row?.assigned_count ?? 0),
-      all_count: Number(row?.all_count ?? 0),
-    };
+    return countsOf(row);
+  }
+
+  /** The assignee tab counts over the conversations matching `filter` (search, advanced filter). */
+  private async countsMatching(scope: AccountScope, filter: SqlFilter): Promise<ConversationCounts> {
+    const me = Number(scope.user.id);
+    const [row] = await this.deps.sequelize.query<Record<keyof ConversationCounts, number | string>>(
+      `SELECT COUNT(*) FILTER (WHERE c.assignee_id = ${me}) AS mine_count, COUNT(*) FILTER (WHERE c.assignee_id IS NULL) AS unassigned_count,
+              COUNT(*) FILTER (WHERE c.assignee_id IS NOT NULL) AS assigned_count, COUNT(*) AS all_count
+         FROM conversations c WHERE ${filter.conditions.join(' AND ')}`,
+      { replacements: filter.replacements, type: QueryTypes.SELECT },
+    );
+    return countsOf(row);
   }
 }
+
+const countsOf = (row: Record<keyof ConversationCounts, number | string> | undefined): ConversationCounts => ({
+  mine_count: Number(row?.mine_count ?? 0),
+  unassigned_count: Number(row?.unassigned_count ?? 0),
+  assigned_count: Number(row?.assigned_count ?? 0),
+  all_count: Number(row?.all_count ?? 0),
+});
 
 interface SqlFilter {
   conditions: string[];
@@ -646,7 +712,7 @@ interface PageRow {
 const CONVERSATION_COLUMNS = [
   'id', 'account_id', 'inbox_id', 'contact_id', 'display_id', 'uuid', 'status', 'priority', 'assignee_id', 'additional_attributes', 'custom_attributes',
   'snoozed_until', 'last_activity_at', 'agent_last_seen_at', 'assignee_last_seen_at', 'contact_last_seen_at', 'first_reply_created_at', 'waiting_since',
-  'created_at', 'updated_at', 'team_id', 'label_list',
+  'created_at', 'updated_at', 'muted', 'team_id', 'label_list',
 ] as const;
 /** What `meta.team` shows. */
 const TEAM_COLUMNS = ['id', 'name', 'description', 'allow_auto_assign', 'account_id'] as const;

@@ -10,7 +10,7 @@ import { AccountUser, Attachment, Contact, Conversation, Message, User } from '.
 import { CONTENT_TYPES, type MessageStatus, type MessageType } from '../models/message.js';
 import type { AccountScope } from '../api/request-context.js';
 import type { MessageView } from '../api/serializers/message.js';
-import { emailAddress, looseBoolean, parse, attributesHash, recordId } from '../api/validate.js';
+import { emailAddress, looseBoolean, parse, attributesHash, recordId, optionalRecordId } from '../api/validate.js';
 import type { ReplyOutbox } from '../channels/email/send/reply-outbox.js';
 import { htmlAsText } from '../channels/email/send/reply-body.js';
 import type { TransactionalMail } from '../mailers/transactional-mail.js';
@@ -21,7 +21,7 @@ export const MESSAGES_PER_PAGE = 20;
 export const DELETED_MESSAGE_CONTENT = 'This message was deleted';
 
 /** Conversation columns whose change is announced as `conversation.updated` (Chatwoot's list). */
-export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'team_id', 'priority', 'label_list', 'waiting_since', 'first_reply_created_at'] as const;
+export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'team_id', 'waiting_since', 'first_reply_created_at', 'priority', 'label_list', 'custom_attributes', 'muted', 'agent_last_seen_at'] as const;
 
 /** Chatwoot's clients send recipient lists as comma-separated strings (or arrays); stored as arrays. */
 const emailList = z.preprocess(
@@ -80,7 +80,9 @@ export interface UploadedFile {
 /** A storage-safe version of an uploaded name; the row keeps the original. */
 const storageName = (filename: string) => filename.replace(/[^\w.-]+/g, '_').replace(/^\.+/, '').slice(-120) || 'file';
 
-const listParams = z.object({ before: recordId.optional() });
+/** Chatwoot's page size when a client asks for the messages after one it has. */
+const MESSAGES_AFTER_PAGE = 100;
+const listParams = z.object({ before: optionalRecordId, after: optionalRecordId });
 
 export interface NewMessage {
   message_type: MessageType;
@@ -126,7 +128,7 @@ export async function insertMessage(conversation: Conversation, attrs: NewMessag
   const at = message.created_at;
   const update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>> = { last_activity_at: at };
   if (attrs.message_type === 'incoming') {
-    if (attrs.reopen !== false && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
+    if (attrs.reopen !== false && !conversation.muted && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
     if (attrs.startsWait !== false && !conversation.waiting_since) update.waiting_since = at;
     await Contact.update({ last_activity_at: at }, { where: { id: conversation.contact_id }, transaction });
   } else if (attrs.message_type === 'outgoing' && !attrs.private && attrs.sender?.type === 'User') {
@@ -147,7 +149,7 @@ export async function announceMessage(events: EventBus, conversation: Conversati
 
 /** Which announced columns an update really changes (dates compared by value). */
 export function conversationChanges(conversation: Conversation, update: Record<string, unknown>): string[] {
-  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : Array.isArray(v) ? v.join('\n') : (v ?? null));
+  const norm = (v: unknown) => (v instanceof Date ? v.getTime() : v && typeof v === 'object' ? JSON.stringify(v) : (v ?? null));
   return ANNOUNCED_CONVERSATION_CHANGES.filter((k) => k in update && norm(conversation.get(k)) !== norm(update[k]));
 }
 
@@ -198,16 +200,21 @@ export interface MessageServiceDeps {
 export class MessageService {
   constructor(private readonly deps: MessageServiceDeps) {}
 
-  /** Up to 20 messages, oldest first: the latest ones, or those before the `before` message id. */
+  /**
+   * Messages oldest first, as Chatwoot pages them: the latest 20, or the 20 before the `before`
+   * message id; with `after`, the first 100 after that id (up to `before` when both are given), which
+   * is how a client catches up from the last message it saw.
+   */
   async list(scope: AccountScope, displayId: number, query: unknown): Promise<{ conversation: Conversation; assigneeMembership: AccountUser | null; messages: MessageView[] }> {
-    const { before } = parse(listParams, query);
+    const { before, after } = parse(listParams, query);
     const conversation = await this.deps.conversations.find(scope, displayId);
+    const ids = { ...(before ? { [Op.lt]: before } : {}), ...(after ? { [Op.gt]: after } : {}) };
     const rows = await Message.findAll({
-      where: { conversation_id: conversation.id, ...(before ? { id: { [Op.lt]: before } } : {}) },
-      order: [['created_at', 'DESC'], ['id', 'DESC']],
-      limit: MESSAGES_PER_PAGE,
+      where: { conversation_id: conversation.id, ...(before || after ? { id: ids } : {}) },
+      order: after ? [['id', 'ASC']] : [['created_at', 'DESC'], ['id', 'DESC']],
+      limit: after ? MESSAGES_AFTER_PAGE : MESSAGES_PER_PAGE,
     });
-    rows.reverse();
+    if (!after) rows.reverse();
     const [assigneeMembership, messages] = await Promise.all([
       conversation.assignee_id ? AccountUser.findOne({ where: { account_id: scope.account.id, user_id: conversation.assignee_id } }) : null,
       hydrateMessages(scope.account.id, rows, new Map([[conversation.id, conversation.display_id]])),

@@ -84,7 +84,7 @@ describe('email OAuth: microsoft', function () {
   it('is for administrators only, and names the missing settings when Microsoft is not configured', async () => {
     const agent = await createAgent(account);
     const refused = await authorize({}, agent.token).expect(403);
-    expect(refused.body.error.code).to.equal('forbidden');
+    expect(refused.body.code).to.equal('forbidden');
     const unconfigured = await (await http()).post(`/api/v1/accounts/${account.id}/microsoft/authorization`).set('api_access_token', account.admin.token).send({}).expect(422);
     expect(unconfigured.body.error.code).to.equal('provider_not_configured');
     expect(unconfigured.body.message).to.contain('MICROSOFT_CLIENT_ID').and.contain('MICROSOFT_CLIENT_SECRET');

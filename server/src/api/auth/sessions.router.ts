@@ -1,4 +1,4 @@
-import express, { Router } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
 import { randomToken } from '../../lib/crypto.js';
 import { AuthenticationError } from '../../lib/errors.js';
@@ -6,6 +6,9 @@ import type { RealtimeHub } from '../../realtime/realtime-hub.js';
 import { sessionUser } from '../auth.js';
 import type { PasswordService } from '../../mailers/passwords.service.js';
 import type { ProfileService } from '../../services/profiles.js';
+import type { AccessTokenService } from '../../services/access-tokens.js';
+import type { SsoLinks } from '../../services/sso-links.js';
+import { User } from '../../models/index.js';
 import { findUserByEmail, verifyPassword } from '../../services/users.js';
 import { BINDING_COOKIE } from '../oauth-handshake/browser-binding.js';
 import { parse } from '../validate.js';
@@ -17,20 +20,46 @@ const signIn = z.object({ email: z.string().trim().min(1, 'is required'), passwo
  * dashboard sends back in `X-CSRF-Token` on every write. `extensions` names the overlays this server
  * runs: the dashboard bundle carries every overlay's screens and shows only those.
  */
-export function sessionsRouter(profiles: ProfileService, extensions: readonly string[], streams: Pick<RealtimeHub, 'endSession'>): Router {
+export function sessionsRouter(
+  profiles: ProfileService,
+  extensions: readonly string[],
+  streams: Pick<RealtimeHub, 'endSession'>,
+  tokens: Pick<AccessTokenService, 'tokenFor'>,
+  sso: Pick<SsoLinks, 'consume'>,
+): Router {
   const router = Router();
 
-  router.post('/sign_in', async (req, res) => {
-    const { email, password } = parse(signIn, req.body);
-    const user = await findUserByEmail(email);
-    if (!(await verifyPassword(user, password)) || !user) throw new AuthenticationError('Invalid email or password');
+  /** Starts a dashboard session like a password sign-in: a new session id, the user's epoch, a CSRF token. */
+  async function startSession(req: Request, res: Response, user: User): Promise<void> {
     await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
     // A sign-in to a provider started before this session belongs to whoever used the browser then.
     res.clearCookie(BINDING_COOKIE);
     req.session.userId = user.id;
     req.session.epoch = user.session_epoch;
     req.session.csrfToken = randomToken(24);
+  }
+
+  router.post('/sign_in', async (req, res) => {
+    const { email, password } = parse(signIn, req.body);
+    const user = await findUserByEmail(email);
+    if (!(await verifyPassword(user, password)) || !user) throw new AuthenticationError('Invalid email or password');
+    await startSession(req, res, user);
+    // devise-token-auth's headers, for Chatwoot clients that sign in with a password and then send
+    // them back (`access-token`, `client`, `uid`): the token is the user's API access token.
+    res.set({ 'access-token': await tokens.tokenFor(user), 'token-type': 'Bearer', client: randomToken(16), uid: user.email, expiry: String(Math.floor(Date.now() / 1000) + 14 * 24 * 3600) });
     res.json({ data: await profiles.show(user), csrf_token: req.session.csrfToken, extensions });
+  });
+
+  // The Platform API's single-use sign-in link (`GET /platform/api/v1/users/:id/login`).
+  router.get('/sso', async (req, res) => {
+    const userId = await sso.consume(req.query.token);
+    const user = userId ? await User.findByPk(userId) : null;
+    if (!user) {
+      res.redirect(303, '/?sso=expired');
+      return;
+    }
+    await startSession(req, res, user);
+    res.redirect(303, '/app');
   });
 
   // Not signed in is an answer here, not an error: the dashboard asks on every page load.

@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { Account, AccountUser, User } from '../../models/index.js';
 import { ROLES } from '../../models/account-user.js';
 import type { AccessTokenService } from '../../services/access-tokens.js';
+import type { SsoLinks } from '../../services/sso-links.js';
 import { createUser, findUserByEmail, hashPassword, passwordRule } from '../../services/users.js';
 import { serializePlatformUser } from '../serializers/user.js';
 import { emailAddress, idParam, parse } from '../validate.js';
@@ -45,7 +46,7 @@ async function findUser(id: unknown): Promise<User> {
 }
 
 /** Chatwoot's Platform API subset for provisioning accounts, users and memberships. */
-export function platformRouter(tokens: AccessTokenService): Router {
+export function platformRouter(tokens: AccessTokenService, sso: Pick<SsoLinks, 'issue'>): Router {
   const router = Router();
 
   router.post('/accounts', async (req, res) => {
@@ -71,6 +72,11 @@ export function platformRouter(tokens: AccessTokenService): Router {
   router.get('/users/:id', async (req, res) => {
     const user = await findUser(req.params.id);
     res.json(serializePlatformUser(user, await tokens.tokenFor(user)));
+  });
+  // Chatwoot's SSO link: opening it signs the user in to the dashboard (once, within 5 minutes).
+  router.get('/users/:id/login', async (req, res) => {
+    const user = await findUser(req.params.id);
+    res.json({ url: await sso.issue(user.id) });
   });
   router.patch('/users/:id', async (req, res) => {
     const user = await findUser(req.params.id);

@@ -11,7 +11,7 @@ export type ConversationRecord = Pick<
   Conversation,
   | 'id' | 'account_id' | 'inbox_id' | 'contact_id' | 'display_id' | 'uuid' | 'status' | 'priority' | 'assignee_id' | 'additional_attributes'
   | 'custom_attributes' | 'snoozed_until' | 'last_activity_at' | 'agent_last_seen_at' | 'assignee_last_seen_at' | 'contact_last_seen_at'
-  | 'first_reply_created_at' | 'waiting_since' | 'created_at' | 'updated_at' | 'team_id' | 'label_list'
+  | 'first_reply_created_at' | 'waiting_since' | 'created_at' | 'updated_at' | 'muted' | 'team_id' | 'label_list'
 > & { contact?: ContactFields | null; assignee?: AgentUser | null; inbox?: { channel_type: string } | null; team?: TeamSummary | null };
 
 /** Where a search matched: an HTML fragment of escaped text in which only `<mark>` elements are markup. */
@@ -49,7 +49,7 @@ export function serializeConversation(view: ConversationView) {
     additional_attributes: c.additional_attributes,
     custom_attributes: c.custom_attributes,
     labels: c.label_list ?? [],
-    muted: false,
+    muted: c.muted ?? false,
     can_reply: true,
     snoozed_until: c.snoozed_until,
     unread_count: view.unreadCount,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AccountScope } from '../../../api/request-context.js';
-import { attributesHash, parse, recordId } from '../../../api/validate.js';
+import { attributesHash, parse, recordId, optionalRecordId } from '../../../api/validate.js';
 import type { EmailChannel, EmailProvider, ImapAccess } from '../../../extensions/types.js';
 import { ValidationError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
@@ -14,7 +14,7 @@ const checkRequest = z.object({
   leg: z.enum(['imap', 'smtp', 'round_trip'], { message: 'must be one of imap, smtp, round_trip' }),
   channel: attributesHash.pipe(emailChannelParams),
   /** An inbox being edited: its stored settings (and passwords) fill what the request leaves out. */
-  inbox_id: recordId.optional(),
+  inbox_id: optionalRecordId,
   /** How long the round trip waits for its message; tests shorten it. */
   timeout_seconds: z.coerce.number().int().min(1, `must be between 1 and ${ROUND_TRIP_MAX_SECONDS}`).max(ROUND_TRIP_MAX_SECONDS, `must be between 1 and ${ROUND_TRIP_MAX_SECONDS}`).optional(),
 });

@@ -342,6 +342,7 @@ export class EmailIngestionService {
       result: { status: 'created', messageId: message.id, conversationId: conversation.id },
       announce: async () => {
         const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
+        if (customer && 'created' in customer && customer.created) await this.deps.events.emit('contact.created', { accountId: conversation.account_id, contactId: customer.contact.id });
         if (created) await this.deps.events.emit('conversation.created', ids);
         await announceMessage(this.deps.events, conversation, message, changes);
       },
@@ -379,7 +380,7 @@ export class EmailIngestionService {
    * contact with its first contact inbox here, or null for none); created with ON CONFLICT DO NOTHING,
    * so a concurrent creation never aborts the transaction.
    */
-  private async findOrCreateContact(accountId: number, address: EmailAddress, transaction: Transaction, known?: KnownContact | null): Promise<{ contact: Contact; contactInboxId?: number }> {
+  private async findOrCreateContact(accountId: number, address: EmailAddress, transaction: Transaction, known?: KnownContact | null): Promise<{ contact: Contact; contactInboxId?: number; created?: boolean }> {
     const find = () => Contact.findOne({ where: { account_id: accountId, [Op.and]: [this.deps.sequelize.where(this.deps.sequelize.fn('lower', this.deps.sequelize.col('email')), address.address)] }, transaction });
     if (known) {
       const { contact_inbox_id: contactInboxId, ...columns } = known;
@@ -391,7 +392,7 @@ export class EmailIngestionService {
       [{ account_id: accountId, email: address.address, name: truncate(address.name || address.address.split('@')[0], 255) }],
       { transaction, ignoreDuplicates: true, returning: true, validate: true },
     );
-    if (created?.id) return { contact: created };
+    if (created?.id) return { contact: created, created: true };
     const winner = await find();
     if (winner) return { contact: winner };
     throw new Error(`contact ${address.address} could not be created`);

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import type { Job } from 'bull';
+import { Op, type Sequelize } from 'sequelize';
+import { z } from 'zod';
+import { attributesHash, pageParam, parse } from '../api/validate.js';
+import type { AccountScope } from '../api/request-context.js';
+import type { EventBus, LifecycleEventName, LifecycleEvents } from '../extensions/events.js';
+import type { JobDefinition } from '../extensions/types.js';
+import type { JobQueues } from '../jobs/queues.js';
+import { randomToken, type SecretBox } from '../lib/crypto.js';
+import { NotFoundError, ValidationError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
+import { Webhook, WebhookDelivery, WEBHOOK_EVENTS, type WebhookEvent } from '../models/webhook.js';
+import type { ConversationService } from '../services/conversations.js';
+import type { NotificationService } from '../services/notifications.js';
+import type { WebhookAddressGuard } from './address-guard.js';
+import { buildWebhookPayloads, type WebhookEventData } from './webhook-payloads.js';
+import { sendWebhook, signatureHeaders } from './webhook-sender.js';
+
+export const WEBHOOK_DELIVERY_JOB = 'webhooks.deliver';
+/** 14 attempts: the first, then 13 retries whose delays double from WEBHOOK_RETRY_BASE_MS (10 s → ~23 h). */
+export const WEBHOOK_ATTEMPTS = 14;
+export const DELIVERIES_PER_PAGE = 25;
+const PENDING = ['queued', 'retrying'];
+
+const url = z
+  .string({ message: 'is required' })
+  .trim()
+  .max(2048)
+  .refine((v) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+const subscriptions = z.array(z.enum(WEBHOOK_EVENTS, { message: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), { message: 'must be a list of events' });
+const createParams = z.object({
+  url,
+  name: z.string().trim().max(255).nullable().optional(),
+  subscriptions: subscriptions.min(1, 'must list at least one event').default([...WEBHOOK_EVENTS]),
+});
+const updateParams = z.object({
+  url: url.optional(),
+  name: z.string().trim().max(255).nullable().optional(),
+  subscriptions: subscriptions.min(1, 'must list at least one event').optional(),
+  enabled: z.boolean({ message: 'must be true or false' }).optional(),
+});
+/** Chatwoot nests the attributes under `webhook`; flat bodies are accepted too. */
+const nested = z.object({ webhook: attributesHash.optional() }).passthrough();
+
+export interface WebhookServiceDeps {
+  sequelize: Sequelize;
+  secrets: SecretBox;
+  queues: JobQueues;
+  notifications: Pick<NotificationService, 'notifyAdministrators'>;
+  conversations: ConversationService;
+  guard: WebhookAddressGuard;
+  logger: Logger;
+  retryBaseMs: number;
+  disableAfterHours: number;
+}
+
+/**
+ * Account webhooks: administrators manage them; every lifecycle event an enabled webhook subscribes
+ * to becomes one delivery row and one bull job. Deliveries of one webhook for one conversation (or
+ * contact) go out in order: a delivery waits until the one before it was delivered or given up.
+ */
+export class WebhookService {
+  constructor(private readonly deps: WebhookServiceDeps) {}
+
+  list(scope: AccountScope): Promise<Webhook[]> {
+    return Webhook.findAll({ where: { account_id: scope.account.id }, order: [['id', 'ASC']] });
+  }
+
+  async find(scope: AccountScope, id: number): Promise<Webhook> {
+    const webhook = await Webhook.findOne({ where: { id, account_id: scope.account.id } });
+    if (!webhook) throw new NotFoundError('Webhook');
+    return webhook;
+  }
+
+  async create(scope: AccountScope, body: Record<string, unknown>): Promise<Webhook> {
+    const attrs = parse(createParams, this.unwrap(body), 'webhook');
+    this.checkUrl(attrs.url);
+    return Webhook.create({
+      account_id: scope.account.id,
+      url: attrs.url,
+      name: attrs.name ?? null,
+      subscriptions: [...new Set(attrs.subscriptions)],
+      secret_ciphertext: this.deps.secrets.encrypt(randomToken(32)),
+      failing_since: null,
+      disabled_reason: null,
+    });
+  }
+
+  async update(scope: AccountScope, id: number, body: Record<string, unknown>): Promise<Webhook> {
+    const webhook = await this.find(scope, id);
+    const attrs = parse(updateParams, this.unwrap(body), 'webhook');
+    if (attrs.url) this.checkUrl(attrs.url);
+    await webhook.update({
+      ...(attrs.url ? { url: attrs.url } : {}),
+      ...(attrs.name !== undefined ? { name: attrs.name } : {}),
+      ...(attrs.subscriptions ? { subscriptions: [...new Set(attrs.subscriptions)] } : {}),
+      // Turning a webhook back on gives it a fresh start: the automatic disable counts from now.
+      ...(attrs.enabled !== undefined ? { enabled: attrs.enabled, ...(attrs.enabled ? { failing_since: null, disabled_reason: null } : {}) } : {}),
+    });
+    return webhook;
+  }
+
+  async destroy(scope: AccountScope, id: number): Promise<void> {
+    await (await this.find(scope, id)).destroy();
+  }
+
+  secretOf(webhook: Webhook): string {
+    return this.deps.secrets.decrypt(webhook.secret_ciphertext);
+  }
+
+  /** The delivery log, newest first. */
+  async deliveries(scope: AccountScope, id: number, query: unknown): Promise<{ count: number; deliveries: WebhookDelivery[] }> {
+    const webhook = await this.find(scope, id);
+    const { page } = parse(z.object({ page: pageParam }), query);
+    const { count, rows } = await WebhookDelivery.findAndCountAll({
+      where: { webhook_id: webhook.id },
+      order: [['id', 'DESC']],
+      limit: DELIVERIES_PER_PAGE,
+      offset: (page - 1) * DELIVERIES_PER_PAGE,
+    });
+    return { count, deliveries: rows };
+  }
+
+  /** Sends a delivery again with the same delivery id (receivers deduplicate on it), after any earlier one of its conversation. */
+  async resend(scope: AccountScope, id: number, deliveryId: number): Promise<WebhookDelivery> {
+    const webhook = await this.find(scope, id);
+    const delivery = await WebhookDelivery.findOne({ where: { id: deliveryId, webhook_id: webhook.id } });
+    if (!delivery) throw new NotFoundError('Delivery');
+    if (!PENDING.includes(delivery.status)) {
+      await delivery.update({ status: 'queued', last_error: null });
+      await this.enqueueNext(webhook.id, delivery.ordering_key);
+    }
+    return delivery;
+  }
+
+  /** Subscribes to the core's lifecycle events. */
+  subscribe(events: EventBus): void {
+    const on = <E extends LifecycleEventName>(event: E, toSource: (ids: LifecycleEvents[E]) => Parameters<typeof buildWebhookPayloads>[0]) =>
+      events.on(event, (ids) => this.publish(ids.accountId, () => buildWebhookPayloads(toSource(ids), this.deps.conversations)));
+    on('conversation.created', (ids) => ({ kind: 'conversation', event: 'conversation.created', ids }));
+    on('conversation.updated', (ids) => ({ kind: 'conversation', event: 'conversation.updated', ids }));
+    on('message.created', (ids) => ({ kind: 'message', event: 'message.created', ids }));
+    on('message.updated', (ids) => ({ kind: 'message', event: 'message.updated', ids }));
+    on('contact.created', (ids) => ({ kind: 'contact', event: 'contact.created', ids }));
+    on('contact.updated', (ids) => ({ kind: 'contact', event: 'contact.updated', ids }));
+  }
+
+  /** Records a delivery per subscribed, enabled webhook; payloads are built only when someone listens. */
+  async publish(accountId: number, build: () => Promise<WebhookEventData[]>): Promise<void> {
+    const webhooks = await Webhook.findAll({ where: { account_id: accountId, enabled: true }, attributes: ['id', 'subscriptions'] });
+    if (!webhooks.length) return;
+    for (const data of await build()) {
+      for (const webhook of webhooks.filter((w) => w.subscriptions.includes(data.event))) {
+        await WebhookDelivery.create({
+          webhook_id: webhook.id, event: data.event, ordering_key: data.orderingKey, delivery_uuid: randomUUID(), payload: data.payload,
+          response_status: null, latency_ms: null, last_error: null, delivered_at: null,
+        });
+        await this.enqueueNext(webhook.id, data.orderingKey);
+      }
+    }
+  }
+
+  job(): JobDefinition<{ deliveryId: number }> {
+    return {
+      id: WEBHOOK_DELIVERY_JOB,
+      concurrency: 8,
+      defaults: { attempts: WEBHOOK_ATTEMPTS, backoff: { type: 'exponential', delay: this.deps.retryBaseMs } },
+      process: ({ deliveryId }, job) => this.deliver(deliveryId, job),
+    };
+  }
+
+  /**
+   * One attempt. A failure throws for bull to retry with backoff, until the last attempt, a refused
+   * address (retrying cannot help) or the webhook's automatic disable gives the delivery up; either
+   * way the next delivery of its conversation is then queued.
+   */
+  async deliver(deliveryId: number, job?: Job<{ deliveryId: number }>): Promise<{ status: string }> {
+    const delivery = await WebhookDelivery.findByPk(deliveryId);
+    if (!delivery || !PENDING.includes(delivery.status)) return { status: delivery?.status ?? 'missing' };
+    const webhook = await Webhook.findByPk(delivery.webhook_id);
+    if (!webhook || !webhook.enabled) {
+      await delivery.update({ status: 'failed', last_error: 'the webhook is disabled' });
+      return { status: 'failed' };
+    }
+    const earlier = await WebhookDelivery.findOne({
+      where: { webhook_id: webhook.id, ordering_key: delivery.ordering_key, status: PENDING, id: { [Op.lt]: delivery.id } },
+      attributes: ['id'],
+    });
+    // Not its turn (an older delivery was resent): back in line, the earlier one queues it when done.
+    if (earlier) {
+      await delivery.update({ status: 'queued', updated_at: new Date() });
+      return { status: 'waiting' };
+    }
+
+    const body = JSON.stringify(delivery.payload);
+    const headers = { ...signatureHeaders(this.secretOf(webhook), body, Math.floor(Date.now() / 1000)), 'X-Chatwoot-Delivery': delivery.delivery_uuid };
+    const result = await sendWebhook(webhook.url, body, headers, this.deps.guard);
+    const outcome = { attempts: delivery.attempts + 1, response_status: result.status, latency_ms: result.latencyMs };
+    if (result.ok) {
+      await delivery.update({ ...outcome, status: 'delivered', last_error: null, delivered_at: new Date() });
+      if (webhook.failing_since) await webhook.update({ failing_since: null });
+      await this.enqueueNext(webhook.id, delivery.ordering_key);
+      return { status: 'delivered' };
+    }
+
+    const log = this.deps.logger.child({ webhookId: webhook.id, deliveryId: delivery.id, attempt: outcome.attempts });
+    const failingSince = webhook.failing_since ?? new Date();
+    if (!webhook.failing_since) await webhook.update({ failing_since: failingSince });
+    if (Date.now() - failingSince.getTime() >= this.deps.disableAfterHours * 3600_000) {
+      await delivery.update({ ...outcome, status: 'failed', last_error: result.error });
+      await this.disable(webhook, result.error ?? 'failed');
+      log.warn({ error: result.error }, 'webhook disabled after failing for too long');
+      return { status: 'failed' };
+    }
+    const lastAttempt = result.permanent || !job || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+    await delivery.update({ ...outcome, status: lastAttempt ? 'failed' : 'retrying', last_error: result.error });
+    if (lastAttempt) {
+      log.info({ error: result.error }, 'webhook delivery given up');
+      await this.enqueueNext(webhook.id, delivery.ordering_key);
+      return { status: 'failed' };
+    }
+    throw new Error(`webhook delivery failed: ${result.error}`);
+  }
+
+  /** Queues the oldest pending delivery of a conversation unless it already has its job (retrying). */
+  private async enqueueNext(webhookId: number, orderingKey: string): Promise<void> {
+    const next = await WebhookDelivery.findOne({ where: { webhook_id: webhookId, ordering_key: orderingKey, status: PENDING }, order: [['id', 'ASC']] });
+    if (!next || next.status !== 'queued') return;
+    // The job id makes concurrent callers add it once; a row changed since (resent, back in line) is a new job.
+    await this.deps.queues.enqueue(WEBHOOK_DELIVERY_JOB, { deliveryId: next.id }, { jobId: `webhook-delivery:${next.id}:${next.updated_at.getTime()}` });
+  }
+
+  /** Stops a webhook that has failed for too long: its pending deliveries are given up, administrators notified. */
+  private async disable(webhook: Webhook, error: string): Promise<void> {
+    const reason = `Disabled automatically: no delivery succeeded for ${this.deps.disableAfterHours} hours (last error: ${error})`;
+    await webhook.update({ enabled: false, disabled_reason: reason });
+    await WebhookDelivery.update({ status: 'failed', last_error: 'the webhook was disabled' }, { where: { webhook_id: webhook.id, status: PENDING } });
+    await this.deps.notifications.notifyAdministrators(webhook.account_id, 'webhook_disabled', { webhook_id: webhook.id, url: webhook.url, title: `The webhook to ${webhook.url} was disabled`, error: reason });
+  }
+
+  private checkUrl(value: string): void {
+    try {
+      this.deps.guard.checkLiteral(new URL(value));
+    } catch (err) {
+      throw ValidationError.field('webhook.url', (err as Error).message);
+    }
+  }
+
+  private unwrap(body: Record<string, unknown>): Record<string, unknown> {
+    const { webhook } = parse(nested, body);
+    return webhook ?? body;
+  }
+}
+
+export const isWebhookEvent = (v: string): v is WebhookEvent => (WEBHOOK_EVENTS as readonly string[]).includes(v);
