@@ -73,16 +73,15 @@ export class LabelService {
   }
 
   /**
-   * Checks a requested label list against the account's labels: every title must exist (an unknown
-   * one is a 422 naming it, never silently dropped). Answers the titles sorted and without repeats.
+   * A requested label list, sorted and without repeats. As in Chatwoot, a title the account has no
+   * label for yet becomes one (default colour), so it shows in Settings and the filters; a title that
+   * is not a valid label title is a 422 naming it.
    */
   async resolve(scope: AccountScope, body: Record<string, unknown>): Promise<string[]> {
-    const { labels } = parse(z.object({ labels: labelTitles }, { message: 'must be an object' }), body);
+    const { labels } = parse(z.object({ labels: z.array(title, { message: 'must be a list of label titles' }).max(100) }, { message: 'must be an object' }), body);
     const wanted = [...new Set(labels)].sort();
     if (!wanted.length) return [];
-    const known = new Set((await Label.findAll({ where: { account_id: scope.account.id, title: { [Op.in]: wanted } }, attributes: ['title'] })).map((l) => l.title));
-    const unknown = wanted.filter((t) => !known.has(t));
-    if (unknown.length) throw ValidationError.field('labels', `must be labels of this account (not: ${unknown.join(', ')})`);
+    await Label.bulkCreate(wanted.map((t) => ({ account_id: scope.account.id, title: t })), { ignoreDuplicates: true });
     return wanted;
   }
 
