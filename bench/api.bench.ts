@@ -151,7 +151,9 @@ async function waitForApp(): Promise<void> {
 }
 
 /** The account, its administrator and 5 inboxes through the API; contacts, conversations and messages in SQL. */
-async function seed(db: pg.Client): Promise<{ accountId: number; token: string }> {
+const LABELS = ['billing', 'vip', 'bug', 'refund', 'shipping', 'feature', 'partner', 'legal', 'spam', 'press'];
+
+async function seed(db: pg.Client): Promise<{ accountId: number; token: string; teams: number[] }> {
   const platform = (p: string, body: object) => json('POST', `/platform/api/v1${p}`, PLATFORM_TOKEN, body);
   const account = await platform('/accounts', { name: 'Bench API' });
   const admin = await platform('/users', { name: 'Bench Admin', email: `bench.admin.${Date.now()}@example.test` });
@@ -214,9 +216,20 @@ async function seed(db: pg.Client): Promise<{ accountId: number; token: string }
       WHERE c.account_id = $1`,
     [params.account, admin.id],
   );
+  // Triage: 5 teams and 10 labels through the API; 80 % of conversations on a team, 0–3 labels each.
+  const teams: number[] = [];
+  for (const name of ['Tier 1', 'Tier 2', 'Sales', 'Billing', 'Legal']) teams.push((await json('POST', `/api/v1/accounts/${account.id}/teams`, admin.access_token, { name })).id);
+  for (const title of LABELS) await json('POST', `/api/v1/accounts/${account.id}/labels`, admin.access_token, { title });
+  await db.query(
+    `UPDATE conversations c
+        SET team_id = CASE WHEN c.display_id % 5 = 0 THEN NULL ELSE ($2::bigint[])[1 + (c.display_id / 5) % 5] END,
+            label_list = ARRAY(SELECT DISTINCT ($3::varchar[])[1 + ((c.display_id * 7 + k * 3) % 10)] FROM generate_series(1, c.display_id % 4) k)::varchar[]
+      WHERE c.account_id = $1`,
+    [params.account, `{${teams.join(',')}}`, `{${LABELS.join(',')}}`],
+  );
   log(`seeded ${CONTACTS} contacts, ${CONVERSATIONS} conversations, ${CONVERSATIONS * 3} messages in ${round((performance.now() - t) / 1000)} s`);
   await db.query('VACUUM ANALYZE contacts, contact_inboxes, conversations, messages, conversation_counts');
-  return { accountId: account.id, token: admin.access_token };
+  return { accountId: account.id, token: admin.access_token, teams };
 }
 
 async function main(): Promise<void> {
@@ -228,7 +241,7 @@ async function main(): Promise<void> {
     await waitForApp();
     const db = new pg.Client({ connectionString: DB_URL });
     await db.connect();
-    const { accountId, token } = await seed(db);
+    const { accountId, token, teams } = await seed(db);
     const base = `/api/v1/accounts/${accountId}`;
 
     // The cursor of page 200, walked once through the cursors the API answers.
@@ -244,6 +257,11 @@ async function main(): Promise<void> {
       { name: 'list page 200 (status=open)', path: () => `${base}/conversations?status=open&page=200`, rates: RATES },
       { name: 'list by cursor at page 200', path: () => `${base}/conversations?status=open&cursor=${cursor}`, rates: RATES },
       { name: 'meta (status=open)', path: () => `${base}/conversations/meta?status=open`, rates: RATES },
+      {
+        name: 'labels[] + team_id (status=open)',
+        path: (i) => `${base}/conversations?status=open&team_id=${teams[i % teams.length]}&labels[]=${LABELS[Math.floor(i / teams.length) % 5]}`,
+        rates: RATES,
+      },
       { name: 'messages of a conversation', path: (i) => `${base}/conversations/${1 + ((i * 7919) % CONVERSATIONS)}/messages`, rates: RATES },
       { name: 'contacts page 50', path: () => `${base}/contacts?page=50`, rates: RATES },
       { name: 'search q=invoice (status=open)', path: () => `${base}/conversations?q=invoice`, rates: SEARCH_RATES },

@@ -24,6 +24,8 @@ const accountRoutes: RouteRecordRaw[] = [
       { path: '', name: 'settings', component: { render: () => null }, beforeEnter: (to) => ({ name: useSessionStore().isAdmin ? 'settings-agents' : 'settings-integrations', params: to.params }) },
       { path: 'agents', name: 'settings-agents', meta: { admin: true }, component: () => import('./features/settings/AgentsPage.vue') },
       { path: 'inboxes', name: 'settings-inboxes', meta: { admin: true }, component: () => import('./features/settings/InboxesPage.vue') },
+      { path: 'labels', name: 'settings-labels', meta: { admin: true }, component: () => import('./features/settings/LabelsPage.vue') },
+      { path: 'teams', name: 'settings-teams', meta: { admin: true }, component: () => import('./features/settings/TeamsPage.vue') },
       {
         // Chatwoot's wizard: child routes under one parent that draws the step rail.
         path: 'inboxes/new',

@@ -13,6 +13,8 @@ import type { CannedResponseService } from './services/canned-responses.js';
 import type { ContactService } from './services/contacts.js';
 import type { ConversationService } from './services/conversations.js';
 import type { InboxMemberService } from './services/inbox-members.js';
+import type { LabelService } from './services/labels.js';
+import type { TeamService } from './services/teams.js';
 import type { InboxService } from './services/inboxes.js';
 import type { MessageService } from './services/messages.js';
 import type { NotificationService } from './services/notifications.js';
@@ -34,6 +36,8 @@ export interface CoreApi {
   messages: MessageService;
   agents: AgentService;
   inboxMembers: InboxMemberService;
+  labels: LabelService;
+  teams: TeamService;
   cannedResponses: CannedResponseService;
   replies: ReplyOutbox;
   mail: TransactionalMail;

@@ -26,6 +26,8 @@ import { MessageService } from './services/messages.js';
 import { CannedResponseService } from './services/canned-responses.js';
 import { AgentService } from './services/agents.js';
 import { InboxMemberService } from './services/inbox-members.js';
+import { LabelService } from './services/labels.js';
+import { TeamService } from './services/teams.js';
 import { ProfileService } from './services/profiles.js';
 import { ReplyOutbox } from './channels/email/send/reply-outbox.js';
 import { TransactionalMail } from './mailers/transactional-mail.js';
@@ -75,7 +77,9 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
 
   const tokens = new AccessTokenService(secrets);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
-  const conversations = new ConversationService({ sequelize, events, inboxes });
+  const labels = new LabelService({ sequelize });
+  const teams = new TeamService({ sequelize });
+  const conversations = new ConversationService({ sequelize, events, inboxes, labels, teams });
   const contacts = new ContactService({ sequelize, inboxes, events });
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
@@ -92,6 +96,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     messages: new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
+    labels,
+    teams,
     cannedResponses: new CannedResponseService(),
     notifications,
     emailReceive: new EmailReceive({ ...services, registries, reauthorization, inboxes, notifications }),

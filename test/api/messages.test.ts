@@ -150,10 +150,13 @@ describe('Messages API', () => {
       expect(res.body.meta).to.deep.include({ labels: [], additional_attributes: {}, agent_last_seen_at: null, assignee_last_seen_at: null });
       expect(res.body.meta.contact).to.include({ id: contact.id, type: 'contact' });
       expect(res.body.meta.assignee).to.include({ id: agent.id, name: 'Sam', role: 'agent' });
-      expect(res.body.payload.map((m: { id: number }) => m.id)).to.deep.equal([first.id, second.id]);
-      expect(res.body.payload[0]).to.have.all.keys(MESSAGE_KEYS);
-      expect(res.body.payload[0].sender.type).to.equal('contact');
-      expect(res.body.payload[1].sender.type).to.equal('user');
+      // The assignment's activity line comes first (Chatwoot's message_type 2, no sender).
+      const [activity, ...rest] = res.body.payload;
+      expect(activity).to.include({ message_type: 2, content: 'Assigned to Sam by Admin', sender: null });
+      expect(rest.map((m: { id: number }) => m.id)).to.deep.equal([first.id, second.id]);
+      expect(rest[0]).to.have.all.keys(MESSAGE_KEYS);
+      expect(rest[0].sender.type).to.equal('contact');
+      expect(rest[1].sender.type).to.equal('user');
     });
 
     it('pages back 20 at a time with before=<message id>', async () => {

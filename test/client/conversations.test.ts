@@ -18,7 +18,7 @@ const message = (id: number, conversationId: number, attrs: Partial<Message> = {
 });
 const conversation = (id: number, attrs: Partial<Conversation> = {}): Conversation => ({
   id, uuid: `u${id}`, inbox_id: 1, status: 'open', unread_count: 0, last_activity_at: 1000 + id, additional_attributes: {},
-  meta: { sender: null, assignee: null }, messages: [], ...attrs,
+  priority: null, snoozed_until: null, labels: [], meta: { sender: null, assignee: null }, messages: [], ...attrs,
 });
 const open: ConversationFilters = { status: 'open', assignee_type: 'all' };
 const ids = (list: Conversation[]) => list.map((c) => c.id);

@@ -14,6 +14,12 @@ export class ApiError extends Error {
   }
 }
 
+/** A failed form submit as messages by field path (`_` holds the message of an error without fields). */
+export function formErrors(err: unknown): Record<string, string> {
+  const fields = err instanceof ApiError ? err.fields : [];
+  return fields.length ? Object.fromEntries(fields.map((f) => [f.path, f.message])) : { _: (err as Error).message };
+}
+
 let csrfToken: string | undefined;
 let sessionEnded: (() => void) | undefined;
 

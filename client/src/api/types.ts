@@ -116,11 +116,34 @@ export interface Conversation {
   unread_count: number;
   last_activity_at: number;
   additional_attributes: { mail_subject?: string } & Record<string, unknown>;
+  priority: Priority | null;
+  snoozed_until: string | null;
   custom_attributes?: Record<string, unknown>;
-  meta: { sender: Contact | null; assignee: Agent | null };
+  /** Titles of the conversation's labels. */
+  labels: string[];
+  meta: { sender: Contact | null; assignee: Agent | null; team?: { id: number; name: string } };
   /** Only on search results: where the search matched, as escaped text with `<mark>` around the matched words. */
   search_highlight?: { field: 'subject' | 'message' | 'contact'; html: string } | null;
   messages: Message[];
+}
+
+export const PRIORITIES = ['urgent', 'high', 'medium', 'low'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+export interface Label {
+  id: number;
+  title: string;
+  description: string | null;
+  color: string;
+  show_on_sidebar: boolean;
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  description: string | null;
+  allow_auto_assign: boolean;
+  is_member: boolean;
 }
 
 export interface ConversationCounts {

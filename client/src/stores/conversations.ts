@@ -1,10 +1,10 @@
 import { defineStore } from 'pinia';
 import { ApiError } from '../api/client.js';
-import { conversationsApi, type ConversationFilters } from '../api/conversations.js';
-import type { Conversation, ConversationCounts, ConversationStatus, Message } from '../api/types.js';
+import { conversationsApi, type BulkChange, type ConversationFilters } from '../api/conversations.js';
+import type { Conversation, ConversationCounts, ConversationStatus, Message, Priority } from '../api/types.js';
 import { applyConversation, applyMessage, decidableLocally, moveCounts, upsertMessage, type StatusCounts } from '../features/conversations/live-list.js';
 
-export const STATUS_TABS = ['open', 'pending', 'resolved'] as const;
+export const STATUS_TABS = ['open', 'pending', 'snoozed', 'resolved'] as const;
 
 const countFor = (meta: ConversationCounts, assignee: ConversationFilters['assignee_type']) =>
   assignee === 'me' ? meta.mine_count : assignee === 'unassigned' ? meta.unassigned_count : assignee === 'assigned' ? (meta.assigned_count ?? 0) : meta.all_count;
@@ -72,8 +72,8 @@ export const useConversationsStore = defineStore('conversations', {
     },
     async loadCounts() {
       const seq = ++this.countsSeq;
-      const { inbox_id, q, assignee_type } = this.filters;
-      const metas = await Promise.all(STATUS_TABS.map((status) => conversationsApi.meta(this.accountId, { status, inbox_id, q })));
+      const { status: _status, assignee_type, ...rest } = this.filters;
+      const metas = await Promise.all(STATUS_TABS.map((status) => conversationsApi.meta(this.accountId, { ...rest, status })));
       if (seq !== this.countsSeq) return;
       this.counts = Object.fromEntries(STATUS_TABS.map((s, i) => [s, countFor(metas[i].meta, assignee_type)]));
     },
@@ -104,17 +104,37 @@ export const useConversationsStore = defineStore('conversations', {
         if (this.activeId === id) this.threadLoading = false;
       }
     },
-    async setStatus(status: ConversationStatus) {
+    /** `snoozedUntil` (unix seconds) only with `snoozed`; without it the conversation sleeps until the next reply. */
+    setStatus(status: ConversationStatus, snoozedUntil?: number) {
+      return this.changeActive((id) => conversationsApi.setStatus(this.accountId, id, status, snoozedUntil));
+    },
+    assign(assigneeId: number | null) {
+      return this.changeActive((id) => conversationsApi.assign(this.accountId, id, assigneeId));
+    },
+    assignTeam(teamId: number | null) {
+      return this.changeActive((id) => conversationsApi.assignTeam(this.accountId, id, teamId));
+    },
+    setPriority(priority: Priority | null) {
+      return this.changeActive((id) => conversationsApi.setPriority(this.accountId, id, priority));
+    },
+    setLabels(labels: string[]) {
+      return this.changeActive((id) => conversationsApi.setLabels(this.accountId, id, labels));
+    },
+    /** Changes the open conversation, then shows it as the server has it now. */
+    async changeActive(change: (id: number) => Promise<unknown>) {
       const id = this.activeId;
       if (!id) return;
-      await conversationsApi.setStatus(this.accountId, id, status);
+      await change(id);
       this.applyChange(await conversationsApi.show(this.accountId, id));
     },
-    async assign(assigneeId: number | null) {
-      const id = this.activeId;
-      if (!id) return;
-      await conversationsApi.assign(this.accountId, id, assigneeId);
-      this.applyChange(await conversationsApi.show(this.accountId, id));
+    /** One change on many conversations (then `refreshAfterBulk`). */
+    bulk(ids: number[], change: BulkChange) {
+      return conversationsApi.bulk(this.accountId, ids, change);
+    },
+    /** The list and counts reloaded after a bulk change, and the open conversation if it was one of them. */
+    async refreshAfterBulk(ids: number[]) {
+      await this.load();
+      if (this.activeId && ids.includes(this.activeId)) this.applyChange(await conversationsApi.show(this.accountId, this.activeId));
     },
     /**
      * A conversation changed (by this agent or, through a live event, another): the open one follows,

@@ -11,6 +11,8 @@ export class Contact extends Model<InferAttributes<Contact>, InferCreationAttrib
   declare additional_attributes: CreationOptional<Record<string, unknown>>;
   declare custom_attributes: CreationOptional<Record<string, unknown>>;
   declare blocked: CreationOptional<boolean>;
+  /** Titles of the contact's labels. */
+  declare label_list: CreationOptional<string[]>;
   declare last_activity_at: CreationOptional<Date | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
@@ -31,6 +33,7 @@ export class Contact extends Model<InferAttributes<Contact>, InferCreationAttrib
         additional_attributes: { type: DataTypes.JSONB, defaultValue: {} },
         custom_attributes: { type: DataTypes.JSONB, defaultValue: {} },
         blocked: { type: DataTypes.BOOLEAN, defaultValue: false },
+        label_list: { type: DataTypes.ARRAY(DataTypes.STRING), allowNull: false, defaultValue: [] },
         last_activity_at: DataTypes.DATE,
         created_at: DataTypes.DATE,
         updated_at: DataTypes.DATE,

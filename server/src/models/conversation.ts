@@ -1,6 +1,7 @@
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type NonAttribute, type Sequelize } from 'sequelize';
 import type { Contact } from './contact.js';
 import type { Inbox } from './inbox.js';
+import type { Team } from './team.js';
 import type { User } from './user.js';
 
 export const CONVERSATION_STATUSES = ['open', 'resolved', 'pending', 'snoozed'] as const;
@@ -19,6 +20,9 @@ export class Conversation extends Model<InferAttributes<Conversation>, InferCrea
   declare status: CreationOptional<ConversationStatus>;
   declare priority: CreationOptional<string | null>;
   declare assignee_id: CreationOptional<number | null>;
+  declare team_id: CreationOptional<number | null>;
+  /** Titles of the conversation's labels. */
+  declare label_list: CreationOptional<string[]>;
   declare additional_attributes: CreationOptional<Record<string, unknown>>;
   declare custom_attributes: CreationOptional<Record<string, unknown>>;
   declare snoozed_until: CreationOptional<Date | null>;
@@ -35,6 +39,7 @@ export class Conversation extends Model<InferAttributes<Conversation>, InferCrea
   declare contact?: NonAttribute<Contact>;
   declare assignee?: NonAttribute<User | null>;
   declare inbox?: NonAttribute<Inbox>;
+  declare team?: NonAttribute<Team | null>;
 
   static initModel(sequelize: Sequelize): void {
     Conversation.init(
@@ -49,6 +54,8 @@ export class Conversation extends Model<InferAttributes<Conversation>, InferCrea
         status: { type: DataTypes.STRING, defaultValue: 'open', validate: { isIn: [CONVERSATION_STATUSES as unknown as string[]] } },
         priority: DataTypes.STRING,
         assignee_id: DataTypes.BIGINT,
+        team_id: DataTypes.BIGINT,
+        label_list: { type: DataTypes.ARRAY(DataTypes.STRING), allowNull: false, defaultValue: [] },
         additional_attributes: { type: DataTypes.JSONB, defaultValue: {} },
         custom_attributes: { type: DataTypes.JSONB, defaultValue: {} },
         snoozed_until: DataTypes.DATE,

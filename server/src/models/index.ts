@@ -10,12 +10,14 @@ import { ContactInbox } from './contact-inbox.js';
 import { Conversation } from './conversation.js';
 import { Inbox } from './inbox.js';
 import { InboxMember } from './inbox-member.js';
+import { Label } from './label.js';
 import { Message } from './message.js';
+import { Team, TeamMember } from './team.js';
 import { User } from './user.js';
 import { Webhook, WebhookDelivery } from './webhook.js';
 import { CustomAttributeDefinition, CustomFilter, ReportingEvent } from './custom-attribute-definition.js';
 
-export const coreModels = { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
+export const coreModels = { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
 export type CoreModels = typeof coreModels;
 
 export function defineCoreModels(sequelize: Sequelize): CoreModels {
@@ -37,6 +39,8 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   Conversation.belongsTo(Contact, { foreignKey: 'contact_id', as: 'contact' });
   Conversation.belongsTo(Inbox, { foreignKey: 'inbox_id', as: 'inbox' });
   Conversation.belongsTo(User, { foreignKey: 'assignee_id', as: 'assignee' });
+  Conversation.belongsTo(Team, { foreignKey: 'team_id', as: 'team' });
+  TeamMember.belongsTo(User, { foreignKey: 'user_id', as: 'user' });
   Conversation.hasMany(Message, { foreignKey: 'conversation_id', as: 'messages' });
   Message.belongsTo(Conversation, { foreignKey: 'conversation_id', as: 'conversation' });
   Message.hasMany(Attachment, { foreignKey: 'message_id', as: 'attachments' });
@@ -45,4 +49,4 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   return coreModels;
 }
 
-export { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
+export { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };

@@ -1,8 +1,8 @@
 import { serializeConversation } from '../api/serializers/conversation.js';
 import { serializeMessage } from '../api/serializers/message.js';
 import type { LifecycleEventName, LifecycleEvents } from '../extensions/events.js';
-import { Contact, Conversation, Inbox, Message, User } from '../models/index.js';
-import type { ConversationService } from '../services/conversations.js';
+import { Conversation, Message } from '../models/index.js';
+import { conversationIncludes, type ConversationService } from '../services/conversations.js';
 import { hydrateMessages } from '../services/messages.js';
 
 export const LIVE_EVENTS = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated'] as const satisfies readonly LifecycleEventName[];
@@ -24,13 +24,7 @@ export async function livePayload<E extends LiveEventName>(event: E, ids: Lifecy
     const [view] = await hydrateMessages(ids.accountId, [message], new Map([[conversation.id, conversation.display_id]]));
     return serializeMessage(view);
   }
-  const conversation = await Conversation.findByPk(ids.conversationId, {
-    include: [
-      { model: Contact, as: 'contact' },
-      { model: User, as: 'assignee' },
-      { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
-    ],
-  });
+  const conversation = await Conversation.findByPk(ids.conversationId, { include: conversationIncludes() });
   if (!conversation) return null;
   const [view] = await conversations.views(ids.accountId, [conversation]);
   return serializeConversation(view);

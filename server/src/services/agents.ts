@@ -30,6 +30,17 @@ const agentUpdate = z.object({
 /** An account membership with its user loaded: what `serializeAgent` renders. */
 export type Agent = AccountUser & { user: User };
 
+/** The account's agents among `userIds` (inbox or team members), by name: the rows `serializeAgent` renders. */
+export async function agentsAmong(accountId: number, userIds: number[]): Promise<Agent[]> {
+  if (!userIds.length) return [];
+  const rows = await AccountUser.findAll({
+    where: { account_id: accountId, user_id: { [Op.in]: userIds } },
+    include: [{ model: User, as: 'user', required: true }],
+    order: [[{ model: User, as: 'user' }, 'name', 'ASC'], ['user_id', 'ASC']],
+  });
+  return rows as Agent[];
+}
+
 export interface AgentServiceDeps {
   sequelize: Sequelize;
   mail: TransactionalMail;

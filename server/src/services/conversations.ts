@@ -2,7 +2,7 @@ import { Op, QueryTypes, type Includeable, type Sequelize, type Transaction, typ
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, User } from '../models/index.js';
+import { AccountUser, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.js';
 import type { AccountScope } from '../api/request-context.js';
 import type { ConversationRecord, ConversationView, SearchHighlight } from '../api/serializers/conversation.js';
@@ -10,6 +10,9 @@ import { pageParam, parse, attributesHash, recordId, optionalRecordId, nullableR
 import { findOrCreateContactInbox } from './contacts.js';
 import { buildFilter, type FilterColumn } from './filters.js';
 import type { InboxService } from './inboxes.js';
+import { labelTitles, type LabelService } from './labels.js';
+import type { TeamService } from './teams.js';
+import { activityLines } from './activity.js';
 import { conversationChanges, hydrateMessages, insertMessage } from './messages.js';
 
 export const CONVERSATIONS_PER_PAGE = 25;
@@ -31,37 +34,48 @@ const CONTACT_CONVERSATIONS_LIMIT = 20;
 const statusFilter = z.enum([...CONVERSATION_STATUSES, 'all'], { message: `must be one of ${[...CONVERSATION_STATUSES, 'all'].join(', ')}` });
 const status = z.enum(CONVERSATION_STATUSES, { message: `must be one of ${CONVERSATION_STATUSES.join(', ')}` });
 
+/** `labels[]=a&labels[]=b` (Chatwoot's form) arrives as `labels[]`; `labels=a,b` is accepted too. */
+const labelsFilter = z.preprocess(
+  (v) => (v === undefined || v === '' ? undefined : (Array.isArray(v) ? v : String(v).split(',')).map((t) => String(t).trim().toLowerCase()).filter(Boolean)),
+  z.array(z.string().max(255), { message: 'must be a list of label titles' }).max(20).optional(),
+);
 /** A list position: the last row's `last_activity_at` (microseconds since the epoch) and id. */
 const cursorSchema = z.object({ at: z.number().int(), id: z.number().int().positive() });
 
 const filterParams = z.object({
   status: statusFilter.default('open'),
   inbox_id: optionalRecordId,
+  team_id: optionalRecordId,
+  labels: labelsFilter,
   q: z.string().trim().max(255).optional(),
 });
-const listParams = filterParams.extend({
-  assignee_type: z.enum(['me', 'unassigned', 'assigned', 'all'], { message: 'must be one of me, unassigned, assigned, all' }).default('all'),
-  page: pageParam,
-  cursor: z.string().trim().max(200).optional().transform((v, ctx) => {
-    if (!v) return undefined;
-    try {
-      return cursorSchema.parse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned (meta.next_cursor)' });
-      return z.NEVER;
-    }
+const listParams = z.preprocess(
+  // The query parser keeps `labels[]` as the key's name; Chatwoot clients send the list that way.
+  (q) => (q && typeof q === 'object' && 'labels[]' in q ? { ...q, labels: (q as Record<string, unknown>)['labels[]'] } : q),
+  filterParams.extend({
+    assignee_type: z.enum(['me', 'unassigned', 'assigned', 'all'], { message: 'must be one of me, unassigned, assigned, all' }).default('all'),
+    page: pageParam,
+    cursor: z.string().trim().max(200).optional().transform((v, ctx) => {
+      if (!v) return undefined;
+      try {
+        return cursorSchema.parse(JSON.parse(Buffer.from(v, 'base64url').toString('utf8')));
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'is not a cursor this API returned (meta.next_cursor)' });
+        return z.NEVER;
+      }
+    }),
   }),
-});
+);
 type Filters = z.infer<typeof filterParams>;
 
 const createParams = z.object({
   inbox_id: recordId,
   contact_id: optionalRecordId,
-  team_id: optionalRecordId,
   source_id: z.string().trim().min(1, 'must not be blank').max(255).optional(),
   status: status.optional(),
   priority: z.enum(PRIORITIES, { message: `must be one of ${PRIORITIES.join(', ')}` }).nullable().optional(),
   assignee_id: nullableRecordId,
+  team_id: nullableRecordId,
   additional_attributes: attributesHash.optional(),
   custom_attributes: attributesHash.optional(),
   message: z.object({ content: z.string({ message: 'is required' }).trim().min(1, 'is required').max(150_000) }, { message: 'must be an object' }).optional(),
@@ -91,7 +105,20 @@ const snoozeTime = z.union([z.number(), z.string().trim().min(1)], { message: 'm
   return at;
 });
 const toggleParams = z.object({ status: status.optional(), snoozed_until: snoozeTime.nullable().optional() });
-const assignParams = z.object({ assignee_id: z.preprocess((v) => (v === '' ? null : v), recordId.nullable()) });
+const nullableId = z.preprocess((v) => (v === '' ? null : v), recordId.nullable());
+const assignParams = z.object({ assignee_id: nullableId.optional(), team_id: nullableId.optional() });
+/** Chatwoot's `POST /bulk_actions` for conversations: the same change on many conversations. */
+const bulkParams = z.object({
+  type: z.literal('Conversation', { message: 'must be Conversation' }),
+  ids: z.array(recordId, { message: 'must be a list of conversation ids' }).min(1, 'must list at least one conversation').max(100),
+  fields: z.object({ status: status.optional(), snoozed_until: snoozeTime.nullable().optional(), assignee_id: nullableId.optional(), team_id: nullableId.optional() }).optional(),
+  labels: z.object({ add: labelTitles.optional(), remove: labelTitles.optional() }).optional(),
+});
+
+/** Chatwoot's `toggle_priority`: one of the priorities, or `null`/`none` to clear it. */
+const priorityParams = z.object({
+  priority: z.preprocess((v) => (v === 'none' || v === '' ? null : v), z.enum(PRIORITIES, { message: `must be one of ${PRIORITIES.join(', ')} or null` }).nullable()),
+});
 
 /**
  * Inserts a conversation for a contact in an inbox. The display id comes from the account's counter,
@@ -102,7 +129,7 @@ const assignParams = z.object({ assignee_id: z.preprocess((v) => (v === '' ? nul
 export async function insertConversation(
   contact: Contact,
   inboxId: number,
-  attrs: { sourceId?: string; contactInboxId?: number } & Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'additional_attributes' | 'custom_attributes'>>,
+  attrs: { sourceId?: string; contactInboxId?: number } & Partial<Pick<Conversation, 'status' | 'priority' | 'assignee_id' | 'team_id' | 'additional_attributes' | 'custom_attributes'>>,
   transaction: Transaction,
 ): Promise<Conversation> {
   const { sourceId, contactInboxId, ...columns } = attrs;
@@ -117,6 +144,16 @@ export async function insertConversation(
   );
 }
 
+/** What a conversation payload needs loaded with the conversation (the rest comes from `views`). */
+export function conversationIncludes(): Includeable[] {
+  return [
+    { model: Contact, as: 'contact' },
+    { model: User, as: 'assignee', attributes: [...ASSIGNEE_COLUMNS] },
+    { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
+    { model: Team, as: 'team' },
+  ];
+}
+
 export interface ConversationCounts {
   mine_count: number;
   unassigned_count: number;
@@ -129,10 +166,15 @@ export interface Assignee {
   accountUser: AccountUser;
 }
 
+/** What `POST /assignments` changed: the agent when `assignee_id` was given, else the team. */
+export type Assignment = { kind: 'agent'; assignee: Assignee | null } | { kind: 'team'; team: Team | null };
+
 export interface ConversationServiceDeps {
   sequelize: Sequelize;
   events: EventBus;
   inboxes: InboxService;
+  labels: LabelService;
+  teams: TeamService;
 }
 
 /**
@@ -224,10 +266,11 @@ export class ConversationService {
     });
     if (!inbox) problems.push({ path: 'inbox_id', message: 'does not exist' });
     const contact = await this.contactFor(scope, inbox?.id, attrs, problems);
-    // Chatwoot assigns a conversation to a team; until this installation has teams, say so rather than drop it.
-    if (attrs.team_id) problems.push({ path: 'team_id', message: 'teams are not available on this server' });
     if (inbox && attrs.assignee_id && !(await this.assignable(scope, inbox.id, attrs.assignee_id))) {
       problems.push({ path: 'assignee_id', message: 'must be an administrator of the account or a member of the inbox' });
+    }
+    if (attrs.team_id && !(await Team.findOne({ where: { id: attrs.team_id, account_id: scope.account.id }, attributes: ['id'] }))) {
+      problems.push({ path: 'team_id', message: 'does not exist' });
     }
     if (problems.length || !inbox || !contact) throw new ValidationError(problems);
 
@@ -240,6 +283,7 @@ export class ConversationService {
           status: attrs.status ?? 'open',
           priority: attrs.priority ?? null,
           assignee_id: attrs.assignee_id ?? null,
+          team_id: attrs.team_id ?? null,
           additional_attributes: attrs.additional_attributes ?? {},
           custom_attributes: attrs.custom_attributes ?? {},
         },
@@ -281,20 +325,90 @@ export class ConversationService {
     const conversation = await this.find(scope, displayId);
     const next = params.status ?? (conversation.status === 'open' ? 'resolved' : 'open');
     const update = { status: next, snoozed_until: next === 'snoozed' ? (params.snoozed_until ?? null) : null };
-    await this.save(conversation, update);
+    await this.save(scope, conversation, update);
     return conversation;
   }
 
-  /** Assigns an administrator of the account or a member of the conversation's inbox; `null` unassigns. */
-  async assign(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Assignee | null> {
-    if (!('assignee_id' in body)) throw ValidationError.field('assignee_id', 'is required (null unassigns)');
-    const { assignee_id } = parse(assignParams, body);
+  /** Chatwoot's `toggle_priority`: sets the priority, or clears it with `null`. */
+  async togglePriority(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
+    if (!('priority' in body)) throw ValidationError.field('priority', 'is required (null clears it)');
+    const { priority } = parse(priorityParams, body);
     const conversation = await this.find(scope, displayId);
-    const assignee = assignee_id === null ? null : await this.assignable(scope, conversation.inbox_id, assignee_id);
-    if (assignee_id !== null && !assignee) throw ValidationError.field('assignee_id', 'must be an administrator of the account or a member of the inbox');
-    await this.save(conversation, { assignee_id });
-    conversation.assignee = assignee?.user ?? null;
-    return assignee;
+    await this.save(scope, conversation, { priority });
+    return conversation;
+  }
+
+  /**
+   * Applies one change to up to 100 conversations, each as if done one by one (with its activity
+   * lines). Every id and value is checked first: a conversation the caller cannot see, an unknown
+   * label or agent is a 422 and nothing changes.
+   */
+  async bulk(scope: AccountScope, body: Record<string, unknown>): Promise<number> {
+    const params = parse(bulkParams, body);
+    const fields = params.fields ?? {};
+    if (fields.snoozed_until && fields.status !== 'snoozed') throw ValidationError.field('fields.snoozed_until', 'is only allowed with status snoozed');
+    const ids = [...new Set(params.ids)];
+    const rows = await Conversation.findAll({ where: { [Op.and]: [await this.visibleWhere(scope), { display_id: { [Op.in]: ids } }] } });
+    const found = new Set(rows.map((c) => c.display_id));
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length) throw ValidationError.field('ids', `must be conversations you can see (not: ${missing.join(', ')})`);
+    const add = params.labels?.add?.length ? await this.deps.labels.resolve(scope, { labels: params.labels.add }) : [];
+    const remove = new Set(params.labels?.remove ?? []);
+    if (fields.team_id && !(await Team.findOne({ where: { id: fields.team_id, account_id: scope.account.id }, attributes: ['id'] }))) throw ValidationError.field('fields.team_id', 'must be a team of this account');
+    if (fields.assignee_id) {
+      const refused = [];
+      for (const c of rows) if (!(await this.assignable(scope, c.inbox_id, fields.assignee_id))) refused.push(c.display_id);
+      if (refused.length) throw ValidationError.field('fields.assignee_id', `must be an administrator of the account or a member of the inbox (conversations ${refused.join(', ')})`);
+    }
+    for (const conversation of rows) {
+      const update: Record<string, unknown> = {};
+      if (fields.status) Object.assign(update, { status: fields.status, snoozed_until: fields.status === 'snoozed' ? (fields.snoozed_until ?? null) : null });
+      if (fields.assignee_id !== undefined) update.assignee_id = fields.assignee_id;
+      if (fields.team_id !== undefined) update.team_id = fields.team_id;
+      if (add.length || remove.size) update.label_list = [...new Set([...conversation.label_list, ...add])].filter((t) => !remove.has(t)).sort();
+      await this.save(scope, conversation, update);
+    }
+    return rows.length;
+  }
+
+  async labels(scope: AccountScope, displayId: number): Promise<string[]> {
+    return (await this.find(scope, displayId)).label_list;
+  }
+
+  /** Chatwoot's `POST /conversations/:id/labels`: the conversation's labels become exactly `labels`. */
+  async setLabels(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<string[]> {
+    const conversation = await this.find(scope, displayId);
+    const labels = await this.deps.labels.resolve(scope, body);
+    await this.save(scope, conversation, { label_list: labels });
+    return conversation.label_list;
+  }
+
+  /**
+   * Assigns an agent (an administrator of the account or a member of the conversation's inbox) and/or
+   * a team of the account; `null` unassigns. Chatwoot answers with the agent when `assignee_id` was
+   * given, else with the team.
+   */
+  async assign(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Assignment> {
+    if (!('assignee_id' in body) && !('team_id' in body)) throw ValidationError.field('assignee_id', 'is required (or team_id; null unassigns)');
+    const params = parse(assignParams, body);
+    const conversation = await this.find(scope, displayId);
+    const update: Partial<Pick<Conversation, 'assignee_id' | 'team_id'>> = {};
+    let assignee: Assignee | null = null;
+    let team: Team | null = null;
+    if (params.assignee_id !== undefined) {
+      assignee = params.assignee_id === null ? null : await this.assignable(scope, conversation.inbox_id, params.assignee_id);
+      if (params.assignee_id !== null && !assignee) throw ValidationError.field('assignee_id', 'must be an administrator of the account or a member of the inbox');
+      update.assignee_id = params.assignee_id;
+    }
+    if (params.team_id !== undefined) {
+      team = params.team_id === null ? null : await Team.findOne({ where: { id: params.team_id, account_id: scope.account.id } });
+      if (params.team_id !== null && !team) throw ValidationError.field('team_id', 'must be a team of this account');
+      update.team_id = params.team_id;
+    }
+    await this.save(scope, conversation, update);
+    if ('assignee_id' in update) conversation.assignee = assignee?.user ?? null;
+    if ('team_id' in update) conversation.team = team;
+    return params.assignee_id !== undefined ? { kind: 'agent', assignee } : { kind: 'team', team };
   }
 
   /**
@@ -372,19 +486,34 @@ export class ConversationService {
     return { user: accountUser.user, accountUser };
   }
 
-  private async save(conversation: Conversation, update: Record<string, unknown>): Promise<void> {
+  /**
+   * Applies an agent's change and writes the thread's activity lines for it (assigned, labelled,
+   * resolved, …, by whom) in the same transaction; announces both once committed.
+   */
+  private async save(scope: AccountScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
     const changes = conversationChanges(conversation, update);
     if (!changes.length) return;
-    await conversation.update(update as Partial<Conversation>);
-    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes });
+    const lines = await activityLines(scope, conversation, update);
+    const activities = await this.deps.sequelize.transaction(async (transaction) => {
+      await conversation.update(update as Partial<Conversation>, { transaction });
+      const created: Message[] = [];
+      for (const content of lines) {
+        created.push(
+          await Message.create(
+            { account_id: conversation.account_id, inbox_id: conversation.inbox_id, conversation_id: conversation.id, message_type: 'activity', content, private: false, content_type: 'text', content_attributes: {} },
+            { transaction },
+          ),
+        );
+      }
+      return created;
+    });
+    const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
+    await this.deps.events.emit('conversation.updated', { ...ids, changes });
+    for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false });
   }
 
   private includes(): Includeable[] {
-    return [
-      { model: Contact, as: 'contact' },
-      { model: User, as: 'assignee', attributes: [...ASSIGNEE_COLUMNS] },
-      { model: Inbox, as: 'inbox', attributes: ['id', 'channel_type'] },
-    ];
+    return conversationIncludes();
   }
 
   /** The account's conversations the caller may see: all for administrators, their inboxes' for agents. */
@@ -394,7 +523,7 @@ export class ConversationService {
     return { [Op.and]: conditions };
   }
 
-  /** Account, visibility, status, inbox and search as SQL over `conversations c`: everything but the assignee tab and the cursor. */
+  /** Account, visibility, status, inbox, team, labels and search as SQL over `conversations c`: everything but the assignee tab and the cursor. */
   private async filterSql(scope: AccountScope, filters: Filters): Promise<SqlFilter> {
     const conditions = ['c.account_id = :accountId'];
     const replacements: Record<string, unknown> = { accountId: scope.account.id };
@@ -411,6 +540,15 @@ export class ConversationService {
     if (filters.inbox_id) {
       conditions.push('c.inbox_id = :inboxId');
       replacements.inboxId = filters.inbox_id;
+    }
+    // Triage filters: served by the (account_id, team_id, status, last_activity_at) and GIN(label_list) indexes.
+    if (filters.team_id) {
+      conditions.push('c.team_id = :teamId');
+      replacements.teamId = filters.team_id;
+    }
+    if (filters.labels?.length) {
+      conditions.push('c.label_list @> ARRAY[:labels]::varchar[]');
+      replacements.labels = filters.labels;
     }
     if (filters.q) {
       const search = this.searchSql(filters.q);
@@ -448,13 +586,15 @@ export class ConversationService {
               (extract(epoch FROM c.last_activity_at) * 1000000)::bigint AS activity_us,
               ${CONTACT_COLUMNS.map((col) => `ct.${col} AS ct_${col}`).join(', ')},
               ${ASSIGNEE_COLUMNS.map((col) => `u.${col} AS u_${col}`).join(', ')},
-              i.channel_type AS i_channel_type
+              i.channel_type AS i_channel_type,
+              ${TEAM_COLUMNS.map((col) => `t.${col} AS t_${col}`).join(', ')}
          FROM (SELECT c.id${rank ? `, ${rank} AS rank` : ''} FROM conversations c WHERE ${conditions.join(' AND ')}
                 ORDER BY ${innerOrder} LIMIT :limit OFFSET :offset) page
          JOIN conversations c ON c.id = page.id
          LEFT JOIN contacts ct ON ct.id = c.contact_id
          LEFT JOIN users u ON u.id = c.assignee_id
          LEFT JOIN inboxes i ON i.id = c.inbox_id
+         LEFT JOIN teams t ON t.id = c.team_id
         ORDER BY ${rank ? 'page.rank DESC, ' : ''}c.last_activity_at DESC, c.id DESC`,
       { replacements, type: QueryTypes.SELECT },
     );
@@ -465,6 +605,7 @@ export class ConversationService {
         contact: row.ct_id == null ? null : pick('ct_', CONTACT_COLUMNS),
         assignee: row.u_id == null ? null : pick('u_', ASSIGNEE_COLUMNS),
         inbox: row.i_channel_type == null ? null : { channel_type: row.i_channel_type },
+        team: row.t_id == null ? null : pick('t_', TEAM_COLUMNS),
       } as unknown as ConversationRecord;
       return { id: Number(row.id), activity_us: Number(row.activity_us), conversation };
     });
@@ -511,12 +652,13 @@ export class ConversationService {
   /**
    * Without `q` the counts come from `conversation_counts` (kept by triggers in the writing
    * transaction): a few rows per inbox, status and assignee instead of the account's conversations.
-   * With `q` they are counted over the matches, which the search indexes find.
+   * With `q` they are counted over the matches, which the search indexes find; with a team or labels
+   * (which the counters do not split by) over the matches too, an index-only scan of the team index.
    */
   private async countsFor(scope: AccountScope, filters: Filters, filter: SqlFilter): Promise<ConversationCounts> {
     const me = Number(scope.user.id);
     let row: Record<keyof ConversationCounts, number | string> | undefined;
-    if (!filters.q) {
+    if (!filters.q && !filters.team_id && !filters.labels?.length) {
       const conditions = ['account_id = :accountId'];
       if (filter.visibleInboxIds) conditions.push('inbox_id = ANY(ARRAY[:visibleInboxIds]::bigint[])');
       if (filters.status !== 'all') conditions.push('status = :status');
@@ -570,8 +712,10 @@ interface PageRow {
 const CONVERSATION_COLUMNS = [
   'id', 'account_id', 'inbox_id', 'contact_id', 'display_id', 'uuid', 'status', 'priority', 'assignee_id', 'additional_attributes', 'custom_attributes',
   'snoozed_until', 'last_activity_at', 'agent_last_seen_at', 'assignee_last_seen_at', 'contact_last_seen_at', 'first_reply_created_at', 'waiting_since',
-  'created_at', 'updated_at', 'muted',
+  'created_at', 'updated_at', 'muted', 'team_id', 'label_list',
 ] as const;
+/** What `meta.team` shows. */
+const TEAM_COLUMNS = ['id', 'name', 'description', 'allow_auto_assign', 'account_id'] as const;
 const CONTACT_COLUMNS = [
   'id', 'name', 'email', 'phone_number', 'identifier', 'additional_attributes', 'custom_attributes', 'blocked', 'created_at', 'last_activity_at',
 ] as const;

@@ -1,10 +1,10 @@
 import { Op, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
-import { AccountUser, Inbox, InboxMember, User } from '../models/index.js';
+import { AccountUser, Inbox, InboxMember } from '../models/index.js';
 import type { AccountScope } from '../api/request-context.js';
 import { idParam, parse } from '../api/validate.js';
-import type { Agent } from './agents.js';
+import { agentsAmong, type Agent } from './agents.js';
 
 const userIds = z.array(z.coerce.number().int().positive('must be user ids'), { message: 'must be a list of user ids' }).max(1000);
 const membersParams = z.object({
@@ -72,12 +72,6 @@ export class InboxMemberService {
   /** The inbox's members that are still agents of the account, as agent payload rows. */
   private async members(scope: AccountScope, inboxId: number): Promise<Agent[]> {
     const ids = (await InboxMember.findAll({ where: { inbox_id: inboxId }, attributes: ['user_id'] })).map((m) => m.user_id);
-    if (!ids.length) return [];
-    const rows = await AccountUser.findAll({
-      where: { account_id: scope.account.id, user_id: { [Op.in]: ids } },
-      include: [{ model: User, as: 'user', required: true }],
-      order: [[{ model: User, as: 'user' }, 'name', 'ASC'], ['user_id', 'ASC']],
-    });
-    return rows as Agent[];
+    return agentsAmong(scope.account.id, ids);
   }
 }

@@ -21,7 +21,7 @@ export const MESSAGES_PER_PAGE = 20;
 export const DELETED_MESSAGE_CONTENT = 'This message was deleted';
 
 /** Conversation columns whose change is announced as `conversation.updated` (Chatwoot's list). */
-export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'waiting_since', 'first_reply_created_at', 'priority', 'custom_attributes', 'muted', 'agent_last_seen_at'] as const;
+export const ANNOUNCED_CONVERSATION_CHANGES = ['status', 'snoozed_until', 'assignee_id', 'team_id', 'waiting_since', 'first_reply_created_at', 'priority', 'label_list', 'custom_attributes', 'muted', 'agent_last_seen_at'] as const;
 
 /** Chatwoot's clients send recipient lists as comma-separated strings (or arrays); stored as arrays. */
 const emailList = z.preprocess(

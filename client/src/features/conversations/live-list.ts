@@ -17,6 +17,8 @@ export function decidableLocally(f: ConversationFilters): boolean {
 export function matchesFilters(c: Conversation, f: ConversationFilters, meId: number): boolean {
   if (f.status !== 'all' && c.status !== f.status) return false;
   if (f.inbox_id && c.inbox_id !== f.inbox_id) return false;
+  if (f.team_id && c.meta.team?.id !== f.team_id) return false;
+  if (f.labels?.some((l) => !c.labels.includes(l))) return false;
   const assignee = c.meta.assignee?.id ?? null;
   if (f.assignee_type === 'me' && assignee !== meId) return false;
   if (f.assignee_type === 'unassigned' && assignee !== null) return false;

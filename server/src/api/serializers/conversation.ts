@@ -3,13 +3,16 @@ import { serializeContact, type ContactFields } from './contact.js';
 import { serializeMessage, type MessageView } from './message.js';
 import { serializeAgent, unix, type AgentUser } from './user.js';
 
+/** The team in a conversation's `meta`: Chatwoot renders it only when there is one (no `is_member` there). */
+export type TeamSummary = { id: number; name: string; description: string | null; allow_auto_assign: boolean; account_id: number };
+
 /** The columns a conversation payload reads: a model instance, or a plain row from the list queries. */
 export type ConversationRecord = Pick<
   Conversation,
   | 'id' | 'account_id' | 'inbox_id' | 'contact_id' | 'display_id' | 'uuid' | 'status' | 'priority' | 'assignee_id' | 'additional_attributes'
   | 'custom_attributes' | 'snoozed_until' | 'last_activity_at' | 'agent_last_seen_at' | 'assignee_last_seen_at' | 'contact_last_seen_at'
-  | 'first_reply_created_at' | 'waiting_since' | 'created_at' | 'updated_at' | 'muted'
-> & { contact?: ContactFields | null; assignee?: AgentUser | null; inbox?: { channel_type: string } | null };
+  | 'first_reply_created_at' | 'waiting_since' | 'created_at' | 'updated_at' | 'muted' | 'team_id' | 'label_list'
+> & { contact?: ContactFields | null; assignee?: AgentUser | null; inbox?: { channel_type: string } | null; team?: TeamSummary | null };
 
 /** Where a search matched: an HTML fragment of escaped text in which only `<mark>` elements are markup. */
 export interface SearchHighlight {
@@ -45,7 +48,7 @@ export function serializeConversation(view: ConversationView) {
     priority: c.priority,
     additional_attributes: c.additional_attributes,
     custom_attributes: c.custom_attributes,
-    labels: [] as string[],
+    labels: c.label_list ?? [],
     muted: c.muted ?? false,
     can_reply: true,
     snoozed_until: c.snoozed_until,
@@ -63,6 +66,7 @@ export function serializeConversation(view: ConversationView) {
       sender: c.contact ? serializeContact(c.contact) : null,
       assignee: c.assignee ? serializeAgent(c.assignee, view.assigneeMembership) : null,
       channel: c.inbox?.channel_type ?? 'Channel::Email',
+      ...(c.team ? { team: { id: c.team.id, name: c.team.name, description: c.team.description ?? null, allow_auto_assign: c.team.allow_auto_assign, account_id: c.team.account_id } } : {}),
       hmac_verified: false,
     },
     messages: view.lastMessage ? [serializeMessage(view.lastMessage)] : [],

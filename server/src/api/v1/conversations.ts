@@ -1,12 +1,14 @@
 import { Router } from 'express';
 import type { ConversationService } from '../../services/conversations.js';
+import type { TeamService } from '../../services/teams.js';
 import { accountScope } from '../request-context.js';
 import { serializeConversation } from '../serializers/conversation.js';
+import { serializeTeam } from '../serializers/team.js';
 import { serializeAgent } from '../serializers/user.js';
 import { idParam } from '../validate.js';
 
 /** Chatwoot's conversations API; `:id` is the per-account display id. */
-export function conversationsRouter(conversations: ConversationService): Router {
+export function conversationsRouter(conversations: ConversationService, teams: TeamService): Router {
   const router = Router();
 
   router.get('/conversations', async (req, res) => {
@@ -35,9 +37,29 @@ export function conversationsRouter(conversations: ConversationService): Router 
     });
   });
 
+  router.post('/conversations/:id/toggle_priority', async (req, res) => {
+    await conversations.togglePriority(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
+    res.status(200).end();
+  });
+
   router.post('/conversations/:id/assignments', async (req, res) => {
-    const assignee = await conversations.assign(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
-    res.json(assignee ? serializeAgent(assignee.user, assignee.accountUser) : null);
+    const scope = accountScope(req);
+    const result = await conversations.assign(scope, idParam(req.params.id, 'Conversation'), req.body ?? {});
+    if (result.kind === 'agent') res.json(result.assignee ? serializeAgent(result.assignee.user, result.assignee.accountUser) : null);
+    else res.json(result.team ? serializeTeam(result.team, await teams.memberTeamIds(scope.user.id)) : null);
+  });
+
+  router.post('/bulk_actions', async (req, res) => {
+    await conversations.bulk(accountScope(req), req.body ?? {});
+    res.status(200).end();
+  });
+
+  router.get('/conversations/:id/labels', async (req, res) => {
+    res.json({ payload: await conversations.labels(accountScope(req), idParam(req.params.id, 'Conversation')) });
+  });
+
+  router.post('/conversations/:id/labels', async (req, res) => {
+    res.json({ payload: await conversations.setLabels(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {}) });
   });
 
   router.post('/conversations/:id/update_last_seen', async (req, res) => {

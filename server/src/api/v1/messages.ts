@@ -55,7 +55,7 @@ export function messagesRouter(messages: MessageService): Router {
     const { conversation: c, assigneeMembership, messages: list } = await messages.list(accountScope(req), idParam(req.params.conversation_id, 'Conversation'), req.query);
     res.json({
       meta: {
-        labels: [],
+        labels: c.label_list ?? [],
         additional_attributes: c.additional_attributes,
         contact: c.contact ? serializeContactSender(c.contact) : null,
         assignee: c.assignee ? serializeAgent(c.assignee, assigneeMembership) : null,
