@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { Registries } from '../server/src/extensions/context.js';
+import type { Registries } from '../server/src/extensions/registries.js';
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };

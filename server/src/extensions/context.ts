@@ -19,9 +19,6 @@ import type { Registry, Identified } from './registry.js';
 import type { Registries } from './registries.js';
 import type { BackgroundWorker, DeliveryMethod, EmailProvider, JobDefinition, RouteRegistration, ScheduleDefinition } from './types.js';
 
-/** Modules not moved yet (channels/email/receive) still name the registries through this file. */
-export type { Registries } from './registries.js';
-
 /** Services available to registrants; the same objects the core uses. */
 export interface CoreServices {
   config: Config;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ImapFlow } from 'imapflow';
 import type { Redis } from 'ioredis';
-import type { Registries } from '../../../extensions/context.js';
+import type { Registries } from '../../../extensions/registries.js';
 import type { BackgroundWorker } from '../../../extensions/types.js';
 import type { JobQueues } from '../../../jobs/queues.js';
 import type { Logger } from '../../../lib/logger.js';

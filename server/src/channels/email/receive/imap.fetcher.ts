@@ -1,6 +1,6 @@
 import type { ImapFlow } from 'imapflow';
 import { QueryTypes, type Transaction } from 'sequelize';
-import type { Registries } from '../../../extensions/context.js';
+import type { Registries } from '../../../extensions/registries.js';
 import type { Logger } from '../../../lib/logger.js';
 import { ChannelEmail, Inbox } from '../../../models/index.js';
 import { EMAIL_CHANNEL_TYPE } from '../../../services/inboxes.js';

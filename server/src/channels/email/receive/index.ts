@@ -1,4 +1,5 @@
-import type { CoreServices, ExtensionContext, Registries } from '../../../extensions/context.js';
+import type { CoreServices, ExtensionContext } from '../../../extensions/context.js';
+import type { Registries } from '../../../extensions/registries.js';
 import type { ChannelReauthorization } from '../reauthorization.js';
 import type { InboxService } from '../../../services/inboxes.js';
 import type { NotificationService } from '../../../services/notifications.js';
