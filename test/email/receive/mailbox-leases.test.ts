@@ -9,7 +9,7 @@ import path from 'node:path';
 import { eventually, startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { runtime } from '../../support/runtime.js';
 import { JobQueues } from '../../../server/src/jobs/queues.js';
-import { Registries } from '../../../server/src/extensions/context.js';
+import { Registries } from '../../../server/src/extensions/registries.js';
 import { ImapIdleManager } from '../../../server/src/channels/email/receive/imap-idle.manager.js';
 import { append, clearInbox, createImapInbox, mime, runFetch, type ReceiveInbox } from './helpers.js';
 
