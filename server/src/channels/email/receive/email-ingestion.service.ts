@@ -153,9 +153,13 @@ export class EmailIngestionService {
    * Message-ID), the savepoint is rolled back and the emails are stored one by one, each in a savepoint
    * of its own, so one that fails is recorded as failed (or a duplicate) and the rest go on. What would
    * make a single `ingest` throw (raw MIME not kept, database down) rolls back the whole batch,
-   * checkpoint included. Live updates and rejection notices go out once the batch is committed.
+   * checkpoint included. Live updates and rejection notices go out once the batch is committed, in
+   * the background: `announced` settles when they are out (it never rejects).
    */
-  async ingestBatch(items: { input: IngestInput; prepared?: PreparedEmail }[], opts: { checkpoint: (transaction: Transaction) => Promise<void> }): Promise<IngestResult[]> {
+  async ingestBatch(
+    items: { input: IngestInput; prepared?: PreparedEmail }[],
+    opts: { checkpoint: (transaction: Transaction) => Promise<void>; announceAfter?: Promise<void> },
+  ): Promise<{ results: IngestResult[]; announced: Promise<void> }> {
     const emails: BatchEmail[] = [];
     for (const { input, prepared } of items) emails.push({ ...(await this.sourceOf(input, prepared)), channel: input.channel, inbox: input.inbox });
     const decisions = await this.deps.sequelize.transaction(async (transaction) => {
@@ -170,8 +174,12 @@ export class EmailIngestionService {
       await opts.checkpoint(transaction);
       return decided;
     });
-    for (const [i, decision] of decisions.entries()) await this.afterCommit(decision, emails[i]!.inbox);
-    return decisions.map((d) => d.result);
+    // Announced in order, after `announceAfter` (the previous batch's announcements), while the caller
+    // writes its next batch; neither step rejects (listeners and notices log their failures).
+    const announced = (opts.announceAfter ?? Promise.resolve()).then(async () => {
+      for (const [i, decision] of decisions.entries()) await this.afterCommit(decision, emails[i]!.inbox);
+    });
+    return { results: decisions.map((d) => d.result), announced };
   }
 
   /**
