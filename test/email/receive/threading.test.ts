@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
-import { runtime } from '../../support/runtime.js';
+import { http, runtime } from '../../support/runtime.js';
 import { createAgent } from '../../support/factories.js';
 import type { Conversation, Message } from '../../../server/src/models/index.js';
 import { append, clearInbox, createImapInbox, mime, runFetch, type ReceiveInbox } from './helpers.js';
@@ -114,7 +114,7 @@ describe('email receive: threading', function () {
     const [start, reply, answer] = [firstId(), firstId(), firstId()];
     await append(sb, [
       mime({ subject: 'New thread', messageId: start, from: 'Bob New <bob-${randomUUID().slice(0, 8)}@example.test>', to: inbox.email }),
-      mime({ subject: 'Re: New thread', messageId: reply, inReplyTo: start, references: start, from: 'Someone Else <else@example.test>', to: inbox.email }),
+      mime({ subject: 'Re: New thread', messageId: reply, inReplyTo: start, references: start, from: 'Someone Else <else@example.test>', to: inbox.email, body: 'the zanzibarite part arrived' }),
       mime({ subject: 'New thread (again)', messageId: start, from: 'bob@example.test', to: inbox.email }),
       mime({ subject: 'Re: Order 42 missing', messageId: answer, inReplyTo: first.source_id!, from: 'jane@example.test', to: inbox.email }),
     ]);
@@ -134,5 +134,9 @@ describe('email receive: threading', function () {
     await conversation.reload();
     expect(conversation.status, 'reopened by the customer email').to.equal('open');
     expect(conversation.last_activity_at.getTime()).to.equal(d!.created_at.getTime());
+    // The statement-level triggers saw the multi-row inserts: counters and the message's words in the search vector.
+    const get = async (suffix: string) => (await (await http()).get(`/api/v1/accounts/${inbox.account.id}/conversations${suffix}`).set('api_access_token', inbox.account.admin.token).expect(200)).body;
+    expect((await get('/meta?status=open')).meta.all_count).to.equal(2);
+    expect((await get('?q=zanzibarite')).data.payload.map((c: { id: number }) => c.id)).to.deep.equal([started.display_id]);
   });
 });
