@@ -75,8 +75,16 @@ export const UNKNOWN_SENDER_IDENTIFIER = 'email:unknown-sender';
 /** What an ingestion decided, and what to announce once it is committed. */
 interface Decision {
   result: IngestResult;
+  /** In a batch: before any conversation's announcements (a new contact). */
+  announceFirst?: () => Promise<void>;
   announce?: () => Promise<void>;
 }
+
+/**
+ * Conversations whose live updates a batch announces at once: each conversation's stay in order, and
+ * listeners that query (webhook subscriptions, say) use several pool connections instead of one.
+ */
+const ANNOUNCE_LANES = 4;
 
 /** The columns of a contact that threading and the conversation need (see findOrCreateContactInbox). */
 type KnownContact = Pick<Contact, 'id' | 'account_id' | 'email' | 'name'> & { contact_inbox_id?: number | null };
@@ -107,6 +115,7 @@ interface Planned {
   contact?: BatchContact;
   created?: Conversation;
   message?: Message;
+  announceFirst?: () => Promise<void>;
   announce?: () => Promise<void>;
 }
 
@@ -174,10 +183,20 @@ export class EmailIngestionService {
       await opts.checkpoint(transaction);
       return decided;
     });
-    // Announced in order, after `announceAfter` (the previous batch's announcements), while the caller
-    // writes its next batch; neither step rejects (listeners and notices log their failures).
+    // Announced after `announceAfter` (the previous batch's announcements), while the caller writes its
+    // next batch: new contacts first, then each conversation's in order, a few conversations at a time.
+    // Nothing here rejects (listeners and notices log their failures).
     const announced = (opts.announceAfter ?? Promise.resolve()).then(async () => {
-      for (const [i, decision] of decisions.entries()) await this.afterCommit(decision, emails[i]!.inbox);
+      for (const decision of decisions) await decision.announceFirst?.();
+      const lanes = new Map<string, { decision: Decision; inbox: Inbox }[]>();
+      for (const [i, decision] of decisions.entries()) {
+        const key = decision.result.conversationId ? `c${decision.result.conversationId}` : `e${i}`;
+        lanes.set(key, [...(lanes.get(key) ?? []), { decision, inbox: emails[i]!.inbox }]);
+      }
+      const queue = [...lanes.values()];
+      await Promise.all(Array.from({ length: ANNOUNCE_LANES }, async () => {
+        for (let lane = queue.shift(); lane; lane = queue.shift()) for (const { decision, inbox } of lane) await this.afterCommit(decision, inbox);
+      }));
     });
     return { results: decisions.map((d) => d.result), announced };
   }
@@ -273,7 +292,7 @@ export class EmailIngestionService {
       ...planned.map((p) => ({ row: p.row, changes: { message_id_header: p.email.messageId, status: 'ingested' as const, message_id: p.message!.id, attempts: p.row.attempts + 1, error_reason: null }, conversationId: conversationOf(p.target).id })),
     ], transaction);
     finished.forEach((f, i) => { decisions[f.index] = { result: results[i]! }; });
-    planned.forEach((p, i) => { decisions[p.index] = { result: results[finished.length + i]!, announce: p.announce }; });
+    planned.forEach((p, i) => { decisions[p.index] = { result: results[finished.length + i]!, announceFirst: p.announceFirst, announce: p.announce }; });
     // Handed over before (a cursor reseeded, say): its existing row decides, as for a single email.
     for (const [index, e] of emails.entries()) decisions[index] ??= await this.recordOutcome(e.from, e.parsed, e.channel, e.inbox, { outer: transaction });
     return decisions as Decision[];
@@ -335,9 +354,9 @@ export class EmailIngestionService {
       const startsConversation = p.created !== undefined;
       const newContact = p.contact && contacts.created.has(p.contact.id) && !announcedContacts.has(p.contact.id) ? p.contact.id : null;
       if (newContact) announcedContacts.add(newContact);
+      if (newContact) p.announceFirst = () => events.emit('contact.created', { accountId: conversation.account_id, contactId: newContact });
       p.announce = async () => {
         const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-        if (newContact) await events.emit('contact.created', { accountId: conversation.account_id, contactId: newContact });
         if (startsConversation) await events.emit('conversation.created', ids);
         await announceMessage(events, conversation, message, changes);
       };
