@@ -121,6 +121,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
       logger: logger.child({ component: 'webhooks' }),
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
       disableAfterHours: config.WEBHOOK_DISABLE_AFTER_HOURS,
+      redis,
+      prefix: config.REDIS_PREFIX,
     }),
   };
   api.webhooks.subscribe(events);
