@@ -1,6 +1,6 @@
 import type { AccountUser, Conversation } from '../../models/index.js';
 import { serializeContact, type ContactFields } from './contact.js';
-import { serializeMessage, type MessageView } from './message.js';
+import { serializeMessage, type MessageRecord, type MessageView } from './message.js';
 import { serializeAgent, unix, type AgentUser } from './user.js';
 
 /** The columns a conversation payload reads: a model instance, or a plain row from the list queries. */
@@ -26,7 +26,7 @@ export interface ConversationView {
   /** Only on search results (`q`). */
   highlight?: SearchHighlight | null;
   assigneeMembership: AccountUser | null;
-  lastMessage: MessageView | null;
+  lastMessage: MessageView<MessageRecord> | null;
   unreadCount: number;
 }
 
