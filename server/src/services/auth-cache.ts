@@ -12,7 +12,6 @@ interface Entry {
 
 /** The caches of this process (one per runtime): each is cleared, and publishes, when a user, token, membership or account changes. */
 const caches = new Set<AuthCache>();
-let hooksInstalled = false;
 
 /**
  * Who a token belongs to and which account memberships a user has, read on every API request, kept
@@ -41,6 +40,7 @@ export class AuthCache {
    */
   private subscribe(): void {
     if (this.subscriber || this.closed) return;
+    installHooks();
     const subscriber = this.deps.redis.duplicate();
     this.subscriber = subscriber;
     subscriber.on('error', (err) => this.deps.logger.warn({ err: { message: err.message } }, 'auth cache subscriber error'));
@@ -115,14 +115,14 @@ function invalidateAll(options?: { transaction?: Transaction | null }): void {
   });
 }
 
+/** (Re)attaches the invalidation hooks: `Model.init` (each runtime defines the models again) drops a model's hooks. */
 function installHooks(): void {
-  if (hooksInstalled) return;
-  hooksInstalled = true;
   const models: ModelStatic<Model>[] = [User, AccessToken, AccountUser, Account];
   for (const model of models) {
     for (const hook of ['afterCreate', 'afterUpdate', 'afterDestroy', 'afterUpsert', 'afterBulkCreate', 'afterBulkUpdate', 'afterBulkDestroy'] as const) {
       // Every one of these hooks gets the query's options last.
-      (model.addHook as (name: string, fn: (...args: unknown[]) => void) => void)(hook, (...args: unknown[]) => invalidateAll(args.at(-1) as { transaction?: Transaction }));
+      model.removeHook(hook, 'auth-cache');
+      (model.addHook as (name: string, id: string, fn: (...args: unknown[]) => void) => void)(hook, 'auth-cache', (...args: unknown[]) => invalidateAll(args.at(-1) as { transaction?: Transaction }));
     }
   }
 }
