@@ -33,7 +33,7 @@ describe('Automatic assignment (round-robin)', function () {
     // The server notices the closed stream asynchronously.
     await new Promise((r) => setTimeout(r, 150));
   };
-  const newConversation = async () => (await createConversation(account, { inbox_id: inbox.id, contact_id: contact.id })) as { id: number; meta: { assignee: { id: number } | null } };
+  const newConversation = async () => (await createConversation(account, { inbox_id: inbox.id, contact_id: contact.id })) as unknown as { id: number; meta: { assignee: { id: number } | null } };
   const assigneeOf = async (displayId: number) => {
     const res = await (await api()).get(`${base()}/conversations/${displayId}`).set('api_access_token', account.admin.token).expect(200);
     return (res.body.meta.assignee?.id as number | undefined) ?? null;
