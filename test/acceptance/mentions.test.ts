@@ -1,0 +1,81 @@
+// Mentions and notifications on the installation the first-day walk set up: the administrator
+// mentions Ivy (picked from the @ autocomplete) in a private note; Ivy's open dashboard shows it in
+// the bell and the tab title at once, and the email reaches her mailbox in the sandbox.
+import { expect } from 'chai';
+import type { Page } from 'playwright-core';
+import { openBrowser, type BrowserSession } from '../e2e/support/browser.js';
+import { awaitMail } from '../email/send/send-runtime.js';
+import { sharedProduct, type RunningProduct } from './support/product.js';
+
+const IVY_EMAIL = 'info@example.test';
+// The password Ivy chose in the first-day walk's reset step.
+const IVY_PASSWORD = 'Ivy-first-day-1-new';
+
+describe('acceptance: mentions and notifications', function () {
+  this.timeout(120_000);
+  let product: RunningProduct;
+  let browser: BrowserSession;
+  let page: Page;
+
+  before(async function () {
+    this.timeout(360_000);
+    product = await sharedProduct();
+    browser = await openBrowser('leadchat-acceptance-mentions-');
+    page = browser.page;
+  });
+
+  after(async () => {
+    if (process.env.ACCEPTANCE_KEEP === '1') console.log(`      screenshots: ${browser?.shotsDir}`);
+    await browser?.close();
+  });
+
+  const signIn = async (p: Page, email: string, password: string) => {
+    await p.goto(product.base);
+    await p.fill('#email', email);
+    await p.fill('#password', password);
+    await p.click('button[type=submit]');
+    await p.waitForURL(/\/app\/accounts\/\d+\/conversations/);
+    return p.url().replace(/\/conversations.*$/, '');
+  };
+
+  it('a mention picked from the autocomplete reaches the agent’s bell, tab title and mailbox', async () => {
+    const base = await signIn(page, product.admin.email, product.admin.password);
+    const accountPath = new URL(base).pathname.replace('/app', '/api/v1');
+    // Setup through the API with the administrator's token: Ivy works the inbox of Jane's conversation.
+    const token = (await (await page.request.get(`${product.base}/api/v1/profile`)).json()).access_token as string;
+    const api = (path: string, init: { method?: string; body?: unknown } = {}) =>
+      fetch(`${product.base}${accountPath}${path}`, { method: init.method ?? 'GET', headers: { api_access_token: token, 'content-type': 'application/json' }, body: init.body ? JSON.stringify(init.body) : undefined }).then((r) => r.json());
+    const ivy = ((await api('/agents')) as { id: number; email: string }[]).find((a) => a.email === IVY_EMAIL)!;
+    const conversation = ((await api('/conversations?status=all')).data.payload as { id: number; inbox_id: number }[])[0];
+    await api('/inbox_members', { method: 'POST', body: { inbox_id: conversation.inbox_id, user_ids: [ivy.id] } });
+
+    const ivyPage = await browser.browser.newPage({ viewport: { width: 1366, height: 768 } });
+    await signIn(ivyPage, IVY_EMAIL, IVY_PASSWORD);
+    const bell = ivyPage.locator('[data-testid=notification-count]');
+    const before = (await (await ivyPage.request.get(`${product.base}${accountPath}/notifications/unread_count`)).json()) as number;
+
+    await page.goto(`${base}/conversations/${conversation.id}`);
+    await page.locator('[data-testid=private-note]').check();
+    await page.click('#reply-content');
+    await page.keyboard.type('Could you call her back, @Iv');
+    const menu = page.locator('[data-testid=mention-menu]');
+    await menu.getByText('@Ivy Agent').waitFor();
+    await browser.shot('mention-autocomplete');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('please?');
+    await page.locator('#reply-content .mention', { hasText: '@Ivy Agent' }).waitFor();
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.locator('.conversation__thread').getByText('please?').waitFor();
+
+    await ivyPage.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + 1, { timeout: 15_000 });
+    expect(await bell.textContent()).to.equal(String(before + 1));
+    await ivyPage.locator('.bell__button').click();
+    await ivyPage.getByText(`You have been mentioned in conversation [ID -${conversation.id}]`).waitFor();
+    await ivyPage.screenshot({ path: `${browser.shotsDir}/ivy-bell.png` });
+
+    const mail = await awaitMail(product, IVY_EMAIL, (m) => m.subject === `You have been mentioned in conversation [ID -${conversation.id}]`, 30_000);
+    expect(mail.text).to.contain('Could you call her back, @Ivy Agent please?').and.contain(`/conversations/${conversation.id}`);
+    expect(browser.takeConsoleErrors()).to.deep.equal([]);
+    await ivyPage.close();
+  });
+});
