@@ -86,6 +86,8 @@ describe('Automatic assignment (round-robin)', function () {
     const first = [];
     for (let i = 0; i < 4; i++) first.push((await newConversation()).meta.assignee?.id);
     expect(first, 'the create answer already names the agent').to.deep.equal([ann.id, bob.id, ann.id, bob.id]);
+    const annNotified = (await (await api()).get(`${base()}/notifications`).set('api_access_token', ann.token).expect(200)).body.data.payload;
+    expect(annNotified.map((n: { notification_type: string }) => n.notification_type), 'one notification per assignment').to.deep.equal(['conversation_assignment', 'conversation_assignment']);
 
     await (await api()).post('/api/v1/profile/availability').set('api_access_token', cid.token).send({ account_id: account.id, availability: 'online' }).expect(200);
     await goOffline(bob);

@@ -37,7 +37,8 @@ export class ConversationNotifier {
       if (!conversation) return;
       const members = (await InboxMember.findAll({ where: { inbox_id: ids.inboxId }, attributes: ['user_id'] })).map((m) => Number(m.user_id));
       await this.notify(conversation, 'conversation_creation', members, ids.actorUserId);
-      if (conversation.conversation.assignee_id) await this.notify(conversation, 'conversation_assignment', [Number(conversation.conversation.assignee_id)], ids.actorUserId);
+      // Only the assignee it was created with: an automatic assignment announces itself as an update.
+      if (ids.assigneeId) await this.notify(conversation, 'conversation_assignment', [ids.assigneeId], ids.actorUserId);
     });
     events.on('conversation.updated', async (ids) => {
       if (!ids.changes.includes('assignee_id')) return;

@@ -296,7 +296,7 @@ export class ConversationService {
     });
 
     const ids = { accountId: scope.account.id, inboxId: inbox.id, conversationId: conversation.id };
-    await this.deps.events.emit('conversation.created', { ...ids, actorUserId: scope.user.id });
+    await this.deps.events.emit('conversation.created', { ...ids, actorUserId: scope.user.id, ...(attrs.assignee_id ? { assigneeId: attrs.assignee_id } : {}) });
     if (message) await this.deps.events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
     return this.show(scope, conversation.display_id);
   }
