@@ -71,13 +71,16 @@ describe('acceptance: mentions and notifications', function () {
     await page.keyboard.type('please?');
     await page.locator('#reply-content .mention', { hasText: '@Ivy Agent' }).waitFor();
     await page.getByRole('button', { name: 'Add note' }).click();
-    await page.locator('.conversation__thread').getByText('please?').waitFor();
+    await page.locator('.conversation__thread').getByText('Could you call her back, @Ivy Agent please?').waitFor();
+    await browser.shot('note-added');
 
     await ivyPage.waitForFunction((n) => document.title.startsWith(`(${n}) `), before + 1, { timeout: 15_000 });
     expect(await bell.textContent()).to.equal(String(before + 1));
     await ivyPage.locator('.bell__button').click();
-    await ivyPage.getByText(`You have been mentioned in conversation [ID -${conversation.id}]`).waitFor();
-    await ivyPage.screenshot({ path: `${browser.shotsDir}/ivy-bell.png` });
+    await ivyPage.getByText(`You have been mentioned in conversation [ID -${conversation.id}]`).click();
+    await ivyPage.waitForURL(new RegExp(`/conversations/${conversation.id}$`));
+    await ivyPage.locator('.conversation__thread').getByText('Could you call her back, @Ivy Agent please?').waitFor();
+    await ivyPage.screenshot({ path: `${browser.shotsDir}/ivy-conversation.png` });
 
     const mail = await awaitMail(product, IVY_EMAIL, (m) => m.subject === `You have been mentioned in conversation [ID -${conversation.id}]`, 30_000);
     expect(mail.text).to.contain('Could you call her back, @Ivy Agent please?').and.contain(`/conversations/${conversation.id}`);
