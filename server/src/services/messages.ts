@@ -108,36 +108,47 @@ export interface NewMessage {
  * ends the wait. Returns the announced conversation changes; the caller emits events after commit.
  */
 export async function insertMessage(conversation: Conversation, attrs: NewMessage, transaction: Transaction): Promise<{ message: Message; changes: string[] }> {
-  const message = await Message.create(
-    {
-      account_id: conversation.account_id,
-      inbox_id: conversation.inbox_id,
-      conversation_id: conversation.id,
-      message_type: attrs.message_type,
-      content: attrs.content,
-      private: attrs.private,
-      content_type: attrs.content_type ?? 'text',
-      content_attributes: attrs.content_attributes ?? {},
-      source_id: attrs.source_id ?? null,
-      ...(attrs.status ? { status: attrs.status } : {}),
-      sender_type: attrs.sender?.type ?? null,
-      sender_id: attrs.sender?.id ?? null,
-    },
-    { transaction },
-  );
-  const at = message.created_at;
+  const message = await Message.create(messageRow(conversation, attrs), { transaction });
+  const { update, changes, contactActive } = messageEffects(conversation, attrs, message.created_at);
+  if (contactActive) await Contact.update({ last_activity_at: message.created_at }, { where: { id: conversation.contact_id }, transaction });
+  await conversation.update(update as Partial<Conversation>, { transaction });
+  return { message, changes };
+}
+
+/** The columns of a new message of `conversation` (Message.create or, for a batch, Message.bulkCreate). */
+export function messageRow(conversation: Conversation, attrs: NewMessage) {
+  return {
+    account_id: conversation.account_id,
+    inbox_id: conversation.inbox_id,
+    conversation_id: conversation.id,
+    message_type: attrs.message_type,
+    content: attrs.content,
+    private: attrs.private,
+    content_type: attrs.content_type ?? 'text',
+    content_attributes: attrs.content_attributes ?? {},
+    source_id: attrs.source_id ?? null,
+    ...(attrs.status ? { status: attrs.status } : {}),
+    sender_type: attrs.sender?.type ?? null,
+    sender_id: attrs.sender?.id ?? null,
+  };
+}
+
+/**
+ * What a new message does to its conversation (activity, reopening, the customer's wait, the first
+ * reply) and whether it is the contact's activity, without writing: a batch applies several messages
+ * to one conversation in memory (`conversation.set`) and writes the result once.
+ */
+export function messageEffects(conversation: Conversation, attrs: Pick<NewMessage, 'message_type' | 'private' | 'sender' | 'reopen' | 'startsWait'>, at: Date): { update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>>; changes: string[]; contactActive: boolean } {
   const update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>> = { last_activity_at: at };
-  if (attrs.message_type === 'incoming') {
+  const contactActive = attrs.message_type === 'incoming';
+  if (contactActive) {
     if (attrs.reopen !== false && !conversation.muted && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
     if (attrs.startsWait !== false && !conversation.waiting_since) update.waiting_since = at;
-    await Contact.update({ last_activity_at: at }, { where: { id: conversation.contact_id }, transaction });
   } else if (attrs.message_type === 'outgoing' && !attrs.private && attrs.sender?.type === 'User') {
     if (!conversation.first_reply_created_at) update.first_reply_created_at = at;
     if (conversation.waiting_since) update.waiting_since = null;
   }
-  const changes = conversationChanges(conversation, update);
-  await conversation.update(update as Partial<Conversation>, { transaction });
-  return { message, changes };
+  return { update, changes: conversationChanges(conversation, update), contactActive };
 }
 
 /** Emits `message.created` and the conversation changes the message caused; call after the transaction committed. */

@@ -1,4 +1,5 @@
-import bcrypt from 'bcryptjs';
+// The native binding hashes on libuv's thread pool: a burst of sign-ins never blocks the event loop.
+import bcrypt from 'bcrypt';
 import { z } from 'zod';
 import { ConflictError, ValidationError } from '../lib/errors.js';
 import { User } from '../models/index.js';

@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
-import { runtime } from '../../support/runtime.js';
+import { http, runtime } from '../../support/runtime.js';
 import { createAgent } from '../../support/factories.js';
 import type { Conversation, Message } from '../../../server/src/models/index.js';
 import { append, clearInbox, createImapInbox, mime, runFetch, type ReceiveInbox } from './helpers.js';
@@ -106,5 +106,37 @@ describe('email receive: threading', function () {
     rt.events.on('message.created', (e) => void (e.inboxId === inbox.inboxId && seen.push(`message.created:${e.messageType}`)), 'test');
     await receive({ subject: 'brand new' });
     expect(seen).to.deep.equal(['conversation.created', 'message.created:incoming']);
+  });
+
+  it('threads, dedupes and reopens inside one fetched batch as it would one email at a time', async () => {
+    const { models } = await runtime();
+    await conversation.update({ status: 'resolved' });
+    const [start, reply, answer] = [firstId(), firstId(), firstId()];
+    await append(sb, [
+      mime({ subject: 'New thread', messageId: start, from: 'Bob New <bob-${randomUUID().slice(0, 8)}@example.test>', to: inbox.email }),
+      mime({ subject: 'Re: New thread', messageId: reply, inReplyTo: start, references: start, from: 'Someone Else <else@example.test>', to: inbox.email, body: 'the zanzibarite part arrived' }),
+      mime({ subject: 'New thread (again)', messageId: start, from: 'bob@example.test', to: inbox.email }),
+      mime({ subject: 'Re: Order 42 missing', messageId: answer, inReplyTo: first.source_id!, from: 'jane@example.test', to: inbox.email }),
+    ]);
+    const seen: string[] = [];
+    const rt = await runtime();
+    rt.events.on('conversation.created', (e) => void (e.inboxId === inbox.inboxId && seen.push(`conversation.created:${e.conversationId}`)), 'test');
+    const outcome = await runFetch(inbox.channelId);
+    expect(outcome.counts).to.include({ created: 3, duplicate: 1, failed: 0 });
+    const [a, b, d] = await Promise.all([start, reply, answer].map((id) => models.Message.findOne({ where: { inbox_id: inbox.inboxId, source_id: id } })));
+    expect(b!.conversation_id, 'a reply to an email of the same batch joins its conversation').to.equal(a!.conversation_id);
+    expect(d!.conversation_id).to.equal(conversation.id);
+    expect(await models.Message.count({ where: { inbox_id: inbox.inboxId, source_id: start } })).to.equal(1);
+    expect(seen).to.deep.equal([`conversation.created:${a!.conversation_id}`]);
+    const started = (await models.Conversation.findByPk(a!.conversation_id))!;
+    expect(started.display_id).to.equal(conversation.display_id + 1);
+    expect(started.waiting_since).to.not.equal(null);
+    await conversation.reload();
+    expect(conversation.status, 'reopened by the customer email').to.equal('open');
+    expect(conversation.last_activity_at.getTime()).to.equal(d!.created_at.getTime());
+    // The statement-level triggers saw the multi-row inserts: counters and the message's words in the search vector.
+    const get = async (suffix: string) => (await (await http()).get(`/api/v1/accounts/${inbox.account.id}/conversations${suffix}`).set('api_access_token', inbox.account.admin.token).expect(200)).body;
+    expect((await get('/meta?status=open')).meta.all_count).to.equal(2);
+    expect((await get('?q=zanzibarite')).data.payload.map((c: { id: number }) => c.id)).to.deep.equal([started.display_id]);
   });
 });

@@ -15,24 +15,35 @@ const OUR_MESSAGE_ID = new RegExp(`^<conversation/(${UUID})/messages/\\d+@[^>]+>
  * sent before a restore). Only conversations of the same inbox match.
  */
 export async function findConversation(inboxId: number, email: ParsedEmail, inboundDomain: string, transaction?: Transaction): Promise<{ conversation: Conversation; rule: ThreadRule } | null> {
-  const replyAddress = new RegExp(`^reply\\+(${UUID})@${inboundDomain.replace(/\./g, '\\.')}$`, 'i');
-  const uuids = [...email.to, ...email.cc].map((a) => a.address).concat(email.deliveredTo).map((a) => replyAddress.exec(a)?.[1]).filter((u): u is string => !!u);
-  for (const uuid of uuids) {
-    const conversation = await Conversation.findOne({ where: { inbox_id: inboxId, uuid: uuid.toLowerCase() }, transaction });
+  const keys = threadKeys(email, inboundDomain);
+  for (const uuid of keys.replyUuids) {
+    const conversation = await Conversation.findOne({ where: { inbox_id: inboxId, uuid }, transaction });
     if (conversation) return { conversation, rule: 'reply_address' };
   }
 
-  for (const [rule, ids] of [['in_reply_to', email.inReplyTo], ['references', [...email.references].reverse()]] as const) {
+  for (const [rule, ids] of [['in_reply_to', keys.inReplyTo], ['references', keys.references]] as const) {
     const conversation = await byMessageIds(inboxId, ids, transaction);
     if (conversation) return { conversation, rule };
   }
 
-  const shaped = [...email.inReplyTo, ...[...email.references].reverse()].map((id) => OUR_MESSAGE_ID.exec(id)?.[1]).filter((u): u is string => !!u);
-  for (const uuid of shaped) {
-    const conversation = await Conversation.findOne({ where: { inbox_id: inboxId, uuid: uuid.toLowerCase() }, transaction });
+  for (const uuid of keys.shapedUuids) {
+    const conversation = await Conversation.findOne({ where: { inbox_id: inboxId, uuid }, transaction });
     if (conversation) return { conversation, rule: 'message_id_shape' };
   }
   return null;
+}
+
+/**
+ * What `findConversation` looks up, in its order: conversation uuids of reply addresses, In-Reply-To,
+ * References newest first, and conversation uuids of our Message-ID shape (uuids lowercased). A batch
+ * looks them up for all its emails at once and applies the same order.
+ */
+export function threadKeys(email: ParsedEmail, inboundDomain: string): { replyUuids: string[]; inReplyTo: string[]; references: string[]; shapedUuids: string[] } {
+  const replyAddress = new RegExp(`^reply\\+(${UUID})@${inboundDomain.replace(/\./g, '\\.')}$`, 'i');
+  const replyUuids = [...email.to, ...email.cc].map((a) => a.address).concat(email.deliveredTo).map((a) => replyAddress.exec(a)?.[1]?.toLowerCase()).filter((u): u is string => !!u);
+  const references = [...email.references].reverse();
+  const shapedUuids = [...email.inReplyTo, ...references].map((id) => OUR_MESSAGE_ID.exec(id)?.[1]?.toLowerCase()).filter((u): u is string => !!u);
+  return { replyUuids, inReplyTo: email.inReplyTo, references, shapedUuids };
 }
 
 /** The conversation of the first id (in the given order) that is a message of the inbox: one statement. */

@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
 import { Op, QueryTypes, UniqueConstraintError, type Sequelize, type Transaction } from 'sequelize';
 import type { EventBus } from '../../../extensions/events.js';
 import type { BlobStorage } from '../../../lib/storage.js';
 import type { Logger } from '../../../lib/logger.js';
-import { Attachment, Contact, type ChannelEmail, type Conversation, type Inbox } from '../../../models/index.js';
+import { Attachment, Contact, Conversation, Message, type ChannelEmail, type Inbox } from '../../../models/index.js';
 import { insertConversation } from '../../../services/conversations.js';
-import { announceMessage, insertMessage, type NewMessage } from '../../../services/messages.js';
-import { findConversation } from './conversation-finder.js';
+import { announceMessage, insertMessage, messageEffects, messageRow, type NewMessage } from '../../../services/messages.js';
+import { findOrCreateContactInbox } from '../../../services/contacts.js';
+import { findConversation, threadKeys } from './conversation-finder.js';
 import { MAIL_CLASS_POLICY } from './mail-classifier.js';
 import { impersonatedAddress, parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
 import { InboundEmail } from './receive.models.js';
@@ -74,11 +75,55 @@ export const UNKNOWN_SENDER_IDENTIFIER = 'email:unknown-sender';
 /** What an ingestion decided, and what to announce once it is committed. */
 interface Decision {
   result: IngestResult;
+  /** In a batch: before any conversation's announcements (a new contact). */
+  announceFirst?: () => Promise<void>;
   announce?: () => Promise<void>;
 }
 
+/**
+ * Conversations whose live updates a batch announces at once: each conversation's stay in order, and
+ * listeners that query (webhook subscriptions, say) use several pool connections instead of one.
+ */
+const ANNOUNCE_LANES = 4;
+
 /** The columns of a contact that threading and the conversation need (see findOrCreateContactInbox). */
 type KnownContact = Pick<Contact, 'id' | 'account_id' | 'email' | 'name'> & { contact_inbox_id?: number | null };
+
+/** An email of a batch, kept and parsed. */
+interface BatchEmail {
+  from: InboundSource;
+  parsed: ParseOutcome;
+  channel: ChannelEmail;
+  inbox: Inbox;
+}
+
+/** A contact as a batch needs it: its first contact inbox here, if any. */
+type BatchContact = Pick<Contact, 'id' | 'account_id' | 'email' | 'name'> & { contact_inbox_id: number | null };
+
+/** The conversation a batch's message goes to: one that exists, or the one an email of the batch starts. */
+type Target = { conversation: Conversation } | { starts: Planned };
+
+/** A batch's email that becomes a message, filled in as the batch is written. */
+interface Planned {
+  index: number;
+  row: InboundRow;
+  email: ParsedEmail;
+  author: Author;
+  contactAddress: EmailAddress | null;
+  unknown: Contact | null;
+  target: Target;
+  contact?: BatchContact;
+  created?: Conversation;
+  message?: Message;
+  announceFirst?: () => Promise<void>;
+  announce?: () => Promise<void>;
+}
+
+function conversationOf(target: Target): Conversation {
+  if ('conversation' in target) return target.conversation;
+  if (!target.starts.created) throw new Error('conversation of the batch not created yet');
+  return target.starts.created;
+}
 
 /** Parses without rejecting: a failure becomes `{ error }`, recorded on the email's row. */
 function parseAhead(raw: Buffer): Promise<ParseOutcome> {
@@ -112,23 +157,317 @@ export class EmailIngestionService {
 
   /**
    * Several emails of one channel in one transaction, in order, with one `checkpoint` for all of them:
-   * one commit per batch instead of one per email. Each email still gets its own savepoint, so one that
-   * fails is recorded as failed (or a duplicate) and the rest go on; what would make a single `ingest`
-   * throw (raw MIME not kept, database down) rolls back the whole batch, checkpoint included. Live
-   * updates and rejection notices go out once the batch is committed.
+   * one commit per batch. The batch is written set-wise (`writeBatch`: a fixed number of statements
+   * whatever its size) inside a savepoint; when that fails (one email's bad data, a race on a
+   * Message-ID), the savepoint is rolled back and the emails are stored one by one, each in a savepoint
+   * of its own, so one that fails is recorded as failed (or a duplicate) and the rest go on. What would
+   * make a single `ingest` throw (raw MIME not kept, database down) rolls back the whole batch,
+   * checkpoint included. Live updates and rejection notices go out once the batch is committed, in
+   * the background: `announced` settles when they are out (it never rejects).
    */
-  async ingestBatch(items: { input: IngestInput; prepared?: PreparedEmail }[], opts: { checkpoint: (transaction: Transaction) => Promise<void> }): Promise<IngestResult[]> {
+  async ingestBatch(
+    items: { input: IngestInput; prepared?: PreparedEmail }[],
+    opts: { checkpoint: (transaction: Transaction) => Promise<void>; announceAfter?: Promise<void> },
+  ): Promise<{ results: IngestResult[]; announced: Promise<void> }> {
+    const emails: BatchEmail[] = [];
+    for (const { input, prepared } of items) emails.push({ ...(await this.sourceOf(input, prepared)), channel: input.channel, inbox: input.inbox });
     const decisions = await this.deps.sequelize.transaction(async (transaction) => {
-      const decided: { decision: Decision; inbox: Inbox }[] = [];
-      for (const { input, prepared } of items) {
-        const { from, parsed } = await this.sourceOf(input, prepared);
-        decided.push({ decision: await this.recordOutcome(from, parsed, input.channel, input.inbox, { outer: transaction }), inbox: input.inbox });
+      let decided: Decision[] | undefined;
+      try {
+        decided = await this.deps.sequelize.transaction({ transaction }, (savepoint) => this.writeBatch(emails, savepoint));
+      } catch (err) {
+        this.deps.logger.warn({ inboxId: emails[0]?.inbox.id, emails: emails.length, err: { message: (err as Error).message } }, 'batched email write failed: storing the batch one by one');
+        decided = [];
+        for (const e of emails) decided.push(await this.recordOutcome(e.from, e.parsed, e.channel, e.inbox, { outer: transaction }));
       }
       await opts.checkpoint(transaction);
       return decided;
     });
-    for (const { decision, inbox } of decisions) await this.afterCommit(decision, inbox);
-    return decisions.map((d) => d.decision.result);
+    // Announced after `announceAfter` (the previous batch's announcements), while the caller writes its
+    // next batch: new contacts first, then each conversation's in order, a few conversations at a time.
+    // Nothing here rejects (listeners and notices log their failures).
+    const announced = (opts.announceAfter ?? Promise.resolve()).then(async () => {
+      for (const decision of decisions) await decision.announceFirst?.();
+      const lanes = new Map<string, { decision: Decision; inbox: Inbox }[]>();
+      for (const [i, decision] of decisions.entries()) {
+        const key = decision.result.conversationId ? `c${decision.result.conversationId}` : `e${i}`;
+        lanes.set(key, [...(lanes.get(key) ?? []), { decision, inbox: emails[i]!.inbox }]);
+      }
+      const queue = [...lanes.values()];
+      await Promise.all(Array.from({ length: ANNOUNCE_LANES }, async () => {
+        for (let lane = queue.shift(); lane; lane = queue.shift()) for (const { decision, inbox } of lane) await this.afterCommit(decision, inbox);
+      }));
+    });
+    return { results: decisions.map((d) => d.result), announced };
+  }
+
+  /**
+   * The batch's emails decided and written set-wise, with the same outcome as `decide` one by one in
+   * order: rows claimed in one INSERT; Message-IDs, thread ids, staff and contacts looked up once for
+   * all; new contacts, contact inboxes, conversations, messages and attachments each inserted in one
+   * multi-row statement; then one UPDATE each for the conversations' activity, the contacts' activity
+   * and the rows' outcomes. An email of this batch that answers another one of it joins its
+   * conversation. Emails handed over before (their row exists) are decided one by one afterwards.
+   */
+  private async writeBatch(emails: BatchEmail[], transaction: Transaction): Promise<Decision[]> {
+    const { sequelize, inboundEmailDomain } = this.deps;
+    const decisions: (Decision | undefined)[] = new Array(emails.length);
+    if (!emails.length) return [];
+    const { channel, inbox } = emails[0]!;
+    if (emails.some((e) => e.inbox.id !== inbox.id)) throw new Error('a batch holds the emails of one inbox');
+    const rows = await this.rows.claimMany(emails.map((e) => ({ from: e.from, messageIdHeader: 'email' in e.parsed ? e.parsed.email.messageId : null, summary: summaryOf(e.parsed) })), transaction);
+
+    const finished: { index: number; row: InboundRow; changes: Final; conversationId?: number; duplicateOf?: Planned }[] = [];
+    const fresh: { index: number; row: InboundRow; email: ParsedEmail }[] = [];
+    for (const [index, e] of emails.entries()) {
+      const row = rows[index];
+      if (!row) continue;
+      if (!('email' in e.parsed)) finished.push({ index, row, changes: { status: 'rejected', error_reason: `unreadable MIME: ${e.parsed.error.message}` } });
+      else if (e.parsed.email.connectionCheck) finished.push({ index, row, changes: { message_id_header: e.parsed.email.messageId, status: 'rejected', error_reason: 'connection test message sent by the inbox wizard' } });
+      else fresh.push({ index, row, email: e.parsed.email });
+    }
+
+    // Every lookup of the batch in three statements: messages by Message-ID (duplicates and threads), staff, conversations.
+    const keysOf = new Map(fresh.map((f) => [f.index, threadKeys(f.email, inboundEmailDomain)]));
+    const sourceIds = [...new Set(fresh.flatMap((f) => [f.email.messageId, ...keysOf.get(f.index)!.inReplyTo, ...keysOf.get(f.index)!.references]))];
+    const stored = new Map((sourceIds.length
+      ? await sequelize.query<{ source_id: string; id: number; conversation_id: number }>(
+        'SELECT DISTINCT ON (source_id) source_id, id, conversation_id FROM messages WHERE inbox_id = $1 AND source_id = ANY($2::text[]) ORDER BY source_id, id',
+        { bind: [inbox.id, sourceIds], type: QueryTypes.SELECT, transaction })
+      : []).map((m) => [m.source_id, m]));
+    const senderOf = (email: ParsedEmail) => email.from[0] ?? email.senderFallback?.address ?? undefined;
+    const staffCandidates = [...new Set(fresh.map((f) => senderOf(f.email)?.address).filter((a): a is string => !!a && a !== channel.email.toLowerCase()))];
+    const staff = new Map((staffCandidates.length
+      ? await sequelize.query<{ email: string; id: number }>(
+        'SELECT DISTINCT ON (lower(u.email)) lower(u.email) AS email, u.id FROM users u JOIN account_users au ON au.user_id = u.id AND au.account_id = $1 WHERE lower(u.email) = ANY($2::text[]) ORDER BY lower(u.email), u.id',
+        { bind: [inbox.account_id, staffCandidates], type: QueryTypes.SELECT, transaction })
+      : []).map((u) => [u.email, u.id]));
+    const uuids = [...new Set(fresh.flatMap((f) => [...keysOf.get(f.index)!.replyUuids, ...keysOf.get(f.index)!.shapedUuids]))];
+    const conversationIds = [...new Set([...stored.values()].map((m) => m.conversation_id))];
+    const conversations = uuids.length || conversationIds.length
+      ? await sequelize.query('SELECT * FROM conversations WHERE inbox_id = $1 AND (uuid::text = ANY($2::text[]) OR id = ANY($3::bigint[]))', { bind: [inbox.id, uuids, conversationIds], model: Conversation, mapToModel: true, transaction })
+      : [];
+    const byUuid = new Map(conversations.map((c) => [c.uuid, c]));
+    const byId = new Map(conversations.map((c) => [c.id, c]));
+
+    // Decided in order, as one by one: what this batch creates counts for the emails after it.
+    const planned: Planned[] = [];
+    const inBatch = new Map<string, Planned>();
+    const threadOf = (index: number): Target | null => {
+      const keys = keysOf.get(index)!;
+      for (const uuid of keys.replyUuids) if (byUuid.has(uuid)) return { conversation: byUuid.get(uuid)! };
+      for (const ids of [keys.inReplyTo, keys.references]) {
+        for (const id of ids) {
+          const known = stored.get(id);
+          if (known && byId.has(known.conversation_id)) return { conversation: byId.get(known.conversation_id)! };
+          const sibling = inBatch.get(id);
+          if (sibling) return sibling.target;
+        }
+      }
+      for (const uuid of keys.shapedUuids) if (byUuid.has(uuid)) return { conversation: byUuid.get(uuid)! };
+      return null;
+    };
+    for (const { index, row, email } of fresh) {
+      const header = { message_id_header: email.messageId };
+      const known = stored.get(email.messageId);
+      if (known) { finished.push({ index, row, changes: { ...header, status: 'duplicate', message_id: known.id }, conversationId: known.conversation_id }); continue; }
+      const sibling = inBatch.get(email.messageId);
+      if (sibling) { finished.push({ index, row, changes: { ...header, status: 'duplicate' }, duplicateOf: sibling }); continue; }
+      if (MAIL_CLASS_POLICY[email.mailClass].filing === 'filed') { finished.push({ index, row, changes: { ...header, status: 'filed', error_reason: `${email.mailClass}: ${email.classSignal}` } }); continue; }
+      const from = senderOf(email);
+      const author = this.authorOf(email, from, channel, from ? staff.get(from.address) ?? null : null);
+      const found = threadOf(index);
+      const contactAddress = author.kind === 'customer' ? author.address : author.kind === 'staff' && !found ? this.recipientOf(email, channel) : null;
+      const unknown = author.kind === 'unknown' ? (await this.unknownSender(inbox.account_id, transaction)).contact : null;
+      if (!found && !contactAddress && !unknown) { finished.push({ index, row, changes: { ...header, status: 'rejected', error_reason: 'staff email with no thread and no customer recipient' } }); continue; }
+      const plan = { index, row, email, author, contactAddress, unknown } as Planned;
+      plan.target = found ?? { starts: plan };
+      planned.push(plan);
+      inBatch.set(email.messageId, plan);
+    }
+
+    if (planned.length) await this.writePlanned(planned, inbox, transaction);
+    const results = await this.rows.finishMany([
+      ...finished.map((f) => ({ row: f.row, changes: f.duplicateOf ? { ...f.changes, message_id: f.duplicateOf.message!.id } : f.changes, conversationId: f.duplicateOf ? conversationOf(f.duplicateOf.target).id : f.conversationId })),
+      ...planned.map((p) => ({ row: p.row, changes: { message_id_header: p.email.messageId, status: 'ingested' as const, message_id: p.message!.id, attempts: p.row.attempts + 1, error_reason: null }, conversationId: conversationOf(p.target).id })),
+    ], transaction);
+    finished.forEach((f, i) => { decisions[f.index] = { result: results[i]! }; });
+    planned.forEach((p, i) => { decisions[p.index] = { result: results[finished.length + i]!, announceFirst: p.announceFirst, announce: p.announce }; });
+    // Handed over before (a cursor reseeded, say): its existing row decides, as for a single email.
+    for (const [index, e] of emails.entries()) decisions[index] ??= await this.recordOutcome(e.from, e.parsed, e.channel, e.inbox, { outer: transaction });
+    return decisions as Decision[];
+  }
+
+  /** The new messages of a batch with their contacts, contact inboxes, conversations and attachments: one statement each. */
+  private async writePlanned(planned: Planned[], inbox: Inbox, transaction: Transaction): Promise<void> {
+    const { sequelize, events } = this.deps;
+    // Blobs before the rows that refer to them; a failure rolls the batch back to be stored one by one.
+    const blobs = await Promise.all(planned.map((p) => Promise.all(p.email.attachments.map((a) => this.storeAttachment(inbox, a)))));
+    const contacts = await this.contactsFor(inbox, planned.flatMap((p) => (p.contactAddress ? [p.contactAddress] : [])), transaction);
+    const announcedContacts = new Set<number>();
+    for (const p of planned) p.contact = p.unknown ? { id: p.unknown.id, account_id: p.unknown.account_id, email: p.unknown.email, name: p.unknown.name, contact_inbox_id: null } : p.contactAddress ? contacts.get(p.contactAddress.address)! : undefined;
+
+    const starting = planned.filter((p) => 'starts' in p.target && p.target.starts === p);
+    if (starting.length) {
+      const contactInboxes = await this.contactInboxesFor(inbox, starting.map((p) => p.contact!), transaction);
+      const [{ last }] = await sequelize.query<{ last: number }>(
+        'UPDATE accounts SET last_conversation_display_id = last_conversation_display_id + $2 WHERE id = $1 RETURNING last_conversation_display_id AS last',
+        { bind: [inbox.account_id, starting.length], type: QueryTypes.SELECT, transaction },
+      );
+      const created = await Conversation.bulkCreate(starting.map((p, i) => ({
+        account_id: inbox.account_id, inbox_id: inbox.id, contact_id: p.contact!.id, contact_inbox_id: contactInboxes.get(p.contact!.id)!,
+        display_id: Number(last) - starting.length + 1 + i, waiting_since: new Date(), additional_attributes: { source: 'email', mail_subject: p.email.subject },
+      })), { transaction, returning: true });
+      starting.forEach((p, i) => { p.created = created[i]; });
+    }
+
+    const policyOf = (p: Planned) => MAIL_CLASS_POLICY[p.email.mailClass];
+    const attrs = planned.map((p): NewMessage => {
+      const incoming = p.author.kind !== 'staff';
+      return {
+        message_type: incoming ? 'incoming' : 'outgoing',
+        content: p.email.text.reply ?? p.email.text.full ?? '',
+        content_type: 'incoming_email',
+        content_attributes: { email: emailAttributes(p.email) },
+        private: false,
+        sender: incoming ? { type: 'Contact', id: p.contact!.id } : p.author.kind === 'staff' && p.author.userId ? { type: 'User', id: p.author.userId } : null,
+        reopen: policyOf(p).reopens,
+        startsWait: policyOf(p).customerReply,
+        source_id: p.email.messageId,
+      };
+    });
+    const messages = await Message.bulkCreate(planned.map((p, i) => messageRow(conversationOf(p.target), attrs[i]!)), { transaction, returning: true });
+
+    // Each message's effect on its conversation in order, in memory; each conversation and contact written once.
+    const touched = new Map<number, { conversation: Conversation; changed: Set<string> }>();
+    const contactActivity = new Map<number, Date>();
+    for (const [i, p] of planned.entries()) {
+      const conversation = conversationOf(p.target);
+      const message = messages[i]!;
+      const { update, changes, contactActive } = messageEffects(conversation, attrs[i]!, message.created_at);
+      conversation.set(update as Partial<Conversation>);
+      const entry = touched.get(conversation.id) ?? { conversation, changed: new Set<string>() };
+      for (const k of Object.keys(update)) entry.changed.add(k);
+      touched.set(conversation.id, entry);
+      if (contactActive) contactActivity.set(conversation.contact_id, message.created_at);
+      p.message = message;
+      const startsConversation = p.created !== undefined;
+      const newContact = p.contact && contacts.created.has(p.contact.id) && !announcedContacts.has(p.contact.id) ? p.contact.id : null;
+      if (newContact) announcedContacts.add(newContact);
+      if (newContact) p.announceFirst = () => events.emit('contact.created', { accountId: conversation.account_id, contactId: newContact });
+      p.announce = async () => {
+        const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
+        if (startsConversation) await events.emit('conversation.created', ids);
+        await announceMessage(events, conversation, message, changes);
+      };
+    }
+    const at = new Date();
+    const column = (c: Conversation, changed: Set<string>, k: 'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at') => ({ [k]: c.get(k), [`set_${k}`]: changed.has(k) });
+    await sequelize.query(
+      `UPDATE conversations c SET
+         last_activity_at = CASE WHEN x.set_last_activity_at THEN x.last_activity_at ELSE c.last_activity_at END,
+         status = CASE WHEN x.set_status THEN x.status ELSE c.status END,
+         snoozed_until = CASE WHEN x.set_snoozed_until THEN x.snoozed_until ELSE c.snoozed_until END,
+         waiting_since = CASE WHEN x.set_waiting_since THEN x.waiting_since ELSE c.waiting_since END,
+         first_reply_created_at = CASE WHEN x.set_first_reply_created_at THEN x.first_reply_created_at ELSE c.first_reply_created_at END,
+         updated_at = $2
+       FROM json_to_recordset($1::json) AS x(id bigint, last_activity_at timestamptz, set_last_activity_at boolean, status text, set_status boolean, snoozed_until timestamptz, set_snoozed_until boolean,
+         waiting_since timestamptz, set_waiting_since boolean, first_reply_created_at timestamptz, set_first_reply_created_at boolean)
+       WHERE c.id = x.id`,
+      {
+        bind: [JSON.stringify([...touched.values()].map(({ conversation: c, changed }) => ({
+          id: c.id, ...column(c, changed, 'last_activity_at'), ...column(c, changed, 'status'), ...column(c, changed, 'snoozed_until'), ...column(c, changed, 'waiting_since'), ...column(c, changed, 'first_reply_created_at'),
+        }))), at],
+        type: QueryTypes.UPDATE, transaction,
+      },
+    );
+    if (contactActivity.size) {
+      await sequelize.query(
+        'UPDATE contacts c SET last_activity_at = x.at, updated_at = $2 FROM json_to_recordset($1::json) AS x(id bigint, at timestamptz) WHERE c.id = x.id',
+        { bind: [JSON.stringify([...contactActivity].map(([id, when]) => ({ id, at: when }))), at], type: QueryTypes.UPDATE, transaction },
+      );
+    }
+    const attachments = planned.flatMap((p, i) => p.email.attachments.map((a, j) => ({
+      account_id: inbox.account_id,
+      message_id: p.message!.id,
+      file_type: Attachment.fileTypeFor(a.contentType),
+      filename: safeFilename(a.filename, 'attachment'),
+      content_type: truncate(a.contentType, 255),
+      byte_size: a.content.length,
+      storage_key: blobs[i]![j]!,
+      content_id: a.contentId ? truncate(a.contentId, 255) : null,
+      inline: a.inline,
+    })));
+    if (attachments.length) await Attachment.bulkCreate(attachments, { transaction });
+  }
+
+  /**
+   * The contacts of a batch's addresses (lowercased, as parsed), looked up in one statement; the
+   * missing ones inserted in one more (ON CONFLICT DO NOTHING: one a concurrent ingestion created is
+   * read afterwards). `created` holds the ids this batch created.
+   */
+  private async contactsFor(inbox: Inbox, addresses: EmailAddress[], transaction: Transaction): Promise<Map<string, BatchContact> & { created: Set<number> }> {
+    const { sequelize } = this.deps;
+    const found = Object.assign(new Map<string, BatchContact>(), { created: new Set<number>() });
+    const wanted = [...new Map(addresses.map((a) => [a.address, a])).values()];
+    const lookUp = async (keys: string[]) => {
+      if (!keys.length) return;
+      const rows = await sequelize.query<BatchContact & { key: string }>(
+        `SELECT lower(c.email) AS key, c.id, c.account_id, c.email, c.name,
+                (SELECT ci.id FROM contact_inboxes ci WHERE ci.contact_id = c.id AND ci.inbox_id = $2 ORDER BY ci.id LIMIT 1) AS contact_inbox_id
+         FROM contacts c WHERE c.account_id = $1 AND lower(c.email) = ANY($3::text[])`,
+        { bind: [inbox.account_id, inbox.id, keys], type: QueryTypes.SELECT, transaction },
+      );
+      for (const { key, ...contact } of rows) found.set(key, contact);
+    };
+    await lookUp(wanted.map((a) => a.address));
+    const missing = wanted.filter((a) => !found.has(a.address));
+    if (missing.length) {
+      const now = new Date();
+      const inserted = await sequelize.query<BatchContact>(
+        `INSERT INTO contacts (account_id, email, name, additional_attributes, custom_attributes, blocked, created_at, updated_at)
+         SELECT $1, x.email, x.name, '{}', '{}', false, $2, $2 FROM json_to_recordset($3::json) AS x(email text, name text)
+         ON CONFLICT DO NOTHING RETURNING id, account_id, email, name`,
+        { bind: [inbox.account_id, now, JSON.stringify(missing.map((a) => ({ email: a.address, name: truncate(a.name || a.address.split('@')[0]!, 255) })))], type: QueryTypes.SELECT, transaction },
+      );
+      for (const c of inserted) {
+        found.set(c.email!.toLowerCase(), { ...c, contact_inbox_id: null });
+        found.created.add(c.id);
+      }
+      await lookUp(missing.filter((a) => !found.has(a.address)).map((a) => a.address));
+      const lost = missing.find((a) => !found.has(a.address));
+      if (lost) throw new Error(`contact ${lost.address} could not be created`);
+    }
+    return found;
+  }
+
+  /**
+   * Each contact's first contact inbox here, created where missing (source id: the contact's address,
+   * or a random one when the address is another contact's source id in this inbox), at most two statements.
+   */
+  private async contactInboxesFor(inbox: Inbox, contacts: BatchContact[], transaction: Transaction): Promise<Map<number, number>> {
+    const result = new Map<number, number>();
+    const missing = new Map<number, BatchContact>();
+    for (const c of contacts) {
+      if (c.contact_inbox_id) result.set(c.id, c.contact_inbox_id);
+      else if (!c.email) result.set(c.id, (await findOrCreateContactInbox(Contact.build(c, { isNewRecord: false, raw: true }), inbox.id, undefined, transaction)).id);
+      else missing.set(c.id, c);
+    }
+    let sources = [...missing.values()].map((c) => ({ contact_id: c.id, source_id: c.email! }));
+    for (let attempt = 0; sources.length && attempt < 2; attempt++) {
+      const now = new Date();
+      const inserted = await this.deps.sequelize.query<{ id: number; contact_id: number }>(
+        `INSERT INTO contact_inboxes (contact_id, inbox_id, source_id, hmac_verified, created_at, updated_at)
+         SELECT x.contact_id, $1, x.source_id, false, $2, $2 FROM json_to_recordset($3::json) AS x(contact_id bigint, source_id text)
+         ON CONFLICT (inbox_id, source_id) DO NOTHING RETURNING id, contact_id`,
+        { bind: [inbox.id, now, JSON.stringify(sources)], type: QueryTypes.SELECT, transaction },
+      );
+      for (const ci of inserted) result.set(Number(ci.contact_id), ci.id);
+      sources = sources.filter((s) => !result.has(s.contact_id)).map((s) => ({ ...s, source_id: randomUUID() }));
+    }
+    if (sources.length) throw new Error(`contact inbox for contact ${sources[0]!.contact_id} could not be created`);
+    for (const c of contacts) c.contact_inbox_id = result.get(c.id)!;
+    return result;
   }
 
   /** The raw MIME kept (it is kept before any row refers to it; throws when it cannot be) and parsed. */

@@ -1,5 +1,5 @@
 import { simpleParser, type Attachment as MailAttachment } from 'mailparser';
-import { addresses, capped, clean, type EmailAddress } from './parsed-email.js';
+import { addresses, capped, clean, type EmailAddress } from './header-values.js';
 import { rawTextFallback } from './raw-text-fallback.js';
 
 /** A forwarded email (message/rfc822) as the agent reads it inline: headers, text, its files and its own forwards. */

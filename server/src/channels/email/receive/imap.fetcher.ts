@@ -79,6 +79,8 @@ export class ImapFetcher {
 
   private async fetchMailbox(client: ImapFlow, channel: ChannelEmail, inbox: Inbox, mailbox: string, counts: FetchOutcome['counts']): Promise<void> {
     const mailboxLock = await client.getMailboxLock(mailbox);
+    // A batch's live updates go out while the next batch is written, in order; all are out before the fetch returns.
+    let announcing: Promise<void> = Promise.resolve();
     try {
       const box = client.mailbox;
       if (!box) throw new Error(`mailbox ${mailbox} did not open`);
@@ -98,7 +100,11 @@ export class ImapFetcher {
           const emails = batch.flatMap((item) => (item.raw ? [{ input: { channel, inbox, raw: item.raw, source: { kind: 'imap', ref: `${mailbox}:${uidValidity}:${item.uid}` } }, prepared: item.prepared }] : []));
           // Expunged since the SEARCH: nothing to store, the cursor moves past them.
           if (!emails.length) await checkpoint();
-          else for (const result of await this.deps.ingestion.ingestBatch(emails, { checkpoint })) counts[result.status]++;
+          else {
+            const { results, announced } = await this.deps.ingestion.ingestBatch(emails, { checkpoint, announceAfter: announcing });
+            announcing = announced;
+            for (const result of results) counts[result.status]++;
+          }
           lastUid = last;
         };
         let writing: Promise<void> = Promise.resolve();
@@ -120,6 +126,7 @@ export class ImapFetcher {
         await client.noop();
       }
     } finally {
+      await announcing;
       mailboxLock.release();
     }
   }

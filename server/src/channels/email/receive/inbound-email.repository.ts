@@ -58,6 +58,44 @@ export class InboundEmailRepository {
     return existing;
   }
 
+  /**
+   * A batch's rows in one statement, in the order given: each inserted as `received`, or `null` when
+   * its source was handed over before (claim that one on its own: its row decides).
+   */
+  async claimMany(items: { from: InboundSource; messageIdHeader: string | null; summary: Summary }[], transaction: Transaction): Promise<(InboundRow | null)[]> {
+    const rows = items.map(({ from, messageIdHeader, summary }) => ({
+      account_id: from.accountId, inbox_id: from.inboxId, source_kind: from.kind, source_ref: from.ref, message_id_header: messageIdHeader,
+      sha256: from.sha256, storage_key: from.storageKey, byte_size: from.byteSize, sender: summary.sender, subject: summary.subject,
+    }));
+    const inserted = await this.sequelize.query<InboundRow & { inbox_id: number; source_kind: string; source_ref: string }>(
+      `INSERT INTO inbound_emails (account_id, inbox_id, source_kind, source_ref, message_id_header, sha256, storage_key, byte_size, status, attempts, sender, subject, created_at, updated_at)
+       SELECT x.account_id, x.inbox_id, x.source_kind, x.source_ref, x.message_id_header, x.sha256, x.storage_key, x.byte_size, 'received', 0, x.sender, x.subject, $2, $2
+       FROM json_to_recordset($1::json) AS x(account_id bigint, inbox_id bigint, source_kind text, source_ref text, message_id_header text, sha256 text, storage_key text, byte_size bigint, sender text, subject text)
+       ON CONFLICT (inbox_id, source_kind, source_ref) DO NOTHING RETURNING ${INBOUND_COLUMNS}, inbox_id, source_kind, source_ref`,
+      { bind: [JSON.stringify(rows), new Date()], type: QueryTypes.SELECT, transaction },
+    );
+    const key = (inboxId: number, kind: string, ref: string) => `${inboxId}\u0000${kind}\u0000${ref}`;
+    const byKey = new Map(inserted.map(({ inbox_id, source_kind, source_ref, ...row }) => [key(Number(inbox_id), source_kind, source_ref), row]));
+    return items.map(({ from }) => byKey.get(key(from.inboxId, from.kind, from.ref)) ?? null);
+  }
+
+  /** Records the outcomes of rows claimed in this transaction: one statement for a batch. */
+  async finishMany(outcomes: { row: InboundRow; changes: Final; conversationId?: number }[], transaction: Transaction): Promise<IngestResult[]> {
+    if (!outcomes.length) return [];
+    const next = outcomes.map(({ row, changes }) => ({ ...row, ...changes }));
+    await this.sequelize.query(
+      `UPDATE inbound_emails i SET status = x.status, attempts = x.attempts, message_id = x.message_id, error_reason = x.error_reason,
+         message_id_header = COALESCE(x.message_id_header, i.message_id_header), updated_at = $2
+       FROM json_to_recordset($1::json) AS x(id bigint, status text, attempts int, message_id bigint, error_reason text, message_id_header text)
+       WHERE i.id = x.id`,
+      {
+        bind: [JSON.stringify(next.map((n, i) => ({ id: n.id, status: n.status, attempts: n.attempts, message_id: n.message_id, error_reason: n.error_reason, message_id_header: outcomes[i]!.changes.message_id_header ?? null }))), new Date()],
+        type: QueryTypes.UPDATE, transaction,
+      },
+    );
+    return next.map((n, i) => resultOf(n, outcomes[i]!.conversationId));
+  }
+
   /** Records the outcome on the row claimed in this transaction. */
   async finish(row: InboundRow, changes: Final, transaction: Transaction, conversationId?: number): Promise<IngestResult> {
     const next = { ...row, ...changes };

@@ -5,13 +5,11 @@ import { htmlToPlainText } from '../../../lib/html-text.js';
 import { CONNECTION_CHECK_HEADER } from '../checks/round-trip.check.js';
 import { classifyMail, type MailClass } from './mail-classifier.js';
 import { embeddedEmails, forwardedText, type EmbeddedEmail } from './embedded-email.js';
+import { addresses, capped, clean, type EmailAddress } from './header-values.js';
 import { rawTextFallback } from './raw-text-fallback.js';
 import { PlausibleCharsetDecoder, utf8Headers } from './charset-fallback.js';
 
-export interface EmailAddress {
-  address: string;
-  name: string;
-}
+export type { EmailAddress };
 
 export interface EmailPart {
   filename: string;
@@ -71,8 +69,6 @@ export function impersonatedAddress(from: EmailAddress | undefined): string | nu
   return claimed.map((a) => a.toLowerCase()).find((a) => a !== from.address) ?? null;
 }
 
-/** RFC 5322's line limit: what lists and previews carry of a header; the raw email keeps the whole value. */
-export const MAX_HEADER_CHARS = 998;
 
 export const SYNTHESISED_ID_DOMAIN = 'synthesised.leadchat.invalid';
 
@@ -202,10 +198,6 @@ function rawHeaders(mail: ParsedMail): Map<string, string[]> {
   return map;
 }
 
-export function capped(s: string): string {
-  return s.length > MAX_HEADER_CHARS ? `${s.slice(0, MAX_HEADER_CHARS - 1)}…` : s;
-}
-
 function part(a: MailAttachment, index: number, html: string | null): EmailPart {
   const contentId = a.cid ? clean(a.cid.replace(/^<|>$/g, '')) : null;
   // An image referenced as cid: from the HTML is inline whatever its Content-Disposition says (or lacks).
@@ -220,12 +212,6 @@ function part(a: MailAttachment, index: number, html: string | null): EmailPart 
   };
 }
 
-export function addresses(value: AddressObject | AddressObject[] | undefined): EmailAddress[] {
-  const flat = (list: AddressObject['value']): EmailAddress[] =>
-    list.flatMap((a) => (a.group ? flat(a.group) : a.address ? [{ address: clean(a.address).toLowerCase(), name: clean(a.name ?? '') }] : []));
-  return [value ?? []].flat().flatMap((o) => flat(o.value));
-}
-
 function headerStrings(mail: ParsedMail, name: string): string[] {
   const value: HeaderValue | undefined = mail.headers.get(name);
   const list = Array.isArray(value) ? value : value === undefined ? [] : [value];
@@ -238,11 +224,6 @@ function headerBlock(raw: Buffer): Buffer {
   const lfEnd = raw.indexOf('\n\n');
   const cut = [end, lfEnd].filter((i) => i >= 0);
   return cut.length ? raw.subarray(0, Math.min(...cut)) : raw;
-}
-
-/** Postgres text and jsonb cannot hold NUL; some mailers put them in headers. */
-export function clean(s: string): string {
-  return s.replace(/\u0000/g, '');
 }
 
 const TEXT_QUOTE_MARKERS = [

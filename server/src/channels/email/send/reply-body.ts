@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import Mustache from 'mustache';
 import { escapeHtml } from '../../../mailers/html.js';
 import type { Message } from '../../../models/index.js';
-import type { ReplyContext } from './reply-mailer.js';
+import type { ReplyContext } from './reply-context.js';
 
 /** A reply's bodies: the whole email, and its new part and quoted part apart (the conversation folds the quote away). */
 export interface ComposedBody {

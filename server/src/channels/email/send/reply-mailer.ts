@@ -3,25 +3,9 @@ import addressparser from 'nodemailer/lib/addressparser';
 import type { Readable } from 'node:stream';
 import type { DeliveryInput } from '../../../extensions/types.js';
 import { DeliveryError } from '../../../lib/errors.js';
-import type { Attachment, ChannelEmail, Contact, Conversation, Inbox, Message } from '../../../models/index.js';
+import type { ChannelEmail, Conversation, Inbox, Message } from '../../../models/index.js';
 import { composeReplyBody, type ComposedBody } from './reply-body.js';
-
-/** Everything a reply's MIME depends on, loaded by the send job. */
-export interface ReplyContext {
-  message: Message & { attachments: Attachment[] };
-  conversation: Conversation;
-  contact: Contact;
-  inbox: Inbox;
-  channel: ChannelEmail;
-  /** The agent who wrote the reply, for the friendly sender name. */
-  agentName: string | null;
-  /** The agent's address and signature, for the signature and its placeholders. */
-  agent?: { email: string; signature: string | null } | null;
-  /** The latest incoming message with a Message-ID: what this reply answers. */
-  lastIncoming: Message | null;
-  /** The message a forward carries (its files were copied onto the forward); a forward starts a new thread. */
-  forwarded?: Message | null;
-}
+import type { ReplyContext } from './reply-context.js';
 
 /** The MIME, and the bodies as they went out: the conversation shows the sent reply as the customer sees it. */
 export type BuiltReply = Omit<DeliveryInput, 'channel' | 'settings'> & { body: ComposedBody };

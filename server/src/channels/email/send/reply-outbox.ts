@@ -9,7 +9,8 @@ import type { Logger } from '../../../lib/logger.js';
 import type { BlobStorage } from '../../../lib/storage.js';
 import { Attachment, ChannelEmail, Contact, Conversation, Inbox, Message, User } from '../../../models/index.js';
 import { HeldReplies, reconnectMessage } from './held-replies.js';
-import { buildReply, type ReplyContext } from './reply-mailer.js';
+import { buildReply } from './reply-mailer.js';
+import type { ReplyContext } from './reply-context.js';
 
 export const SEND_REPLY_JOB = 'email.send';
 /** The delayed first send of a reply, found by this id when the agent presses Undo. */
