@@ -84,7 +84,32 @@ describe('acceptance: mentions and notifications', function () {
 
     const mail = await awaitMail(product, IVY_EMAIL, (m) => m.subject === `You have been mentioned in conversation [ID -${conversation.id}]`, 30_000);
     expect(mail.text).to.contain('Could you call her back, @Ivy Agent please?').and.contain(`/conversations/${conversation.id}`);
-    expect(browser.takeConsoleErrors()).to.deep.equal([]);
+
+    // Ivy no longer wants mentions by email; the choice is kept.
+    await ivyPage.goto(`${base}/profile`);
+    const mentionEmail = () => ivyPage.getByLabel('I am mentioned in a private note: Email');
+    expect(await mentionEmail().isChecked(), 'on by default').to.equal(true);
+    await mentionEmail().uncheck();
+    await ivyPage.getByRole('button', { name: 'Save notification preferences' }).click();
+    await ivyPage.locator('[data-testid=notification-preferences] [role=status]').waitFor();
+    await ivyPage.reload();
+    await ivyPage.getByRole('button', { name: 'Save notification preferences' }).waitFor();
+    expect(await mentionEmail().isChecked()).to.equal(false);
+    await ivyPage.screenshot({ path: `${browser.shotsDir}/ivy-preferences.png`, fullPage: true });
     await ivyPage.close();
+
+    // The administrator caps the inbox's automatic assignment (the field itself refuses less than 1).
+    await page.goto(`${base}/settings/inboxes/${inbox.id}`);
+    expect(await page.locator('#inbox-auto-assignment').isChecked(), 'on by default, as Chatwoot').to.equal(true);
+    await page.fill('#inbox-max-assignment', '0');
+    expect(await page.locator('#inbox-max-assignment').evaluate((el) => (el as HTMLInputElement).validity.rangeUnderflow)).to.equal(true);
+    await page.fill('#inbox-max-assignment', '2');
+    await page.locator('.config button[type=submit]').click();
+    await page.locator('.config [role=status]').waitFor();
+    await page.reload();
+    await page.locator('#inbox-max-assignment').waitFor();
+    expect(await page.inputValue('#inbox-max-assignment')).to.equal('2');
+    await browser.shot('inbox-auto-assignment');
+    expect(browser.takeConsoleErrors()).to.deep.equal([]);
   });
 });
