@@ -95,7 +95,8 @@ describe('acceptance: mentions and notifications', function () {
     await ivyPage.reload();
     await ivyPage.getByRole('button', { name: 'Save notification preferences' }).waitFor();
     expect(await mentionEmail().isChecked()).to.equal(false);
-    await ivyPage.screenshot({ path: `${browser.shotsDir}/ivy-preferences.png`, fullPage: true });
+    await ivyPage.locator('[data-testid=notification-preferences]').scrollIntoViewIfNeeded();
+    await ivyPage.screenshot({ path: `${browser.shotsDir}/ivy-preferences.png` });
     await ivyPage.close();
 
     // The administrator caps the inbox's automatic assignment (the field itself refuses less than 1).
