@@ -22,7 +22,13 @@ const SECONDS = Number(process.env.BENCH_API_SECONDS ?? 10);
 const RATES = (process.env.BENCH_API_RATES ?? '50,100,200').split(',').map(Number);
 const SEARCH_RATES = (process.env.BENCH_API_SEARCH_RATES ?? '10,20,50').split(',').map(Number);
 const PLATFORM_TOKEN = 'bench-platform-token-0123456789abcdef';
-const RESULTS = path.join(import.meta.dirname, 'results', 'api.json');
+const RESULTS = process.env.BENCH_API_RESULTS ?? path.join(import.meta.dirname, 'results', 'api.json');
+/** Sequential requests per scenario for the CPU-per-request figures. */
+const SEQUENTIAL = Number(process.env.BENCH_API_SEQUENTIAL ?? 200);
+/** `true`: keep the database seeded by an earlier run (same knobs) instead of seeding again — for iterating on the app. */
+const REUSE = process.env.BENCH_API_REUSE === 'true';
+/** Extra node options for the app process, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile it. */
+const APP_NODE_OPTIONS = (process.env.BENCH_API_APP_NODE_OPTIONS ?? '').split(' ').filter(Boolean);
 /** Requests still unanswered after this count as timeouts. */
 const TIMEOUT_MS = 10_000;
 
@@ -115,6 +121,31 @@ async function openLoop(db: pg.Client, app: ChildProcess, rate: number, next: (i
   };
 }
 
+interface CostResult {
+  requests: number;
+  /** CPU of the app process per request (ms), requests sent one at a time, so queueing plays no part. */
+  app_cpu_ms: number;
+  /** CPU of its Postgres backends per request (ms). */
+  postgres_cpu_ms: number;
+  /** Mean latency of one request alone (ms). */
+  mean_ms: number;
+}
+
+/** What one request costs, independent of the machine's load: `n` requests one after another. */
+async function costPerRequest(db: pg.Client, app: ChildProcess, n: number, next: (i: number) => string, token: string): Promise<CostResult> {
+  const pgBefore = new Map((await backendPids(db)).map((pid) => [pid, cpuTicks(pid)]));
+  const appBefore = cpuTicks(app.pid!);
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    const res = await request('GET', next(i), token);
+    if (res.status !== 200) throw new Error(`${next(i)}: ${res.status} ${res.body.slice(0, 300)}`);
+  }
+  const wall = performance.now() - t0;
+  const appTicks = cpuTicks(app.pid!) - appBefore;
+  const pgTicks = (await backendPids(db)).reduce((sum, pid) => sum + Math.max(0, cpuTicks(pid) - (pgBefore.get(pid) ?? 0)), 0);
+  return { requests: n, app_cpu_ms: round((appTicks * 10) / n, 2), postgres_cpu_ms: round((pgTicks * 10) / n, 2), mean_ms: round(wall / n, 2) };
+}
+
 async function resetDatabase(): Promise<void> {
   const url = new URL(DB_URL);
   const name = url.pathname.slice(1);
@@ -127,7 +158,7 @@ async function resetDatabase(): Promise<void> {
 }
 
 function startApp(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/src/main.ts'], {
+  const child = spawn(process.execPath, [...APP_NODE_OPTIONS, '--import', 'tsx', 'server/src/main.ts'], {
     cwd: path.resolve(import.meta.dirname, '..'),
     env: {
       ...process.env, NODE_ENV: 'test', ROLE: 'web', PORT: String(PORT), HOST: '127.0.0.1', DATABASE_URL: DB_URL, REDIS_PREFIX: 'leadchat-bench-api',
@@ -232,8 +263,20 @@ async function seed(db: pg.Client): Promise<{ accountId: number; token: string; 
   return { accountId: account.id, token: admin.access_token, teams };
 }
 
+/** The account and admin token a previous run seeded (BENCH_API_REUSE). */
+async function seeded(db: pg.Client): Promise<{ accountId: number; token: string; teams: number[] }> {
+  const { rows } = await db.query(
+    `SELECT au.account_id, au.user_id FROM account_users au JOIN accounts a ON a.id = au.account_id
+      WHERE a.name = 'Bench API' AND au.role = 'administrator' ORDER BY au.account_id DESC LIMIT 1`,
+  );
+  if (!rows[0]) throw new Error('BENCH_API_REUSE: nothing seeded yet; run once without it');
+  const admin = await json('GET', `/platform/api/v1/users/${rows[0].user_id}`, PLATFORM_TOKEN);
+  const teams = await db.query('SELECT id FROM teams WHERE account_id = $1 ORDER BY id', [rows[0].account_id]);
+  return { accountId: Number(rows[0].account_id), token: admin.access_token, teams: teams.rows.map((r) => Number(r.id)) };
+}
+
 async function main(): Promise<void> {
-  await resetDatabase();
+  if (!REUSE) await resetDatabase();
   const app = startApp();
   const stopApp = () => app.exitCode === null && app.kill('SIGTERM');
   process.on('exit', stopApp);
@@ -241,7 +284,7 @@ async function main(): Promise<void> {
     await waitForApp();
     const db = new pg.Client({ connectionString: DB_URL });
     await db.connect();
-    const { accountId, token, teams } = await seed(db);
+    const { accountId, token, teams } = REUSE ? await seeded(db) : await seed(db);
     const base = `/api/v1/accounts/${accountId}`;
 
     // The cursor of page 200, walked once through the cursors the API answers.
@@ -267,9 +310,13 @@ async function main(): Promise<void> {
       { name: 'search q=invoice (status=open)', path: () => `${base}/conversations?q=invoice`, rates: SEARCH_RATES },
       { name: 'search q=ada (contact name, status=all)', path: () => `${base}/conversations?status=all&q=ada`, rates: SEARCH_RATES },
     ];
-    const results: { scenario: string; runs: RunResult[] }[] = [];
+    const only = process.env.BENCH_API_ONLY;
+    if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => s.name.includes(only)));
+    const results: { scenario: string; cost: CostResult; runs: RunResult[] }[] = [];
     for (const scenario of scenarios) {
       for (let i = 0; i < 20; i++) await request('GET', scenario.path(i), token).catch(() => undefined); // warm-up
+      const cost = await costPerRequest(db, app, SEQUENTIAL, scenario.path, token);
+      log(`${scenario.name}: app ${cost.app_cpu_ms} ms + pg ${cost.postgres_cpu_ms} ms CPU per request (${cost.mean_ms} ms alone)`);
       const runs: RunResult[] = [];
       for (const rate of scenario.rates) {
         const run = await openLoop(db, app, rate, scenario.path, token);
@@ -277,7 +324,7 @@ async function main(): Promise<void> {
         log(`${scenario.name} @ ${rate}/s: p50 ${run.p50_ms} p95 ${run.p95_ms} p99 ${run.p99_ms} ms, ${run.errors} errors, app ${run.app_cpu_pct}% pg ${run.postgres_cpu_pct}% CPU`);
         await sleep(1000);
       }
-      results.push({ scenario: scenario.name, runs });
+      results.push({ scenario: scenario.name, cost, runs });
     }
     await db.end();
     writeResults(RESULTS, {

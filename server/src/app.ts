@@ -14,7 +14,7 @@ import type { Registries } from './extensions/registries.js';
 import { loggableQuery, loggableUrl, withCorrelation, type Logger } from './lib/logger.js';
 import { repoRoot } from './lib/paths.js';
 import { apiNotFound, errorHandler } from './api/errors.js';
-import { authenticate, authenticatePlatform, loadAccount } from './api/auth.js';
+import { accessTokenHeader, authenticate, authenticatePlatform, loadAccount } from './api/auth.js';
 import { sessionsRouter } from './api/auth/sessions.router.js';
 import { signInGuard } from './api/auth/sign-in-guard.js';
 import { profileRouter } from './api/v1/profile.js';
@@ -73,8 +73,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(express.json({ limit: '25mb' }));
   // Rails-style nested form fields (`message[content]=…`), as Chatwoot clients post them.
   app.use(express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 1000 }));
-  app.use(
-    session({
+  const sessions = session({
       name: 'leadchat_session',
       secret: config.SESSION_SECRET,
       store: new RedisStore({ client: deps.redis, prefix: `${config.REDIS_PREFIX}:sess:` }),
@@ -82,8 +81,10 @@ export function createApp(deps: AppDeps): Express {
       saveUninitialized: false,
       rolling: true,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.FRONTEND_URL.startsWith('https:'), maxAge: 14 * 24 * 3600 * 1000 },
-    }),
-  );
+  });
+  // A request carrying an access token is authenticated by it alone (see `authenticate`): its API
+  // routes never read a session, so none is loaded from Redis or created for it.
+  app.use((req, res, next) => (req.path.startsWith('/api/') && (accessTokenHeader(req) || req.get('access-token')) ? next() : sessions(req, res, next)));
 
   const auth = authenticate(deps.tokens);
   app.post('/auth/sign_in', ...signInGuard({ redis: deps.redis, redisPrefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }));
@@ -92,10 +93,11 @@ export function createApp(deps: AppDeps): Express {
 
   const accountRoutes = Router({ mergeParams: true });
   for (const r of registries.routes.list().filter((r) => r.mount === 'account')) accountRoutes.use(r.router);
-  app.use('/api/v1/accounts/:account_id', auth, loadAccount, accountRoutes);
+  const account = loadAccount(deps.tokens);
+  app.use('/api/v1/accounts/:account_id', auth, account, accountRoutes);
   const accountV2Routes = Router({ mergeParams: true });
   for (const r of registries.routes.list().filter((r) => r.mount === 'account_v2')) accountV2Routes.use(r.router);
-  app.use('/api/v2/accounts/:account_id', auth, loadAccount, accountV2Routes);
+  app.use('/api/v2/accounts/:account_id', auth, account, accountV2Routes);
 
   const platformRoutes = Router();
   for (const r of registries.routes.list().filter((r) => r.mount === 'platform')) platformRoutes.use(r.router);

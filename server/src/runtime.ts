@@ -19,6 +19,7 @@ import path from 'node:path';
 import { createLogger, type Logger } from './lib/logger.js';
 import { defineCoreModels } from './models/index.js';
 import { AccessTokenService } from './services/access-tokens.js';
+import { AuthCache } from './services/auth-cache.js';
 import { InboxService } from './services/inboxes.js';
 import { ContactService } from './services/contacts.js';
 import { ConversationService } from './services/conversations.js';
@@ -78,7 +79,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   redis.on('error', (err) => logger.warn({ err: { message: err.message } }, 'redis connection error'));
   const services: CoreServices = { config, logger, sequelize, models, secrets, storage, events, queues, redis };
 
-  const tokens = new AccessTokenService(secrets);
+  const authCache = new AuthCache({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'auth-cache' }) });
+  const tokens = new AccessTokenService(secrets, authCache);
   const inboxes = new InboxService({ sequelize, secrets, events, registries, inboundEmailDomain: config.INBOUND_EMAIL_DOMAIN });
   const labels = new LabelService({ sequelize });
   const teams = new TeamService({ sequelize });
@@ -127,6 +129,8 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
       logger: logger.child({ component: 'webhooks' }),
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
       disableAfterHours: config.WEBHOOK_DISABLE_AFTER_HOURS,
+      redis,
+      prefix: config.REDIS_PREFIX,
     }),
   };
   api.webhooks.subscribe(events);
@@ -170,6 +174,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
       await queues.close();
       await api.emailReceive.close();
       await api.realtime.close();
+      await authCache.close();
       redis.disconnect();
       await sequelize.close();
     },

@@ -194,4 +194,20 @@ describe('Account webhooks', function () {
     await eventually(async () => receiver.received.some((r) => r.body.content === 'enabled again'), 5_000);
     expect(receiver.received.slice(before).map((r) => r.body.content)).to.deep.equal(['enabled again']);
   });
+
+  it('a webhook added in one process gets the events another process raises, also after that one had asked (web and worker split)', async () => {
+    const worker = await startSecondRuntime({ REDIS_PREFIX: rt.config.REDIS_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
+    try {
+      const onWorker = () => supertest(worker.app);
+      const contact = (email: string) => onWorker().post(`${base()}/contacts`).set(auth()).send({ name: 'Split Customer', email }).expect(200);
+      await contact(`before.${randomUUID().slice(0, 8)}@customer.test`);
+      await addWebhook(['contact_created']);
+      const email = `after.${randomUUID().slice(0, 8)}@customer.test`;
+      await contact(email);
+      await eventually(async () => receiver.received.some((r) => r.body.email === email), 5_000);
+      expect(receiver.received.map((r) => r.body.event)).to.deep.equal(['contact_created']);
+    } finally {
+      await worker.close();
+    }
+  });
 });

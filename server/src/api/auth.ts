@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { constantTimeEqual } from '../lib/crypto.js';
 import { AuthenticationError, ForbiddenError, NotFoundError } from '../lib/errors.js';
-import { AccountUser, Account, User } from '../models/index.js';
+import { User } from '../models/index.js';
 import type { AccessTokenService } from '../services/access-tokens.js';
 import { accountScope } from './request-context.js';
 import { idParam } from './validate.js';
@@ -82,18 +82,16 @@ export async function sessionUser(req: Request): Promise<User | null> {
 }
 
 /** Resolves `:account_id` to an account the caller belongs to; anything else looks like a 404. */
-export const loadAccount: RequestHandler = async (req, _res, next) => {
-  const accountId = idParam(req.params.account_id, 'Account');
-  const accountUser = await AccountUser.findOne({
-    where: { account_id: accountId, user_id: req.currentUser!.id, invitation_pending: false },
-    include: [{ model: Account, as: 'account' }],
-  });
-  const account = (accountUser as (AccountUser & { account?: Account }) | null)?.account;
-  if (!accountUser || !account || account.status !== 'active') throw new NotFoundError('Account');
-  req.account = account;
-  req.accountUser = accountUser;
-  next();
-};
+export function loadAccount(tokens: AccessTokenService): RequestHandler {
+  return async (req, _res, next) => {
+    const accountId = idParam(req.params.account_id, 'Account');
+    const found = await tokens.membership(req.currentUser!.id, accountId);
+    if (!found || found.account.status !== 'active') throw new NotFoundError('Account');
+    req.account = found.account;
+    req.accountUser = found.accountUser;
+    next();
+  };
+}
 
 export const requireAdministrator: RequestHandler = (req, _res, next) => {
   if (!accountScope(req).isAdministrator) throw new ForbiddenError('Only administrators of this account can do this');

@@ -1,12 +1,16 @@
 import { randomToken, sha256, type SecretBox } from '../lib/crypto.js';
-import { AccessToken, User } from '../models/index.js';
+import { Account, AccessToken, AccountUser, User } from '../models/index.js';
+import type { AuthCache } from './auth-cache.js';
 
 /**
  * API access tokens (Chatwoot's `api_access_token`). The digest is what requests are matched
  * against; the ciphertext lets the profile show the token to its owner again.
  */
 export class AccessTokenService {
-  constructor(private readonly secrets: SecretBox) {}
+  constructor(
+    private readonly secrets: SecretBox,
+    private readonly cache?: AuthCache,
+  ) {}
 
   async issue(user: User): Promise<string> {
     const token = randomToken(24);
@@ -22,7 +26,27 @@ export class AccessTokenService {
 
   async findUser(token: string): Promise<User | null> {
     if (!token || token.length > 256) return null;
-    const row = await AccessToken.findOne({ where: { token_digest: sha256(token), owner_type: 'User' } });
-    return row ? User.findByPk(row.owner_id) : null;
+    const digest = sha256(token);
+    const load = async (): Promise<[User] | null> => {
+      const row = await AccessToken.findOne({ where: { token_digest: digest, owner_type: 'User' } });
+      const user = row ? await User.findByPk(row.owner_id) : null;
+      return user ? [user] : null;
+    };
+    const found = this.cache ? await this.cache.get<[User]>(`token:${digest}`, [User], load) : await load();
+    return found?.[0] ?? null;
+  }
+
+  /** The user's accepted membership of the account, with the account (active or not). */
+  async membership(userId: number, accountId: number): Promise<{ accountUser: AccountUser; account: Account } | null> {
+    const load = async (): Promise<[AccountUser, Account] | null> => {
+      const accountUser = await AccountUser.findOne({
+        where: { account_id: accountId, user_id: userId, invitation_pending: false },
+        include: [{ model: Account, as: 'account' }],
+      });
+      const account = (accountUser as (AccountUser & { account?: Account }) | null)?.account;
+      return accountUser && account ? [accountUser, account] : null;
+    };
+    const found = this.cache ? await this.cache.get<[AccountUser, Account]>(`member:${userId}:${accountId}`, [AccountUser, Account], load) : await load();
+    return found ? { accountUser: found[0], account: found[1] } : null;
   }
 }

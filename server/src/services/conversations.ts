@@ -2,10 +2,12 @@ import { Op, QueryTypes, type Includeable, type Sequelize, type Transaction, typ
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
+import { AccountUser, Attachment, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.js';
 import type { AccountScope } from '../api/request-context.js';
 import type { ConversationRecord, ConversationView, SearchHighlight } from '../api/serializers/conversation.js';
+import type { ContactFields } from '../api/serializers/contact.js';
+import type { MessageRecord, MessageSender, MessageView } from '../api/serializers/message.js';
 import { pageParam, parse, attributesHash, recordId, optionalRecordId, nullableRecordId } from '../api/validate.js';
 import { findOrCreateContactInbox } from './contacts.js';
 import { buildFilter, type FilterColumn } from './filters.js';
@@ -444,31 +446,51 @@ export class ConversationService {
   }
 
   /**
-   * Payload data for many conversations in a fixed number of queries: last messages with one
-   * `DISTINCT ON`, unread counts with one grouped count, assignee memberships with one lookup.
+   * Payload data for many conversations in a fixed number of queries: each one's last message with
+   * its sender and unread count in one statement of plain rows (attachments only when a message has
+   * any), and the assignees' memberships in one lookup.
    */
   async views(accountId: number, conversations: ConversationRecord[]): Promise<ConversationView[]> {
     if (!conversations.length) return [];
     const ids = conversations.map((c) => c.id);
     const assigneeIds = [...new Set(conversations.map((c) => c.assignee_id).filter((id): id is number => !!id))];
-    const [lastMessages, unread, memberships] = await Promise.all([
-      this.deps.sequelize.query<Message>(
-        'SELECT DISTINCT ON (conversation_id) * FROM messages WHERE conversation_id IN (:ids) ORDER BY conversation_id, created_at DESC, id DESC',
-        { replacements: { ids }, model: Message, mapToModel: true },
-      ),
-      this.deps.sequelize.query<{ conversation_id: number; unread: number }>(
-        `SELECT m.conversation_id, COUNT(*)::int AS unread
-           FROM messages m JOIN conversations c ON c.id = m.conversation_id
-          WHERE m.conversation_id IN (:ids) AND m.message_type = 'incoming'
-            AND (c.agent_last_seen_at IS NULL OR m.created_at > c.agent_last_seen_at)
-          GROUP BY m.conversation_id`,
-        { replacements: { ids }, type: QueryTypes.SELECT },
+    const [rows, memberships] = await Promise.all([
+      this.deps.sequelize.query<Record<string, unknown>>(
+        `SELECT ${MESSAGE_COLUMNS.map((col) => `m.${col}`).join(', ')}, m.sender_type,
+                (SELECT COUNT(*)::int FROM messages mu
+                  WHERE mu.conversation_id = c.id AND mu.message_type = 'incoming'
+                    AND (c.agent_last_seen_at IS NULL OR mu.created_at > c.agent_last_seen_at)) AS unread,
+                EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id) AS has_attachments,
+                u.id AS u_id, u.name AS u_name, u.display_name AS u_display_name, au.id AS au_id, au.availability AS au_availability,
+                ${SENDER_CONTACT_COLUMNS.map((col) => `ct.${col} AS ct_${col}`).join(', ')}
+           FROM conversations c
+           JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1) m ON true
+           LEFT JOIN users u ON m.sender_type = 'User' AND u.id = m.sender_id
+           LEFT JOIN account_users au ON au.account_id = :accountId AND au.user_id = u.id
+           LEFT JOIN contacts ct ON m.sender_type = 'Contact' AND ct.id = m.sender_id AND ct.account_id = :accountId
+          WHERE c.id IN (:ids)`,
+        { replacements: { ids, accountId }, type: QueryTypes.SELECT },
       ),
       assigneeIds.length ? AccountUser.findAll({ where: { account_id: accountId, user_id: { [Op.in]: assigneeIds } } }) : [],
     ]);
-    const hydrated = await hydrateMessages(accountId, lastMessages, new Map(conversations.map((c) => [c.id, c.display_id])));
-    const lastOf = new Map(hydrated.map((v) => [v.message.conversation_id, v]));
-    const unreadOf = new Map(unread.map((r) => [r.conversation_id, r.unread]));
+    const withAttachments = rows.filter((r) => r.has_attachments).map((r) => Number(r.id));
+    const attachments = withAttachments.length ? await Attachment.findAll({ where: { message_id: { [Op.in]: withAttachments } }, order: [['id', 'ASC']] }) : [];
+    const displayIdOf = new Map(conversations.map((c) => [c.id, c.display_id]));
+    const lastOf = new Map<number, MessageView<MessageRecord>>();
+    const unreadOf = new Map<number, number>();
+    for (const row of rows) {
+      const message = Object.fromEntries(MESSAGE_COLUMNS.map((col) => [col, row[col]])) as unknown as MessageRecord;
+      message.attachments = attachments.filter((a) => a.message_id === message.id);
+      let sender: MessageSender = null;
+      if (row.u_id != null) {
+        const user = { id: Number(row.u_id), name: row.u_name as string, availableName: (row.u_display_name || row.u_name) as string };
+        sender = { type: 'user', user, accountUser: row.au_id == null ? null : { availability: row.au_availability as string } };
+      } else if (row.ct_id != null) {
+        sender = { type: 'contact', contact: Object.fromEntries(SENDER_CONTACT_COLUMNS.map((col) => [col, row[`ct_${col}`]])) as unknown as ContactFields };
+      }
+      lastOf.set(message.conversation_id, { message, conversationDisplayId: displayIdOf.get(message.conversation_id) ?? 0, sender });
+      unreadOf.set(message.conversation_id, Number(row.unread));
+    }
     const membershipOf = new Map(memberships.map((m) => [m.user_id, m]));
     return conversations.map((conversation) => ({
       conversation,
@@ -719,6 +741,12 @@ const TEAM_COLUMNS = ['id', 'name', 'description', 'allow_auto_assign', 'account
 const CONTACT_COLUMNS = [
   'id', 'name', 'email', 'phone_number', 'identifier', 'additional_attributes', 'custom_attributes', 'blocked', 'created_at', 'last_activity_at',
 ] as const;
+/** What a message payload shows. */
+const MESSAGE_COLUMNS = [
+  'id', 'content', 'inbox_id', 'conversation_id', 'message_type', 'content_type', 'content_attributes', 'status', 'source_id', 'private', 'external_error', 'created_at',
+] as const;
+/** What a contact sender's payload shows. */
+const SENDER_CONTACT_COLUMNS = ['id', 'name', 'email', 'phone_number', 'identifier', 'additional_attributes', 'custom_attributes', 'blocked'] as const;
 /** What an assignee's payload shows; the password digest and tokens are never read. */
 const ASSIGNEE_COLUMNS = ['id', 'email', 'name', 'display_name', 'confirmed_at'] as const;
 

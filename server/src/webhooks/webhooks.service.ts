@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bull';
+import type { Redis } from 'ioredis';
 import { Op, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { attributesHash, pageParam, parse } from '../api/validate.js';
@@ -59,7 +60,11 @@ export interface WebhookServiceDeps {
   logger: Logger;
   retryBaseMs: number;
   disableAfterHours: number;
+  redis: Redis;
+  prefix: string;
 }
+
+type Subscribed = Pick<Webhook, 'id' | 'subscriptions'>;
 
 /**
  * Account webhooks: administrators manage them; every lifecycle event an enabled webhook subscribes
@@ -67,7 +72,18 @@ export interface WebhookServiceDeps {
  * contact) go out in order: a delivery waits until the one before it was delivered or given up.
  */
 export class WebhookService {
+  /**
+   * Every lifecycle event asks which webhooks listen; asking Postgres each time cost more than the
+   * ingest's own SQL. The answer is kept per account until any process changes a webhook, which bumps
+   * a version in Redis (one GET per event, shared by web and worker processes).
+   */
+  private subscribedCache: { version: string | null; byAccount: Map<number, Promise<Subscribed[]>> } | undefined;
+
   constructor(private readonly deps: WebhookServiceDeps) {}
+
+  private get versionKey(): string {
+    return `${this.deps.prefix}:webhooks:version`;
+  }
 
   list(scope: AccountScope): Promise<Webhook[]> {
     return Webhook.findAll({ where: { account_id: scope.account.id }, order: [['id', 'ASC']] });
@@ -82,7 +98,7 @@ export class WebhookService {
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<Webhook> {
     const attrs = parse(createParams, this.unwrap(body), 'webhook');
     this.checkUrl(attrs.url);
-    return Webhook.create({
+    const webhook = await Webhook.create({
       account_id: scope.account.id,
       url: attrs.url,
       name: attrs.name ?? null,
@@ -91,6 +107,8 @@ export class WebhookService {
       failing_since: null,
       disabled_reason: null,
     });
+    await this.subscriptionsChanged();
+    return webhook;
   }
 
   async update(scope: AccountScope, id: number, body: Record<string, unknown>): Promise<Webhook> {
@@ -104,11 +122,13 @@ export class WebhookService {
       // Turning a webhook back on gives it a fresh start: the automatic disable counts from now.
       ...(attrs.enabled !== undefined ? { enabled: attrs.enabled, ...(attrs.enabled ? { failing_since: null, disabled_reason: null } : {}) } : {}),
     });
+    await this.subscriptionsChanged();
     return webhook;
   }
 
   async destroy(scope: AccountScope, id: number): Promise<void> {
     await (await this.find(scope, id)).destroy();
+    await this.subscriptionsChanged();
   }
 
   secretOf(webhook: Webhook): string {
@@ -154,7 +174,7 @@ export class WebhookService {
 
   /** Records a delivery per subscribed, enabled webhook; payloads are built only when someone listens. */
   async publish(accountId: number, build: () => Promise<WebhookEventData[]>): Promise<void> {
-    const webhooks = await Webhook.findAll({ where: { account_id: accountId, enabled: true }, attributes: ['id', 'subscriptions'] });
+    const webhooks = await this.subscribed(accountId);
     if (!webhooks.length) return;
     for (const data of await build()) {
       for (const webhook of webhooks.filter((w) => w.subscriptions.includes(data.event))) {
@@ -241,8 +261,36 @@ export class WebhookService {
   private async disable(webhook: Webhook, error: string): Promise<void> {
     const reason = `Disabled automatically: no delivery succeeded for ${this.deps.disableAfterHours} hours (last error: ${error})`;
     await webhook.update({ enabled: false, disabled_reason: reason });
+    await this.subscriptionsChanged();
     await WebhookDelivery.update({ status: 'failed', last_error: 'the webhook was disabled' }, { where: { webhook_id: webhook.id, status: PENDING } });
     await this.deps.notifications.notifyAdministrators(webhook.account_id, 'webhook_disabled', { webhook_id: webhook.id, url: webhook.url, title: `The webhook to ${webhook.url} was disabled`, error: reason });
+  }
+
+  /** The account's enabled webhooks, from the cache while no process has changed a webhook since. */
+  private async subscribed(accountId: number): Promise<Subscribed[]> {
+    const load = () => Webhook.findAll({ where: { account_id: accountId, enabled: true }, attributes: ['id', 'subscriptions'] });
+    let version: string | null;
+    try {
+      version = await this.deps.redis.get(this.versionKey);
+    } catch (err) {
+      // Without Redis the cache cannot know it is current: ask Postgres, as before.
+      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'webhook subscriptions: version unreadable, reading the table');
+      return load();
+    }
+    if (this.subscribedCache?.version !== version) this.subscribedCache = { version, byAccount: new Map() };
+    const byAccount = this.subscribedCache.byAccount;
+    let hooks = byAccount.get(accountId);
+    if (!hooks) {
+      hooks = load();
+      byAccount.set(accountId, hooks);
+      hooks.catch(() => byAccount.delete(accountId));
+    }
+    return hooks;
+  }
+
+  private async subscriptionsChanged(): Promise<void> {
+    this.subscribedCache = undefined;
+    await this.deps.redis.incr(this.versionKey);
   }
 
   private checkUrl(value: string): void {

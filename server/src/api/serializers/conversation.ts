@@ -1,6 +1,6 @@
 import type { AccountUser, Conversation } from '../../models/index.js';
 import { serializeContact, type ContactFields } from './contact.js';
-import { serializeMessage, type MessageView } from './message.js';
+import { serializeMessage, type MessageRecord, type MessageView } from './message.js';
 import { serializeAgent, unix, type AgentUser } from './user.js';
 
 /** The team in a conversation's `meta`: Chatwoot renders it only when there is one (no `is_member` there). */
@@ -29,7 +29,7 @@ export interface ConversationView {
   /** Only on search results (`q`). */
   highlight?: SearchHighlight | null;
   assigneeMembership: AccountUser | null;
-  lastMessage: MessageView | null;
+  lastMessage: MessageView<MessageRecord> | null;
   unreadCount: number;
 }
 

@@ -1,17 +1,23 @@
 import path from 'node:path';
 import { MESSAGE_TYPES } from '../../models/message.js';
-import type { AccountUser, Attachment, Contact, Message, User } from '../../models/index.js';
-import { serializeContactSender } from './contact.js';
+import type { AccountUser, Attachment, Message, User } from '../../models/index.js';
+import { serializeContactSender, type ContactFields } from './contact.js';
 import { unix } from './user.js';
 
 export type MessageSender =
-  | { type: 'user'; user: User; accountUser: AccountUser | null }
-  | { type: 'contact'; contact: Contact }
+  | { type: 'user'; user: Pick<User, 'id' | 'name' | 'availableName'>; accountUser: Pick<AccountUser, 'availability'> | null }
+  | { type: 'contact'; contact: ContactFields }
   | null;
 
+/** The message columns a payload shows: a Message, or a plain row of them (conversation list previews). */
+export type MessageRecord = Pick<
+  Message,
+  'id' | 'content' | 'inbox_id' | 'conversation_id' | 'message_type' | 'content_type' | 'content_attributes' | 'status' | 'source_id' | 'private' | 'external_error' | 'created_at'
+> & { attachments?: Attachment[] };
+
 /** A message with what its payload needs, loaded in batches by the messages service. */
-export interface MessageView {
-  message: Message;
+export interface MessageView<M extends MessageRecord = Message> {
+  message: M;
   /** The conversation's per-account display id: Chatwoot's `conversation_id` in message payloads. */
   conversationDisplayId: number;
   sender: MessageSender;
@@ -37,7 +43,7 @@ export function serializeAttachment(a: Attachment) {
 }
 
 /** Chatwoot's `User#push_event_data`: an agent as a message sender. */
-export function serializeUserSender(user: User, accountUser: AccountUser | null) {
+export function serializeUserSender(user: Pick<User, 'id' | 'name' | 'availableName'>, accountUser: Pick<AccountUser, 'availability'> | null) {
   return {
     id: user.id,
     name: user.name,
@@ -55,7 +61,7 @@ function serializeSender(sender: MessageSender) {
 }
 
 /** Chatwoot's message payload; `message_type` is its integer (index of MESSAGE_TYPES). */
-export function serializeMessage(view: MessageView) {
+export function serializeMessage(view: MessageView<MessageRecord>) {
   const m = view.message;
   return {
     id: m.id,
