@@ -35,6 +35,9 @@ import { TransactionalMail } from './mailers/transactional-mail.js';
 import { PasswordService } from './mailers/passwords.service.js';
 import { createEmailOAuth } from './channels/email/oauth/index.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
+import { Presence } from './realtime/presence.js';
+import { AutoAssignmentService } from './services/auto-assignment.js';
+import { ConversationNotifier } from './services/conversation-notifications.js';
 import { NotificationService } from './services/notifications.js';
 import { EmailReceive } from './channels/email/receive/index.js';
 import { ChannelReauthorization } from './channels/email/reauthorization.js';
@@ -85,8 +88,11 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const contacts = new ContactService({ sequelize, inboxes, events });
   const replies = new ReplyOutbox({ registries, queues, events, storage, logger: logger.child({ component: 'email.send' }) });
   const mail = new TransactionalMail({ config, sequelize, queues, logger: logger.child({ component: 'mailer' }) });
-  const notifications = new NotificationService(sequelize, events);
-  const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations });
+  const notifications = new NotificationService(sequelize, events, mail);
+  new ConversationNotifier({ events, notifications }).register();
+  const presence = new Presence(redis, config.REDIS_PREFIX);
+  const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations, presence });
+  new AutoAssignmentService({ sequelize, redis, prefix: config.REDIS_PREFIX, events, presence, logger: logger.child({ component: 'auto-assignment' }) }).register();
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
   const api: CoreApi = {

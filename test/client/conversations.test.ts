@@ -213,6 +213,11 @@ describe('client: list preview', () => {
     expect(previewOf(conversation(1, { messages: [message(1, 1, { content: ' two\n lines ' })] }), ME).text).to.equal('two lines');
     expect(previewOf(conversation(1), ME).text).to.equal('');
   });
+
+  it('reads a note\'s mention links as the names they stand for', () => {
+    const note = message(1, 1, { private: true, content: 'Ask [@Ann Lee](mention://user/4/Ann%20Lee) and [@Billing](mention://team/2/Billing) [x](https://a.test)' });
+    expect(previewOf(conversation(1, { messages: [note] }), ME).text).to.equal('Ask @Ann Lee and @Billing [x](https://a.test)');
+  });
 });
 
 describe('client: search highlight', () => {

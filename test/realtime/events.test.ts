@@ -141,12 +141,12 @@ describe('live updates (Server-Sent Events)', function () {
     const worker = await startSecondRuntime({ ROLE: 'worker' });
     try {
       const internal = (await rt.models.Conversation.findOne({ where: { account_id: account.id, display_id: conversation.id } }))!;
-      await worker.events.emit('conversation.updated', { accountId: account.id, inboxId: inbox.id, conversationId: internal.id, changes: ['status'] });
+      await worker.events.emit('conversation.updated', { accountId: account.id, inboxId: inbox.id, conversationId: internal.id, changes: ['priority'] });
       const got = await waitFor(() => ofType(memberStream, 'conversation.updated')[0], 1000);
       expect(got.data.data).to.include({ id: conversation.id });
 
       await rt.models.InboxMember.destroy({ where: { inbox_id: inbox.id, user_id: member.id } });
-      await worker.events.emit('conversation.updated', { accountId: account.id, inboxId: inbox.id, conversationId: internal.id, changes: ['status'] });
+      await worker.events.emit('conversation.updated', { accountId: account.id, inboxId: inbox.id, conversationId: internal.id, changes: ['priority'] });
       await new Promise((r) => setTimeout(r, 300));
       expect(ofType(memberStream, 'conversation.updated')).to.have.length(1);
     } finally {

@@ -186,6 +186,9 @@ export interface Inbox {
   email_signature: string | null;
   /** Whether replies quote the previous message by default. */
   quote_history: boolean;
+  /** New and reopened conversations go round-robin to the inbox's online, available members. */
+  enable_auto_assignment: boolean;
+  auto_assignment_config: { max_assignment_limit?: number | null };
   forward_to_email?: string;
 }
 

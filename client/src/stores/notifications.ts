@@ -4,6 +4,16 @@ import { notificationsApi, subscribeNotifications, type AppNotification } from '
 /** Notification types about an inbox's connection: the reconnect banner reloads when one arrives. */
 export const CONNECTION_NOTIFICATIONS = ['email_channel_reauthorization_required', 'email_channel_recovered'];
 
+/** The agent turned browser notifications on in this browser (on the profile page). */
+export const BROWSER_OPT_IN_KEY = 'leadchat.browserNotifications';
+
+/** A desktop notification for a live arrival the agent wants pushed, once they opted in and the browser allows it. */
+function showInBrowser(n: AppNotification): void {
+  if (n.meta.push === false || typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+  if (localStorage.getItem(BROWSER_OPT_IN_KEY) !== 'on') return;
+  new Notification(n.push_message_title, { body: typeof n.meta.excerpt === 'string' ? n.meta.excerpt : undefined, tag: `leadchat-${n.id}` });
+}
+
 let unsubscribe: (() => void) | null = null;
 
 /** The bell's notifications for the current account: the first page, the unread count, and live arrivals. */
@@ -44,6 +54,7 @@ export const useNotificationsStore = defineStore('notifications', {
       if (this.items.some((i) => i.id === n.id)) return;
       this.items = [n, ...this.items];
       if (!n.read_at) this.unreadCount += 1;
+      showInBrowser(n);
       if (CONNECTION_NOTIFICATIONS.includes(n.notification_type)) this.connectionChanges += 1;
     },
     async markRead(n: AppNotification) {

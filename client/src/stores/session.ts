@@ -5,7 +5,11 @@ export interface ProfileAccount {
   id: number;
   name: string;
   role: 'administrator' | 'agent';
+  /** The agent's own status in this account; only `online` agents get conversations automatically. */
+  availability_status?: Availability;
 }
+
+export type Availability = 'online' | 'busy' | 'offline';
 
 export interface PendingInvitation {
   account_id: number;
@@ -65,6 +69,10 @@ export const useSessionStore = defineStore('session', {
       await request('DELETE', '/auth/sign_out');
       setCsrfToken(undefined);
       this.profile = null;
+    },
+    /** Chatwoot's `POST /profile/availability`, for the current account. */
+    async setAvailability(availability: Availability) {
+      this.profile = await request<Profile>('POST', '/api/v1/profile/availability', { profile: { account_id: this.accountId, availability } });
     },
     switchAccount(id: number) {
       this.accountId = id;

@@ -6,8 +6,12 @@ export interface LifecycleEvents {
   /** Connection settings or credentials changed (edited, reconnected): fetching may resume at once. */
   'channel.updated': { accountId: number; inboxId: number; channelId: number; provider: string };
   'channel.destroyed': { accountId: number; inboxId: number; channelId: number; provider: string };
-  'conversation.created': { accountId: number; inboxId: number; conversationId: number };
-  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[] };
+  /**
+   * `actorUserId`: the agent whose request made the change; absent for customers, jobs and automations.
+   * `assigneeId`: the agent the conversation was created assigned to, if any.
+   */
+  'conversation.created': { accountId: number; inboxId: number; conversationId: number; actorUserId?: number; assigneeId?: number };
+  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number };
   'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean };
   /** Delivery status changed (sending → sent / failed, retried). */
   'message.updated': { accountId: number; inboxId: number; conversationId: number; messageId: number; changes: string[] };

@@ -12,6 +12,9 @@ import { leadmailSettings } from '../channels/email/send/leadmail.delivery.js';
 import { existingUserInvitationEmail, invitationEmail } from './invitation.mailer.js';
 import { passwordResetEmail } from './password-reset.mailer.js';
 import { transcriptEmail } from './transcript.mailer.js';
+import { notificationEmail } from './notification.mailer.js';
+import { Notification } from '../services/notifications.js';
+import { serializeNotification } from '../api/serializers/notification.js';
 import { PasswordTokens } from './password-tokens.js';
 
 export const MAILER_JOB = 'mailer.deliver';
@@ -23,7 +26,8 @@ export const MAILER_JOB = 'mailer.deliver';
 export type MailerJobData =
   | { kind: 'agent_invitation'; userId: number; accountId: number; inviterId: number }
   | { kind: 'password_reset'; email: string }
-  | { kind: 'conversation_transcript'; conversationId: number; email: string };
+  | { kind: 'conversation_transcript'; conversationId: number; email: string }
+  | { kind: 'notification'; notificationId: number };
 
 export interface TransactionalMailDeps {
   config: Pick<Config, 'FRONTEND_URL' | 'MAILER_SENDER_EMAIL' | 'LEADMAIL_BASE_URL' | 'LEADMAIL_API_KEY'>;
@@ -142,6 +146,14 @@ export class TransactionalMail {
           attachments: (m.attachments ?? []).map((a) => a.filename),
         }));
         return transcriptEmail({ sender, to: data.email, displayId: conversation.display_id, lines });
+      }
+      case 'notification': {
+        const notification = await Notification.findByPk(data.notificationId);
+        const user = notification ? await User.findByPk(notification.user_id) : null;
+        if (!notification || !user) return null;
+        const payload = notification.payload as { conversation_id?: number; excerpt?: string };
+        const link = `${this.frontendUrl}/app/accounts/${notification.account_id}/conversations/${payload.conversation_id ?? ''}`;
+        return notificationEmail({ sender, to: user.email, name: user.availableName, title: serializeNotification(notification).push_message_title, excerpt: payload.excerpt ?? null, link });
       }
     }
   }

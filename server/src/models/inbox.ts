@@ -10,6 +10,8 @@ export class Inbox extends Model<InferAttributes<Inbox>, InferCreationAttributes
   declare greeting_enabled: CreationOptional<boolean>;
   declare greeting_message: CreationOptional<string | null>;
   declare enable_auto_assignment: CreationOptional<boolean>;
+  /** Chatwoot's `auto_assignment_config`; `max_assignment_limit` caps an agent's open conversations in the inbox. */
+  declare auto_assignment_config: CreationOptional<{ max_assignment_limit?: number | null }>;
   declare allow_messages_after_resolved: CreationOptional<boolean>;
   declare lock_to_single_conversation: CreationOptional<boolean>;
   declare sender_name_type: CreationOptional<string>;
@@ -34,6 +36,7 @@ export class Inbox extends Model<InferAttributes<Inbox>, InferCreationAttributes
         greeting_enabled: { type: DataTypes.BOOLEAN, defaultValue: false },
         greeting_message: DataTypes.TEXT,
         enable_auto_assignment: { type: DataTypes.BOOLEAN, defaultValue: true },
+        auto_assignment_config: { type: DataTypes.JSONB, defaultValue: {} },
         allow_messages_after_resolved: { type: DataTypes.BOOLEAN, defaultValue: true },
         lock_to_single_conversation: { type: DataTypes.BOOLEAN, defaultValue: false },
         sender_name_type: { type: DataTypes.STRING, defaultValue: 'friendly' },

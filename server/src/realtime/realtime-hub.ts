@@ -9,6 +9,7 @@ import type { ConversationService } from '../services/conversations.js';
 import { Notification } from '../services/notifications.js';
 import { serializeNotification } from '../api/serializers/notification.js';
 import { LIVE_EVENTS, livePayload, type LiveEventName } from './event-payloads.js';
+import type { Presence } from './presence.js';
 
 type Envelope =
   | { event: LiveEventName; ids: LifecycleEvents[LiveEventName] }
@@ -37,6 +38,8 @@ export interface RealtimeHubDeps {
   logger: Logger;
   events: EventBus;
   conversations: ConversationService;
+  /** Dashboard streams are what makes an agent online (auto-assignment only picks online agents). */
+  presence: Presence;
   heartbeatMs?: number;
 }
 
@@ -77,7 +80,12 @@ export class RealtimeHub {
     res.write('retry: 3000\n\n');
     const client: Client = { accountId: scope.account.id, userId: scope.user.id, session, res };
     this.clients.add(client);
-    res.on('close', () => this.clients.delete(client));
+    await this.deps.presence.mark(client.accountId, [client.userId]);
+    res.on('close', () => {
+      this.clients.delete(client);
+      const stillOpen = [...this.clients].some((c) => c.accountId === client.accountId && c.userId === client.userId);
+      if (!stillOpen) void this.deps.presence.clear(client.accountId, client.userId).catch((err) => this.deps.logger.warn({ err: { message: err.message } }, 'presence update failed'));
+    });
   }
 
   async close(): Promise<void> {
@@ -117,8 +125,17 @@ export class RealtimeHub {
     // SSE comment lines keep proxies and load balancers from closing idle streams.
     this.heartbeat = setInterval(() => {
       for (const c of this.clients) c.res.write(': heartbeat\n\n');
+      void this.markPresence();
     }, this.deps.heartbeatMs ?? 25_000);
     this.heartbeat.unref();
+  }
+
+  private async markPresence(): Promise<void> {
+    const byAccount = new Map<number, Set<number>>();
+    for (const c of this.clients) byAccount.set(c.accountId, (byAccount.get(c.accountId) ?? new Set()).add(c.userId));
+    for (const [accountId, users] of byAccount) {
+      await this.deps.presence.mark(accountId, [...users]).catch((err) => this.deps.logger.warn({ err: { message: err.message } }, 'presence update failed'));
+    }
   }
 
   private end(which: EndStreams['end']): void {

@@ -298,7 +298,7 @@ export class ConversationService {
     });
 
     const ids = { accountId: scope.account.id, inboxId: inbox.id, conversationId: conversation.id };
-    await this.deps.events.emit('conversation.created', ids);
+    await this.deps.events.emit('conversation.created', { ...ids, actorUserId: scope.user.id, ...(attrs.assignee_id ? { assigneeId: attrs.assignee_id } : {}) });
     if (message) await this.deps.events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
     return this.show(scope, conversation.display_id);
   }
@@ -530,7 +530,7 @@ export class ConversationService {
       return created;
     });
     const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-    await this.deps.events.emit('conversation.updated', { ...ids, changes });
+    await this.deps.events.emit('conversation.updated', { ...ids, changes, actorUserId: scope.user.id });
     for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false });
   }
 

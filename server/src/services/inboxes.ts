@@ -50,6 +50,12 @@ const inboxParams = z.object({
   greeting_enabled: looseBoolean.optional(),
   greeting_message: z.string().max(10_000).nullable().optional(),
   enable_auto_assignment: looseBoolean.optional(),
+  auto_assignment_config: z
+    .object({
+      max_assignment_limit: z.coerce.number({ message: 'must be a whole number of conversations' }).int('must be a whole number of conversations').min(1, 'must be at least 1').max(10_000).nullable().optional(),
+    }, { message: 'must be an object' })
+    .strict()
+    .optional(),
   allow_messages_after_resolved: looseBoolean.optional(),
   lock_to_single_conversation: looseBoolean.optional(),
   sender_name_type: z.enum(['friendly', 'professional']).optional(),

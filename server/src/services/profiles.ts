@@ -18,6 +18,11 @@ const profileUpdate = z.object({
   password_confirmation: z.string().optional(),
 });
 
+const availabilityUpdate = z.object({
+  account_id: z.coerce.number({ message: 'must be an account id' }).int().positive('must be an account id'),
+  availability: z.enum(['online', 'busy', 'offline'], { message: 'must be online, busy or offline' }),
+});
+
 export interface ProfileServiceDeps {
   tokens: AccessTokenService;
   streams: Pick<RealtimeHub, 'endSessionsBefore'>;
@@ -47,6 +52,18 @@ export class ProfileService {
   async declineInvitation(user: User, accountId: number) {
     const count = await AccountUser.destroy({ where: { user_id: user.id, account_id: accountId, invitation_pending: true } });
     if (!count) throw new NotFoundError('Invitation');
+    return this.show(user);
+  }
+
+  /**
+   * Chatwoot's `POST /profile/availability`: the agent's own status in one account. Only `online`
+   * agents (with a dashboard open) get conversations by automatic assignment.
+   */
+  async setAvailability(user: User, body: Record<string, unknown>) {
+    const nested = body.profile && typeof body.profile === 'object';
+    const { account_id, availability } = parse(availabilityUpdate, nested ? body.profile : body, nested ? 'profile' : '');
+    const [count] = await AccountUser.update({ availability }, { where: { user_id: user.id, account_id, invitation_pending: false } });
+    if (!count) throw new NotFoundError('Account');
     return this.show(user);
   }
 

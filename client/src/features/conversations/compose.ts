@@ -84,3 +84,18 @@ export function replyAllRecipients(last: Message | undefined, contactEmail: stri
   const cc = [...new Set(last ? recipientsOf(last) : [])].filter((a) => !own.has(a) && !to.includes(a));
   return { to: to.join(', '), cc: cc.join(', ') };
 }
+
+/**
+ * A private note's `content` as Chatwoot stores it: each mention chip becomes
+ * `[@Name](mention://user/<id>/<Name>)` (or `team`), the rest plain text.
+ */
+export function noteContent(html: string): string {
+  const doc = new DOMParser().parseFromString(DOMPurify.sanitize(html), 'text/html');
+  doc.querySelectorAll('span[data-type="mention"]').forEach((span) => {
+    const id = span.getAttribute('data-id') ?? '';
+    const label = span.getAttribute('data-label') ?? '';
+    if (!/^(user|team)\/\d+$/.test(id)) return;
+    span.replaceWith(`[@${label}](mention://${id}/${encodeURIComponent(label)})`);
+  });
+  return (doc.body.innerText ?? doc.body.textContent ?? '').trim();
+}

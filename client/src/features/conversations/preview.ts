@@ -15,11 +15,14 @@ export interface Preview {
 
 const oneLine = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ').trim();
 
+/** A note's mention links (Chatwoot's `[@Name](mention://user/<id>/<Name>)`) read as the `@Name` they stand for. */
+export const mentionsAsText = (s: string) => s.replace(/\[(@[^\]]*)\]\(mention:\/\/(?:user|team)\/\d+\/[^)]*\)/g, '$1');
+
 export function previewOf(c: Conversation, meId: number): Preview {
   const last = c.messages[0];
   if (!last) return { prefix: null, text: '' };
   const text =
-    oneLine(last.content) ||
+    oneLine(mentionsAsText(last.content ?? '')) ||
     oneLine(last.content_attributes.email?.subject) ||
     oneLine(c.additional_attributes.mail_subject) ||
     oneLine(last.attachments[0]?.filename);

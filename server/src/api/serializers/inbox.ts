@@ -16,6 +16,7 @@ export function serializeInbox(inbox: Inbox, channel: ChannelEmail | undefined) 
     greeting_enabled: inbox.greeting_enabled,
     greeting_message: inbox.greeting_message,
     enable_auto_assignment: inbox.enable_auto_assignment,
+    auto_assignment_config: inbox.auto_assignment_config ?? {},
     allow_messages_after_resolved: inbox.allow_messages_after_resolved,
     lock_to_single_conversation: inbox.lock_to_single_conversation,
     sender_name_type: inbox.sender_name_type,

@@ -1,11 +1,12 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { NotificationService } from '../../services/notifications.js';
 import { accountScope } from '../request-context.js';
 import { serializeNotification } from '../serializers/notification.js';
 
 /**
  * Chatwoot's notifications API, the caller's own notifications in the account: the list (with the
- * unread count), `unread_count`, `read_all`, and one marked read (`PATCH`) or unread again.
+ * unread count), `unread_count`, `read_all`, one marked read (`PATCH`) or unread again, and the
+ * caller's choice of which conversation notifications reach them.
  */
 export function notificationsRouter(notifications: NotificationService): Router {
   const router = Router();
@@ -31,6 +32,16 @@ export function notificationsRouter(notifications: NotificationService): Router 
   router.post('/notifications/:id/unread', async (req, res) => {
     res.json(serializeNotification(await notifications.setRead(accountScope(req), req.params.id, false)));
   });
+
+  // Chatwoot's `notification_settings` (PUT as Chatwoot's clients send it; PATCH too).
+  router.get('/notification_settings', async (req, res) => {
+    res.json(await notifications.settings(accountScope(req)));
+  });
+  const update = async (req: Request, res: Response) => {
+    res.json(await notifications.updateSettings(accountScope(req), req.body ?? {}));
+  };
+  router.put('/notification_settings', update);
+  router.patch('/notification_settings', update);
 
   return router;
 }

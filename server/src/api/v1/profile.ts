@@ -15,6 +15,9 @@ export function profileRouter(profiles: ProfileService): Router {
     if (req.authMethod === 'session') req.session.epoch = user.session_epoch;
     res.json(profile);
   });
+  router.post('/availability', async (req, res) => {
+    res.json(await profiles.setAvailability(currentUser(req), req.body ?? {}));
+  });
   router.post('/invitations/:account_id', async (req, res) => {
     res.json(await profiles.acceptInvitation(currentUser(req), idParam(req.params.account_id, 'Invitation')));
   });
