@@ -10,7 +10,7 @@ import { ImapFlow } from 'imapflow';
 import { pino } from 'pino';
 import { startSandbox } from '../sandbox/src/index.js';
 import { createRuntime } from '../server/src/runtime.js';
-import { EmailFetchCursor } from '../server/src/channels/email/receive/receive.models.js';
+import { EmailFetchCursor } from '../server/src/channels/email/receive/receive.model.js';
 import { clearRedisPrefix, resetTestDatabase } from '../test/support/runtime.js';
 import { benchConfig, createImapInbox, writeResults, type ImapTarget } from './bench-runtime.js';
 import type { ChildInput, ChildResult } from './ingest-child.js';

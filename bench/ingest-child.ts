@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Job } from 'bull';
 import { QueryTypes } from 'sequelize';
 import { createRuntime } from '../server/src/runtime.js';
-import type { FetchOutcome } from '../server/src/channels/email/receive/imap.fetcher.js';
+import type { FetchOutcome } from '../server/src/channels/email/receive/imap-fetcher.js';
 import { parseEmail } from '../server/src/channels/email/receive/parsed-email.js';
 import { benchConfig, createImapInbox, type ImapTarget } from './bench-runtime.js';
 import { startCpuProfile, type CpuSummary } from './cpu-profile.js';

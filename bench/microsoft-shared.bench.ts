@@ -19,7 +19,7 @@ import { startSandbox, type RunningSandbox } from '../sandbox/src/index.js';
 import { BINDING_COOKIE } from '../server/src/api/oauth-handshake/browser-binding.js';
 import type { Config } from '../server/src/config.js';
 import { createRuntime, type Runtime } from '../server/src/runtime.js';
-import { EmailFetchCursor } from '../server/src/channels/email/receive/receive.models.js';
+import { EmailFetchCursor } from '../server/src/channels/email/receive/receive.model.js';
 import { GraphReceiveState } from '../overlays/leadchat/server/microsoft-shared/graph/graph-state.model.js';
 import { GRAPH_NOTIFICATION_JOB } from '../overlays/leadchat/server/microsoft-shared/graph/graph-receive.job.js';
 import { bindingOf, consent } from '../test/email/oauth/oauth-testbed.js';

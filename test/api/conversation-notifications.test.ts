@@ -1,7 +1,7 @@
 // Chatwoot's conversation notifications through the public API: who gets which type, the per-agent
 // notification settings, and mentions in private notes.
 import { expect } from 'chai';
-import { parseMentions, plainExcerpt } from '../../server/src/services/conversation-notifications.js';
+import { parseMentions, plainExcerpt } from '../../server/src/services/conversation-notifications.service.js';
 import { addInboxMember, createAccount, createAgent, createContact, createConversation, createInbox, type TestAccount, type TestContact, type TestUser } from '../support/factories.js';
 import { http } from '../support/runtime.js';
 

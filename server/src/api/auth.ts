@@ -2,9 +2,9 @@ import type { Request, RequestHandler } from 'express';
 import { constantTimeEqual } from '../lib/crypto.js';
 import { AuthenticationError, ForbiddenError, NotFoundError } from '../lib/errors.js';
 import { User } from '../models/index.js';
-import type { AccessTokenService } from '../services/access-tokens.js';
+import type { AccessTokenService } from '../services/access-tokens.service.js';
 import { accountScope } from './request-context.js';
-import { idParam } from './validate.js';
+import { idParam } from '../lib/validation.js';
 
 declare module 'express-session' {
   interface SessionData {

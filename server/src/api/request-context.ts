@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Account, AccountUser, User } from '../models/index.js';
 import type { Logger } from '../lib/logger.js';
 import { AuthenticationError } from '../lib/errors.js';
+import type { AccountScope } from '../services/account-scope.js';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -15,13 +16,6 @@ declare global {
       accountUser?: AccountUser;
     }
   }
-}
-
-export interface AccountScope {
-  user: User;
-  account: Account;
-  accountUser: AccountUser;
-  isAdministrator: boolean;
 }
 
 /** The authenticated user and the account of an `/api/v1/accounts/:account_id/...` request. */

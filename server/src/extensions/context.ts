@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { InboxService } from '../services/inboxes.js';
+import type { InboxService } from '../services/inboxes.service.js';
 import type { ChannelReauthorization } from '../channels/email/reauthorization.js';
 // === LeadChat: connection doctor ===
-import type { NotificationService } from '../services/notifications.js';
+import type { NotificationService } from '../services/notifications.service.js';
 // === /LeadChat ===
 import type { EmailIngestionService } from '../channels/email/receive/email-ingestion.service.js';
 import type { Sequelize } from 'sequelize';

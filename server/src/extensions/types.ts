@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import type { Job, JobOptions } from 'bull';
 import type { FieldError } from '../lib/errors.js';
-import type { ChannelEmail } from '../models/channel-email.js';
+import type { ChannelEmail } from '../models/channel-email.model.js';
 
 /** The parts of an email channel a provider needs to decide and validate; the model satisfies it. */
 export interface EmailChannelFields {

@@ -5,8 +5,8 @@ import { sha256 } from '../lib/crypto.js';
 import { ValidationError } from '../lib/errors.js';
 import { AccountUser, User } from '../models/index.js';
 import type { RealtimeHub } from '../realtime/realtime-hub.js';
-import { emailAddress, parse } from '../api/validate.js';
-import { hashPassword, passwordRule } from '../services/users.js';
+import { emailAddress, parse } from '../lib/validation.js';
+import { hashPassword, passwordRule } from '../services/users.service.js';
 import type { TransactionalMail } from './transactional-mail.js';
 
 const resetRequest = z.object({ email: emailAddress });

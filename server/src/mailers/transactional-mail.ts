@@ -13,8 +13,8 @@ import { existingUserInvitationEmail, invitationEmail } from './invitation.maile
 import { passwordResetEmail } from './password-reset.mailer.js';
 import { transcriptEmail } from './transcript.mailer.js';
 import { notificationEmail } from './notification.mailer.js';
-import { Notification } from '../services/notifications.js';
-import { serializeNotification } from '../api/serializers/notification.js';
+import { Notification } from '../services/notifications.service.js';
+import { serializeNotification } from '../serializers/notification.serializer.js';
 import { PasswordTokens } from './password-tokens.js';
 
 export const MAILER_JOB = 'mailer.deliver';

@@ -1,9 +1,9 @@
-import { serializeConversation } from '../api/serializers/conversation.js';
-import { serializeMessage } from '../api/serializers/message.js';
+import { serializeConversation } from '../serializers/conversation.serializer.js';
+import { serializeMessage } from '../serializers/message.serializer.js';
 import type { LifecycleEventName, LifecycleEvents } from '../extensions/events.js';
 import { Conversation, Message } from '../models/index.js';
-import { conversationIncludes, type ConversationService } from '../services/conversations.js';
-import { hydrateMessages } from '../services/messages.js';
+import { conversationIncludes, type ConversationService } from '../services/conversations.service.js';
+import { hydrateMessages } from '../services/messages.service.js';
 
 export const LIVE_EVENTS = ['message.created', 'message.updated', 'conversation.created', 'conversation.updated'] as const satisfies readonly LifecycleEventName[];
 export type LiveEventName = (typeof LIVE_EVENTS)[number];

@@ -1,13 +1,13 @@
 import type { Response } from 'express';
 import type { Redis } from 'ioredis';
 import { Op } from 'sequelize';
-import type { AccountScope } from '../api/request-context.js';
+import type { AccountScope } from '../services/account-scope.js';
 import type { EventBus, LifecycleEvents } from '../extensions/events.js';
 import type { Logger } from '../lib/logger.js';
 import { AccountUser, InboxMember } from '../models/index.js';
-import type { ConversationService } from '../services/conversations.js';
-import { Notification } from '../services/notifications.js';
-import { serializeNotification } from '../api/serializers/notification.js';
+import type { ConversationService } from '../services/conversations.service.js';
+import { Notification } from '../services/notifications.service.js';
+import { serializeNotification } from '../serializers/notification.serializer.js';
 import { LIVE_EVENTS, livePayload, type LiveEventName } from './event-payloads.js';
 import type { Presence } from './presence.js';
 

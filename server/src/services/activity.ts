@@ -1,5 +1,5 @@
 import { Team, User, type Conversation } from '../models/index.js';
-import type { AccountScope } from '../api/request-context.js';
+import type { AccountScope } from './account-scope.js';
 
 /** `2026-12-08 09:00 UTC`: activity lines are stored text, so they carry an unambiguous time. */
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;

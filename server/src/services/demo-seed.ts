@@ -1,7 +1,7 @@
 import { randomToken } from '../lib/crypto.js';
 import type { Logger } from '../lib/logger.js';
 import { Account, AccountUser } from '../models/index.js';
-import { createUser } from './users.js';
+import { createUser } from './users.service.js';
 
 export const DEMO_ADMIN_EMAIL = 'admin@leadchat.localhost';
 

@@ -1,7 +1,7 @@
 import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { ValidationError } from '../lib/errors.js';
-import { parse } from '../api/validate.js';
+import { parse } from '../lib/validation.js';
 
 /** Chatwoot's filter operators (its advanced filters for conversations and contacts). */
 const OPERATORS = ['equal_to', 'not_equal_to', 'contains', 'does_not_contain', 'is_present', 'is_not_present', 'is_greater_than', 'is_less_than'] as const;

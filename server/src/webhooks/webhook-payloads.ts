@@ -1,10 +1,10 @@
-import { serializeContact } from '../api/serializers/contact.js';
+import { serializeContact } from '../serializers/contact.serializer.js';
 import type { LifecycleEvents } from '../extensions/events.js';
 import { Account, Contact, Inbox } from '../models/index.js';
-import { MESSAGE_TYPES } from '../models/message.js';
-import type { WebhookEvent } from '../models/webhook.js';
+import { MESSAGE_TYPES } from '../models/message.model.js';
+import type { WebhookEvent } from '../models/webhook.model.js';
 import { livePayload } from '../realtime/event-payloads.js';
-import type { ConversationService } from '../services/conversations.js';
+import type { ConversationService } from '../services/conversations.service.js';
 
 /** Conversation changes that are bookkeeping, not news for an integration (Chatwoot does not send them either). */
 const QUIET_CHANGES = new Set(['last_activity_at', 'agent_last_seen_at', 'assignee_last_seen_at', 'contact_last_seen_at', 'updated_at']);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { repoRoot, startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { runtime } from '../../support/runtime.js';
-import { InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
+import { InboundEmail } from '../../../server/src/channels/email/receive/receive.model.js';
 import type { Attachment, Message } from '../../../server/src/models/index.js';
 import { MAIL_CLASS_POLICY } from '../../../server/src/channels/email/receive/mail-classifier.js';
 import { parseEmail } from '../../../server/src/channels/email/receive/parsed-email.js';

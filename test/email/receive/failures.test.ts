@@ -9,7 +9,7 @@ import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { http, runtime } from '../../support/runtime.js';
 import { addToAccount, createAccount, createAgent, createContact, createConversation, createUser } from '../../support/factories.js';
 import { Message } from '../../../server/src/models/index.js';
-import { EmailFetchState, InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
+import { EmailFetchState, InboundEmail } from '../../../server/src/channels/email/receive/receive.model.js';
 import { dueChannelIds } from '../../../server/src/channels/email/receive/email-fetch.job.js';
 import { repoRoot } from '../../../server/src/lib/paths.js';
 import { append, clearInbox, createImapInbox, MAILBOX, mime, runFetch, type ReceiveInbox } from './helpers.js';

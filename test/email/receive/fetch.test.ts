@@ -9,8 +9,8 @@ import { eventually, startTestSandbox, type TestSandbox } from '../../sandbox/he
 import { http, runtime } from '../../support/runtime.js';
 import { JobQueues } from '../../../server/src/jobs/queues.js';
 import { Registries } from '../../../server/src/extensions/registries.js';
-import { ImapIdleManager } from '../../../server/src/channels/email/receive/imap-idle.manager.js';
-import { EmailFetchCursor, InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
+import { ImapIdleManager } from '../../../server/src/channels/email/receive/imap-idle-manager.js';
+import { EmailFetchCursor, InboundEmail } from '../../../server/src/channels/email/receive/receive.model.js';
 import { MAILBOX, append, clearInbox, createImapInbox, mime, runFetch } from './helpers.js';
 
 describe('email receive: IMAP fetch', function () {

@@ -6,7 +6,7 @@ import type { Job } from 'bull';
 import { createAccount, type TestAccount } from '../../support/factories.js';
 import { http, runtime } from '../../support/runtime.js';
 import type { TestSandbox } from '../../sandbox/helpers.js';
-import type { FetchOutcome } from '../../../server/src/channels/email/receive/imap.fetcher.js';
+import type { FetchOutcome } from '../../../server/src/channels/email/receive/imap-fetcher.js';
 
 export const MAILBOX = { user: 'info@example.test', pass: 'info-pass' };
 

@@ -7,7 +7,7 @@ import { buffer } from 'node:stream/consumers';
 import { startTestSandbox, type TestSandbox } from '../../sandbox/helpers.js';
 import { runtime } from '../../support/runtime.js';
 import type { Conversation, Message } from '../../../server/src/models/index.js';
-import { InboundEmail } from '../../../server/src/channels/email/receive/receive.models.js';
+import { InboundEmail } from '../../../server/src/channels/email/receive/receive.model.js';
 import { UNKNOWN_SENDER_IDENTIFIER } from '../../../server/src/channels/email/receive/email-ingestion.service.js';
 import { append, clearInbox, createImapInbox, mime, runFetch, type ReceiveInbox } from './helpers.js';
 

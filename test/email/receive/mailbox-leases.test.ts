@@ -10,7 +10,7 @@ import { eventually, startTestSandbox, type TestSandbox } from '../../sandbox/he
 import { runtime } from '../../support/runtime.js';
 import { JobQueues } from '../../../server/src/jobs/queues.js';
 import { Registries } from '../../../server/src/extensions/registries.js';
-import { ImapIdleManager } from '../../../server/src/channels/email/receive/imap-idle.manager.js';
+import { ImapIdleManager } from '../../../server/src/channels/email/receive/imap-idle-manager.js';
 import { append, clearInbox, createImapInbox, mime, runFetch, type ReceiveInbox } from './helpers.js';
 
 const LEASE_MS = 1_500;

@@ -1,5 +1,5 @@
 /**
- * The server's password rule (server/src/services/users.ts `passwordRule`), shown as a checklist while
+ * The server's password rule (server/src/services/users.service.ts `passwordRule`), shown as a checklist while
  * the person types, so the form does not have to be sent to learn it.
  */
 export const PASSWORD_RULES = [

@@ -5,13 +5,13 @@ import { AuthenticationError } from '../../lib/errors.js';
 import type { RealtimeHub } from '../../realtime/realtime-hub.js';
 import { sessionUser } from '../auth.js';
 import type { PasswordService } from '../../mailers/passwords.service.js';
-import type { ProfileService } from '../../services/profiles.js';
-import type { AccessTokenService } from '../../services/access-tokens.js';
-import type { SsoLinks } from '../../services/sso-links.js';
+import type { ProfileService } from '../../services/profiles.service.js';
+import type { AccessTokenService } from '../../services/access-tokens.service.js';
+import type { SsoLinks } from '../../services/sso-links.service.js';
 import { User } from '../../models/index.js';
-import { findUserByEmail, verifyPassword } from '../../services/users.js';
+import { findUserByEmail, verifyPassword } from '../../services/users.service.js';
 import { BINDING_COOKIE } from '../oauth-handshake/browser-binding.js';
-import { parse } from '../validate.js';
+import { parse } from '../../lib/validation.js';
 
 const signIn = z.object({ email: z.string().trim().min(1, 'is required'), password: z.string().min(1, 'is required') });
 

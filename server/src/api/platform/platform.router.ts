@@ -2,12 +2,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../lib/errors.js';
 import { Account, AccountUser, User } from '../../models/index.js';
-import { ROLES } from '../../models/account-user.js';
-import type { AccessTokenService } from '../../services/access-tokens.js';
-import type { SsoLinks } from '../../services/sso-links.js';
-import { createUser, findUserByEmail, hashPassword, passwordRule } from '../../services/users.js';
-import { serializePlatformUser } from '../serializers/user.js';
-import { emailAddress, idParam, parse } from '../validate.js';
+import { ROLES } from '../../models/account-user.model.js';
+import type { AccessTokenService } from '../../services/access-tokens.service.js';
+import type { SsoLinks } from '../../services/sso-links.service.js';
+import { createUser, findUserByEmail, hashPassword, passwordRule } from '../../services/users.service.js';
+import { serializePlatformUser } from '../../serializers/user.serializer.js';
+import { emailAddress, idParam, parse } from '../../lib/validation.js';
 
 const accountParams = z.object({
   name: z.string().trim().min(1, 'is required').max(255),

@@ -1,7 +1,7 @@
 import { Op } from 'sequelize';
 import type { Logger } from '../../lib/logger.js';
 import { ChannelEmail, Inbox } from '../../models/index.js';
-import type { NotificationService } from '../../services/notifications.js';
+import type { NotificationService } from '../../services/notifications.service.js';
 
 export const NOTIFY_REAUTHORIZATION_REQUIRED = 'email_channel_reauthorization_required';
 export const NOTIFY_RECOVERED = 'email_channel_recovered';

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import type { AccountScope } from '../../../api/request-context.js';
-import { attributesHash, parse, recordId, optionalRecordId } from '../../../api/validate.js';
+import type { AccountScope } from '../../../services/account-scope.js';
+import { attributesHash, parse, recordId, optionalRecordId } from '../../../lib/validation.js';
 import type { EmailChannel, EmailProvider, ImapAccess } from '../../../extensions/types.js';
 import { ValidationError } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
-import { emailChannelParams, type InboxService } from '../../../services/inboxes.js';
+import { emailChannelParams, type InboxService } from '../../../services/inboxes.service.js';
 import type { SmtpSettings } from '../send/smtp.delivery.js';
 import { checkImap, type ImapCheckDetails } from './imap.check.js';
 import { ROUND_TRIP_MAX_SECONDS, checkRoundTrip } from './round-trip.check.js';

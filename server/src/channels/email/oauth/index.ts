@@ -8,7 +8,7 @@ import { googleMailbox } from '../providers/google.provider.js';
 import { microsoftMailbox } from '../providers/microsoft.provider.js';
 import { GoogleOAuthClient } from './google-oauth.client.js';
 import { MailboxConnector } from './mailbox-connector.js';
-import type { InboxService } from '../../../services/inboxes.js';
+import type { InboxService } from '../../../services/inboxes.service.js';
 import type { ChannelReauthorization } from '../reauthorization.js';
 import { MicrosoftOAuthClient } from './microsoft-oauth.client.js';
 import { EmailOAuthFlow, type OAuthMailbox } from './oauth-flow.js';

@@ -1,7 +1,7 @@
 import { UniqueConstraintError } from 'sequelize';
 import type { EventBus } from '../../../extensions/events.js';
 import { ChannelEmail, Inbox } from '../../../models/index.js';
-import { EMAIL_CHANNEL_TYPE, type InboxService } from '../../../services/inboxes.js';
+import { EMAIL_CHANNEL_TYPE, type InboxService } from '../../../services/inboxes.service.js';
 import type { OAuthMailboxDefinition } from '../providers/oauth-mailbox.js';
 import { AppError } from '../../../lib/errors.js';
 import { imapTlsOptions, smtpTlsOptions } from '../../../lib/mail-tls.js';

@@ -2,8 +2,8 @@ import type { JobDefinition, ScheduleDefinition } from '../../../extensions/type
 import type { JobQueues } from '../../../jobs/queues.js';
 import type { LeaseLock } from '../../../lib/redis-lock.js';
 import { ChannelEmail } from '../../../models/index.js';
-import type { FetchOutcome, ImapFetcher } from './imap.fetcher.js';
-import { EmailFetchState } from './receive.models.js';
+import type { FetchOutcome, ImapFetcher } from './imap-fetcher.js';
+import { EmailFetchState } from './receive.model.js';
 
 export const EMAIL_FETCH_JOB = 'email.fetch';
 export const EMAIL_FETCH_SWEEP_JOB = 'email.fetch.sweep';

@@ -5,14 +5,14 @@ import type { EventBus } from '../../../extensions/events.js';
 import type { BlobStorage } from '../../../lib/storage.js';
 import type { Logger } from '../../../lib/logger.js';
 import { Attachment, Contact, Conversation, Message, type ChannelEmail, type Inbox } from '../../../models/index.js';
-import { insertConversation } from '../../../services/conversations.js';
-import { announceMessage, insertMessage, messageEffects, messageRow, type NewMessage } from '../../../services/messages.js';
-import { findOrCreateContactInbox } from '../../../services/contacts.js';
+import { insertConversation } from '../../../services/conversations.service.js';
+import { announceMessage, insertMessage, messageEffects, messageRow, type NewMessage } from '../../../services/messages.service.js';
+import { findOrCreateContactInbox } from '../../../services/contacts.service.js';
 import { findConversation, threadKeys } from './conversation-finder.js';
 import { MAIL_CLASS_POLICY } from './mail-classifier.js';
 import { impersonatedAddress, parseEmail, type EmailAddress, type EmailPart, type ParsedEmail } from './parsed-email.js';
-import { InboundEmail } from './receive.models.js';
-import { InboundEmailRepository, type Final, type InboundRow, type InboundSource, type Summary } from './inbound-email.repository.js';
+import { InboundEmail } from './receive.model.js';
+import { InboundEmailRepository, type Final, type IngestResult, type InboundRow, type InboundSource, type Summary } from './inbound-email.repository.js';
 import { safeFilename } from '../../../lib/filenames.js';
 
 /** How often a stored email whose ingestion failed is tried again before it is rejected for good. */
@@ -49,13 +49,6 @@ export interface PreparedEmail {
   parsed: Promise<ParseOutcome>;
 }
 
-export interface IngestResult {
-  /** `failed`: kept with its reason and retried by `retryFailed` (up to MAX_INGEST_ATTEMPTS). */
-  status: 'created' | 'duplicate' | 'rejected' | 'failed' | 'filed';
-  messageId?: number;
-  conversationId?: number;
-  reason?: string;
-}
 
 export interface EmailIngestionDeps {
   sequelize: Sequelize;

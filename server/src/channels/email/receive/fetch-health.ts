@@ -2,7 +2,7 @@ import type { FailureKind } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
 import type { ChannelEmail } from '../../../models/index.js';
 import type { ChannelReauthorization } from '../reauthorization.js';
-import { EmailFetchState } from './receive.models.js';
+import { EmailFetchState } from './receive.model.js';
 
 /** Waits after the 1st, 2nd and 3rd consecutive refused login; the 3rd also asks for re-authorization. */
 export const AUTH_BACKOFF_MINUTES = [5, 15, 60] as const;

@@ -1,6 +1,5 @@
 import { QueryTypes, type Sequelize, type Transaction } from 'sequelize';
-import type { IngestResult } from './email-ingestion.service.js';
-import type { InboundEmail } from './receive.models.js';
+import type { InboundEmail } from './receive.model.js';
 
 /** The identity of an inbound email's row: what the transport handed over and where its raw MIME is kept. */
 export interface InboundSource {
@@ -136,4 +135,13 @@ function resultOf(row: Pick<InboundRow, 'status' | 'message_id' | 'error_reason'
   if (conversationId) result.conversationId = conversationId;
   if (row.error_reason && (row.status === 'rejected' || row.status === 'failed')) result.reason = row.error_reason;
   return result;
+}
+
+/** What storing one email came to. */
+export interface IngestResult {
+  /** `failed`: kept with its reason and retried by `retryFailed` (up to MAX_INGEST_ATTEMPTS). */
+  status: 'created' | 'duplicate' | 'rejected' | 'failed' | 'filed';
+  messageId?: number;
+  conversationId?: number;
+  reason?: string;
 }

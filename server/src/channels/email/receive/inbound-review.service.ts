@@ -1,14 +1,15 @@
 import type { Readable } from 'node:stream';
 import { Op } from 'sequelize';
 import { z } from 'zod';
-import type { AccountScope } from '../../../api/request-context.js';
-import { pageParam, parse } from '../../../api/validate.js';
+import type { AccountScope } from '../../../services/account-scope.js';
+import { pageParam, parse } from '../../../lib/validation.js';
 import { ConflictError, NotFoundError } from '../../../lib/errors.js';
 import type { BlobStorage } from '../../../lib/storage.js';
 import type { ChannelEmail, Inbox } from '../../../models/index.js';
-import type { InboxService } from '../../../services/inboxes.js';
-import type { EmailIngestionService, IngestResult } from './email-ingestion.service.js';
-import { InboundEmail, type InboundStatus } from './receive.models.js';
+import type { InboxService } from '../../../services/inboxes.service.js';
+import type { EmailIngestionService } from './email-ingestion.service.js';
+import type { IngestResult } from './inbound-email.repository.js';
+import { InboundEmail, type InboundStatus } from './receive.model.js';
 
 /** What became no message: turned away, still failing, or filed apart on purpose. */
 export const REVIEW_STATUSES = ['rejected', 'failed', 'filed'] as const satisfies readonly InboundStatus[];

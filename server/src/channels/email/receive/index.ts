@@ -1,20 +1,21 @@
 import type { CoreServices, ExtensionContext } from '../../../extensions/context.js';
 import type { Registries } from '../../../extensions/registries.js';
 import type { ChannelReauthorization } from '../reauthorization.js';
-import type { InboxService } from '../../../services/inboxes.js';
-import type { NotificationService } from '../../../services/notifications.js';
-import { inboundEmailsRouter } from '../../../api/v1/inbound-emails.js';
+import type { InboxService } from '../../../services/inboxes.service.js';
+import type { NotificationService } from '../../../services/notifications.service.js';
+import { inboundEmailsRouter } from '../../../api/v1/inbound-emails.router.js';
 import { InboundReview } from './inbound-review.service.js';
 import { RejectionNotice } from './rejection-notice.js';
 import { EmailIngestionService } from './email-ingestion.service.js';
 import { EMAIL_FETCH_JOB, emailFetchJob, emailFetchSweepJob, emailFetchSweepSchedule, type EmailFetchData } from './email-fetch.job.js';
 import { FetchHealth } from './fetch-health.js';
-import { ImapFetcher } from './imap.fetcher.js';
-import { ChannelFetchLocks } from './channel-fetch.lock.js';
-import { ImapIdleManager, announceMailboxChange, mailboxLeases } from './imap-idle.manager.js';
-import { defineReceiveModels } from './receive.models.js';
+import { ImapFetcher } from './imap-fetcher.js';
+import { ChannelFetchLocks } from './channel-fetch-lock.js';
+import { ImapIdleManager, announceMailboxChange, mailboxLeases } from './imap-idle-manager.js';
+import { defineReceiveModels } from './receive.model.js';
 
-export { EmailIngestionService, type IngestInput, type IngestResult } from './email-ingestion.service.js';
+export { EmailIngestionService, type IngestInput } from './email-ingestion.service.js';
+export type { IngestResult } from './inbound-email.repository.js';
 export { EMAIL_FETCH_JOB, type EmailFetchData } from './email-fetch.job.js';
 
 /** The receive path's parts, wired once per process. */

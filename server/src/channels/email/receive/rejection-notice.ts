@@ -1,7 +1,7 @@
 import { QueryTypes, type Sequelize } from 'sequelize';
 import type { Logger } from '../../../lib/logger.js';
 import type { Inbox } from '../../../models/index.js';
-import type { NotificationService } from '../../../services/notifications.js';
+import type { NotificationService } from '../../../services/notifications.service.js';
 
 export const NOTIFY_INBOUND_REJECTED = 'email_inbound_rejected';
 

@@ -1,0 +1,28 @@
+import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type NonAttribute, type Sequelize } from 'sequelize';
+import type { Inbox } from './inbox.model.js';
+
+export class ContactInbox extends Model<InferAttributes<ContactInbox>, InferCreationAttributes<ContactInbox>> {
+  declare id: CreationOptional<number>;
+  declare contact_id: number;
+  declare inbox_id: number;
+  declare source_id: string;
+  declare hmac_verified: CreationOptional<boolean>;
+  declare created_at: CreationOptional<Date>;
+  declare updated_at: CreationOptional<Date>;
+  declare inbox?: NonAttribute<Inbox>;
+
+  static initModel(sequelize: Sequelize): void {
+    ContactInbox.init(
+      {
+        id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
+        contact_id: { type: DataTypes.BIGINT, allowNull: false },
+        inbox_id: { type: DataTypes.BIGINT, allowNull: false },
+        source_id: { type: DataTypes.STRING, allowNull: false },
+        hmac_verified: { type: DataTypes.BOOLEAN, defaultValue: false },
+        created_at: DataTypes.DATE,
+        updated_at: DataTypes.DATE,
+      },
+      { sequelize, tableName: 'contact_inboxes', underscored: true },
+    );
+  }
+}
