@@ -71,41 +71,67 @@ describe('Conversations at scale: cursor pages, counters, full-text search', () 
     });
   });
 
-  it('counts from the counters equal a direct count, after creates, status changes, assignments and a contact\'s deletion, for admins and agents', async () => {
+  it('counts from the counters equal a direct count, after creates, status, team and label changes, assignments and a contact\'s deletion, for admins and agents', async () => {
     const rt = await runtime();
+    const api = await http();
+    const admin = (req: ReturnType<typeof api.get>) => req.set('api_access_token', account.admin.token);
     const agent = await createAgent(account);
     const second = await createInbox(account, 'Second');
     await addInboxMember(second.id, agent);
     const other = await createContact(account, { name: 'Other' });
+    const team = (await admin(api.post(`/api/v1/accounts/${account.id}/teams`)).send({ name: 'Billing desk' }).expect(200)).body;
+    const otherTeam = (await admin(api.post(`/api/v1/accounts/${account.id}/teams`)).send({ name: 'Returns' }).expect(200)).body;
+    for (const title of ['refund', 'vip', 'spam']) await admin(api.post(`/api/v1/accounts/${account.id}/labels`)).send({ title }).expect(200);
     await bulkConversations(7);
     await bulkConversations(4, { status: 'pending', inboxId: second.id });
     const made = await createConversation(account, { inbox_id: second.id, contact_id: other.id, assignee_id: agent.id });
     await createConversation(account, { inbox_id: inbox.id, contact_id: other.id, assignee_id: account.admin.id, status: 'resolved' });
-    const api = await http();
-    await api.post(path(`/${made.id}/toggle_status`)).set('api_access_token', account.admin.token).send({ status: 'snoozed' }).expect(200);
-    await api.post(path('/1/assignments')).set('api_access_token', account.admin.token).send({ assignee_id: account.admin.id }).expect(200);
+    await admin(api.post(path(`/${made.id}/toggle_status`))).send({ status: 'snoozed' }).expect(200);
+    await admin(api.post(path('/1/assignments'))).send({ assignee_id: account.admin.id, team_id: team.id }).expect(200);
+    await admin(api.post(path(`/${made.id}/assignments`))).send({ team_id: team.id }).expect(200);
+    await admin(api.post(path('/2/assignments'))).send({ team_id: otherTeam.id }).expect(200);
+    await admin(api.post(path('/1/labels'))).send({ labels: ['refund', 'vip'] }).expect(200);
+    await admin(api.post(path(`/${made.id}/labels`))).send({ labels: ['vip'] }).expect(200);
+    await admin(api.post(path('/3/labels'))).send({ labels: ['vip', 'spam'] }).expect(200);
+    await admin(api.post(`/api/v1/accounts/${account.id}/bulk_actions`)).send({ type: 'Conversation', ids: [3, 4, 5], labels: { add: ['refund'] } }).expect(200);
 
-    const direct = async (userId: number, status: string, inboxIds: number[] | null) => {
+    type Scope = { status: string; inboxIds?: number[]; teamId?: number; label?: string };
+    const direct = async (userId: number, { status, inboxIds, teamId, label }: Scope) => {
       const [row] = await rt.sequelize.query<Record<string, string>>(
         `SELECT count(*) FILTER (WHERE assignee_id = :me) AS mine_count, count(*) FILTER (WHERE assignee_id IS NULL) AS unassigned_count,
                 count(*) FILTER (WHERE assignee_id IS NOT NULL) AS assigned_count, count(*) AS all_count
-           FROM conversations WHERE account_id = :account ${status === 'all' ? '' : 'AND status = :status'} ${inboxIds ? 'AND inbox_id IN (:inboxIds)' : ''}`,
-        { replacements: { me: userId, account: account.id, status, inboxIds }, type: QueryTypes.SELECT },
+           FROM conversations WHERE account_id = :account ${status === 'all' ? '' : 'AND status = :status'} ${inboxIds ? 'AND inbox_id IN (:inboxIds)' : ''}
+            ${teamId ? 'AND team_id = :teamId' : ''} ${label ? 'AND :label = ANY(label_list)' : ''}`,
+        { replacements: { me: userId, account: account.id, status, inboxIds, teamId, label }, type: QueryTypes.SELECT },
       );
       return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)]));
     };
     const check = async () => {
       for (const status of ['open', 'pending', 'snoozed', 'resolved', 'all']) {
-        expect((await get(`/meta?status=${status}`)).meta, `admin ${status}`).to.deep.equal(await direct(account.admin.id, status, null));
-        expect((await get(`/meta?status=${status}`, agent.token)).meta, `agent ${status}`).to.deep.equal(await direct(agent.id, status, [second.id]));
-        expect((await get(`?status=${status}&inbox_id=${second.id}`)).data.meta, `inbox ${status}`).to.deep.include(await direct(account.admin.id, status, [second.id]));
+        expect((await get(`/meta?status=${status}`)).meta, `admin ${status}`).to.deep.equal(await direct(account.admin.id, { status }));
+        expect((await get(`/meta?status=${status}`, agent.token)).meta, `agent ${status}`).to.deep.equal(await direct(agent.id, { status, inboxIds: [second.id] }));
+        expect((await get(`?status=${status}&inbox_id=${second.id}`)).data.meta, `inbox ${status}`).to.deep.include(await direct(account.admin.id, { status, inboxIds: [second.id] }));
+        for (const teamId of [team.id, otherTeam.id]) {
+          expect((await get(`/meta?status=${status}&team_id=${teamId}`)).meta, `team ${teamId} ${status}`).to.deep.equal(await direct(account.admin.id, { status, teamId }));
+        }
+        for (const label of ['refund', 'vip', 'spam']) {
+          expect((await get(`?status=${status}&labels[]=${label}`)).data.meta, `label ${label} ${status}`).to.deep.include(await direct(account.admin.id, { status, label }));
+          expect((await get(`/meta?status=${status}&team_id=${team.id}&labels[]=${label}`, agent.token)).meta, `agent, team, label ${label} ${status}`)
+            .to.deep.equal(await direct(agent.id, { status, inboxIds: [second.id], teamId: team.id, label }));
+        }
       }
     };
     await check();
     expect((await get('/meta?status=all')).meta.all_count).to.equal(13);
+    expect((await get('/meta?status=all&labels[]=vip')).meta.all_count).to.equal(3);
+    await admin(api.post(path('/1/labels'))).send({ labels: ['spam'] }).expect(200);
+    await admin(api.post(path('/1/assignments'))).send({ team_id: otherTeam.id }).expect(200);
+    await admin(api.post(path('/3/toggle_status'))).send({ status: 'resolved' }).expect(200);
+    await check();
     await api.delete(`/api/v1/accounts/${account.id}/contacts/${other.id}`).set('api_access_token', account.admin.token).expect(200);
     await check();
     expect((await get('/meta?status=all')).meta.all_count).to.equal(11);
+    expect((await get('/meta?status=all&labels[]=vip')).meta.all_count).to.equal(1);
   });
 
   describe('search', () => {

@@ -677,27 +677,33 @@ export class ConversationService {
    * With `q` they are counted over the matches, which the search indexes find; with a team or labels
    * (which the counters do not split by) over the matches too, an index-only scan of the team index.
    */
+  /**
+   * The tab counts from the counters the triggers keep (per account, status, inbox, assignee and team,
+   * and the same per label); a search or a filter on several labels counts the conversations instead.
+   */
   private async countsFor(scope: AccountScope, filters: Filters, filter: SqlFilter): Promise<ConversationCounts> {
+    const labels = filters.labels ?? [];
+    if (filters.q || labels.length > 1) return this.countsMatching(scope, filter);
     const me = Number(scope.user.id);
-    let row: Record<keyof ConversationCounts, number | string> | undefined;
-    if (!filters.q && !filters.team_id && !filters.labels?.length) {
-      const conditions = ['account_id = :accountId'];
-      if (filter.visibleInboxIds) conditions.push('inbox_id = ANY(ARRAY[:visibleInboxIds]::bigint[])');
-      if (filters.status !== 'all') conditions.push('status = :status');
-      if (filters.inbox_id) conditions.push('inbox_id = :inboxId');
-      [row] = await this.deps.sequelize.query<Record<keyof ConversationCounts, number | string>>(
-        `SELECT sum(count) FILTER (WHERE assignee_id = ${me}) AS mine_count, sum(count) FILTER (WHERE assignee_id = 0) AS unassigned_count,
-                sum(count) FILTER (WHERE assignee_id <> 0) AS assigned_count, sum(count) AS all_count
-           FROM conversation_counts WHERE ${conditions.join(' AND ')}`,
-        { replacements: filter.replacements, type: QueryTypes.SELECT },
-      );
-    } else {
-      return this.countsMatching(scope, filter);
+    const conditions = ['account_id = :accountId'];
+    const replacements: Record<string, unknown> = { ...filter.replacements };
+    if (filter.visibleInboxIds) conditions.push('inbox_id = ANY(ARRAY[:visibleInboxIds]::bigint[])');
+    if (filters.status !== 'all') conditions.push('status = :status');
+    if (filters.inbox_id) conditions.push('inbox_id = :inboxId');
+    if (filters.team_id) conditions.push('team_id = :teamId');
+    if (labels.length) {
+      conditions.push('label = :label');
+      replacements.label = labels[0];
     }
+    const [row] = await this.deps.sequelize.query<Record<keyof ConversationCounts, number | string>>(
+      `SELECT sum(count) FILTER (WHERE assignee_id = ${me}) AS mine_count, sum(count) FILTER (WHERE assignee_id = 0) AS unassigned_count,
+              sum(count) FILTER (WHERE assignee_id <> 0) AS assigned_count, sum(count) AS all_count
+         FROM ${labels.length ? 'conversation_label_counts' : 'conversation_counts'} WHERE ${conditions.join(' AND ')}`,
+      { replacements, type: QueryTypes.SELECT },
+    );
     return countsOf(row);
   }
 
-  /** The assignee tab counts over the conversations matching `filter` (search, advanced filter). */
   private async countsMatching(scope: AccountScope, filter: SqlFilter): Promise<ConversationCounts> {
     const me = Number(scope.user.id);
     const [row] = await this.deps.sequelize.query<Record<keyof ConversationCounts, number | string>>(
