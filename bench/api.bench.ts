@@ -259,7 +259,7 @@ async function seed(db: pg.Client): Promise<{ accountId: number; token: string; 
     [params.account, `{${teams.join(',')}}`, `{${LABELS.join(',')}}`],
   );
   log(`seeded ${CONTACTS} contacts, ${CONVERSATIONS} conversations, ${CONVERSATIONS * 3} messages in ${round((performance.now() - t) / 1000)} s`);
-  await db.query('VACUUM ANALYZE contacts, contact_inboxes, conversations, messages, conversation_counts');
+  await db.query('VACUUM ANALYZE contacts, contact_inboxes, conversations, messages, conversation_counts, conversation_label_counts');
   return { accountId: account.id, token: admin.access_token, teams };
 }
 

@@ -36,6 +36,7 @@ import { PasswordService } from './mailers/passwords.service.js';
 import { createEmailOAuth } from './channels/email/oauth/index.js';
 import { RealtimeHub } from './realtime/realtime-hub.js';
 import { Presence } from './realtime/presence.js';
+import { SystemActivityService } from './services/system-activity.service.js';
 import { AutoAssignmentService } from './services/auto-assignment.service.js';
 import { ConversationNotifier } from './services/conversation-notifications.service.js';
 import { NotificationService } from './services/notifications.service.js';
@@ -93,6 +94,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const presence = new Presence(redis, config.REDIS_PREFIX);
   const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations, presence });
   new AutoAssignmentService({ sequelize, redis, prefix: config.REDIS_PREFIX, events, presence, logger: logger.child({ component: 'auto-assignment' }) }).register();
+  new SystemActivityService({ events }).register();
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
   const api: CoreApi = {

@@ -6,10 +6,7 @@ import type { Page } from 'playwright-core';
 import { openBrowser, type BrowserSession } from '../e2e/support/browser.js';
 import { awaitMail } from '../email/send/send-runtime.js';
 import { sharedProduct, type RunningProduct } from './support/product.js';
-
-const IVY_EMAIL = 'info@example.test';
-// The password Ivy chose in the first-day walk's reset step.
-const IVY_PASSWORD = 'Ivy-first-day-1-new';
+import { accountApi, IVY, shotPagesOnFailure, signInAs } from './support/walk.js';
 
 describe('acceptance: mentions and notifications', function () {
   this.timeout(120_000);
@@ -24,39 +21,29 @@ describe('acceptance: mentions and notifications', function () {
     page = browser.page;
   });
 
+  afterEach(async function () {
+    await shotPagesOnFailure(this, browser, product);
+  });
+
   after(async () => {
     if (process.env.ACCEPTANCE_KEEP === '1') console.log(`      screenshots: ${browser?.shotsDir}`);
     await browser?.close();
   });
 
-  const signIn = async (p: Page, email: string, password: string) => {
-    await p.goto(product.base);
-    await p.fill('#email', email);
-    await p.fill('#password', password);
-    await p.click('button[type=submit]');
-    await p.waitForURL(/\/app\/accounts\/\d+\/conversations/);
-    return p.url().replace(/\/conversations.*$/, '');
-  };
-
   it('a mention picked from the autocomplete reaches the agent’s bell, tab title and mailbox', async () => {
-    const base = await signIn(page, product.admin.email, product.admin.password);
+    const base = await signInAs(product, page, product.admin);
     const accountPath = new URL(base).pathname.replace('/app', '/api/v1');
     // Setup through the API with the administrator's token: a conversation in an inbox Ivy works
     // (made before Ivy's dashboard is open, so automatic assignment leaves it alone).
-    const token = (await (await page.request.get(`${product.base}/api/v1/profile`)).json()).access_token as string;
-    const api = async (path: string, body?: object) => {
-      const res = await fetch(`${product.base}${accountPath}${path}`, { method: body ? 'POST' : 'GET', headers: { api_access_token: token, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
-      expect(res.status, path).to.equal(200);
-      return res.json();
-    };
-    const ivy = ((await api('/agents')) as { id: number; email: string }[]).find((a) => a.email === IVY_EMAIL)!;
+    const api = await accountApi(product, page, base);
+    const ivy = ((await api('/agents')) as { id: number; email: string }[]).find((a) => a.email === IVY.email)!;
     const inbox = await api('/inboxes', { name: 'Mentions walk', channel: { type: 'email', email: `mentions.walk.${Date.now()}@example.test`, imap_enabled: false, smtp_enabled: false } });
     const contact = (await api('/contacts', { name: 'Mia Customer', email: `mia.${Date.now()}@customer.test` })).payload.contact;
     const conversation = await api('/conversations', { inbox_id: inbox.id, contact_id: contact.id, message: { content: 'Please call me about my order.' } });
     await api('/inbox_members', { inbox_id: inbox.id, user_ids: [ivy.id] });
 
     const ivyPage = await browser.browser.newPage({ viewport: { width: 1366, height: 768 } });
-    await signIn(ivyPage, IVY_EMAIL, IVY_PASSWORD);
+    await signInAs(product, ivyPage, IVY);
     const bell = ivyPage.locator('[data-testid=notification-count]');
     const before = (await (await ivyPage.request.get(`${product.base}${accountPath}/notifications/unread_count`)).json()) as number;
 
@@ -82,7 +69,7 @@ describe('acceptance: mentions and notifications', function () {
     await ivyPage.locator('.conversation__thread').getByText('Could you call her back, @Ivy Agent please?').waitFor();
     await ivyPage.screenshot({ path: `${browser.shotsDir}/ivy-conversation.png` });
 
-    const mail = await awaitMail(product, IVY_EMAIL, (m) => m.subject === `You have been mentioned in conversation [ID -${conversation.id}]`, 30_000);
+    const mail = await awaitMail(product, IVY.email, (m) => m.subject === `You have been mentioned in conversation [ID -${conversation.id}]`, 30_000);
     expect(mail.text).to.contain('Could you call her back, @Ivy Agent please?').and.contain(`/conversations/${conversation.id}`);
 
     // Ivy no longer wants mentions by email; the choice is kept.

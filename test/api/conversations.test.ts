@@ -10,7 +10,7 @@ import { backfillHtmlOnlyContent } from '../../migrations/20261207000000-convers
 const CONVERSATION_KEYS = [
   'id', 'account_id', 'uuid', 'inbox_id', 'status', 'priority', 'additional_attributes', 'custom_attributes', 'labels', 'muted',
   'can_reply', 'snoozed_until', 'unread_count', 'agent_last_seen_at', 'assignee_last_seen_at', 'contact_last_seen_at',
-  'first_reply_created_at', 'waiting_since', 'created_at', 'updated_at', 'timestamp', 'last_activity_at', 'meta', 'messages',
+  'first_reply_created_at', 'waiting_since', 'created_at', 'updated_at', 'timestamp', 'last_activity_at', 'meta', 'messages', 'last_non_activity_message',
 ];
 const SENDER_KEYS = [
   'id', 'name', 'email', 'phone_number', 'identifier', 'thumbnail', 'additional_attributes', 'custom_attributes',

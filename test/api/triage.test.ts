@@ -178,6 +178,13 @@ describe('Triage API: labels, teams, priority, snooze, bulk actions, activity li
     // As Chatwoot, the list's last message may be an activity line.
     const listed = (await admin.get('/conversations').expect(200)).body.data.payload.find((x: { id: number }) => x.id === c.id);
     expect(listed.messages.map((m: { message_type: number; content: string }) => [m.message_type, m.content])).to.deep.equal([[2, `Conversation was reopened by ${who}`]]);
+    // … and, as Chatwoot, the last thing said rides along for the preview: nothing yet, then the customer's words.
+    expect(listed.last_non_activity_message).to.equal(null);
+    await admin.post(`/conversations/${c.id}/messages`, { content: 'Any news?', message_type: 'incoming' }).expect(200);
+    await admin.post(`/conversations/${c.id}/toggle_priority`, { priority: 'high' }).expect(200);
+    const again = (await admin.get('/conversations').expect(200)).body.data.payload.find((x: { id: number }) => x.id === c.id);
+    expect(again.messages.map((m: { content: string }) => m.content)).to.deep.equal([`${who} set the priority to high`]);
+    expect(again.last_non_activity_message).to.include({ message_type: 0, content: 'Any news?' });
   });
 
   it('bulk_actions: assign, label, resolve and snooze many conversations; a bad id changes nothing', async () => {

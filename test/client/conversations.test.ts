@@ -58,6 +58,17 @@ describe('client: conversation list live updates', () => {
     expect(applyMessage(list, message(21, 1, { message_type: 1 }))[0].unread_count).to.equal(1);
   });
 
+  it('an activity line becomes the last message but not the preview, and moves nothing, as the server\'s list', () => {
+    const list = [conversation(2, { last_activity_at: 3000 }), conversation(1, { messages: [message(10, 1)], last_non_activity_message: message(10, 1) })];
+    const after = applyMessage(list, message(11, 1, { message_type: 2, created_at: 9000, content: 'Assigned to Ann by automatic assignment' }));
+    expect(ids(after)).to.deep.equal([2, 1]);
+    const one = after.find((c) => c.id === 1)!;
+    expect([one.messages[0].id, one.last_non_activity_message?.id, one.unread_count]).to.deep.equal([11, 10, 0]);
+    expect(previewOf(one, ME).text).to.equal(one.last_non_activity_message!.content);
+    const answered = applyMessage(after, message(12, 1, { created_at: 9500 }));
+    expect([answered[0].id, answered[0].messages[0].id, answered[0].last_non_activity_message?.id]).to.deep.equal([1, 12, 12]);
+  });
+
   it('appends new thread messages in id order and replaces a changed one (sending -> failed)', () => {
     let thread = [message(1, 1), message(3, 1, { message_type: 1, status: 'sending' })];
     thread = upsertMessage(thread, message(2, 1));

@@ -158,6 +158,7 @@ describe('triage (e2e, headless Chromium)', function () {
     await item(ids.a).locator('.item__meta', { hasText: 'Tier 2' }).waitFor();
     expect(await page.locator('#team').inputValue()).to.equal(String(team.id));
     expect((await server(ids.a)).status).to.equal('open');
+    await page.locator('.activity', { hasText: 'System reopened the conversation: its snooze ended' }).waitFor();
     await shot('snooze-ended');
 
     // Keyboard: ? lists the shortcuts; I assigns the open conversation to me, E resolves it, J/K move

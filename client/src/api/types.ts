@@ -124,7 +124,10 @@ export interface Conversation {
   meta: { sender: Contact | null; assignee: Agent | null; team?: { id: number; name: string } };
   /** Only on search results: where the search matched, as escaped text with `<mark>` around the matched words. */
   search_highlight?: { field: 'subject' | 'message' | 'contact'; html: string } | null;
+  /** The last message, an activity line too (Chatwoot's `messages`). */
   messages: Message[];
+  /** The last message that is not an activity line: what the list previews. */
+  last_non_activity_message?: Message | null;
 }
 
 export const PRIORITIES = ['urgent', 'high', 'medium', 'low'] as const;

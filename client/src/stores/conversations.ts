@@ -161,7 +161,10 @@ export const useConversationsStore = defineStore('conversations', {
     removeOwnMessage(messageId: number) {
       this.thread = this.thread.filter((m) => m.id !== messageId);
       const last = this.thread.at(-1);
-      this.list = this.list.map((c) => (c.messages[0]?.id === messageId ? { ...c, messages: last?.conversation_id === c.id ? [last] : [] } : c));
+      const said = [...this.thread].reverse().find((m) => m.message_type !== 2);
+      this.list = this.list.map((c) => (c.messages[0]?.id === messageId || c.last_non_activity_message?.id === messageId
+        ? { ...c, messages: last?.conversation_id === c.id ? [last] : [], last_non_activity_message: said?.conversation_id === c.id ? said : null }
+        : c));
     },
     setDraft(conversationId: number, has: boolean) {
       const without = this.draftIds.filter((id) => id !== conversationId);

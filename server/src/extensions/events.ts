@@ -9,9 +9,10 @@ export interface LifecycleEvents {
   /**
    * `actorUserId`: the agent whose request made the change; absent for customers, jobs and automations.
    * `assigneeId`: the agent the conversation was created assigned to, if any.
+   * `cause`: why a change nobody made by hand happened (the thread says so in an activity line).
    */
   'conversation.created': { accountId: number; inboxId: number; conversationId: number; actorUserId?: number; assigneeId?: number };
-  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number };
+  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number; cause?: ConversationChangeCause };
   'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean };
   /** Delivery status changed (sending → sent / failed, retried). */
   'message.updated': { accountId: number; inboxId: number; conversationId: number; messageId: number; changes: string[] };
@@ -20,6 +21,9 @@ export interface LifecycleEvents {
   /** An in-app notification for one user (the dashboard's bell). */
   'notification.created': { accountId: number; userId: number; notificationId: number };
 }
+
+/** A customer's new message reopened it, its snooze ended, or the inbox's round-robin (re)assigned it. */
+export type ConversationChangeCause = 'incoming_message' | 'snooze_ended' | 'auto_assignment';
 
 export type LifecycleEventName = keyof LifecycleEvents;
 type Handler<E extends LifecycleEventName> = (payload: LifecycleEvents[E]) => unknown | Promise<unknown>;

@@ -14,7 +14,7 @@ export function reopenSnoozedConversationsJob(events: EventBus): JobDefinition<R
       const due = await Conversation.findAll({ where: { status: 'snoozed', snoozed_until: { [Op.lte]: new Date() } }, limit: 1_000 });
       for (const conversation of due) {
         await conversation.update({ status: 'open', snoozed_until: null });
-        await events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes: ['status'] });
+        await events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes: ['status'], cause: 'snooze_ended' });
       }
       return { reopened: due.length };
     },

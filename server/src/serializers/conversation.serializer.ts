@@ -29,7 +29,10 @@ export interface ConversationView {
   /** Only on search results (`q`). */
   highlight?: SearchHighlight | null;
   assigneeMembership: AccountUser | null;
+  /** The last message that is not an activity line. */
   lastMessage: MessageView<MessageRecord> | null;
+  /** An activity line newer than `lastMessage`, if any. */
+  lastActivityLine?: MessageView<MessageRecord> | null;
   unreadCount: number;
 }
 
@@ -69,7 +72,10 @@ export function serializeConversation(view: ConversationView) {
       ...(c.team ? { team: { id: c.team.id, name: c.team.name, description: c.team.description ?? null, allow_auto_assign: c.team.allow_auto_assign, account_id: c.team.account_id } } : {}),
       hmac_verified: false,
     },
-    messages: view.lastMessage ? [serializeMessage(view.lastMessage)] : [],
+    // Chatwoot: `messages` holds the very last message (an activity line too); dashboards preview
+    // `last_non_activity_message`, what was said.
+    messages: view.lastActivityLine ? [serializeMessage(view.lastActivityLine)] : view.lastMessage ? [serializeMessage(view.lastMessage)] : [],
+    last_non_activity_message: view.lastMessage ? serializeMessage(view.lastMessage) : null,
     ...(view.highlight !== undefined ? { search_highlight: view.highlight } : {}),
   };
 }

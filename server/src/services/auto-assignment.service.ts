@@ -61,7 +61,7 @@ export class AutoAssignmentService {
     const [changed] = await Conversation.update({ assignee_id: next }, { where: { id: conversation.id, assignee_id: previous } });
     if (!changed) return null;
     this.deps.logger.info({ conversationId: conversation.id, inboxId: inbox.id, assigneeId: next, previousAssigneeId: previous }, 'conversation auto-assigned');
-    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: inbox.id, conversationId: conversation.id, changes: ['assignee_id'] });
+    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: inbox.id, conversationId: conversation.id, changes: ['assignee_id'], cause: 'auto_assignment' });
     return next;
   }
 

@@ -446,8 +446,9 @@ export class ConversationService {
   }
 
   /**
-   * Payload data for many conversations in a fixed number of queries: each one's last message with
-   * its sender and unread count in one statement of plain rows (attachments only when a message has
+   * Payload data for many conversations in a fixed number of queries: each one's last message that is
+   * not an activity line (Chatwoot's `last_non_activity_message`, the preview) with its sender, an
+   * activity line written after it if any (then Chatwoot's `messages` shows that line), and unread count in one statement of plain rows (attachments only when a message has
    * any), and the assignees' memberships in one lookup.
    */
   async views(accountId: number, conversations: ConversationRecord[]): Promise<ConversationView[]> {
@@ -456,7 +457,7 @@ export class ConversationService {
     const assigneeIds = [...new Set(conversations.map((c) => c.assignee_id).filter((id): id is number => !!id))];
     const [rows, memberships] = await Promise.all([
       this.deps.sequelize.query<Record<string, unknown>>(
-        `SELECT ${MESSAGE_COLUMNS.map((col) => `m.${col}`).join(', ')}, m.sender_type,
+        `SELECT c.id AS c_id, ${MESSAGE_COLUMNS.map((col) => `m.${col}`).join(', ')}, m.sender_type, ${MESSAGE_COLUMNS.map((col) => `act.${col} AS act_${col}`).join(', ')},
                 (SELECT COUNT(*)::int FROM messages mu
                   WHERE mu.conversation_id = c.id AND mu.message_type = 'incoming'
                     AND (c.agent_last_seen_at IS NULL OR mu.created_at > c.agent_last_seen_at)) AS unread,
@@ -464,7 +465,10 @@ export class ConversationService {
                 u.id AS u_id, u.name AS u_name, u.display_name AS u_display_name, au.id AS au_id, au.availability AS au_availability,
                 ${SENDER_CONTACT_COLUMNS.map((col) => `ct.${col} AS ct_${col}`).join(', ')}
            FROM conversations c
-           JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1) m ON true
+           LEFT JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.id AND message_type <> 'activity' ORDER BY created_at DESC, id DESC LIMIT 1) m ON true
+           LEFT JOIN LATERAL (SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages
+                               WHERE conversation_id = c.id AND message_type = 'activity' AND (m.id IS NULL OR (created_at, id) > (m.created_at, m.id))
+                               ORDER BY created_at DESC, id DESC LIMIT 1) act ON true
            LEFT JOIN users u ON m.sender_type = 'User' AND u.id = m.sender_id
            LEFT JOIN account_users au ON au.account_id = :accountId AND au.user_id = u.id
            LEFT JOIN contacts ct ON m.sender_type = 'Contact' AND ct.id = m.sender_id AND ct.account_id = :accountId
@@ -477,8 +481,18 @@ export class ConversationService {
     const attachments = withAttachments.length ? await Attachment.findAll({ where: { message_id: { [Op.in]: withAttachments } }, order: [['id', 'ASC']] }) : [];
     const displayIdOf = new Map(conversations.map((c) => [c.id, c.display_id]));
     const lastOf = new Map<number, MessageView<MessageRecord>>();
+    const activityOf = new Map<number, MessageView<MessageRecord>>();
     const unreadOf = new Map<number, number>();
     for (const row of rows) {
+      const conversationId = Number(row.c_id);
+      const view = (message: MessageRecord, sender: MessageSender) => ({ message, conversationDisplayId: displayIdOf.get(conversationId) ?? 0, sender });
+      unreadOf.set(conversationId, Number(row.unread));
+      if (row.act_id != null) {
+        const line = Object.fromEntries(MESSAGE_COLUMNS.map((col) => [col, row[`act_${col}`]])) as unknown as MessageRecord;
+        line.attachments = [];
+        activityOf.set(conversationId, view(line, null));
+      }
+      if (row.id == null) continue;
       const message = Object.fromEntries(MESSAGE_COLUMNS.map((col) => [col, row[col]])) as unknown as MessageRecord;
       message.attachments = attachments.filter((a) => a.message_id === message.id);
       let sender: MessageSender = null;
@@ -488,13 +502,13 @@ export class ConversationService {
       } else if (row.ct_id != null) {
         sender = { type: 'contact', contact: Object.fromEntries(SENDER_CONTACT_COLUMNS.map((col) => [col, row[`ct_${col}`]])) as unknown as ContactFields };
       }
-      lastOf.set(message.conversation_id, { message, conversationDisplayId: displayIdOf.get(message.conversation_id) ?? 0, sender });
-      unreadOf.set(message.conversation_id, Number(row.unread));
+      lastOf.set(conversationId, view(message, sender));
     }
     const membershipOf = new Map(memberships.map((m) => [m.user_id, m]));
     return conversations.map((conversation) => ({
       conversation,
       lastMessage: lastOf.get(conversation.id) ?? null,
+      lastActivityLine: activityOf.get(conversation.id) ?? null,
       unreadCount: unreadOf.get(conversation.id) ?? 0,
       assigneeMembership: conversation.assignee_id ? (membershipOf.get(conversation.assignee_id) ?? null) : null,
     }));

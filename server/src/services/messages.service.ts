@@ -154,7 +154,7 @@ export function messageEffects(conversation: Conversation, attrs: Pick<NewMessag
 export async function announceMessage(events: EventBus, conversation: Conversation, message: Message, changes: string[]): Promise<void> {
   const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
   await events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
-  if (changes.length) await events.emit('conversation.updated', { ...ids, changes });
+  if (changes.length) await events.emit('conversation.updated', { ...ids, changes, ...(changes.includes('status') ? { cause: 'incoming_message' as const } : {}) });
 }
 
 /** Which announced columns an update really changes (dates compared by value). */

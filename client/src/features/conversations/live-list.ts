@@ -32,20 +32,28 @@ export function applyConversation(list: Conversation[], c: Conversation, f: Conv
   const rest = list.filter((x) => x.id !== c.id);
   if (!matchesFilters(c, f, meId)) return rest;
   const previous = list.find((x) => x.id === c.id);
-  // A conversation payload carries its last message; keep the newer preview if events crossed.
-  const last = [c.messages[0], previous?.messages[0]].filter(Boolean).sort((a, b) => b!.id - a!.id)[0];
-  return [...rest, { ...c, messages: last ? [last] : [] }].sort(byActivity);
+  // A conversation payload carries its last message and preview; keep the newer ones if events crossed.
+  const newer = (a?: Message | null, b?: Message | null) => [a, b].filter((m): m is Message => !!m).sort((x, y) => y.id - x.id)[0];
+  const last = newer(c.messages[0], previous?.messages[0]);
+  const said = newer(c.last_non_activity_message, previous?.last_non_activity_message);
+  return [...rest, { ...c, messages: last ? [last] : [], last_non_activity_message: said ?? null }].sort(byActivity);
 }
 
-/** A message of a listed conversation: it becomes the preview (private notes and activities too, as Chatwoot shows them). */
+/**
+ * A message of a listed conversation becomes its last message and, unless it is an activity line, its
+ * preview (private notes too, as Chatwoot shows them) and moves it up. An activity line leaves the
+ * preview and the order as a reload gives them: the server's list does not move for one either.
+ */
 export function applyMessage(list: Conversation[], m: Message): Conversation[] {
   const target = list.find((c) => c.id === m.conversation_id);
   if (!target) return list;
   const preview = target.messages[0];
   if (preview && preview.id > m.id) return list;
+  if (m.message_type === 2) return list.map((c) => (c.id === m.conversation_id ? { ...target, messages: [m] } : c));
   const updated: Conversation = {
     ...target,
     messages: [m],
+    last_non_activity_message: m,
     last_activity_at: Math.max(target.last_activity_at, m.created_at ?? 0),
     unread_count: m.message_type === 0 && (!preview || preview.id !== m.id) ? target.unread_count + 1 : target.unread_count,
   };

@@ -19,7 +19,7 @@ const oneLine = (s: string | null | undefined) => (s ?? '').replace(/\s+/g, ' ')
 export const mentionsAsText = (s: string) => s.replace(/\[(@[^\]]*)\]\(mention:\/\/(?:user|team)\/\d+\/[^)]*\)/g, '$1');
 
 export function previewOf(c: Conversation, meId: number): Preview {
-  const last = c.messages[0];
+  const last = c.last_non_activity_message ?? c.messages.find((m) => m.message_type !== 2);
   if (!last) return { prefix: null, text: '' };
   const text =
     oneLine(mentionsAsText(last.content ?? '')) ||

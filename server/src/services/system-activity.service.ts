@@ -1,0 +1,49 @@
+import type { EventBus, LifecycleEvents } from '../extensions/events.js';
+import { Conversation, Message, User } from '../models/index.js';
+
+export interface SystemActivityDeps {
+  events: EventBus;
+}
+
+/**
+ * The thread's activity lines for changes no agent made: a customer's message reopening the
+ * conversation, a snooze running out, the inbox's round-robin picking an agent. Without them an agent
+ * finds a conversation open again, or theirs, and the thread does not say why.
+ */
+export class SystemActivityService {
+  constructor(private readonly deps: SystemActivityDeps) {}
+
+  register(): void {
+    this.deps.events.on('conversation.updated', (event) => this.record(event));
+  }
+
+  private async record(event: LifecycleEvents['conversation.updated']): Promise<void> {
+    if (!event.cause || event.actorUserId !== undefined) return;
+    const conversation = await Conversation.findByPk(event.conversationId, { attributes: ['id', 'account_id', 'inbox_id', 'status', 'assignee_id'] });
+    if (!conversation) return;
+    const content = await this.line(event, conversation);
+    if (!content) return;
+    const message = await Message.create({
+      account_id: conversation.account_id, inbox_id: conversation.inbox_id, conversation_id: conversation.id,
+      message_type: 'activity', content, private: false, content_type: 'text', content_attributes: {},
+    });
+    await this.deps.events.emit('message.created', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, messageId: message.id, messageType: 'activity', private: false });
+  }
+
+  private async line(event: LifecycleEvents['conversation.updated'], conversation: Conversation): Promise<string | null> {
+    switch (event.cause) {
+      case 'incoming_message':
+        return event.changes.includes('status') && conversation.status === 'open' ? 'System reopened the conversation due to a new incoming message' : null;
+      case 'snooze_ended':
+        return conversation.status === 'open' ? 'System reopened the conversation: its snooze ended' : null;
+      case 'auto_assignment': {
+        if (!event.changes.includes('assignee_id')) return null;
+        if (conversation.assignee_id === null) return 'Conversation unassigned by automatic assignment: its agent no longer works this inbox';
+        const agent = await User.findByPk(conversation.assignee_id, { attributes: ['id', 'name', 'display_name'] });
+        return `Assigned to ${agent?.availableName ?? `#${conversation.assignee_id}`} by automatic assignment`;
+      }
+      default:
+        return null;
+    }
+  }
+}
