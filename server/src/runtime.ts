@@ -43,6 +43,8 @@ import { EmailReceive } from './channels/email/receive/index.js';
 import { ChannelReauthorization } from './channels/email/reauthorization.js';
 import { EmailCheckService } from './channels/email/checks/email-checks.service.js';
 import { WebhookService } from './webhooks/webhooks.service.js';
+import { AgentBotEvents } from './webhooks/agent-bot-events.js';
+import { AgentBotService } from './services/agent-bots.service.js';
 import { ConversationActions } from './services/conversation-actions.service.js';
 import { ContactActions } from './services/contact-actions.service.js';
 import { CustomAttributeService, CustomFilterService } from './services/custom-attributes.service.js';
@@ -93,6 +95,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const presence = new Presence(redis, config.REDIS_PREFIX);
   const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations, presence });
   new AutoAssignmentService({ sequelize, redis, prefix: config.REDIS_PREFIX, events, presence, logger: logger.child({ component: 'auto-assignment' }) }).register();
+  const webhookGuard = new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
   const api: CoreApi = {
@@ -122,10 +125,11 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     customAttributes: new CustomAttributeService(),
     customFilters: new CustomFilterService(),
     reports: new ReportService({ sequelize }),
+    agentBots: new AgentBotService({ sequelize, secrets, tokens, inboxes, guard: webhookGuard }),
     sso: new SsoLinks({ redis, prefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }),
     webhooks: new WebhookService({
       sequelize, secrets, queues, notifications, conversations,
-      guard: new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS),
+      guard: webhookGuard,
       logger: logger.child({ component: 'webhooks' }),
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
       disableAfterHours: config.WEBHOOK_DISABLE_AFTER_HOURS,
@@ -134,6 +138,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     }),
   };
   api.webhooks.subscribe(events);
+  new AgentBotEvents({ bots: api.agentBots, webhooks: api.webhooks, conversations }).subscribe(events);
   api.reports.subscribe(events);
 
   const contributorServices = {

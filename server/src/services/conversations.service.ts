@@ -2,9 +2,9 @@ import { Op, QueryTypes, type Includeable, type Sequelize, type Transaction, typ
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, Attachment, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
+import { AccountUser, AgentBotInbox, Attachment, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.model.js';
-import type { AccountScope } from './account-scope.js';
+import { isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
 import type { ConversationRecord, ConversationView, SearchHighlight } from '../serializers/conversation.serializer.js';
 import type { ContactFields } from '../serializers/contact.serializer.js';
 import type { MessageRecord, MessageSender, MessageView } from '../serializers/message.serializer.js';
@@ -127,6 +127,7 @@ const priorityParams = z.object({
  * incremented under the account row's lock inside the transaction, so concurrent creations get
  * consecutive, unique numbers. Used by the API and by email ingestion. `contactInboxId`: the contact's
  * contact inbox in this inbox when the caller already read it in this transaction (no `sourceId` then).
+ * Without a `status` it starts open, or pending when the inbox has an agent bot.
  */
 export async function insertConversation(
   contact: Contact,
@@ -140,8 +141,10 @@ export async function insertConversation(
     { replacements: { id: contact.account_id }, type: QueryTypes.SELECT, transaction },
   );
   const contactInbox = contactInboxId && !sourceId ? { id: contactInboxId } : await findOrCreateContactInbox(contact, inboxId, sourceId, transaction);
+  // Chatwoot: a conversation of an inbox with an agent bot starts `pending`, the bot's until it hands off (opens it).
+  const status = columns.status ?? ((await AgentBotInbox.findOne({ where: { inbox_id: inboxId }, attributes: ['id'], transaction })) ? 'pending' : 'open');
   return Conversation.create(
-    { account_id: contact.account_id, inbox_id: inboxId, contact_id: contact.id, contact_inbox_id: contactInbox.id, display_id: row.last_conversation_display_id, waiting_since: new Date(), ...columns },
+    { account_id: contact.account_id, inbox_id: inboxId, contact_id: contact.id, contact_inbox_id: contactInbox.id, display_id: row.last_conversation_display_id, waiting_since: new Date(), ...columns, status },
     { transaction },
   );
 }
@@ -244,12 +247,13 @@ export class ConversationService {
     return { counts, conversations: await this.views(scope.account.id, rows.map((r) => r.conversation)) };
   }
 
-  async find(scope: AccountScope, displayId: number): Promise<Conversation> {
+  async find(scope: ActingScope, displayId: number): Promise<Conversation> {
     const conversation = await Conversation.findOne({ where: { account_id: scope.account.id, display_id: displayId }, include: this.includes() });
     if (!conversation) throw new NotFoundError('Conversation');
-    if (!scope.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: conversation.inbox_id, user_id: scope.user.id } }))) {
-      throw new NotFoundError('Conversation');
-    }
+    const reachable = isBotScope(scope)
+      ? await AgentBotInbox.findOne({ where: { inbox_id: conversation.inbox_id, agent_bot_id: scope.bot.id }, attributes: ['id'] })
+      : scope.isAdministrator || (await InboxMember.findOne({ where: { inbox_id: conversation.inbox_id, user_id: scope.user.id } }));
+    if (!reachable) throw new NotFoundError('Conversation');
     return conversation;
   }
 
@@ -282,7 +286,7 @@ export class ConversationService {
         inbox.id,
         {
           sourceId: attrs.source_id,
-          status: attrs.status ?? 'open',
+          status: attrs.status,
           priority: attrs.priority ?? null,
           assignee_id: attrs.assignee_id ?? null,
           team_id: attrs.team_id ?? null,
@@ -321,7 +325,7 @@ export class ConversationService {
   }
 
   /** Sets the given status, or toggles open ↔ resolved (anything not open becomes open). */
-  async toggleStatus(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
+  async toggleStatus(scope: ActingScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
     const params = parse(toggleParams, body);
     if (params.snoozed_until && params.status !== 'snoozed') throw ValidationError.field('snoozed_until', 'is only allowed with status snoozed');
     const conversation = await this.find(scope, displayId);
@@ -332,7 +336,7 @@ export class ConversationService {
   }
 
   /** Chatwoot's `toggle_priority`: sets the priority, or clears it with `null`. */
-  async togglePriority(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
+  async togglePriority(scope: ActingScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
     if (!('priority' in body)) throw ValidationError.field('priority', 'is required (null clears it)');
     const { priority } = parse(priorityParams, body);
     const conversation = await this.find(scope, displayId);
@@ -512,7 +516,7 @@ export class ConversationService {
    * Applies an agent's change and writes the thread's activity lines for it (assigned, labelled,
    * resolved, …, by whom) in the same transaction; announces both once committed.
    */
-  private async save(scope: AccountScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
+  private async save(scope: ActingScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
     const changes = conversationChanges(conversation, update);
     if (!changes.length) return;
     const lines = await activityLines(scope, conversation, update);
@@ -530,7 +534,7 @@ export class ConversationService {
       return created;
     });
     const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-    await this.deps.events.emit('conversation.updated', { ...ids, changes, actorUserId: scope.user.id });
+    await this.deps.events.emit('conversation.updated', { ...ids, changes, ...(isBotScope(scope) ? { actorAgentBotId: scope.bot.id } : { actorUserId: scope.user.id }) });
     for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false });
   }
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { ConversationService } from '../../services/conversations.service.js';
 import type { TeamService } from '../../services/teams.service.js';
-import { accountScope } from '../request-context.js';
+import { accountScope, actingScope } from '../request-context.js';
 import { serializeConversation } from '../../serializers/conversation.serializer.js';
 import { serializeTeam } from '../../serializers/team.serializer.js';
 import { serializeAgent } from '../../serializers/user.serializer.js';
@@ -30,7 +30,7 @@ export function conversationsRouter(conversations: ConversationService, teams: T
   });
 
   router.post('/conversations/:id/toggle_status', async (req, res) => {
-    const conversation = await conversations.toggleStatus(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
+    const conversation = await conversations.toggleStatus(actingScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
     res.json({
       meta: {},
       payload: { success: true, current_status: conversation.status, conversation_id: conversation.display_id, snoozed_until: conversation.snoozed_until },
@@ -38,7 +38,7 @@ export function conversationsRouter(conversations: ConversationService, teams: T
   });
 
   router.post('/conversations/:id/toggle_priority', async (req, res) => {
-    await conversations.togglePriority(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
+    await conversations.togglePriority(actingScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
     res.status(200).end();
   });
 
