@@ -125,7 +125,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     customAttributes: new CustomAttributeService(),
     customFilters: new CustomFilterService(),
     reports: new ReportService({ sequelize }),
-    agentBots: new AgentBotService({ sequelize, secrets, tokens, inboxes, guard: webhookGuard }),
+    agentBots: new AgentBotService({ sequelize, secrets, tokens, inboxes, guard: webhookGuard, redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'agent-bots' }) }),
     sso: new SsoLinks({ redis, prefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }),
     webhooks: new WebhookService({
       sequelize, secrets, queues, notifications, conversations,

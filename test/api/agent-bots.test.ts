@@ -137,6 +137,11 @@ describe('Agent bots API', function () {
     const after = await api.get(`${base()}/conversations/${conv.id}/messages`).set(auth()).expect(200);
     expect(after.body.payload.map((m: { content: string }) => m.content)).to.include('Conversation was reopened by Helper');
 
+    // Resolved, then the customer writes again: back to the bot, pending (Chatwoot's reopen for bot inboxes).
+    await api.post(`${base()}/conversations/${conv.id}/toggle_status`).set(auth()).send({ status: 'resolved' }).expect(200);
+    await api.post(`${base()}/conversations/${conv.id}/messages`).set(auth()).send({ content: 'One more thing', message_type: 'incoming' }).expect(200);
+    expect((await api.get(`${base()}/conversations/${conv.id}`).set(auth()).expect(200)).body.status).to.equal('pending');
+
     // A conversation of an inbox without the bot is not the bot's.
     const { inbox: other, contact: otherContact } = await inboxWithContact();
     const notMine = (await api.post(`${base()}/conversations`).set(auth()).send({ inbox_id: other.id, contact_id: otherContact.id }).expect(200)).body;

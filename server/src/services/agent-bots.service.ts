@@ -1,7 +1,9 @@
+import type { Redis } from 'ioredis';
 import { Op, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { randomToken, type SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
+import type { Logger } from '../lib/logger.js';
 import { attributesHash, httpUrl, nullableRecordId, parse } from '../lib/validation.js';
 import { Account, AgentBot, AgentBotInbox } from '../models/index.js';
 import { BOT_TYPES } from '../models/agent-bot.model.js';
@@ -34,6 +36,9 @@ type Attributes = z.infer<typeof updateParams> & { account_id?: number | null };
 
 export interface AgentBotServiceDeps {
   sequelize: Sequelize;
+  redis: Redis;
+  prefix: string;
+  logger: Logger;
   secrets: SecretBox;
   tokens: AccessTokenService;
   inboxes: InboxService;
@@ -46,7 +51,18 @@ export interface AgentBotServiceDeps {
  * the API and a secret that signs what it is sent.
  */
 export class AgentBotService {
+  /**
+   * Every message and conversation event asks which bot its inbox has. The answers are kept per inbox
+   * until any process changes a bot or an inbox's bot, which bumps a version in Redis (one GET per
+   * event, shared by web and worker processes), as the webhook subscriptions are.
+   */
+  private botCache: { version: string | null; byInbox: Map<number, Promise<AgentBot | null>> } | undefined;
+
   constructor(private readonly deps: AgentBotServiceDeps) {}
+
+  private get versionKey(): string {
+    return `${this.deps.prefix}:agent_bots:version`;
+  }
 
   /** The account's bots and the system bots, as Chatwoot's `AgentBot.accessible_to(account)`. */
   list(scope: AccountScope): Promise<AgentBot[]> {
@@ -118,6 +134,7 @@ export class AgentBotService {
     const inbox = await this.deps.inboxes.find(scope, inboxId);
     if (botId == null) {
       await AgentBotInbox.destroy({ where: { inbox_id: inbox.id } });
+      await this.changed();
       return;
     }
     const bot = await this.show(scope, botId).catch((err: unknown) => {
@@ -128,11 +145,37 @@ export class AgentBotService {
       await AgentBotInbox.destroy({ where: { inbox_id: inbox.id }, transaction });
       await AgentBotInbox.create({ account_id: inbox.account_id, inbox_id: inbox.id, agent_bot_id: bot.id }, { transaction });
     });
+    await this.changed();
   }
 
+  /** The bot attached to an inbox (for the bot's events), from the cache while no bot changed since. */
   async botOfInbox(inboxId: number): Promise<AgentBot | null> {
-    const link = await AgentBotInbox.findOne({ where: { inbox_id: inboxId }, include: [{ model: AgentBot, as: 'agent_bot' }] });
-    return (link as (AgentBotInbox & { agent_bot?: AgentBot }) | null)?.agent_bot ?? null;
+    const load = async () => {
+      const link = await AgentBotInbox.findOne({ where: { inbox_id: inboxId }, include: [{ model: AgentBot, as: 'agent_bot' }] });
+      return (link as (AgentBotInbox & { agent_bot?: AgentBot }) | null)?.agent_bot ?? null;
+    };
+    let version: string | null;
+    try {
+      version = await this.deps.redis.get(this.versionKey);
+    } catch (err) {
+      // Without Redis the cache cannot know it is current: ask Postgres.
+      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'agent bots: version unreadable, reading the table');
+      return load();
+    }
+    if (this.botCache?.version !== version) this.botCache = { version, byInbox: new Map() };
+    const byInbox = this.botCache.byInbox;
+    let bot = byInbox.get(inboxId);
+    if (!bot) {
+      bot = load();
+      byInbox.set(inboxId, bot);
+      bot.catch(() => byInbox.delete(inboxId));
+    }
+    return bot;
+  }
+
+  private async changed(): Promise<void> {
+    this.botCache = undefined;
+    await this.deps.redis.incr(this.versionKey);
   }
 
   /** The inboxes of an account a bot is attached to (what the settings page lists next to it). */
@@ -188,6 +231,7 @@ export class AgentBotService {
       await AgentBotInbox.destroy({ where: { agent_bot_id: bot.id } });
     }
     await bot.update(defined as Partial<AgentBot>);
+    await this.changed();
     return bot;
   }
 
@@ -195,6 +239,7 @@ export class AgentBotService {
     // Its inbox links and pending deliveries go with it (foreign keys); its token stops working now.
     await this.deps.tokens.revokeBotToken(bot);
     await bot.destroy();
+    await this.changed();
   }
 
   private async checkAccount(accountId: number | null | undefined): Promise<void> {

@@ -16,6 +16,7 @@ import { labelTitles, type LabelService } from './labels.service.js';
 import type { TeamService } from './teams.service.js';
 import { activityLines } from './activity.js';
 import { conversationChanges, hydrateMessages, insertMessage } from './messages.service.js';
+import { startingStatus } from './starting-status.js';
 
 export const CONVERSATIONS_PER_PAGE = 25;
 const CONVERSATION_FILTER_COLUMNS: Record<string, FilterColumn> = {
@@ -141,8 +142,7 @@ export async function insertConversation(
     { replacements: { id: contact.account_id }, type: QueryTypes.SELECT, transaction },
   );
   const contactInbox = contactInboxId && !sourceId ? { id: contactInboxId } : await findOrCreateContactInbox(contact, inboxId, sourceId, transaction);
-  // Chatwoot: a conversation of an inbox with an agent bot starts `pending`, the bot's until it hands off (opens it).
-  const status = columns.status ?? ((await AgentBotInbox.findOne({ where: { inbox_id: inboxId }, attributes: ['id'], transaction })) ? 'pending' : 'open');
+  const status = columns.status ?? (await startingStatus(inboxId, transaction));
   return Conversation.create(
     { account_id: contact.account_id, inbox_id: inboxId, contact_id: contact.id, contact_inbox_id: contactInbox.id, display_id: row.last_conversation_display_id, waiting_since: new Date(), ...columns, status },
     { transaction },

@@ -10,6 +10,7 @@ import { AccountUser, AgentBot, Attachment, Contact, Conversation, Message, User
 import { CONTENT_TYPES, type MessageStatus, type MessageType } from '../models/message.model.js';
 import { isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
 import type { MessageView } from '../serializers/message.serializer.js';
+import { startingStatus } from './starting-status.js';
 import { emailAddress, looseBoolean, parse, attributesHash, recordId, optionalRecordId } from '../lib/validation.js';
 import type { ReplyOutbox } from '../channels/email/send/reply-outbox.js';
 import { htmlAsText } from '../channels/email/send/reply-body.js';
@@ -108,7 +109,8 @@ export interface NewMessage {
  */
 export async function insertMessage(conversation: Conversation, attrs: NewMessage, transaction: Transaction): Promise<{ message: Message; changes: string[] }> {
   const message = await Message.create(messageRow(conversation, attrs), { transaction });
-  const { update, changes, contactActive } = messageEffects(conversation, attrs, message.created_at);
+  const reopenAs = reopens(conversation, attrs) && conversation.status === 'resolved' ? await startingStatus(conversation.inbox_id, transaction) : 'open';
+  const { update, changes, contactActive } = messageEffects(conversation, attrs, message.created_at, reopenAs);
   if (contactActive) await Contact.update({ last_activity_at: message.created_at }, { where: { id: conversation.contact_id }, transaction });
   await conversation.update(update as Partial<Conversation>, { transaction });
   return { message, changes };
@@ -137,17 +139,28 @@ export function messageRow(conversation: Conversation, attrs: NewMessage) {
  * reply) and whether it is the contact's activity, without writing: a batch applies several messages
  * to one conversation in memory (`conversation.set`) and writes the result once.
  */
-export function messageEffects(conversation: Conversation, attrs: Pick<NewMessage, 'message_type' | 'private' | 'sender' | 'reopen' | 'startsWait'>, at: Date): { update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>>; changes: string[]; contactActive: boolean } {
+export function messageEffects(
+  conversation: Conversation,
+  attrs: Pick<NewMessage, 'message_type' | 'private' | 'sender' | 'reopen' | 'startsWait'>,
+  at: Date,
+  reopenAs: 'open' | 'pending' = 'open',
+): { update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>>; changes: string[]; contactActive: boolean } {
   const update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>> = { last_activity_at: at };
   const contactActive = attrs.message_type === 'incoming';
   if (contactActive) {
-    if (attrs.reopen !== false && !conversation.muted && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
+    // Chatwoot: a snoozed conversation opens; a resolved one opens, or goes back to the inbox's bot as pending (`reopenAs`).
+    if (reopens(conversation, attrs)) Object.assign(update, { status: conversation.status === 'resolved' ? reopenAs : 'open', snoozed_until: null });
     if (attrs.startsWait !== false && !conversation.waiting_since) update.waiting_since = at;
   } else if (attrs.message_type === 'outgoing' && !attrs.private && attrs.sender?.type === 'User') {
     if (!conversation.first_reply_created_at) update.first_reply_created_at = at;
     if (conversation.waiting_since) update.waiting_since = null;
   }
   return { update, changes: conversationChanges(conversation, update), contactActive };
+}
+
+/** Whether an incoming message brings a resolved or snoozed conversation back (not muted ones, not auto-replies). */
+export function reopens(conversation: Conversation, attrs: Pick<NewMessage, 'message_type' | 'reopen'>): boolean {
+  return attrs.message_type === 'incoming' && attrs.reopen !== false && !conversation.muted && (conversation.status === 'resolved' || conversation.status === 'snoozed');
 }
 
 /** Emits `message.created` and the conversation changes the message caused; call after the transaction committed. */
