@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { randomToken, type SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { VersionedCache } from '../lib/versioned-cache.js';
 import { attributesHash, httpUrl, nullableRecordId, parse } from '../lib/validation.js';
 import { Account, AgentBot, AgentBotInbox } from '../models/index.js';
 import { BOT_TYPES } from '../models/agent-bot.model.js';
@@ -52,16 +53,13 @@ export interface AgentBotServiceDeps {
  */
 export class AgentBotService {
   /**
-   * Every message and conversation event asks which bot its inbox has. The answers are kept per inbox
-   * until any process changes a bot or an inbox's bot, which bumps a version in Redis (one GET per
-   * event, shared by web and worker processes), as the webhook subscriptions are.
+   * Every message and conversation event asks which bot its inbox has: the answers are kept per inbox
+   * until any process changes a bot or an inbox's bot.
    */
-  private botCache: { version: string | null; byInbox: Map<number, Promise<AgentBot | null>> } | undefined;
+  private readonly botCache: VersionedCache<number, AgentBot | null>;
 
-  constructor(private readonly deps: AgentBotServiceDeps) {}
-
-  private get versionKey(): string {
-    return `${this.deps.prefix}:agent_bots:version`;
+  constructor(private readonly deps: AgentBotServiceDeps) {
+    this.botCache = new VersionedCache(deps.redis, `${deps.prefix}:agent_bots:version`, deps.logger, 'agent bots');
   }
 
   /** The account's bots and the system bots, as Chatwoot's `AgentBot.accessible_to(account)`. */
@@ -149,33 +147,15 @@ export class AgentBotService {
   }
 
   /** The bot attached to an inbox (for the bot's events), from the cache while no bot changed since. */
-  async botOfInbox(inboxId: number): Promise<AgentBot | null> {
-    const load = async () => {
+  botOfInbox(inboxId: number): Promise<AgentBot | null> {
+    return this.botCache.get(inboxId, async () => {
       const link = await AgentBotInbox.findOne({ where: { inbox_id: inboxId }, include: [{ model: AgentBot, as: 'agent_bot' }] });
       return (link as (AgentBotInbox & { agent_bot?: AgentBot }) | null)?.agent_bot ?? null;
-    };
-    let version: string | null;
-    try {
-      version = await this.deps.redis.get(this.versionKey);
-    } catch (err) {
-      // Without Redis the cache cannot know it is current: ask Postgres.
-      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'agent bots: version unreadable, reading the table');
-      return load();
-    }
-    if (this.botCache?.version !== version) this.botCache = { version, byInbox: new Map() };
-    const byInbox = this.botCache.byInbox;
-    let bot = byInbox.get(inboxId);
-    if (!bot) {
-      bot = load();
-      byInbox.set(inboxId, bot);
-      bot.catch(() => byInbox.delete(inboxId));
-    }
-    return bot;
+    });
   }
 
-  private async changed(): Promise<void> {
-    this.botCache = undefined;
-    await this.deps.redis.incr(this.versionKey);
+  private changed(): Promise<void> {
+    return this.botCache.invalidate();
   }
 
   /** The inboxes of an account a bot is attached to (what the settings page lists next to it). */

@@ -11,6 +11,7 @@ import type { JobQueues } from '../jobs/queues.js';
 import { randomToken, type SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { VersionedCache } from '../lib/versioned-cache.js';
 import { AgentBot } from '../models/agent-bot.model.js';
 import { Webhook, WebhookDelivery, WEBHOOK_EVENTS, type AgentBotEvent, type WebhookEvent } from '../models/webhook.model.js';
 import type { ConversationService } from '../services/conversations.service.js';
@@ -69,15 +70,12 @@ const ownerOf = (d: WebhookDelivery): DeliveryOwner => (d.webhook_id !== null ? 
 export class WebhookService {
   /**
    * Every lifecycle event asks which webhooks listen; asking Postgres each time cost more than the
-   * ingest's own SQL. The answer is kept per account until any process changes a webhook, which bumps
-   * a version in Redis (one GET per event, shared by web and worker processes).
+   * ingest's own SQL. The answer is kept per account until any process changes a webhook.
    */
-  private subscribedCache: { version: string | null; byAccount: Map<number, Promise<Subscribed[]>> } | undefined;
+  private readonly subscribedCache: VersionedCache<number, Subscribed[]>;
 
-  constructor(private readonly deps: WebhookServiceDeps) {}
-
-  private get versionKey(): string {
-    return `${this.deps.prefix}:webhooks:version`;
+  constructor(private readonly deps: WebhookServiceDeps) {
+    this.subscribedCache = new VersionedCache(deps.redis, `${deps.prefix}:webhooks:version`, deps.logger, 'webhook subscriptions');
   }
 
   list(scope: AccountScope): Promise<Webhook[]> {
@@ -293,30 +291,12 @@ export class WebhookService {
   }
 
   /** The account's enabled webhooks, from the cache while no process has changed a webhook since. */
-  private async subscribed(accountId: number): Promise<Subscribed[]> {
-    const load = () => Webhook.findAll({ where: { account_id: accountId, enabled: true }, attributes: ['id', 'subscriptions'] });
-    let version: string | null;
-    try {
-      version = await this.deps.redis.get(this.versionKey);
-    } catch (err) {
-      // Without Redis the cache cannot know it is current: ask Postgres, as before.
-      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'webhook subscriptions: version unreadable, reading the table');
-      return load();
-    }
-    if (this.subscribedCache?.version !== version) this.subscribedCache = { version, byAccount: new Map() };
-    const byAccount = this.subscribedCache.byAccount;
-    let hooks = byAccount.get(accountId);
-    if (!hooks) {
-      hooks = load();
-      byAccount.set(accountId, hooks);
-      hooks.catch(() => byAccount.delete(accountId));
-    }
-    return hooks;
+  private subscribed(accountId: number): Promise<Subscribed[]> {
+    return this.subscribedCache.get(accountId, () => Webhook.findAll({ where: { account_id: accountId, enabled: true }, attributes: ['id', 'subscriptions'] }));
   }
 
-  private async subscriptionsChanged(): Promise<void> {
-    this.subscribedCache = undefined;
-    await this.deps.redis.incr(this.versionKey);
+  private subscriptionsChanged(): Promise<void> {
+    return this.subscribedCache.invalidate();
   }
 
   private checkUrl(value: string): void {
