@@ -124,6 +124,10 @@ describe('Agent bots API', function () {
     expect(reply.body.sender).to.deep.equal({ id: bot.id, name: 'Helper', avatar_url: '', type: 'agent_bot' });
     const thread = await api.get(`${base()}/conversations/${conv.id}/messages`).set(auth()).expect(200);
     expect(thread.body.payload.at(-1).sender).to.include({ type: 'agent_bot', id: bot.id });
+    // The list's preview names the bot too.
+    const listed = await api.get(`${base()}/conversations?status=pending&inbox_id=${inbox.id}`).set(auth()).expect(200);
+    const preview = listed.body.data.payload.find((c: { id: number }) => c.id === conv.id).messages[0];
+    expect(preview.sender).to.deep.equal({ id: bot.id, name: 'Helper', avatar_url: '', type: 'agent_bot' });
 
     // Only Chatwoot's bot endpoints: reading the list or a contact is refused.
     const refused = await api.get(`${base()}/conversations`).set(botAuth).expect(401);

@@ -130,4 +130,24 @@ describe('Agent bot deliveries', function () {
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(received.length).to.equal(before);
   });
+
+  it('a bot attached in one process gets the events another process raises, also after that one had asked (web and worker split)', async () => {
+    const worker = await startSecondRuntime({ REDIS_PREFIX: rt.config.REDIS_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
+    try {
+      const onWorker = () => supertest(worker.app);
+      const inbox = (await api().post(`${base()}/inboxes`).set(auth()).send({ name: 'Split desk', channel: imapChannel() }).expect(200)).body;
+      const contact = (await api().post(`${base()}/contacts`).set(auth()).send({ name: 'Split Customer', email: `s.${randomUUID().slice(0, 8)}@customer.test`, inbox_id: inbox.id }).expect(200)).body.payload.contact;
+      // The worker learns the inbox has no bot (and keeps that answer) ...
+      const first = (await onWorker().post(`${base()}/conversations`).set(auth()).send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200)).body;
+      expect(first.status).to.equal('open');
+      // ... then the bot is attached through the other process.
+      const bot = (await api().post(`${base()}/agent_bots`).set(auth()).send({ name: 'Split bot', outgoing_url: url }).expect(200)).body;
+      await api().post(`${base()}/inboxes/${inbox.id}/set_agent_bot`).set(auth()).send({ agent_bot: bot.id }).expect(200);
+      await onWorker().post(`${base()}/conversations/${first.id}/messages`).set(auth()).send({ content: 'heard by the bot', message_type: 'incoming' }).expect(200);
+      await eventually(async () => received.some((r) => r.body.content === 'heard by the bot'), 5_000);
+      expect(received.map((r) => r.body.event)).to.deep.equal(['message_created']);
+    } finally {
+      await worker.close();
+    }
+  });
 });

@@ -466,12 +466,14 @@ export class ConversationService {
                     AND (c.agent_last_seen_at IS NULL OR mu.created_at > c.agent_last_seen_at)) AS unread,
                 EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id) AS has_attachments,
                 u.id AS u_id, u.name AS u_name, u.display_name AS u_display_name, au.id AS au_id, au.availability AS au_availability,
-                ${SENDER_CONTACT_COLUMNS.map((col) => `ct.${col} AS ct_${col}`).join(', ')}
+                ${SENDER_CONTACT_COLUMNS.map((col) => `ct.${col} AS ct_${col}`).join(', ')},
+                ab.id AS ab_id, ab.name AS ab_name, ab.avatar_url AS ab_avatar_url
            FROM conversations c
            JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1) m ON true
            LEFT JOIN users u ON m.sender_type = 'User' AND u.id = m.sender_id
            LEFT JOIN account_users au ON au.account_id = :accountId AND au.user_id = u.id
            LEFT JOIN contacts ct ON m.sender_type = 'Contact' AND ct.id = m.sender_id AND ct.account_id = :accountId
+           LEFT JOIN agent_bots ab ON m.sender_type = 'AgentBot' AND ab.id = m.sender_id
           WHERE c.id IN (:ids)`,
         { replacements: { ids, accountId }, type: QueryTypes.SELECT },
       ),
@@ -491,6 +493,8 @@ export class ConversationService {
         sender = { type: 'user', user, accountUser: row.au_id == null ? null : { availability: row.au_availability as string } };
       } else if (row.ct_id != null) {
         sender = { type: 'contact', contact: Object.fromEntries(SENDER_CONTACT_COLUMNS.map((col) => [col, row[`ct_${col}`]])) as unknown as ContactFields };
+      } else if (row.ab_id != null) {
+        sender = { type: 'agent_bot', bot: { id: Number(row.ab_id), name: row.ab_name as string, avatar_url: (row.ab_avatar_url as string | null) ?? null } };
       }
       lastOf.set(message.conversation_id, { message, conversationDisplayId: displayIdOf.get(message.conversation_id) ?? 0, sender });
       unreadOf.set(message.conversation_id, Number(row.unread));
