@@ -81,8 +81,18 @@ describe('agent bots (e2e, headless Chromium)', function () {
     expect((await api().get(`/api/v1/accounts/${account.id}/inboxes/${inbox.id}/agent_bot`).set('api_access_token', me.token).expect(200)).body.agent_bot.id).to.equal(bot.id);
     await shot('inbox-bot-tab');
 
+    // A conversation in the inbox starts pending; the bot's reply shows with its name and a Bot badge.
+    const contact = (await api().post(`/api/v1/accounts/${account.id}/contacts`).set('api_access_token', me.token).send({ name: 'Pat Customer', email: 'pat@customer.test', inbox_id: inbox.id }).expect(200)).body.payload.contact;
+    const conv = (await api().post(`/api/v1/accounts/${account.id}/conversations`).set('api_access_token', me.token).send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200)).body;
+    expect(conv.status).to.equal('pending');
+    const reply = (await api().post(`/api/v1/accounts/${account.id}/conversations/${conv.id}/messages`).set('api_access_token', bot.access_token).send({ content: 'Hello from Greeter', private: true }).expect(200)).body;
+    await page.goto(`${app.base}/app/accounts/${account.id}/conversations/${conv.id}`);
+    await page.locator(`[data-testid=bot-badge-${reply.id}]`).waitFor();
+    expect(await page.locator(`[data-testid=message-${reply.id}] .message__sender`).textContent()).to.equal('Greeter');
+    await shot('bot-message');
+
     // The bots page names the inbox; detaching in the inbox clears it.
-    await page.click('.settings__nav >> text=Bots');
+    await page.goto(`${app.base}/app/accounts/${account.id}/settings/bots`);
     await page.locator('[data-testid=bot-row-Greeter]', { hasText: 'Front desk' }).waitFor();
     await page.goto(`${app.base}/app/accounts/${account.id}/settings/inboxes/${inbox.id}?tab=bot`);
     await page.waitForFunction((id) => (document.querySelector('#inbox-agent-bot') as HTMLSelectElement | null)?.value === String(id), bot.id);
