@@ -135,7 +135,19 @@ describe('Agent bots API', function () {
     await api.get(`${base()}/contacts/${contact.id}`).set(botAuth).expect(401);
     await api.get(`${base()}/agent_bots`).set(botAuth).expect(401);
 
+    // Chatwoot's other bot endpoints: priority, custom attributes, the conversation's update, assignment to a team or an agent.
     await api.post(`${base()}/conversations/${conv.id}/toggle_priority`).set(botAuth).send({ priority: 'high' }).expect(200);
+    const attrs = await api.post(`${base()}/conversations/${conv.id}/custom_attributes`).set(botAuth).send({ custom_attributes: { order: '42' } }).expect(200);
+    expect(attrs.body.custom_attributes).to.deep.equal({ order: '42' });
+    const patched = await api.patch(`${base()}/conversations/${conv.id}`).set(botAuth).send({ priority: 'urgent' }).expect(200);
+    expect(patched.body.priority).to.equal('urgent');
+    const team = (await api.post(`${base()}/teams`).set(auth()).send({ name: `Tier ${randomUUID().slice(0, 6)}` }).expect(200)).body;
+    const teamAnswer = await api.post(`${base()}/conversations/${conv.id}/assignments`).set(botAuth).send({ team_id: team.id }).expect(200);
+    expect(teamAnswer.body).to.include({ id: team.id, is_member: false });
+    const agentAnswer = await api.post(`${base()}/conversations/${conv.id}/assignments`).set(botAuth).send({ assignee_id: account.admin.id }).expect(200);
+    expect(agentAnswer.body.id).to.equal(account.admin.id);
+    const activities = (await api.get(`${base()}/conversations/${conv.id}/messages`).set(auth()).expect(200)).body.payload.map((m: { content: string }) => m.content);
+    expect(activities).to.include.members(['Helper set the priority to high', `Assigned to ${team.name} by Helper`]);
     const handoff = await api.post(`${base()}/conversations/${conv.id}/toggle_status`).set(botAuth).send({ status: 'open' }).expect(200);
     expect(handoff.body.payload).to.include({ success: true, current_status: 'open', conversation_id: conv.id });
     const after = await api.get(`${base()}/conversations/${conv.id}/messages`).set(auth()).expect(200);

@@ -257,7 +257,7 @@ export class ConversationService {
     return conversation;
   }
 
-  async show(scope: AccountScope, displayId: number): Promise<ConversationView> {
+  async show(scope: ActingScope, displayId: number): Promise<ConversationView> {
     const [view] = await this.views(scope.account.id, [await this.find(scope, displayId)]);
     return view;
   }
@@ -394,7 +394,7 @@ export class ConversationService {
    * a team of the account; `null` unassigns. Chatwoot answers with the agent when `assignee_id` was
    * given, else with the team.
    */
-  async assign(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Assignment> {
+  async assign(scope: ActingScope, displayId: number, body: Record<string, unknown>): Promise<Assignment> {
     if (!('assignee_id' in body) && !('team_id' in body)) throw ValidationError.field('assignee_id', 'is required (or team_id; null unassigns)');
     const params = parse(assignParams, body);
     const conversation = await this.find(scope, displayId);
@@ -509,7 +509,7 @@ export class ConversationService {
   }
 
   /** An administrator of the account, or an agent of it who is a member of the inbox. */
-  private async assignable(scope: AccountScope, inboxId: number, userId: number): Promise<Assignee | null> {
+  private async assignable(scope: ActingScope, inboxId: number, userId: number): Promise<Assignee | null> {
     const accountUser = await AccountUser.findOne({ where: { account_id: scope.account.id, user_id: userId, invitation_pending: false }, include: [{ model: User, as: 'user' }] });
     if (!accountUser?.user) return null;
     if (!accountUser.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: inboxId, user_id: userId } }))) return null;
