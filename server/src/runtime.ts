@@ -95,9 +95,9 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const presence = new Presence(redis, config.REDIS_PREFIX);
   const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations, presence });
   new AutoAssignmentService({ sequelize, redis, prefix: config.REDIS_PREFIX, events, presence, logger: logger.child({ component: 'auto-assignment' }) }).register();
-  const webhookGuard = new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
+  const webhookGuard = new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
   const api: CoreApi = {
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),

@@ -9,10 +9,9 @@ export interface LifecycleEvents {
   /**
    * `actorUserId`: the agent whose request made the change; absent for customers, jobs and automations.
    * `assigneeId`: the agent the conversation was created assigned to, if any.
-   * `actorAgentBotId`: the agent bot whose request made the change (through its access token).
    */
   'conversation.created': { accountId: number; inboxId: number; conversationId: number; actorUserId?: number; assigneeId?: number };
-  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number; actorAgentBotId?: number };
+  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number };
   'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean };
   /** Delivery status changed (sending → sent / failed, retried). */
   'message.updated': { accountId: number; inboxId: number; conversationId: number; messageId: number; changes: string[] };

@@ -538,7 +538,7 @@ export class ConversationService {
       return created;
     });
     const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-    await this.deps.events.emit('conversation.updated', { ...ids, changes, ...(isBotScope(scope) ? { actorAgentBotId: scope.bot.id } : { actorUserId: scope.user.id }) });
+    await this.deps.events.emit('conversation.updated', { ...ids, changes, ...(isBotScope(scope) ? {} : { actorUserId: scope.user.id }) });
     for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false });
   }
 
