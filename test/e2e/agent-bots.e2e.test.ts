@@ -90,6 +90,10 @@ describe('agent bots (e2e, headless Chromium)', function () {
     await page.locator(`[data-testid=bot-badge-${reply.id}]`).waitFor();
     expect(await page.locator(`[data-testid=message-${reply.id}] .message__sender`).textContent()).to.equal('Greeter');
     await shot('bot-message');
+    // An agent takes it over from the bot: Open.
+    await page.click('[data-testid=open-pending]');
+    await page.locator('[data-testid=status-badge]', { hasText: 'Open' }).waitFor();
+    expect((await api().get(`/api/v1/accounts/${account.id}/conversations/${conv.id}`).set('api_access_token', me.token).expect(200)).body.status).to.equal('open');
 
     // The bots page names the inbox; detaching in the inbox clears it.
     await page.goto(`${app.base}/app/accounts/${account.id}/settings/bots`);
