@@ -111,7 +111,10 @@ describe('Agent bots API', function () {
     const botAuth = { api_access_token: bot.access_token };
 
     // Not attached anywhere in the account yet: the bot cannot enter it.
-    await api.get(`${base()}/conversations`).set(botAuth).expect(401);
+    const before = (await api.post(`${base()}/conversations`).set(auth()).send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200)).body;
+    expect(before.status).to.equal('open');
+    const outside = await api.post(`${base()}/conversations/${before.id}/messages`).set(botAuth).send({ content: 'too early' }).expect(401);
+    expect(JSON.stringify(outside.body)).to.match(/not attached to an inbox of this account/);
     await api.post(`${base()}/inboxes/${inbox.id}/set_agent_bot`).set(auth()).send({ agent_bot: bot.id }).expect(200);
 
     const conv = (await api.post(`${base()}/conversations`).set(auth()).send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200)).body;
@@ -134,6 +137,8 @@ describe('Agent bots API', function () {
     expect(refused.body.error ?? refused.body.message ?? JSON.stringify(refused.body)).to.match(/not authorized for bots/);
     await api.get(`${base()}/contacts/${contact.id}`).set(botAuth).expect(401);
     await api.get(`${base()}/agent_bots`).set(botAuth).expect(401);
+    await api.get(`${base()}/email_providers`).set(botAuth).expect(401);
+    await api.get('/api/v1/profile').set(botAuth).expect(401);
 
     // Chatwoot's other bot endpoints: priority, custom attributes, the conversation's update, assignment to a team or an agent.
     await api.post(`${base()}/conversations/${conv.id}/toggle_priority`).set(botAuth).send({ priority: 'high' }).expect(200);

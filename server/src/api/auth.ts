@@ -91,7 +91,10 @@ export async function sessionUser(req: Request): Promise<User | null> {
 export function loadAccount(tokens: AccessTokenService): RequestHandler {
   return async (req, _res, next) => {
     const accountId = idParam(req.params.account_id, 'Account');
-    if (req.agentBot) return loadBotAccount(req, accountId).then(() => next());
+    if (req.agentBot) {
+      if (!botMayCall(req)) throw new AuthenticationError('Access to this endpoint is not authorized for bots');
+      return loadBotAccount(req, accountId).then(() => next());
+    }
     const found = await tokens.membership(req.currentUser!.id, accountId);
     if (!found || found.account.status !== 'active') throw new NotFoundError('Account');
     req.account = found.account;
@@ -99,6 +102,18 @@ export function loadAccount(tokens: AccessTokenService): RequestHandler {
     next();
   };
 }
+
+/**
+ * Chatwoot's `BOT_ACCESSIBLE_ENDPOINTS`: what an agent bot's token may call under an account (paths
+ * relative to `/api/v1/accounts/:account_id`). The routes themselves take the bot through
+ * `actingScope`; every other handler's `accountScope` refuses it too.
+ */
+const BOT_ENDPOINTS: [string, RegExp][] = [
+  ['POST', /^\/conversations\/\d+\/messages\/?$/],
+  ['POST', /^\/conversations\/\d+\/(toggle_status|toggle_priority|custom_attributes|assignments)\/?$/],
+  ['PATCH', /^\/conversations\/\d+\/?$/],
+];
+const botMayCall = (req: Request) => BOT_ENDPOINTS.some(([method, path]) => req.method === method && path.test(req.path));
 
 /** Chatwoot lets a bot into an account only where it is attached to one of its inboxes. */
 async function loadBotAccount(req: Request, accountId: number): Promise<void> {
