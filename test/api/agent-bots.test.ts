@@ -37,8 +37,16 @@ describe('Agent bots API', function () {
 
     const shown = await api.get(`${base()}/agent_bots/${bot.id}`).set(auth()).expect(200);
     expect(shown.body).to.deep.equal({ ...bot, inbox_ids: [] });
-    const updated = await api.patch(`${base()}/agent_bots/${bot.id}`).set(auth()).send({ name: 'Renamed bot', outgoing_url: '' }).expect(200);
-    expect(updated.body).to.include({ name: 'Renamed bot', outgoing_url: '', access_token: bot.access_token });
+    const updated = await api.patch(`${base()}/agent_bots/${bot.id}`).set(auth()).send({ name: 'Renamed bot', outgoing_url: '', avatar_url: 'https://cdn.example.com/bot.png' }).expect(200);
+    expect(updated.body).to.include({ name: 'Renamed bot', outgoing_url: '', access_token: bot.access_token, thumbnail: 'https://cdn.example.com/bot.png' });
+
+    // A new token: the old one stops working, the new one is shown.
+    const reset = await api.post(`${base()}/agent_bots/${bot.id}/reset_access_token`).set(auth()).expect(200);
+    expect(reset.body.access_token).to.be.a('string').and.not.equal(bot.access_token);
+    const old = await api.post(`${base()}/conversations/1/messages`).set('api_access_token', bot.access_token).send({ content: 'x' }).expect(401);
+    expect(JSON.stringify(old.body)).to.match(/Invalid api_access_token/);
+    const fresh = await api.post(`${base()}/conversations/1/messages`).set('api_access_token', reset.body.access_token).send({ content: 'x' }).expect(401);
+    expect(JSON.stringify(fresh.body)).to.match(/not attached to an inbox/);
 
     const list = await api.get(`${base()}/agent_bots`).set(auth()).expect(200);
     expect(list.body.map((b: { id: number }) => b.id)).to.include(bot.id);
@@ -46,7 +54,8 @@ describe('Agent bots API', function () {
     await api.delete(`${base()}/agent_bots/${bot.id}`).set(auth()).expect(200);
     await api.get(`${base()}/agent_bots/${bot.id}`).set(auth()).expect(404);
     // A deleted bot's token stops working at once.
-    await api.get(`${base()}/conversations`).set('api_access_token', bot.access_token).expect(401);
+    const gone = await api.post(`${base()}/conversations/1/messages`).set('api_access_token', reset.body.access_token).send({ content: 'x' }).expect(401);
+    expect(JSON.stringify(gone.body)).to.match(/Invalid api_access_token/);
   });
 
   it('refuses bad input in Chatwoot\'s error shape, and private or loopback outgoing URLs', async () => {
