@@ -44,6 +44,7 @@ const accountRoutes: RouteRecordRaw[] = [
       // Where the OAuth callbacks send the browser once a mailbox is connected: the wizard's agents step.
       { path: 'inboxes/:inboxId(\\d+)/agents', redirect: (to) => ({ name: 'inbox-new-agents', params: to.params, query: to.query }) },
       { path: 'inboxes/:inboxId(\\d+)', name: 'inbox-settings', meta: { admin: true }, component: () => import('./features/inbox-settings/InboxSettingsPage.vue') },
+      { path: 'bots', name: 'settings-bots', meta: { admin: true }, component: () => import('./features/settings/BotsPage.vue') },
       { path: 'canned_responses', name: 'settings-canned', meta: { admin: true }, component: () => import('./features/settings/CannedResponsesPage.vue') },
       { path: 'integrations', name: 'settings-integrations', component: () => import('./features/integrations/IntegrationsPage.vue') },
       { path: 'integrations/:integrationId', name: 'settings-integration', component: () => import('./features/integrations/IntegrationPage.vue') },

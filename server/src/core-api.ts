@@ -9,6 +9,7 @@ import type { TransactionalMail } from './mailers/transactional-mail.js';
 import type { RealtimeHub } from './realtime/realtime-hub.js';
 import type { AccessTokenService } from './services/access-tokens.service.js';
 import type { AgentService } from './services/agents.service.js';
+import type { AgentBotService } from './services/agent-bots.service.js';
 import type { CannedResponseService } from './services/canned-responses.service.js';
 import type { ContactService } from './services/contacts.service.js';
 import type { ConversationService } from './services/conversations.service.js';
@@ -49,6 +50,7 @@ export interface CoreApi {
   reauthorization: ChannelReauthorization;
   emailChecks: EmailCheckService;
   webhooks: WebhookService;
+  agentBots: AgentBotService;
   conversationActions: ConversationActions;
   contactActions: ContactActions;
   customAttributes: CustomAttributeService;

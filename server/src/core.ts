@@ -19,6 +19,8 @@ import { webhooksRouter } from './api/v1/webhooks.router.js';
 import { accountRouter, contactOperationsRouter, conversationOperationsRouter, customAttributesRouter, customFiltersRouter, reportsRouter } from './api/v1/chatwoot-operations.router.js';
 import { cannedResponsesRouter } from './api/v1/canned-responses.router.js';
 import { platformRouter } from './api/platform/platform.router.js';
+import { platformAgentBotsRouter } from './api/platform/agent-bots.router.js';
+import { agentBotsRouter } from './api/v1/agent-bots.router.js';
 import { passwordRouter } from './api/auth/sessions.router.js';
 import { smtpDelivery } from './channels/email/send/smtp.delivery.js';
 import { createLeadmailDelivery, leadmailSettings } from './channels/email/send/leadmail.delivery.js';
@@ -61,6 +63,8 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.realtime', mount: 'account', router: eventsRouter(api.realtime) });
   ctx.register.job(api.webhooks.job());
   ctx.register.route({ id: 'core.webhooks', mount: 'account', router: webhooksRouter(api.webhooks) });
+  ctx.register.route({ id: 'core.agent_bots', mount: 'account', router: agentBotsRouter(api.agentBots) });
+  ctx.register.route({ id: 'core.platform_agent_bots', mount: 'platform', router: platformAgentBotsRouter(api.agentBots) });
   ctx.register.route({ id: 'core.conversation_operations', mount: 'account', router: conversationOperationsRouter(api.conversations, api.conversationActions) });
   ctx.register.route({ id: 'core.contact_operations', mount: 'account', router: contactOperationsRouter(api.contacts, api.contactActions) });
   ctx.register.route({ id: 'core.custom_attributes', mount: 'account', router: customAttributesRouter(api.customAttributes) });

@@ -44,6 +44,8 @@ import { EmailReceive } from './channels/email/receive/index.js';
 import { ChannelReauthorization } from './channels/email/reauthorization.js';
 import { EmailCheckService } from './channels/email/checks/email-checks.service.js';
 import { WebhookService } from './webhooks/webhooks.service.js';
+import { AgentBotEvents } from './webhooks/agent-bot-events.js';
+import { AgentBotService } from './services/agent-bots.service.js';
 import { ConversationActions } from './services/conversation-actions.service.js';
 import { ContactActions } from './services/contact-actions.service.js';
 import { CustomAttributeService, CustomFilterService } from './services/custom-attributes.service.js';
@@ -97,6 +99,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   new SystemActivityService({ events }).register();
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
+  const webhookGuard = new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
   const api: CoreApi = {
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),
@@ -124,10 +127,11 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     customAttributes: new CustomAttributeService(),
     customFilters: new CustomFilterService(),
     reports: new ReportService({ sequelize }),
+    agentBots: new AgentBotService({ sequelize, secrets, tokens, inboxes, guard: webhookGuard, redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'agent-bots' }) }),
     sso: new SsoLinks({ redis, prefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }),
     webhooks: new WebhookService({
       sequelize, secrets, queues, notifications, conversations,
-      guard: new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS),
+      guard: webhookGuard,
       logger: logger.child({ component: 'webhooks' }),
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
       disableAfterHours: config.WEBHOOK_DISABLE_AFTER_HOURS,
@@ -136,6 +140,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     }),
   };
   api.webhooks.subscribe(events);
+  new AgentBotEvents({ bots: api.agentBots, webhooks: api.webhooks, conversations }).subscribe(events);
   api.reports.subscribe(events);
 
   const contributorServices = {

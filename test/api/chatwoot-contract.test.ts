@@ -88,6 +88,7 @@ describe("Chatwoot's API description, replayed", function () {
         if (v === '{user_id}') return account.admin.id;
         if (v === '{source_id}') return contact.contact_inbox.source_id;
         if (v === '{email_channel}') return imapChannel();
+        if (v === '{agent_bot_id}') return ids.agent_bots;
         return typeof v === 'string' ? v.replace('{run}', run) : v;
       });
 

@@ -7,7 +7,7 @@ import { http, runtime } from '../support/runtime.js';
 
 const MESSAGE_KEYS = [
   'id', 'content', 'inbox_id', 'conversation_id', 'message_type', 'content_type', 'content_attributes', 'status', 'source_id',
-  'private', 'external_error', 'created_at', 'sender', 'attachments',
+  'private', 'external_error', 'created_at', 'sender', 'sender_type', 'sender_id', 'attachments',
 ];
 const fieldPaths = (body: { error: { fields: { path: string }[] } }) => body.error.fields.map((f) => f.path);
 

@@ -79,7 +79,7 @@ export interface Sender {
   name: string | null;
   email?: string | null;
   available_name?: string;
-  type: 'user' | 'contact';
+  type: 'user' | 'contact' | 'agent_bot';
 }
 
 export interface Message {

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { constantTimeEqual } from '../lib/crypto.js';
 import { AuthenticationError, ForbiddenError, NotFoundError } from '../lib/errors.js';
-import { User } from '../models/index.js';
+import { Account, AgentBotInbox, User } from '../models/index.js';
 import type { AccessTokenService } from '../services/access-tokens.service.js';
 import { accountScope } from './request-context.js';
 import { idParam } from '../lib/validation.js';
@@ -40,6 +40,12 @@ export function authenticate(tokens: AccessTokenService): RequestHandler {
     const token = accessTokenHeader(req);
     if (token) {
       const user = await tokens.findUser(token);
+      const bot = user ? null : await tokens.findAgentBot(token);
+      if (bot) {
+        req.agentBot = bot;
+        req.authMethod = 'token';
+        return next();
+      }
       if (!user) throw new AuthenticationError('Invalid api_access_token');
       req.currentUser = user;
       req.authMethod = 'token';
@@ -85,12 +91,36 @@ export async function sessionUser(req: Request): Promise<User | null> {
 export function loadAccount(tokens: AccessTokenService): RequestHandler {
   return async (req, _res, next) => {
     const accountId = idParam(req.params.account_id, 'Account');
+    if (req.agentBot) {
+      if (!botMayCall(req)) throw new AuthenticationError('Access to this endpoint is not authorized for bots');
+      return loadBotAccount(req, accountId).then(() => next());
+    }
     const found = await tokens.membership(req.currentUser!.id, accountId);
     if (!found || found.account.status !== 'active') throw new NotFoundError('Account');
     req.account = found.account;
     req.accountUser = found.accountUser;
     next();
   };
+}
+
+/**
+ * Chatwoot's `BOT_ACCESSIBLE_ENDPOINTS`: what an agent bot's token may call under an account (paths
+ * relative to `/api/v1/accounts/:account_id`). The routes themselves take the bot through
+ * `actingScope`; every other handler's `accountScope` refuses it too.
+ */
+const BOT_ENDPOINTS: [string, RegExp][] = [
+  ['POST', /^\/conversations\/\d+\/messages\/?$/],
+  ['POST', /^\/conversations\/\d+\/(toggle_status|toggle_priority|custom_attributes|assignments)\/?$/],
+  ['PATCH', /^\/conversations\/\d+\/?$/],
+];
+const botMayCall = (req: Request) => BOT_ENDPOINTS.some(([method, path]) => req.method === method && path.test(req.path));
+
+/** Chatwoot lets a bot into an account only where it is attached to one of its inboxes. */
+async function loadBotAccount(req: Request, accountId: number): Promise<void> {
+  const attached = await AgentBotInbox.findOne({ where: { account_id: accountId, agent_bot_id: req.agentBot!.id }, attributes: ['id'] });
+  const account = attached ? await Account.findByPk(accountId) : null;
+  if (!account || account.status !== 'active') throw new AuthenticationError('This agent bot is not attached to an inbox of this account');
+  req.account = account;
 }
 
 export const requireAdministrator: RequestHandler = (req, _res, next) => {

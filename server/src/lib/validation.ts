@@ -48,3 +48,16 @@ export const attributesHash = z.record(z.string(), z.unknown(), { message: 'must
 export const optionalRecordId = z.preprocess((v) => (v === '' ? undefined : v), recordId.optional());
 /** An optional id that may be cleared with `null`; a blank string means "not given". */
 export const nullableRecordId = z.preprocess((v) => (v === '' ? undefined : v), recordId.nullable().optional());
+
+/** An http(s) URL a server will call (a webhook's, a bot's); whether its address is allowed is the caller's check. */
+export const httpUrl = z
+  .string({ message: 'is required' })
+  .trim()
+  .max(2048)
+  .refine((v) => {
+    try {
+      return ['http:', 'https:'].includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');

@@ -1,9 +1,9 @@
 import { DataTypes, Model, type CreationOptional, type InferAttributes, type InferCreationAttributes, type Sequelize } from 'sequelize';
 
-/** API access token of a user or platform app: looked up by SHA-256 digest, shown from the ciphertext. */
+/** API access token of a user or an agent bot: looked up by SHA-256 digest, shown from the ciphertext. */
 export class AccessToken extends Model<InferAttributes<AccessToken>, InferCreationAttributes<AccessToken>> {
   declare id: CreationOptional<number>;
-  declare owner_type: 'User';
+  declare owner_type: 'User' | 'AgentBot';
   declare owner_id: number;
   declare token_digest: string;
   declare token_ciphertext: string;

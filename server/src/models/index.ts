@@ -1,5 +1,6 @@
 import type { Sequelize } from 'sequelize';
 import { Account } from './account.model.js';
+import { AgentBot, AgentBotInbox } from './agent-bot.model.js';
 import { AccessToken } from './access-token.model.js';
 import { AccountUser } from './account-user.model.js';
 import { Attachment } from './attachment.model.js';
@@ -17,7 +18,7 @@ import { User } from './user.model.js';
 import { Webhook, WebhookDelivery } from './webhook.model.js';
 import { CustomAttributeDefinition, CustomFilter, ReportingEvent } from './custom-attribute-definition.model.js';
 
-export const coreModels = { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
+export const coreModels = { Account, AgentBot, AgentBotInbox, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
 export type CoreModels = typeof coreModels;
 
 export function defineCoreModels(sequelize: Sequelize): CoreModels {
@@ -46,7 +47,8 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   Message.hasMany(Attachment, { foreignKey: 'message_id', as: 'attachments' });
   Webhook.hasMany(WebhookDelivery, { foreignKey: 'webhook_id', as: 'deliveries' });
   WebhookDelivery.belongsTo(Webhook, { foreignKey: 'webhook_id', as: 'webhook' });
+  AgentBotInbox.belongsTo(AgentBot, { foreignKey: 'agent_bot_id', as: 'agent_bot' });
   return coreModels;
 }
 
-export { Account, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
+export { Account, AgentBot, AgentBotInbox, AccessToken, AccountUser, Attachment, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };

@@ -22,7 +22,7 @@ export class Message extends Model<InferAttributes<Message>, InferCreationAttrib
   /** For email: the RFC 5322 Message-ID; unique per inbox. */
   declare source_id: CreationOptional<string | null>;
   declare external_error: CreationOptional<string | null>;
-  declare sender_type: CreationOptional<'User' | 'Contact' | null>;
+  declare sender_type: CreationOptional<'User' | 'Contact' | 'AgentBot' | null>;
   declare sender_id: CreationOptional<number | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;

@@ -12,6 +12,20 @@ export const WEBHOOK_EVENTS = [
 ] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
+/**
+ * What an agent bot is sent: Chatwoot's bot events (`conversation_opened`, `conversation_resolved`,
+ * `message_created`, `message_updated`) and the conversation's creation and status changes.
+ */
+export const AGENT_BOT_EVENTS = [
+  'conversation_created',
+  'conversation_status_changed',
+  'conversation_opened',
+  'conversation_resolved',
+  'message_created',
+  'message_updated',
+] as const;
+export type AgentBotEvent = (typeof AGENT_BOT_EVENTS)[number];
+
 export class Webhook extends Model<InferAttributes<Webhook>, InferCreationAttributes<Webhook>> {
   declare id: CreationOptional<number>;
   declare account_id: number;
@@ -51,8 +65,10 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export class WebhookDelivery extends Model<InferAttributes<WebhookDelivery>, InferCreationAttributes<WebhookDelivery>> {
   declare id: CreationOptional<number>;
-  declare webhook_id: number;
-  declare event: WebhookEvent;
+  /** Whom it is for: an account webhook, or an agent bot (exactly one of the two). */
+  declare webhook_id: number | null;
+  declare agent_bot_id: number | null;
+  declare event: WebhookEvent | AgentBotEvent;
   /** `conversation:<id>` or `contact:<id>`: deliveries with the same key go out one after another, in order. */
   declare ordering_key: string;
   /** Sent as `X-Chatwoot-Delivery`, the same on every attempt and resend, so receivers can drop duplicates. */
@@ -71,7 +87,8 @@ export class WebhookDelivery extends Model<InferAttributes<WebhookDelivery>, Inf
     WebhookDelivery.init(
       {
         id: { type: DataTypes.BIGINT, primaryKey: true, autoIncrement: true },
-        webhook_id: { type: DataTypes.BIGINT, allowNull: false },
+        webhook_id: DataTypes.BIGINT,
+        agent_bot_id: DataTypes.BIGINT,
         event: { type: DataTypes.STRING, allowNull: false },
         ordering_key: { type: DataTypes.STRING, allowNull: false },
         delivery_uuid: { type: DataTypes.UUID, allowNull: false },

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { MESSAGE_TYPES } from '../models/message.model.js';
-import type { AccountUser, Attachment, Message, User } from '../models/index.js';
+import type { AccountUser, AgentBot, Attachment, Message, User } from '../models/index.js';
 import { serializeContactSender, type ContactFields } from './contact.serializer.js';
 import { unix } from './user.serializer.js';
 
 export type MessageSender =
   | { type: 'user'; user: Pick<User, 'id' | 'name' | 'availableName'>; accountUser: Pick<AccountUser, 'availability'> | null }
   | { type: 'contact'; contact: ContactFields }
+  | { type: 'agent_bot'; bot: Pick<AgentBot, 'id' | 'name' | 'avatar_url'> }
   | null;
 
 /** The message columns a payload shows: a Message, or a plain row of them (conversation list previews). */
@@ -55,10 +56,19 @@ export function serializeUserSender(user: Pick<User, 'id' | 'name' | 'availableN
   };
 }
 
+/** Chatwoot's `AgentBot#push_event_data`: a bot as a message sender. */
+export function serializeAgentBotSender(bot: Pick<AgentBot, 'id' | 'name' | 'avatar_url'>) {
+  return { id: bot.id, name: bot.name, avatar_url: bot.avatar_url ?? '', type: 'agent_bot' as const };
+}
+
 function serializeSender(sender: MessageSender) {
   if (!sender) return null;
+  if (sender.type === 'agent_bot') return serializeAgentBotSender(sender.bot);
   return sender.type === 'user' ? serializeUserSender(sender.user, sender.accountUser) : serializeContactSender(sender.contact);
 }
+
+/** Chatwoot's `sender_type` column as message payloads carry it. */
+const SENDER_TYPES = { user: 'User', contact: 'Contact', agent_bot: 'AgentBot' } as const;
 
 /** Chatwoot's message payload; `message_type` is its integer (index of MESSAGE_TYPES). */
 export function serializeMessage(view: MessageView<MessageRecord>) {
@@ -77,6 +87,8 @@ export function serializeMessage(view: MessageView<MessageRecord>) {
     external_error: m.external_error,
     created_at: unix(m.created_at),
     sender: serializeSender(view.sender),
+    sender_type: view.sender ? SENDER_TYPES[view.sender.type] : null,
+    sender_id: view.sender ? (view.sender.type === 'user' ? view.sender.user.id : view.sender.type === 'contact' ? view.sender.contact.id : view.sender.bot.id) : null,
     attachments: (m.attachments ?? []).map(serializeAttachment),
   };
 }

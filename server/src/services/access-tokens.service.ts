@@ -1,5 +1,5 @@
 import { randomToken, sha256, type SecretBox } from '../lib/crypto.js';
-import { Account, AccessToken, AccountUser, User } from '../models/index.js';
+import { Account, AccessToken, AccountUser, AgentBot, User } from '../models/index.js';
 import type { AuthCache } from './auth-cache.js';
 
 /**
@@ -22,6 +22,30 @@ export class AccessTokenService {
   async tokenFor(user: User): Promise<string> {
     const row = await AccessToken.findOne({ where: { owner_type: 'User', owner_id: user.id } });
     return row ? this.secrets.decrypt(row.token_ciphertext) : this.issue(user);
+  }
+
+  /** An agent bot's token (Chatwoot's `AgentBot#access_token`): issued with the bot, shown to administrators. */
+  async issueForBot(bot: AgentBot): Promise<string> {
+    const token = randomToken(24);
+    await AccessToken.destroy({ where: { owner_type: 'AgentBot', owner_id: bot.id } });
+    await AccessToken.create({ owner_type: 'AgentBot', owner_id: bot.id, token_digest: sha256(token), token_ciphertext: this.secrets.encrypt(token) });
+    return token;
+  }
+
+  async botTokens(bots: AgentBot[]): Promise<Map<number, string>> {
+    const rows = bots.length ? await AccessToken.findAll({ where: { owner_type: 'AgentBot', owner_id: bots.map((b) => b.id) } }) : [];
+    return new Map(rows.map((r) => [Number(r.owner_id), this.secrets.decrypt(r.token_ciphertext)]));
+  }
+
+  /** Bot tokens are not cached: a deleted bot's token stops working at once. */
+  async findAgentBot(token: string): Promise<AgentBot | null> {
+    if (!token || token.length > 256) return null;
+    const row = await AccessToken.findOne({ where: { token_digest: sha256(token), owner_type: 'AgentBot' } });
+    return row ? AgentBot.findByPk(row.owner_id) : null;
+  }
+
+  async revokeBotToken(bot: AgentBot): Promise<void> {
+    await AccessToken.destroy({ where: { owner_type: 'AgentBot', owner_id: bot.id } });
   }
 
   async findUser(token: string): Promise<User | null> {

@@ -1,5 +1,5 @@
 import { Team, User, type Conversation } from '../models/index.js';
-import type { AccountScope } from './account-scope.js';
+import { isBotScope, type ActingScope } from './account-scope.js';
 
 /** `2026-12-08 09:00 UTC`: activity lines are stored text, so they carry an unambiguous time. */
 const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
@@ -11,8 +11,8 @@ const snoozed = (actor: string, until: Date | null | undefined) => `${actor} has
  * a conversation, worded as Chatwoot words them. Called before the change is applied: it compares the
  * conversation's current values with the update.
  */
-export async function activityLines(scope: AccountScope, conversation: Conversation, update: Record<string, unknown>): Promise<string[]> {
-  const actor = scope.user.availableName;
+export async function activityLines(scope: ActingScope, conversation: Conversation, update: Record<string, unknown>): Promise<string[]> {
+  const actor = isBotScope(scope) ? scope.bot.name : scope.user.availableName;
   const lines: string[] = [];
   const changed = (key: keyof Conversation) => key in update && update[key] !== undefined && JSON.stringify(update[key] ?? null) !== JSON.stringify(conversation.get(key) ?? null);
 
@@ -29,7 +29,7 @@ export async function activityLines(scope: AccountScope, conversation: Conversat
   if (changed('assignee_id')) {
     const id = update.assignee_id as number | null;
     if (id === null) lines.push(`Conversation unassigned by ${actor}`);
-    else if (id === scope.user.id) lines.push(`${actor} self-assigned this conversation`);
+    else if (!isBotScope(scope) && id === scope.user.id) lines.push(`${actor} self-assigned this conversation`);
     else lines.push(`Assigned to ${(await User.findByPk(id))?.availableName ?? `#${id}`} by ${actor}`);
   }
   if (changed('team_id')) {

@@ -4,7 +4,7 @@ import type { EventBus } from '../extensions/events.js';
 import { ValidationError } from '../lib/errors.js';
 import { Message, type Conversation } from '../models/index.js';
 import { PRIORITIES } from '../models/conversation.model.js';
-import type { AccountScope } from './account-scope.js';
+import type { AccountScope, ActingScope } from './account-scope.js';
 import type { ConversationView } from '../serializers/conversation.serializer.js';
 import { attributesHash, parse } from '../lib/validation.js';
 import type { ConversationService } from './conversations.service.js';
@@ -23,7 +23,7 @@ const typingParams = z.object({ typing_status: z.enum(['on', 'off', 'recording']
 export class ConversationActions {
   constructor(private readonly deps: { conversations: ConversationService; events: EventBus }) {}
 
-  async update(scope: AccountScope, displayId: number, body: unknown): Promise<ConversationView> {
+  async update(scope: ActingScope, displayId: number, body: unknown): Promise<ConversationView> {
     const attrs = parse(updateParams, body);
     const conversation = await this.deps.conversations.find(scope, displayId);
     await this.save(conversation, {
@@ -34,7 +34,7 @@ export class ConversationActions {
   }
 
   /** Replaces the custom attributes, as Chatwoot's `custom_attributes` action does. */
-  async setCustomAttributes(scope: AccountScope, displayId: number, body: unknown): Promise<Record<string, unknown>> {
+  async setCustomAttributes(scope: ActingScope, displayId: number, body: unknown): Promise<Record<string, unknown>> {
     const { custom_attributes } = parse(customAttributesParams, body);
     const conversation = await this.deps.conversations.find(scope, displayId);
     await this.save(conversation, { custom_attributes });
@@ -63,7 +63,7 @@ export class ConversationActions {
     await this.deps.conversations.find(scope, displayId);
   }
 
-  private async view(scope: AccountScope, conversation: Conversation): Promise<ConversationView> {
+  private async view(scope: ActingScope, conversation: Conversation): Promise<ConversationView> {
     return this.deps.conversations.show(scope, conversation.display_id);
   }
 

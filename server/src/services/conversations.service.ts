@@ -2,9 +2,9 @@ import { Op, QueryTypes, type Includeable, type Sequelize, type Transaction, typ
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, Attachment, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
+import { AccountUser, AgentBotInbox, Attachment, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.model.js';
-import type { AccountScope } from './account-scope.js';
+import { isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
 import type { ConversationRecord, ConversationView, SearchHighlight } from '../serializers/conversation.serializer.js';
 import type { ContactFields } from '../serializers/contact.serializer.js';
 import type { MessageRecord, MessageSender, MessageView } from '../serializers/message.serializer.js';
@@ -16,6 +16,7 @@ import { labelTitles, type LabelService } from './labels.service.js';
 import type { TeamService } from './teams.service.js';
 import { activityLines } from './activity.js';
 import { conversationChanges, hydrateMessages, insertMessage } from './messages.service.js';
+import { startingStatus } from './starting-status.js';
 
 export const CONVERSATIONS_PER_PAGE = 25;
 const CONVERSATION_FILTER_COLUMNS: Record<string, FilterColumn> = {
@@ -127,6 +128,7 @@ const priorityParams = z.object({
  * incremented under the account row's lock inside the transaction, so concurrent creations get
  * consecutive, unique numbers. Used by the API and by email ingestion. `contactInboxId`: the contact's
  * contact inbox in this inbox when the caller already read it in this transaction (no `sourceId` then).
+ * Without a `status` it starts open, or pending when the inbox has an agent bot.
  */
 export async function insertConversation(
   contact: Contact,
@@ -140,8 +142,9 @@ export async function insertConversation(
     { replacements: { id: contact.account_id }, type: QueryTypes.SELECT, transaction },
   );
   const contactInbox = contactInboxId && !sourceId ? { id: contactInboxId } : await findOrCreateContactInbox(contact, inboxId, sourceId, transaction);
+  const status = columns.status ?? (await startingStatus(inboxId, transaction));
   return Conversation.create(
-    { account_id: contact.account_id, inbox_id: inboxId, contact_id: contact.id, contact_inbox_id: contactInbox.id, display_id: row.last_conversation_display_id, waiting_since: new Date(), ...columns },
+    { account_id: contact.account_id, inbox_id: inboxId, contact_id: contact.id, contact_inbox_id: contactInbox.id, display_id: row.last_conversation_display_id, waiting_since: new Date(), ...columns, status },
     { transaction },
   );
 }
@@ -244,16 +247,17 @@ export class ConversationService {
     return { counts, conversations: await this.views(scope.account.id, rows.map((r) => r.conversation)) };
   }
 
-  async find(scope: AccountScope, displayId: number): Promise<Conversation> {
+  async find(scope: ActingScope, displayId: number): Promise<Conversation> {
     const conversation = await Conversation.findOne({ where: { account_id: scope.account.id, display_id: displayId }, include: this.includes() });
     if (!conversation) throw new NotFoundError('Conversation');
-    if (!scope.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: conversation.inbox_id, user_id: scope.user.id } }))) {
-      throw new NotFoundError('Conversation');
-    }
+    const reachable = isBotScope(scope)
+      ? await AgentBotInbox.findOne({ where: { inbox_id: conversation.inbox_id, agent_bot_id: scope.bot.id }, attributes: ['id'] })
+      : scope.isAdministrator || (await InboxMember.findOne({ where: { inbox_id: conversation.inbox_id, user_id: scope.user.id } }));
+    if (!reachable) throw new NotFoundError('Conversation');
     return conversation;
   }
 
-  async show(scope: AccountScope, displayId: number): Promise<ConversationView> {
+  async show(scope: ActingScope, displayId: number): Promise<ConversationView> {
     const [view] = await this.views(scope.account.id, [await this.find(scope, displayId)]);
     return view;
   }
@@ -282,7 +286,7 @@ export class ConversationService {
         inbox.id,
         {
           sourceId: attrs.source_id,
-          status: attrs.status ?? 'open',
+          status: attrs.status,
           priority: attrs.priority ?? null,
           assignee_id: attrs.assignee_id ?? null,
           team_id: attrs.team_id ?? null,
@@ -321,7 +325,7 @@ export class ConversationService {
   }
 
   /** Sets the given status, or toggles open ↔ resolved (anything not open becomes open). */
-  async toggleStatus(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
+  async toggleStatus(scope: ActingScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
     const params = parse(toggleParams, body);
     if (params.snoozed_until && params.status !== 'snoozed') throw ValidationError.field('snoozed_until', 'is only allowed with status snoozed');
     const conversation = await this.find(scope, displayId);
@@ -332,7 +336,7 @@ export class ConversationService {
   }
 
   /** Chatwoot's `toggle_priority`: sets the priority, or clears it with `null`. */
-  async togglePriority(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
+  async togglePriority(scope: ActingScope, displayId: number, body: Record<string, unknown>): Promise<Conversation> {
     if (!('priority' in body)) throw ValidationError.field('priority', 'is required (null clears it)');
     const { priority } = parse(priorityParams, body);
     const conversation = await this.find(scope, displayId);
@@ -390,7 +394,7 @@ export class ConversationService {
    * a team of the account; `null` unassigns. Chatwoot answers with the agent when `assignee_id` was
    * given, else with the team.
    */
-  async assign(scope: AccountScope, displayId: number, body: Record<string, unknown>): Promise<Assignment> {
+  async assign(scope: ActingScope, displayId: number, body: Record<string, unknown>): Promise<Assignment> {
     if (!('assignee_id' in body) && !('team_id' in body)) throw ValidationError.field('assignee_id', 'is required (or team_id; null unassigns)');
     const params = parse(assignParams, body);
     const conversation = await this.find(scope, displayId);
@@ -463,7 +467,8 @@ export class ConversationService {
                     AND (c.agent_last_seen_at IS NULL OR mu.created_at > c.agent_last_seen_at)) AS unread,
                 EXISTS (SELECT 1 FROM attachments a WHERE a.message_id = m.id) AS has_attachments,
                 u.id AS u_id, u.name AS u_name, u.display_name AS u_display_name, au.id AS au_id, au.availability AS au_availability,
-                ${SENDER_CONTACT_COLUMNS.map((col) => `ct.${col} AS ct_${col}`).join(', ')}
+                ${SENDER_CONTACT_COLUMNS.map((col) => `ct.${col} AS ct_${col}`).join(', ')},
+                ab.id AS ab_id, ab.name AS ab_name, ab.avatar_url AS ab_avatar_url
            FROM conversations c
            LEFT JOIN LATERAL (SELECT * FROM messages WHERE conversation_id = c.id AND message_type <> 'activity' ORDER BY created_at DESC, id DESC LIMIT 1) m ON true
            LEFT JOIN LATERAL (SELECT ${MESSAGE_COLUMNS.join(', ')} FROM messages
@@ -472,6 +477,7 @@ export class ConversationService {
            LEFT JOIN users u ON m.sender_type = 'User' AND u.id = m.sender_id
            LEFT JOIN account_users au ON au.account_id = :accountId AND au.user_id = u.id
            LEFT JOIN contacts ct ON m.sender_type = 'Contact' AND ct.id = m.sender_id AND ct.account_id = :accountId
+           LEFT JOIN agent_bots ab ON m.sender_type = 'AgentBot' AND ab.id = m.sender_id
           WHERE c.id IN (:ids)`,
         { replacements: { ids, accountId }, type: QueryTypes.SELECT },
       ),
@@ -501,6 +507,8 @@ export class ConversationService {
         sender = { type: 'user', user, accountUser: row.au_id == null ? null : { availability: row.au_availability as string } };
       } else if (row.ct_id != null) {
         sender = { type: 'contact', contact: Object.fromEntries(SENDER_CONTACT_COLUMNS.map((col) => [col, row[`ct_${col}`]])) as unknown as ContactFields };
+      } else if (row.ab_id != null) {
+        sender = { type: 'agent_bot', bot: { id: Number(row.ab_id), name: row.ab_name as string, avatar_url: (row.ab_avatar_url as string | null) ?? null } };
       }
       lastOf.set(conversationId, view(message, sender));
     }
@@ -515,7 +523,7 @@ export class ConversationService {
   }
 
   /** An administrator of the account, or an agent of it who is a member of the inbox. */
-  private async assignable(scope: AccountScope, inboxId: number, userId: number): Promise<Assignee | null> {
+  private async assignable(scope: ActingScope, inboxId: number, userId: number): Promise<Assignee | null> {
     const accountUser = await AccountUser.findOne({ where: { account_id: scope.account.id, user_id: userId, invitation_pending: false }, include: [{ model: User, as: 'user' }] });
     if (!accountUser?.user) return null;
     if (!accountUser.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: inboxId, user_id: userId } }))) return null;
@@ -526,7 +534,7 @@ export class ConversationService {
    * Applies an agent's change and writes the thread's activity lines for it (assigned, labelled,
    * resolved, …, by whom) in the same transaction; announces both once committed.
    */
-  private async save(scope: AccountScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
+  private async save(scope: ActingScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
     const changes = conversationChanges(conversation, update);
     if (!changes.length) return;
     const lines = await activityLines(scope, conversation, update);
@@ -544,7 +552,7 @@ export class ConversationService {
       return created;
     });
     const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-    await this.deps.events.emit('conversation.updated', { ...ids, changes, actorUserId: scope.user.id });
+    await this.deps.events.emit('conversation.updated', { ...ids, changes, ...(isBotScope(scope) ? {} : { actorUserId: scope.user.id }) });
     for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false });
   }
 

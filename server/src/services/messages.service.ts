@@ -6,10 +6,11 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
 import type { BlobStorage } from '../lib/storage.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
+import { AccountUser, AgentBot, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
 import { CONTENT_TYPES, type MessageStatus, type MessageType } from '../models/message.model.js';
-import type { AccountScope } from './account-scope.js';
+import { isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
 import type { MessageView } from '../serializers/message.serializer.js';
+import { startingStatus } from './starting-status.js';
 import { emailAddress, looseBoolean, parse, attributesHash, recordId, optionalRecordId } from '../lib/validation.js';
 import type { ReplyOutbox } from '../channels/email/send/reply-outbox.js';
 import { htmlAsText } from '../channels/email/send/reply-body.js';
@@ -90,7 +91,7 @@ export interface NewMessage {
   content_type?: string;
   content_attributes?: Record<string, unknown>;
   /** `null` for mail the inbox's own address sent (e.g. from Outlook), which no agent wrote here. */
-  sender: { type: 'User' | 'Contact'; id: number } | null;
+  sender: { type: 'User' | 'Contact' | 'AgentBot'; id: number } | null;
   /** `false` keeps a resolved or snoozed conversation as it is (an auto-reply is no reason to reopen). */
   reopen?: boolean;
   /** `false`: an incoming message that is not the customer's turn (a read receipt, say) starts no wait. */
@@ -108,7 +109,8 @@ export interface NewMessage {
  */
 export async function insertMessage(conversation: Conversation, attrs: NewMessage, transaction: Transaction): Promise<{ message: Message; changes: string[] }> {
   const message = await Message.create(messageRow(conversation, attrs), { transaction });
-  const { update, changes, contactActive } = messageEffects(conversation, attrs, message.created_at);
+  const reopenAs = reopens(conversation, attrs) && conversation.status === 'resolved' ? await startingStatus(conversation.inbox_id, transaction) : 'open';
+  const { update, changes, contactActive } = messageEffects(conversation, attrs, message.created_at, reopenAs);
   if (contactActive) await Contact.update({ last_activity_at: message.created_at }, { where: { id: conversation.contact_id }, transaction });
   await conversation.update(update as Partial<Conversation>, { transaction });
   return { message, changes };
@@ -137,17 +139,28 @@ export function messageRow(conversation: Conversation, attrs: NewMessage) {
  * reply) and whether it is the contact's activity, without writing: a batch applies several messages
  * to one conversation in memory (`conversation.set`) and writes the result once.
  */
-export function messageEffects(conversation: Conversation, attrs: Pick<NewMessage, 'message_type' | 'private' | 'sender' | 'reopen' | 'startsWait'>, at: Date): { update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>>; changes: string[]; contactActive: boolean } {
+export function messageEffects(
+  conversation: Conversation,
+  attrs: Pick<NewMessage, 'message_type' | 'private' | 'sender' | 'reopen' | 'startsWait'>,
+  at: Date,
+  reopenAs: 'open' | 'pending' = 'open',
+): { update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>>; changes: string[]; contactActive: boolean } {
   const update: Partial<Record<'last_activity_at' | 'status' | 'snoozed_until' | 'waiting_since' | 'first_reply_created_at', unknown>> = { last_activity_at: at };
   const contactActive = attrs.message_type === 'incoming';
   if (contactActive) {
-    if (attrs.reopen !== false && !conversation.muted && (conversation.status === 'resolved' || conversation.status === 'snoozed')) Object.assign(update, { status: 'open', snoozed_until: null });
+    // Chatwoot: a snoozed conversation opens; a resolved one opens, or goes back to the inbox's bot as pending (`reopenAs`).
+    if (reopens(conversation, attrs)) Object.assign(update, { status: conversation.status === 'resolved' ? reopenAs : 'open', snoozed_until: null });
     if (attrs.startsWait !== false && !conversation.waiting_since) update.waiting_since = at;
   } else if (attrs.message_type === 'outgoing' && !attrs.private && attrs.sender?.type === 'User') {
     if (!conversation.first_reply_created_at) update.first_reply_created_at = at;
     if (conversation.waiting_since) update.waiting_since = null;
   }
   return { update, changes: conversationChanges(conversation, update), contactActive };
+}
+
+/** Whether an incoming message brings a resolved or snoozed conversation back (not muted ones, not auto-replies). */
+export function reopens(conversation: Conversation, attrs: Pick<NewMessage, 'message_type' | 'reopen'>): boolean {
+  return attrs.message_type === 'incoming' && attrs.reopen !== false && !conversation.muted && (conversation.status === 'resolved' || conversation.status === 'snoozed');
 }
 
 /** Emits `message.created` and the conversation changes the message caused; call after the transaction committed. */
@@ -172,18 +185,21 @@ export async function hydrateMessages(accountId: number, messages: Message[], di
   const ids = messages.map((m) => m.id);
   const userIds = [...new Set(messages.filter((m) => m.sender_type === 'User' && m.sender_id).map((m) => m.sender_id!))];
   const contactIds = [...new Set(messages.filter((m) => m.sender_type === 'Contact' && m.sender_id).map((m) => m.sender_id!))];
-  const [attachments, users, memberships, contacts] = await Promise.all([
+  const botIds = [...new Set(messages.filter((m) => m.sender_type === 'AgentBot' && m.sender_id).map((m) => m.sender_id!))];
+  const [attachments, users, memberships, contacts, bots] = await Promise.all([
     Attachment.findAll({ where: { message_id: { [Op.in]: ids } }, order: [['id', 'ASC']], transaction }),
     // Only what a sender payload shows: never the password digest.
     userIds.length ? User.findAll({ where: { id: { [Op.in]: userIds } }, attributes: ['id', 'name', 'display_name', 'email'], transaction }) : [],
     userIds.length ? AccountUser.findAll({ where: { account_id: accountId, user_id: { [Op.in]: userIds } }, transaction }) : [],
     contactIds.length ? Contact.findAll({ where: { id: { [Op.in]: contactIds }, account_id: accountId }, transaction }) : [],
+    botIds.length ? AgentBot.findAll({ where: { id: { [Op.in]: botIds } }, attributes: ['id', 'name', 'avatar_url'], transaction }) : [],
   ]);
   const attachmentsOf = new Map<number, Attachment[]>();
   for (const a of attachments) attachmentsOf.set(a.message_id, [...(attachmentsOf.get(a.message_id) ?? []), a]);
   const userById = new Map(users.map((u) => [u.id, u]));
   const membershipOf = new Map(memberships.map((m) => [m.user_id, m]));
   const contactById = new Map(contacts.map((c) => [c.id, c]));
+  const botById = new Map(bots.map((b) => [b.id, b]));
   return messages.map((message) => {
     message.attachments = attachmentsOf.get(message.id) ?? [];
     let sender: MessageView['sender'] = null;
@@ -191,6 +207,7 @@ export async function hydrateMessages(accountId: number, messages: Message[], di
     const contact = message.sender_type === 'Contact' ? contactById.get(message.sender_id!) : undefined;
     if (user) sender = { type: 'user', user, accountUser: membershipOf.get(user.id) ?? null };
     else if (contact) sender = { type: 'contact', contact };
+    else if (message.sender_type === 'AgentBot' && botById.has(message.sender_id!)) sender = { type: 'agent_bot', bot: botById.get(message.sender_id!)! };
     return { message, conversationDisplayId: displayIds.get(message.conversation_id) ?? 0, sender };
   });
 }
@@ -199,7 +216,7 @@ export interface MessageServiceDeps {
   sequelize: Sequelize;
   events: EventBus;
   /** The conversation an account-scoped request names (404 outside the agent's reach). */
-  conversations: { find(scope: AccountScope, displayId: number): Promise<Conversation> };
+  conversations: { find(scope: ActingScope, displayId: number): Promise<Conversation> };
   storage: BlobStorage;
   replies: ReplyOutbox;
   mail: TransactionalMail;
@@ -239,7 +256,7 @@ export class MessageService {
    * its HTML, by Content-ID). An agent's public reply in an inbox that sends email is stored as
    * `sending` and queued for the `email.send` job once committed, after the undo window.
    */
-  async create(scope: AccountScope, displayId: number, body: Record<string, unknown>, files: UploadedFile[] = [], inline: UploadedFile[] = []): Promise<MessageView> {
+  async create(scope: ActingScope, displayId: number, body: Record<string, unknown>, files: UploadedFile[] = [], inline: UploadedFile[] = []): Promise<MessageView> {
     const { cc_emails, bcc_emails, to_emails, html_content, quote_history, inline_content_ids, ...attrs } = parse(messageParams, body);
     const problems = [];
     const html = html_content?.trim() ? html_content : undefined;
@@ -252,7 +269,8 @@ export class MessageService {
     const recipients = Object.fromEntries(Object.entries({ cc_emails, bcc_emails, to_emails }).filter(([, v]) => v !== undefined));
     const composed = { ...(html ? { body_html: html } : {}), ...(quote_history !== undefined ? { quote_history } : {}) };
 
-    const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : { type: 'User' as const, id: scope.user.id };
+    const author = isBotScope(scope) ? { type: 'AgentBot' as const, id: scope.bot.id } : { type: 'User' as const, id: scope.user.id };
+    const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : author;
     const emailed = attrs.message_type === 'outgoing' && !attrs.private && (await this.deps.replies.sendsFrom(conversation.inbox_id));
     const uploads = [...files, ...inline.map((f, i) => ({ ...f, contentId: inline_content_ids![i] }))];
     return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed }, sender }, emailed, uploads);
@@ -283,7 +301,7 @@ export class MessageService {
    * Inserts the message with its files (uploads, and copies of another message's files) in one
    * transaction, announces it, and queues an emailed one: a stored blob is removed again if the insert fails.
    */
-  private async store(scope: AccountScope, conversation: Conversation, attrs: NewMessage, emailed: boolean, uploads: UploadedFile[], copies: Attachment[] = []): Promise<MessageView> {
+  private async store(scope: ActingScope, conversation: Conversation, attrs: NewMessage, emailed: boolean, uploads: UploadedFile[], copies: Attachment[] = []): Promise<MessageView> {
     const delayMs = emailed ? this.deps.undoSeconds * 1000 : 0;
     const undo = delayMs ? { undo_until: Math.ceil((Date.now() + delayMs) / 1000) } : {};
     const stored: string[] = [];

@@ -3,7 +3,7 @@ import type { Job } from 'bull';
 import type { Redis } from 'ioredis';
 import { Op, type Sequelize } from 'sequelize';
 import { z } from 'zod';
-import { attributesHash, pageParam, parse } from '../lib/validation.js';
+import { attributesHash, httpUrl, pageParam, parse } from '../lib/validation.js';
 import type { AccountScope } from '../services/account-scope.js';
 import type { EventBus, LifecycleEventName, LifecycleEvents } from '../extensions/events.js';
 import type { JobDefinition } from '../extensions/types.js';
@@ -11,7 +11,9 @@ import type { JobQueues } from '../jobs/queues.js';
 import { randomToken, type SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { Webhook, WebhookDelivery, WEBHOOK_EVENTS, type WebhookEvent } from '../models/webhook.model.js';
+import { VersionedCache } from '../lib/versioned-cache.js';
+import { AgentBot } from '../models/agent-bot.model.js';
+import { Webhook, WebhookDelivery, WEBHOOK_EVENTS, type AgentBotEvent, type WebhookEvent } from '../models/webhook.model.js';
 import type { ConversationService } from '../services/conversations.service.js';
 import type { NotificationService } from '../services/notifications.service.js';
 import type { WebhookAddressGuard } from './address-guard.js';
@@ -24,17 +26,7 @@ export const WEBHOOK_ATTEMPTS = 14;
 export const DELIVERIES_PER_PAGE = 25;
 const PENDING = ['queued', 'retrying'];
 
-const url = z
-  .string({ message: 'is required' })
-  .trim()
-  .max(2048)
-  .refine((v) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL');
+const url = httpUrl;
 const subscriptions = z.array(z.enum(WEBHOOK_EVENTS, { message: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), { message: 'must be a list of events' });
 const createParams = z.object({
   url,
@@ -65,6 +57,10 @@ export interface WebhookServiceDeps {
 }
 
 type Subscribed = Pick<Webhook, 'id' | 'subscriptions'>;
+export type AgentBotEventData = Omit<WebhookEventData, 'event'> & { event: AgentBotEvent };
+/** The deliveries of one webhook or one agent bot: each has its own queue per conversation. */
+type DeliveryOwner = { webhook_id: number } | { agent_bot_id: number };
+const ownerOf = (d: WebhookDelivery): DeliveryOwner => (d.webhook_id !== null ? { webhook_id: d.webhook_id } : { agent_bot_id: d.agent_bot_id! });
 
 /**
  * Account webhooks: administrators manage them; every lifecycle event an enabled webhook subscribes
@@ -74,15 +70,12 @@ type Subscribed = Pick<Webhook, 'id' | 'subscriptions'>;
 export class WebhookService {
   /**
    * Every lifecycle event asks which webhooks listen; asking Postgres each time cost more than the
-   * ingest's own SQL. The answer is kept per account until any process changes a webhook, which bumps
-   * a version in Redis (one GET per event, shared by web and worker processes).
+   * ingest's own SQL. The answer is kept per account until any process changes a webhook.
    */
-  private subscribedCache: { version: string | null; byAccount: Map<number, Promise<Subscribed[]>> } | undefined;
+  private readonly subscribedCache: VersionedCache<number, Subscribed[]>;
 
-  constructor(private readonly deps: WebhookServiceDeps) {}
-
-  private get versionKey(): string {
-    return `${this.deps.prefix}:webhooks:version`;
+  constructor(private readonly deps: WebhookServiceDeps) {
+    this.subscribedCache = new VersionedCache(deps.redis, `${deps.prefix}:webhooks:version`, deps.logger, 'webhook subscriptions');
   }
 
   list(scope: AccountScope): Promise<Webhook[]> {
@@ -155,7 +148,7 @@ export class WebhookService {
     if (!delivery) throw new NotFoundError('Delivery');
     if (!PENDING.includes(delivery.status)) {
       await delivery.update({ status: 'queued', last_error: null });
-      await this.enqueueNext(webhook.id, delivery.ordering_key);
+      await this.enqueueNext({ webhook_id: webhook.id }, delivery.ordering_key);
     }
     return delivery;
   }
@@ -179,10 +172,10 @@ export class WebhookService {
     for (const data of await build()) {
       for (const webhook of webhooks.filter((w) => w.subscriptions.includes(data.event))) {
         await WebhookDelivery.create({
-          webhook_id: webhook.id, event: data.event, ordering_key: data.orderingKey, delivery_uuid: randomUUID(), payload: data.payload,
+          webhook_id: webhook.id, agent_bot_id: null, event: data.event, ordering_key: data.orderingKey, delivery_uuid: randomUUID(), payload: data.payload,
           response_status: null, latency_ms: null, last_error: null, delivered_at: null,
         });
-        await this.enqueueNext(webhook.id, data.orderingKey);
+        await this.enqueueNext({ webhook_id: webhook.id }, data.orderingKey);
       }
     }
   }
@@ -199,18 +192,20 @@ export class WebhookService {
   /**
    * One attempt. A failure throws for bull to retry with backoff, until the last attempt, a refused
    * address (retrying cannot help) or the webhook's automatic disable gives the delivery up; either
-   * way the next delivery of its conversation is then queued.
+   * way the next delivery of its conversation is then queued. An agent bot's deliveries take the same
+   * path, signed with the bot's secret; a bot is never disabled automatically (Chatwoot does not either).
    */
   async deliver(deliveryId: number, job?: Job<{ deliveryId: number }>): Promise<{ status: string }> {
     const delivery = await WebhookDelivery.findByPk(deliveryId);
     if (!delivery || !PENDING.includes(delivery.status)) return { status: delivery?.status ?? 'missing' };
-    const webhook = await Webhook.findByPk(delivery.webhook_id);
-    if (!webhook || !webhook.enabled) {
-      await delivery.update({ status: 'failed', last_error: 'the webhook is disabled' });
+    const owner = ownerOf(delivery);
+    const target = await this.targetOf(delivery);
+    if ('refused' in target) {
+      await delivery.update({ status: 'failed', last_error: target.refused });
       return { status: 'failed' };
     }
     const earlier = await WebhookDelivery.findOne({
-      where: { webhook_id: webhook.id, ordering_key: delivery.ordering_key, status: PENDING, id: { [Op.lt]: delivery.id } },
+      where: { ...owner, ordering_key: delivery.ordering_key, status: PENDING, id: { [Op.lt]: delivery.id } },
       attributes: ['id'],
     });
     // Not its turn (an older delivery was resent): back in line, the earlier one queues it when done.
@@ -220,38 +215,67 @@ export class WebhookService {
     }
 
     const body = JSON.stringify(delivery.payload);
-    const headers = { ...signatureHeaders(this.secretOf(webhook), body, Math.floor(Date.now() / 1000)), 'X-Chatwoot-Delivery': delivery.delivery_uuid };
-    const result = await sendWebhook(webhook.url, body, headers, this.deps.guard);
+    const headers = { ...signatureHeaders(target.secret, body, Math.floor(Date.now() / 1000)), 'X-Chatwoot-Delivery': delivery.delivery_uuid };
+    const result = await sendWebhook(target.url, body, headers, this.deps.guard);
     const outcome = { attempts: delivery.attempts + 1, response_status: result.status, latency_ms: result.latencyMs };
+    const webhook = target.webhook;
     if (result.ok) {
       await delivery.update({ ...outcome, status: 'delivered', last_error: null, delivered_at: new Date() });
-      if (webhook.failing_since) await webhook.update({ failing_since: null });
-      await this.enqueueNext(webhook.id, delivery.ordering_key);
+      if (webhook?.failing_since) await webhook.update({ failing_since: null });
+      await this.enqueueNext(owner, delivery.ordering_key);
       return { status: 'delivered' };
     }
 
-    const log = this.deps.logger.child({ webhookId: webhook.id, deliveryId: delivery.id, attempt: outcome.attempts });
-    const failingSince = webhook.failing_since ?? new Date();
-    if (!webhook.failing_since) await webhook.update({ failing_since: failingSince });
-    if (Date.now() - failingSince.getTime() >= this.deps.disableAfterHours * 3600_000) {
-      await delivery.update({ ...outcome, status: 'failed', last_error: result.error });
-      await this.disable(webhook, result.error ?? 'failed');
-      log.warn({ error: result.error }, 'webhook disabled after failing for too long');
-      return { status: 'failed' };
+    const log = this.deps.logger.child({ ...(webhook ? { webhookId: webhook.id } : { agentBotId: delivery.agent_bot_id }), deliveryId: delivery.id, attempt: outcome.attempts });
+    if (webhook) {
+      const failingSince = webhook.failing_since ?? new Date();
+      if (!webhook.failing_since) await webhook.update({ failing_since: failingSince });
+      if (Date.now() - failingSince.getTime() >= this.deps.disableAfterHours * 3600_000) {
+        await delivery.update({ ...outcome, status: 'failed', last_error: result.error });
+        await this.disable(webhook, result.error ?? 'failed');
+        log.warn({ error: result.error }, 'webhook disabled after failing for too long');
+        return { status: 'failed' };
+      }
     }
     const lastAttempt = result.permanent || !job || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     await delivery.update({ ...outcome, status: lastAttempt ? 'failed' : 'retrying', last_error: result.error });
     if (lastAttempt) {
       log.info({ error: result.error }, 'webhook delivery given up');
-      await this.enqueueNext(webhook.id, delivery.ordering_key);
+      await this.enqueueNext(owner, delivery.ordering_key);
       return { status: 'failed' };
     }
     throw new Error(`webhook delivery failed: ${result.error}`);
   }
 
+  /** Where a delivery goes and how it is signed, or why it cannot go anymore. */
+  private async targetOf(delivery: WebhookDelivery): Promise<{ url: string; secret: string; webhook?: Webhook } | { refused: string }> {
+    if (delivery.webhook_id !== null) {
+      const webhook = await Webhook.findByPk(delivery.webhook_id);
+      if (!webhook || !webhook.enabled) return { refused: 'the webhook is disabled' };
+      return { url: webhook.url, secret: this.secretOf(webhook), webhook };
+    }
+    const bot = await AgentBot.findByPk(delivery.agent_bot_id!);
+    if (!bot?.outgoing_url) return { refused: 'the agent bot has no outgoing URL' };
+    return { url: bot.outgoing_url, secret: this.deps.secrets.decrypt(bot.secret_ciphertext) };
+  }
+
+  /**
+   * Queues an agent bot's events (the bot listener decides which ones it gets), in order per
+   * conversation like a webhook's.
+   */
+  async publishToAgentBot(agentBotId: number, events: AgentBotEventData[]): Promise<void> {
+    for (const data of events) {
+      await WebhookDelivery.create({
+        webhook_id: null, agent_bot_id: agentBotId, event: data.event, ordering_key: data.orderingKey, delivery_uuid: randomUUID(), payload: data.payload,
+        response_status: null, latency_ms: null, last_error: null, delivered_at: null,
+      });
+      await this.enqueueNext({ agent_bot_id: agentBotId }, data.orderingKey);
+    }
+  }
+
   /** Queues the oldest pending delivery of a conversation unless it already has its job (retrying). */
-  private async enqueueNext(webhookId: number, orderingKey: string): Promise<void> {
-    const next = await WebhookDelivery.findOne({ where: { webhook_id: webhookId, ordering_key: orderingKey, status: PENDING }, order: [['id', 'ASC']] });
+  private async enqueueNext(owner: DeliveryOwner, orderingKey: string): Promise<void> {
+    const next = await WebhookDelivery.findOne({ where: { ...owner, ordering_key: orderingKey, status: PENDING }, order: [['id', 'ASC']] });
     if (!next || next.status !== 'queued') return;
     // The job id makes concurrent callers add it once; a row changed since (resent, back in line) is a new job.
     await this.deps.queues.enqueue(WEBHOOK_DELIVERY_JOB, { deliveryId: next.id }, { jobId: `webhook-delivery:${next.id}:${next.updated_at.getTime()}` });
@@ -267,30 +291,12 @@ export class WebhookService {
   }
 
   /** The account's enabled webhooks, from the cache while no process has changed a webhook since. */
-  private async subscribed(accountId: number): Promise<Subscribed[]> {
-    const load = () => Webhook.findAll({ where: { account_id: accountId, enabled: true }, attributes: ['id', 'subscriptions'] });
-    let version: string | null;
-    try {
-      version = await this.deps.redis.get(this.versionKey);
-    } catch (err) {
-      // Without Redis the cache cannot know it is current: ask Postgres, as before.
-      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'webhook subscriptions: version unreadable, reading the table');
-      return load();
-    }
-    if (this.subscribedCache?.version !== version) this.subscribedCache = { version, byAccount: new Map() };
-    const byAccount = this.subscribedCache.byAccount;
-    let hooks = byAccount.get(accountId);
-    if (!hooks) {
-      hooks = load();
-      byAccount.set(accountId, hooks);
-      hooks.catch(() => byAccount.delete(accountId));
-    }
-    return hooks;
+  private subscribed(accountId: number): Promise<Subscribed[]> {
+    return this.subscribedCache.get(accountId, () => Webhook.findAll({ where: { account_id: accountId, enabled: true }, attributes: ['id', 'subscriptions'] }));
   }
 
-  private async subscriptionsChanged(): Promise<void> {
-    this.subscribedCache = undefined;
-    await this.deps.redis.incr(this.versionKey);
+  private subscriptionsChanged(): Promise<void> {
+    return this.subscribedCache.invalidate();
   }
 
   private checkUrl(value: string): void {

@@ -9,7 +9,7 @@ import type { CustomAttributeService, CustomFilterService } from '../../services
 import type { ReportService } from '../../services/reports.service.js';
 import { ValidationError } from '../../lib/errors.js';
 import { requireAdministrator } from '../auth.js';
-import { accountScope } from '../request-context.js';
+import { accountScope, actingScope } from '../request-context.js';
 import { serializeContact, serializeContactInbox } from '../../serializers/contact.serializer.js';
 import { serializeConversation } from '../../serializers/conversation.serializer.js';
 import { serializeInbox } from '../../serializers/inbox.serializer.js';
@@ -27,10 +27,10 @@ export function conversationOperationsRouter(conversations: ConversationService,
     res.json({ meta: counts, payload: list.map(serializeConversation) });
   });
   router.patch('/conversations/:id', async (req, res) => {
-    res.json(serializeConversation(await actions.update(accountScope(req), id(req.params.id), req.body ?? {})));
+    res.json(serializeConversation(await actions.update(actingScope(req), id(req.params.id), req.body ?? {})));
   });
   router.post('/conversations/:id/custom_attributes', async (req, res) => {
-    res.json({ custom_attributes: await actions.setCustomAttributes(accountScope(req), id(req.params.id), req.body ?? {}) });
+    res.json({ custom_attributes: await actions.setCustomAttributes(actingScope(req), id(req.params.id), req.body ?? {}) });
   });
   router.post('/conversations/:id/unread', async (req, res) => {
     res.json(serializeConversation(await actions.markUnread(accountScope(req), id(req.params.id))));

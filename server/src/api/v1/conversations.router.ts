@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import type { ConversationService } from '../../services/conversations.service.js';
 import type { TeamService } from '../../services/teams.service.js';
-import { accountScope } from '../request-context.js';
+import { accountScope, actingScope } from '../request-context.js';
+import { isBotScope } from '../../services/account-scope.js';
 import { serializeConversation } from '../../serializers/conversation.serializer.js';
 import { serializeTeam } from '../../serializers/team.serializer.js';
 import { serializeAgent } from '../../serializers/user.serializer.js';
@@ -30,7 +31,7 @@ export function conversationsRouter(conversations: ConversationService, teams: T
   });
 
   router.post('/conversations/:id/toggle_status', async (req, res) => {
-    const conversation = await conversations.toggleStatus(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
+    const conversation = await conversations.toggleStatus(actingScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
     res.json({
       meta: {},
       payload: { success: true, current_status: conversation.status, conversation_id: conversation.display_id, snoozed_until: conversation.snoozed_until },
@@ -38,15 +39,16 @@ export function conversationsRouter(conversations: ConversationService, teams: T
   });
 
   router.post('/conversations/:id/toggle_priority', async (req, res) => {
-    await conversations.togglePriority(accountScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
+    await conversations.togglePriority(actingScope(req), idParam(req.params.id, 'Conversation'), req.body ?? {});
     res.status(200).end();
   });
 
   router.post('/conversations/:id/assignments', async (req, res) => {
-    const scope = accountScope(req);
+    const scope = actingScope(req);
     const result = await conversations.assign(scope, idParam(req.params.id, 'Conversation'), req.body ?? {});
     if (result.kind === 'agent') res.json(result.assignee ? serializeAgent(result.assignee.user, result.assignee.accountUser) : null);
-    else res.json(result.team ? serializeTeam(result.team, await teams.memberTeamIds(scope.user.id)) : null);
+    // `is_member` is the caller's membership: a bot is a member of no team.
+    else res.json(result.team ? serializeTeam(result.team, isBotScope(scope) ? new Set() : await teams.memberTeamIds(scope.user.id)) : null);
   });
 
   router.post('/bulk_actions', async (req, res) => {

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { AppError, ValidationError } from '../../lib/errors.js';
 import type { MessageService, UploadedFile } from '../../services/messages.service.js';
-import { accountScope } from '../request-context.js';
+import { accountScope, actingScope } from '../request-context.js';
 import { serializeContactSender } from '../../serializers/contact.serializer.js';
 import { serializeMessage } from '../../serializers/message.serializer.js';
 import { serializeAgent } from '../../serializers/user.serializer.js';
@@ -69,7 +69,7 @@ export function messagesRouter(messages: MessageService): Router {
   router.post('/conversations/:conversation_id/messages', attachmentsUpload, async (req, res) => {
     const { attached, inline } = uploadedFiles(req.files);
     try {
-      const view = await messages.create(accountScope(req), idParam(req.params.conversation_id, 'Conversation'), req.body ?? {}, attached, inline);
+      const view = await messages.create(actingScope(req), idParam(req.params.conversation_id, 'Conversation'), req.body ?? {}, attached, inline);
       res.json(serializeMessage(view));
     } finally {
       await Promise.all([...attached, ...inline].map((f) => rm(f.path, { force: true })));

@@ -6,6 +6,7 @@ import type { BlobStorage } from '../../../lib/storage.js';
 import type { Logger } from '../../../lib/logger.js';
 import { Attachment, Contact, Conversation, Message, type ChannelEmail, type Inbox } from '../../../models/index.js';
 import { insertConversation } from '../../../services/conversations.service.js';
+import { startingStatus } from '../../../services/starting-status.js';
 import { announceMessage, insertMessage, messageEffects, messageRow, type NewMessage } from '../../../services/messages.service.js';
 import { findOrCreateContactInbox } from '../../../services/contacts.service.js';
 import { findConversation, threadKeys } from './conversation-finder.js';
@@ -301,6 +302,8 @@ export class EmailIngestionService {
     for (const p of planned) p.contact = p.unknown ? { id: p.unknown.id, account_id: p.unknown.account_id, email: p.unknown.email, name: p.unknown.name, contact_inbox_id: null } : p.contactAddress ? contacts.get(p.contactAddress.address)! : undefined;
 
     const starting = planned.filter((p) => 'starts' in p.target && p.target.starts === p);
+    // New conversations start, and resolved ones come back, pending when the inbox has an agent bot.
+    const botStatus = await startingStatus(inbox.id, transaction);
     if (starting.length) {
       const contactInboxes = await this.contactInboxesFor(inbox, starting.map((p) => p.contact!), transaction);
       const [{ last }] = await sequelize.query<{ last: number }>(
@@ -309,7 +312,7 @@ export class EmailIngestionService {
       );
       const created = await Conversation.bulkCreate(starting.map((p, i) => ({
         account_id: inbox.account_id, inbox_id: inbox.id, contact_id: p.contact!.id, contact_inbox_id: contactInboxes.get(p.contact!.id)!,
-        display_id: Number(last) - starting.length + 1 + i, waiting_since: new Date(), additional_attributes: { source: 'email', mail_subject: p.email.subject },
+        display_id: Number(last) - starting.length + 1 + i, status: botStatus, waiting_since: new Date(), additional_attributes: { source: 'email', mail_subject: p.email.subject },
       })), { transaction, returning: true });
       starting.forEach((p, i) => { p.created = created[i]; });
     }
@@ -337,7 +340,7 @@ export class EmailIngestionService {
     for (const [i, p] of planned.entries()) {
       const conversation = conversationOf(p.target);
       const message = messages[i]!;
-      const { update, changes, contactActive } = messageEffects(conversation, attrs[i]!, message.created_at);
+      const { update, changes, contactActive } = messageEffects(conversation, attrs[i]!, message.created_at, botStatus);
       conversation.set(update as Partial<Conversation>);
       const entry = touched.get(conversation.id) ?? { conversation, changed: new Set<string>() };
       for (const k of Object.keys(update)) entry.changed.add(k);
