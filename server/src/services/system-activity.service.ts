@@ -33,7 +33,8 @@ export class SystemActivityService {
   private async line(event: LifecycleEvents['conversation.updated'], conversation: Conversation): Promise<string | null> {
     switch (event.cause) {
       case 'incoming_message':
-        return event.changes.includes('status') && conversation.status === 'open' ? 'System reopened the conversation due to a new incoming message' : null;
+        // Open again, or pending when the inbox's agent bot takes it back first.
+        return event.changes.includes('status') && (conversation.status === 'open' || conversation.status === 'pending') ? 'System reopened the conversation due to a new incoming message' : null;
       case 'snooze_ended':
         return conversation.status === 'open' ? 'System reopened the conversation: its snooze ended' : null;
       case 'auto_assignment': {
