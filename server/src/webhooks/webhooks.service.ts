@@ -26,15 +26,14 @@ export const WEBHOOK_ATTEMPTS = 14;
 export const DELIVERIES_PER_PAGE = 25;
 const PENDING = ['queued', 'retrying'];
 
-const url = httpUrl;
 const subscriptions = z.array(z.enum(WEBHOOK_EVENTS, { message: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), { message: 'must be a list of events' });
 const createParams = z.object({
-  url,
+  url: httpUrl,
   name: z.string().trim().max(255).nullable().optional(),
   subscriptions: subscriptions.min(1, 'must list at least one event').default([...WEBHOOK_EVENTS]),
 });
 const updateParams = z.object({
-  url: url.optional(),
+  url: httpUrl.optional(),
   name: z.string().trim().max(255).nullable().optional(),
   subscriptions: subscriptions.min(1, 'must list at least one event').optional(),
   enabled: z.boolean({ message: 'must be true or false' }).optional(),
