@@ -49,6 +49,8 @@ import { CustomAttributeService, CustomFilterService } from './services/custom-a
 import { ReportService } from './services/reports.service.js';
 import { SsoLinks } from './services/sso-links.service.js';
 import { WebhookAddressGuard } from './webhooks/address-guard.js';
+import { AutomationRuleService } from './services/automation/automation-rules.service.js';
+import { AutomationRunner } from './services/automation/automation-rules.job.js';
 
 export type { CoreApi };
 
@@ -93,15 +95,23 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const presence = new Presence(redis, config.REDIS_PREFIX);
   const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations, presence });
   new AutoAssignmentService({ sequelize, redis, prefix: config.REDIS_PREFIX, events, presence, logger: logger.child({ component: 'auto-assignment' }) }).register();
+  const guard = new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+  const automationRules = new AutomationRuleService({ sequelize, redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'automation' }) });
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
+  const messages = new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS });
+  const conversationActions = new ConversationActions({ conversations, events });
+  const automation = new AutomationRunner({
+    sequelize, rules: automationRules, queues, conversations, conversationActions, messages, guard, logger: logger.child({ component: 'automation' }),
+  });
+  automation.subscribe(events);
   const api: CoreApi = {
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),
     inboxes,
     contacts,
     conversations,
-    messages: new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
+    messages,
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
     labels,
@@ -117,15 +127,17 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     realtime,
     emailProviders: registries.emailProviders,
     emailChecks: new EmailCheckService({ inboxes, logger }),
-    conversationActions: new ConversationActions({ conversations, events }),
+    conversationActions,
     contactActions: new ContactActions({ sequelize, contacts, inboxes, events }),
     customAttributes: new CustomAttributeService(),
     customFilters: new CustomFilterService(),
     reports: new ReportService({ sequelize }),
     sso: new SsoLinks({ redis, prefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }),
+    automationRules,
+    automation,
     webhooks: new WebhookService({
       sequelize, secrets, queues, notifications, conversations,
-      guard: new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS),
+      guard,
       logger: logger.child({ component: 'webhooks' }),
       retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
       disableAfterHours: config.WEBHOOK_DISABLE_AFTER_HOURS,

@@ -11,8 +11,9 @@ export interface LifecycleEvents {
    * `assigneeId`: the agent the conversation was created assigned to, if any.
    */
   'conversation.created': { accountId: number; inboxId: number; conversationId: number; actorUserId?: number; assigneeId?: number };
-  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number };
-  'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean };
+  /** `automationRuleId`: the automation rule whose action made the change (automation rules do not run on it again). */
+  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number; automationRuleId?: number };
+  'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean; automationRuleId?: number };
   /** Delivery status changed (sending → sent / failed, retried). */
   'message.updated': { accountId: number; inboxId: number; conversationId: number; messageId: number; changes: string[] };
   'contact.created': { accountId: number; contactId: number };

@@ -53,7 +53,7 @@ export class ConversationActions {
   /** Chatwoot's mute: the conversation is resolved and the customer's next emails leave it resolved. */
   async setMuted(scope: AccountScope, displayId: number, muted: boolean): Promise<ConversationView> {
     const conversation = await this.deps.conversations.find(scope, displayId);
-    await this.save(conversation, muted ? { muted: true, status: 'resolved', snoozed_until: null } : { muted: false });
+    await this.save(conversation, muted ? { muted: true, status: 'resolved', snoozed_until: null } : { muted: false }, scope.automation ? { automationRuleId: scope.automation.ruleId } : {});
     return this.view(scope, conversation);
   }
 
@@ -67,11 +67,11 @@ export class ConversationActions {
     return this.deps.conversations.show(scope, conversation.display_id);
   }
 
-  private async save(conversation: Conversation, update: Record<string, unknown>): Promise<void> {
+  private async save(conversation: Conversation, update: Record<string, unknown>, marker: { automationRuleId?: number } = {}): Promise<void> {
     const changes = conversationChanges(conversation, update);
     if (!changes.length) return;
     await conversation.update(update as Partial<Conversation>);
-    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes });
+    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes, ...marker });
   }
 }
 

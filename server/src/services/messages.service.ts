@@ -151,10 +151,11 @@ export function messageEffects(conversation: Conversation, attrs: Pick<NewMessag
 }
 
 /** Emits `message.created` and the conversation changes the message caused; call after the transaction committed. */
-export async function announceMessage(events: EventBus, conversation: Conversation, message: Message, changes: string[]): Promise<void> {
+export async function announceMessage(events: EventBus, conversation: Conversation, message: Message, changes: string[], automationRuleId?: number): Promise<void> {
   const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-  await events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
-  if (changes.length) await events.emit('conversation.updated', { ...ids, changes });
+  const marker = automationRuleId ? { automationRuleId } : {};
+  await events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private, ...marker });
+  if (changes.length) await events.emit('conversation.updated', { ...ids, changes, ...marker });
 }
 
 /** Which announced columns an update really changes (dates compared by value). */
@@ -252,10 +253,12 @@ export class MessageService {
     const recipients = Object.fromEntries(Object.entries({ cc_emails, bcc_emails, to_emails }).filter(([, v]) => v !== undefined));
     const composed = { ...(html ? { body_html: html } : {}), ...(quote_history !== undefined ? { quote_history } : {}) };
 
-    const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : { type: 'User' as const, id: scope.user.id };
+    // An automation's message has no sender (as in Chatwoot): it names its rule instead, and is no agent's first reply.
+    const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : scope.automation ? null : { type: 'User' as const, id: scope.user.id };
+    const automation = scope.automation ? { automation_rule_id: scope.automation.ruleId } : {};
     const emailed = attrs.message_type === 'outgoing' && !attrs.private && (await this.deps.replies.sendsFrom(conversation.inbox_id));
     const uploads = [...files, ...inline.map((f, i) => ({ ...f, contentId: inline_content_ids![i] }))];
-    return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed }, sender }, emailed, uploads);
+    return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed, ...automation }, sender }, emailed, uploads);
   }
 
   /**
@@ -323,7 +326,7 @@ export class MessageService {
         await Promise.all(stored.map((key) => this.deps.storage.delete(key)));
         throw err;
       });
-    await this.announce(conversation, message, changes);
+    await announceMessage(this.deps.events, conversation, message, changes, scope.automation?.ruleId);
     if (emailed) await this.queueEmail(message, delayMs);
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
@@ -416,9 +419,5 @@ export class MessageService {
     });
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
-  }
-
-  private async announce(conversation: Conversation, message: Message, changes: string[]): Promise<void> {
-    await announceMessage(this.deps.events, conversation, message, changes);
   }
 }

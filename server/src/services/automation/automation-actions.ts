@@ -1,0 +1,168 @@
+import { Op } from 'sequelize';
+import { ValidationError, type FieldError } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { AccountUser, Conversation, Message, Team } from '../../models/index.js';
+import { CONVERSATION_STATUSES, PRIORITIES } from '../../models/conversation.model.js';
+import type { AutomationAction, AutomationRule } from '../../models/automation-rule.model.js';
+import { serializeConversation } from '../../serializers/conversation.serializer.js';
+import type { WebhookAddressGuard } from '../../webhooks/address-guard.js';
+import { sendWebhook } from '../../webhooks/webhook-sender.js';
+import type { AccountScope } from '../account-scope.js';
+import type { ConversationActions } from '../conversation-actions.service.js';
+import type { ConversationService } from '../conversations.service.js';
+import type { MessageService } from '../messages.service.js';
+
+/** The services an action acts through: the same ones an agent's request goes through. */
+export interface ActionServices {
+  conversations: ConversationService;
+  conversationActions: ConversationActions;
+  messages: MessageService;
+  guard: WebhookAddressGuard;
+  logger: Logger;
+}
+
+interface ActionContext {
+  scope: AccountScope;
+  conversation: Conversation;
+  rule: AutomationRule;
+  services: ActionServices;
+}
+
+interface ActionDefinition {
+  /** Checks the params at save time; returns them as stored, or the problem with them. */
+  check(params: unknown[], accountId: number): Promise<unknown[] | string>;
+  run(ctx: ActionContext, params: unknown[]): Promise<void>;
+}
+
+/** Chatwoot's "nothing" parameter for unassigning and clearing. */
+const isNil = (v: unknown) => v === null || v === 'nil' || v === 'none' || v === 0 || v === '0';
+const asId = (v: unknown): number | null => (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)) ? Number(v) || null : null);
+const text = (params: unknown[]) => (typeof params[0] === 'string' && params[0].trim() && params[0].length <= 150_000 ? [params[0]] : 'must hold the text (up to 150,000 characters)');
+const labels = (params: unknown[]) => {
+  const titles = params.map((p) => (typeof p === 'string' ? p.trim().toLowerCase() : ''));
+  return titles.length && titles.every(Boolean) ? [...new Set(titles)] : 'must list at least one label title';
+};
+const statusAction = (status: 'open' | 'resolved' | 'snoozed'): ActionDefinition => ({
+  check: async () => [],
+  run: async ({ scope, conversation, services }) => void (await services.conversations.toggleStatus(scope, conversation.display_id, { status })),
+});
+
+/**
+ * The actions a rule may take (Chatwoot's action names and `action_params` lists), each through the
+ * service an agent's request uses, so activity lines, events, webhooks and notifications follow as
+ * for any change; the activity lines name "Automation System".
+ */
+export const ACTIONS: Record<string, ActionDefinition> = {
+  assign_agent: {
+    async check(params, accountId) {
+      const value = params[0];
+      if (isNil(value) || value === 'last_responding_agent') return [value === 'last_responding_agent' ? value : 'nil'];
+      const id = asId(value);
+      const member = id && (await AccountUser.findOne({ where: { account_id: accountId, user_id: id, invitation_pending: false }, attributes: ['id'] }));
+      return member ? [id] : 'must name an agent of this account, "last_responding_agent" or "nil"';
+    },
+    async run({ scope, conversation, services }, [value]) {
+      let assignee: number | null = isNil(value) ? null : asId(value);
+      if (value === 'last_responding_agent') {
+        const last = await Message.findOne({ where: { conversation_id: conversation.id, message_type: 'outgoing', sender_type: 'User', sender_id: { [Op.ne]: null } }, order: [['id', 'DESC']], attributes: ['sender_id'] });
+        if (!last) return;
+        assignee = last.sender_id;
+      }
+      await services.conversations.assign(scope, conversation.display_id, { assignee_id: assignee });
+    },
+  },
+  assign_team: {
+    async check(params, accountId) {
+      if (isNil(params[0])) return ['nil'];
+      const id = asId(params[0]);
+      const team = id && (await Team.findOne({ where: { id, account_id: accountId }, attributes: ['id'] }));
+      return team ? [id] : 'must name a team of this account, or "nil"';
+    },
+    async run({ scope, conversation, services }, [value]) {
+      await services.conversations.assign(scope, conversation.display_id, { team_id: isNil(value) ? null : asId(value) });
+    },
+  },
+  add_label: {
+    check: async (params) => labels(params),
+    async run({ scope, conversation, services }, params) {
+      const current = await services.conversations.labels(scope, conversation.display_id);
+      await services.conversations.setLabels(scope, conversation.display_id, { labels: [...new Set([...current, ...(params as string[])])] });
+    },
+  },
+  remove_label: {
+    check: async (params) => labels(params),
+    async run({ scope, conversation, services }, params) {
+      const current = await services.conversations.labels(scope, conversation.display_id);
+      await services.conversations.setLabels(scope, conversation.display_id, { labels: current.filter((t) => !params.includes(t)) });
+    },
+  },
+  change_status: {
+    check: async ([status]) => (CONVERSATION_STATUSES.includes(status as never) ? [status] : `must be one of ${CONVERSATION_STATUSES.join(', ')}`),
+    async run({ scope, conversation, services }, [status]) {
+      await services.conversations.toggleStatus(scope, conversation.display_id, { status });
+    },
+  },
+  resolve_conversation: statusAction('resolved'),
+  open_conversation: statusAction('open'),
+  snooze_conversation: statusAction('snoozed'),
+  change_priority: {
+    check: async ([priority]) => (isNil(priority) ? ['nil'] : PRIORITIES.includes(priority as never) ? [priority] : `must be one of ${PRIORITIES.join(', ')} or "nil"`),
+    async run({ scope, conversation, services }, [priority]) {
+      await services.conversations.togglePriority(scope, conversation.display_id, { priority: isNil(priority) ? null : priority });
+    },
+  },
+  mute_conversation: {
+    check: async () => [],
+    async run({ scope, conversation, services }) {
+      await services.conversationActions.setMuted(scope, conversation.display_id, true);
+    },
+  },
+  send_message: {
+    check: async (params) => text(params),
+    async run({ scope, conversation, services }, [content]) {
+      await services.messages.create(scope, conversation.display_id, { content });
+    },
+  },
+  add_private_note: {
+    check: async (params) => text(params),
+    async run({ scope, conversation, services }, [content]) {
+      await services.messages.create(scope, conversation.display_id, { content, private: true });
+    },
+  },
+  /** Chatwoot's: the conversation's webhook payload, with `event: automation_event.<event>`, POSTed once (through the SSRF guard). */
+  send_webhook_event: {
+    async check([url]) {
+      try {
+        const parsed = new URL(String(url));
+        if (!['http:', 'https:'].includes(parsed.protocol)) return 'must be an http(s) URL';
+        return [parsed.toString()];
+      } catch {
+        return 'must be an http(s) URL';
+      }
+    },
+    async run({ scope, conversation, rule, services }, [url]) {
+      const view = await services.conversations.show(scope, conversation.display_id);
+      const body = JSON.stringify({ ...serializeConversation(view), event: `automation_event.${rule.event_name}` });
+      const result = await sendWebhook(String(url), body, {}, services.guard);
+      if (!result.ok) throw new Error(`the webhook was not delivered: ${result.error}`);
+    },
+  },
+};
+
+/** Checks a rule's actions: every problem as a field error under `actions.<n>`; returns them as stored. */
+export async function checkActions(accountId: number, actions: { action_name: string; action_params: unknown[] }[]): Promise<AutomationAction[]> {
+  const problems: FieldError[] = [];
+  const stored: AutomationAction[] = [];
+  for (const [i, action] of actions.entries()) {
+    const definition = ACTIONS[action.action_name];
+    if (!definition) {
+      problems.push({ path: `actions.${i}.action_name`, message: `"${action.action_name}" is not supported (one of ${Object.keys(ACTIONS).join(', ')})` });
+      continue;
+    }
+    const params = await definition.check(action.action_params, accountId);
+    if (typeof params === 'string') problems.push({ path: `actions.${i}.action_params`, message: params });
+    else stored.push({ action_name: action.action_name, action_params: params });
+  }
+  if (problems.length) throw new ValidationError(problems);
+  return stored;
+}
