@@ -1,0 +1,47 @@
+// The Automation settings form's logic (client/src/features/automation): which condition keys an
+// event offers, the API body built from the form's rows, and server errors mapped to their rows.
+import { expect } from 'chai';
+import { emptyForm, formOf, keysFor, payloadOf, rowErrors } from '../../client/src/features/automation/rule-form.logic.js';
+
+describe('client: automation rule form', () => {
+  it('offers message conditions only for message_created', () => {
+    expect(keysFor('message_created').map((k) => k.key)).to.include.members(['content', 'message_type', 'email_to', 'status']);
+    expect(keysFor('conversation_created').map((k) => k.key)).to.not.include.members(['content']);
+    expect(keysFor('conversation_created').map((k) => k.key)).to.include('labels');
+  });
+
+  it('builds Chatwoot\'s body: one value per row, none for presence operators and param-less actions, no operator after the last condition', () => {
+    const form = emptyForm();
+    form.name = '  VIP  ';
+    form.conditions = [
+      { attribute_key: 'email', filter_operator: 'contains', value: ' @vip.test ', query_operator: 'OR' },
+      { attribute_key: 'priority', filter_operator: 'is_present', value: 'high', query_operator: 'AND' },
+    ];
+    form.actions = [{ action_name: 'assign_team', value: '4' }, { action_name: 'mute_conversation', value: 'x' }];
+    expect(payloadOf(form)).to.deep.equal({
+      name: 'VIP',
+      description: null,
+      event_name: 'conversation_created',
+      conditions: [
+        { attribute_key: 'email', filter_operator: 'contains', values: ['@vip.test'], query_operator: 'OR' },
+        { attribute_key: 'priority', filter_operator: 'is_present', values: [], query_operator: null },
+      ],
+      actions: [{ action_name: 'assign_team', action_params: ['4'] }, { action_name: 'mute_conversation', action_params: [] }],
+    });
+  });
+
+  it('reads a saved rule back into rows and puts server errors on their rows', () => {
+    const form = formOf({
+      id: 1, name: 'R', description: null, event_name: 'message_created', active: true, created_on: 0,
+      conditions: [{ attribute_key: 'content', filter_operator: 'contains', values: ['refund'], query_operator: null }],
+      actions: [{ action_name: 'assign_agent', action_params: [7] }, { action_name: 'resolve_conversation', action_params: [] }],
+    });
+    expect(form.conditions).to.deep.equal([{ attribute_key: 'content', filter_operator: 'contains', value: 'refund', query_operator: 'AND' }]);
+    expect(form.actions).to.deep.equal([{ action_name: 'assign_agent', value: '7' }, { action_name: 'resolve_conversation', value: '' }]);
+    expect(rowErrors([
+      { path: 'conditions.0.filter_operator', message: 'must be one of equal_to' },
+      { path: 'conditions.0.values', message: 'must hold at least one value' },
+      { path: 'name', message: 'is required' },
+    ])).to.deep.equal({ 'conditions.0': 'must be one of equal_to; must hold at least one value', name: 'is required' });
+  });
+});
