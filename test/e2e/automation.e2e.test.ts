@@ -86,7 +86,7 @@ describe('automation rules (e2e, headless Chromium)', function () {
     expect(rule.actions).to.deep.equal([{ action_name: 'add_label', action_params: ['vip'] }, { action_name: 'assign_agent', action_params: [alex.id] }]);
     const row = page.locator(`[data-testid=rule-${rule.id}]`);
     await row.getByText('Conversation created').waitFor();
-    await row.getByText('1 conditions, 2 actions').waitFor();
+    await row.getByText('1 condition, 2 actions').waitFor();
     await shot('rule-listed');
 
     // A new conversation from a vip.test customer: the worker's job labels and assigns it.
@@ -102,8 +102,15 @@ describe('automation rules (e2e, headless Chromium)', function () {
     expect(server.meta.assignee.id).to.equal(alex.id);
     await shot('conversation-automated');
 
-    // Back in Settings: off (the server agrees), then deleted after the confirmation.
+    // Back in Settings: edited (the form shows the saved rows), off (the server agrees), then deleted after the confirmation.
     await page.goto(`${app.base}/app/accounts/${account.id}/settings/automation`);
+    await row.getByRole('button', { name: 'Edit' }).click();
+    expect(await page.locator('[data-testid=condition-0]').getByLabel('Value', { exact: true }).inputValue()).to.equal('@vip.test');
+    expect(await page.locator('[data-testid=action-1]').getByLabel('Value', { exact: true }).inputValue()).to.equal(String(alex.id));
+    await page.fill('#rule-name', 'VIP customers first');
+    await page.click('[data-testid=save-rule]');
+    await row.getByText('VIP customers first').waitFor();
+    expect((await rulesOnServer())[0].actions).to.deep.equal(rule.actions);
     await page.locator(`[data-testid=rule-active-${rule.id}]`).uncheck();
     await row.getByText('Off').waitFor();
     expect((await rulesOnServer())[0].active).to.equal(false);
