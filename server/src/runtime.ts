@@ -102,7 +102,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const messages = new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS });
   const conversationActions = new ConversationActions({ conversations, events });
   const automation = new AutomationRunner({
-    sequelize, rules: automationRules, queues, conversations, conversationActions, messages, guard, logger: logger.child({ component: 'automation' }),
+    sequelize, rules: automationRules, queues, conversations, conversationActions, messages, mail, guard, logger: logger.child({ component: 'automation' }),
   });
   automation.subscribe(events);
   const api: CoreApi = {

@@ -17,7 +17,11 @@ describe('client: automation rule form', () => {
       { attribute_key: 'email', filter_operator: 'contains', value: ' @vip.test ', query_operator: 'OR' },
       { attribute_key: 'priority', filter_operator: 'is_present', value: 'high', query_operator: 'AND' },
     ];
-    form.actions = [{ action_name: 'assign_team', value: '4' }, { action_name: 'mute_conversation', value: 'x' }];
+    form.actions = [
+      { action_name: 'assign_team', value: '4', message: '' },
+      { action_name: 'mute_conversation', value: 'x', message: '' },
+      { action_name: 'send_email_to_team', value: '4', message: ' Look at this ' },
+    ];
     expect(payloadOf(form)).to.deep.equal({
       name: 'VIP',
       description: null,
@@ -26,7 +30,11 @@ describe('client: automation rule form', () => {
         { attribute_key: 'email', filter_operator: 'contains', values: ['@vip.test'], query_operator: 'OR' },
         { attribute_key: 'priority', filter_operator: 'is_present', values: [], query_operator: null },
       ],
-      actions: [{ action_name: 'assign_team', action_params: ['4'] }, { action_name: 'mute_conversation', action_params: [] }],
+      actions: [
+        { action_name: 'assign_team', action_params: ['4'] },
+        { action_name: 'mute_conversation', action_params: [] },
+        { action_name: 'send_email_to_team', action_params: [{ team_ids: [4], message: 'Look at this' }] },
+      ],
     });
   });
 
@@ -34,10 +42,18 @@ describe('client: automation rule form', () => {
     const form = formOf({
       id: 1, name: 'R', description: null, event_name: 'message_created', active: true, created_on: 0,
       conditions: [{ attribute_key: 'content', filter_operator: 'contains', values: ['refund'], query_operator: null }],
-      actions: [{ action_name: 'assign_agent', action_params: [7] }, { action_name: 'resolve_conversation', action_params: [] }],
+      actions: [
+        { action_name: 'assign_agent', action_params: [7] },
+        { action_name: 'resolve_conversation', action_params: [] },
+        { action_name: 'send_email_to_team', action_params: [{ team_ids: [3], message: 'Hi team' }] },
+      ],
     });
     expect(form.conditions).to.deep.equal([{ attribute_key: 'content', filter_operator: 'contains', value: 'refund', query_operator: 'AND' }]);
-    expect(form.actions).to.deep.equal([{ action_name: 'assign_agent', value: '7' }, { action_name: 'resolve_conversation', value: '' }]);
+    expect(form.actions).to.deep.equal([
+      { action_name: 'assign_agent', value: '7', message: '' },
+      { action_name: 'resolve_conversation', value: '', message: '' },
+      { action_name: 'send_email_to_team', value: '3', message: 'Hi team' },
+    ]);
     expect(rowErrors([
       { path: 'conditions.0.filter_operator', message: 'must be one of equal_to' },
       { path: 'conditions.0.values', message: 'must hold at least one value' },

@@ -287,7 +287,8 @@ export class MessageService {
    * transaction, announces it, and queues an emailed one: a stored blob is removed again if the insert fails.
    */
   private async store(scope: AccountScope, conversation: Conversation, attrs: NewMessage, emailed: boolean, uploads: UploadedFile[], copies: Attachment[] = []): Promise<MessageView> {
-    const delayMs = emailed ? this.deps.undoSeconds * 1000 : 0;
+    // The undo window is for the agent who wrote the reply; an automation's reply has nobody to take it back.
+    const delayMs = emailed && !scope.automation ? this.deps.undoSeconds * 1000 : 0;
     const undo = delayMs ? { undo_until: Math.ceil((Date.now() + delayMs) / 1000) } : {};
     const stored: string[] = [];
     const { message, changes } = await this.deps.sequelize

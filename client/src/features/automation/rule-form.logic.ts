@@ -42,6 +42,7 @@ export const ACTION_KINDS: { name: string; source: ValueSource }[] = [
   { name: 'mute_conversation', source: 'none' },
   { name: 'send_message', source: 'text' },
   { name: 'add_private_note', source: 'text' },
+  { name: 'send_email_to_team', source: 'teams' },
   { name: 'send_webhook_event', source: 'text' },
 ];
 
@@ -63,6 +64,8 @@ export interface ConditionRow {
 export interface ActionRow {
   action_name: string;
   value: string;
+  /** send_email_to_team's text (its value is the team). */
+  message: string;
 }
 
 export interface RuleForm {
@@ -74,7 +77,7 @@ export interface RuleForm {
 }
 
 export const blankCondition = (): ConditionRow => ({ attribute_key: 'status', filter_operator: 'equal_to', value: 'open', query_operator: 'AND' });
-export const blankAction = (): ActionRow => ({ action_name: 'add_label', value: '' });
+export const blankAction = (): ActionRow => ({ action_name: 'add_label', value: '', message: '' });
 
 export function emptyForm(): RuleForm {
   return { name: '', description: '', event_name: 'conversation_created', conditions: [], actions: [blankAction()] };
@@ -87,7 +90,14 @@ export function formOf(rule: AutomationRule): RuleForm {
     description: rule.description ?? '',
     event_name: rule.event_name,
     conditions: rule.conditions.map((c) => ({ attribute_key: c.attribute_key, filter_operator: c.filter_operator, value: String(c.values[0] ?? ''), query_operator: c.query_operator ?? 'AND' })),
-    actions: rule.actions.map((a) => ({ action_name: a.action_name, value: a.action_params[0] === undefined ? '' : String(a.action_params[0]) })),
+    actions: rule.actions.map((a) => {
+      const first = a.action_params[0];
+      if (a.action_name === 'send_email_to_team') {
+        const { team_ids: teams, message } = (first ?? {}) as { team_ids?: number[]; message?: string };
+        return { action_name: a.action_name, value: String(teams?.[0] ?? ''), message: message ?? '' };
+      }
+      return { action_name: a.action_name, value: first === undefined ? '' : String(first), message: '' };
+    }),
   };
 }
 
@@ -104,7 +114,9 @@ export function payloadOf(form: RuleForm): AutomationRuleInput {
   }));
   const actions: AutomationAction[] = form.actions.map((a) => ({
     action_name: a.action_name,
-    action_params: actionKind(a.action_name)?.source === 'none' ? [] : [a.value.trim()],
+    action_params:
+      a.action_name === 'send_email_to_team' ? [{ team_ids: [Number(a.value)], message: a.message.trim() }]
+        : actionKind(a.action_name)?.source === 'none' ? [] : [a.value.trim()],
   }));
   return { name: form.name.trim(), description: form.description.trim() || null, event_name: form.event_name, conditions, actions };
 }

@@ -11,12 +11,14 @@ import type { AccountScope } from '../account-scope.js';
 import type { ConversationActions } from '../conversation-actions.service.js';
 import type { ConversationService } from '../conversations.service.js';
 import type { MessageService } from '../messages.service.js';
+import type { TransactionalMail } from '../../mailers/transactional-mail.js';
 
 /** The services an action acts through: the same ones an agent's request goes through. */
 export interface ActionServices {
   conversations: ConversationService;
   conversationActions: ConversationActions;
   messages: MessageService;
+  mail: Pick<TransactionalMail, 'enqueue'>;
   guard: WebhookAddressGuard;
   logger: Logger;
 }
@@ -127,6 +129,21 @@ export const ACTIONS: Record<string, ActionDefinition> = {
     check: async (params) => text(params),
     async run({ scope, conversation, services }, [content]) {
       await services.messages.create(scope, conversation.display_id, { content, private: true });
+    },
+  },
+  /** Chatwoot's `[{ team_ids, message }]`: the message emailed to each team's members, with a link to the conversation. */
+  send_email_to_team: {
+    async check([params], accountId) {
+      const { team_ids: ids, message } = (params ?? {}) as { team_ids?: unknown; message?: unknown };
+      const teamIds = Array.isArray(ids) ? ids.map(asId) : [];
+      if (!teamIds.length || teamIds.some((id) => !id)) return 'must be [{ "team_ids": [...], "message": "..." }] with at least one team';
+      if (typeof message !== 'string' || !message.trim() || message.length > 10_000) return 'must hold the message for the team (up to 10,000 characters)';
+      const found = await Team.count({ where: { id: teamIds as number[], account_id: accountId } });
+      return found === new Set(teamIds).size ? [{ team_ids: [...new Set(teamIds)], message }] : 'must name teams of this account';
+    },
+    async run({ conversation, services }, [params]) {
+      const { team_ids: teamIds, message } = params as { team_ids: number[]; message: string };
+      for (const teamId of teamIds) await services.mail.enqueue({ kind: 'automation_team_email', conversationId: conversation.id, teamId, message });
     },
   },
   /** Chatwoot's: the conversation's webhook payload, with `event: automation_event.<event>`, POSTed once (through the SSRF guard). */
