@@ -119,5 +119,14 @@ describe('automation rules (e2e, headless Chromium)', function () {
     await row.getByRole('button', { name: 'Delete' }).click();
     await page.locator('.empty', { hasText: 'No automation rules yet' }).waitFor();
     expect(await rulesOnServer()).to.deep.equal([]);
+
+    // On a phone the form's rows stack: nothing reaches past the screen's right edge.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.click('[data-testid=add-rule]');
+    await page.click('[data-testid=add-condition]');
+    await page.locator('[data-testid=action-0]').getByLabel('Action', { exact: true }).selectOption('send_email_to_team');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).to.equal(true);
+    await shot('phone-rule-form');
+    await page.setViewportSize({ width: 1366, height: 768 });
   });
 });
