@@ -2,6 +2,8 @@
 // the bull job on a worker, and the conversation changed through the normal services.
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
 import type { Runtime } from '../../server/src/runtime.js';
 import { AUTOMATION_JOB } from '../../server/src/services/automation/automation-rules.job.js';
@@ -27,7 +29,8 @@ describe('Automation rules, run by the job', function () {
   const auth = () => ({ api_access_token: account.admin.token });
 
   before(async () => {
-    rt = await startSecondRuntime({ REDIS_PREFIX: `leadchat-test-automation-jobs-${randomUUID().slice(0, 8)}` });
+    // Loopback allowed as a webhook address, as an operator would for an internal service (send_webhook_event's receiver).
+    rt = await startSecondRuntime({ REDIS_PREFIX: `leadchat-test-automation-jobs-${randomUUID().slice(0, 8)}`, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
     rt.queues.startWorkers();
   });
   after(async () => {
@@ -124,6 +127,41 @@ describe('Automation rules, run by the job', function () {
     expect(all.filter((m) => m.content === 'Refund request: check the order.' && m.private)).to.have.length(1);
     // An automation's reply is no agent's first reply.
     expect((await show(conversation.id)).first_reply_created_at || null).to.equal(null);
+  });
+
+  it('posts the conversation to a webhook once (automation_event.<event>) and mutes it, with activity lines', async () => {
+    const received: Record<string, unknown>[] = [];
+    const receiver = http.createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c) => (raw += c));
+      req.on('end', () => {
+        received.push(JSON.parse(raw));
+        res.end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      await rule({
+        name: 'Stop mail',
+        event_name: 'message_created',
+        conditions: [{ attribute_key: 'content', filter_operator: 'contains', values: ['unsubscribe'] }],
+        actions: [
+          { action_name: 'send_webhook_event', action_params: [`http://127.0.0.1:${(receiver.address() as AddressInfo).port}/automation`] },
+          { action_name: 'mute_conversation' },
+        ],
+      });
+      const conversation = await open();
+      await api().post(`${base()}/conversations/${conversation.id}/messages`).set(auth()).send({ content: 'Please UNSUBSCRIBE me', message_type: 'incoming' }).expect(200);
+      await eventually(async () => (await show(conversation.id)).muted === true, 10_000);
+      await settled();
+      expect(received).to.have.length(1);
+      expect(received[0]).to.include({ event: 'automation_event.message_created', id: conversation.id, status: 'open' });
+      expect((await show(conversation.id)).status).to.equal('resolved');
+      const lines = (await messages(conversation.id)).filter((m) => m.message_type === 2).map((m) => m.content);
+      expect(lines).to.deep.equal(['Conversation was marked resolved by Automation System', 'Automation System has muted the conversation']);
+    } finally {
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 
   it('does not let rules trigger rules: an automation\'s own changes and messages start no run', async () => {

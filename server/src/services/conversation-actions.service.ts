@@ -50,10 +50,13 @@ export class ConversationActions {
     return this.view(scope, conversation);
   }
 
-  /** Chatwoot's mute: the conversation is resolved and the customer's next emails leave it resolved. */
+  /**
+   * Chatwoot's mute: the conversation is resolved and the customer's next emails leave it resolved.
+   * Saved as an agent's change, with its activity lines (muted, resolved, by whom).
+   */
   async setMuted(scope: AccountScope, displayId: number, muted: boolean): Promise<ConversationView> {
     const conversation = await this.deps.conversations.find(scope, displayId);
-    await this.save(conversation, muted ? { muted: true, status: 'resolved', snoozed_until: null } : { muted: false }, scope.automation ? { automationRuleId: scope.automation.ruleId } : {});
+    await this.deps.conversations.save(scope, conversation, muted ? { muted: true, status: 'resolved', snoozed_until: null } : { muted: false });
     return this.view(scope, conversation);
   }
 
@@ -67,11 +70,11 @@ export class ConversationActions {
     return this.deps.conversations.show(scope, conversation.display_id);
   }
 
-  private async save(conversation: Conversation, update: Record<string, unknown>, marker: { automationRuleId?: number } = {}): Promise<void> {
+  private async save(conversation: Conversation, update: Record<string, unknown>): Promise<void> {
     const changes = conversationChanges(conversation, update);
     if (!changes.length) return;
     await conversation.update(update as Partial<Conversation>);
-    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes, ...marker });
+    await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes });
   }
 }
 

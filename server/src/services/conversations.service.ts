@@ -512,7 +512,7 @@ export class ConversationService {
    * Applies an agent's change and writes the thread's activity lines for it (assigned, labelled,
    * resolved, …, by whom) in the same transaction; announces both once committed.
    */
-  private async save(scope: AccountScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
+  async save(scope: AccountScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
     const changes = conversationChanges(conversation, update);
     if (!changes.length) return;
     const lines = await activityLines(scope, conversation, update);
