@@ -38,6 +38,9 @@ export const ACTION_KINDS: { name: string; source: ValueSource }[] = [
   { name: 'add_label', source: 'labels' },
   { name: 'remove_label', source: 'labels' },
   { name: 'change_status', source: 'statuses' },
+  { name: 'resolve_conversation', source: 'none' },
+  { name: 'open_conversation', source: 'none' },
+  { name: 'snooze_conversation', source: 'none' },
   { name: 'change_priority', source: 'priorities' },
   { name: 'mute_conversation', source: 'none' },
   { name: 'send_message', source: 'text' },
@@ -58,6 +61,8 @@ export interface ConditionRow {
   attribute_key: string;
   filter_operator: string;
   value: string;
+  /** Values after the first (a rule made through the API may list several): kept as they are. */
+  more: string[];
   query_operator: 'AND' | 'OR';
 }
 
@@ -66,6 +71,8 @@ export interface ActionRow {
   value: string;
   /** send_email_to_team's text (its value is the team). */
   message: string;
+  /** Parameters after the first (several labels, say), kept as they are. */
+  more: unknown[];
 }
 
 export interface RuleForm {
@@ -76,47 +83,49 @@ export interface RuleForm {
   actions: ActionRow[];
 }
 
-export const blankCondition = (): ConditionRow => ({ attribute_key: 'status', filter_operator: 'equal_to', value: 'open', query_operator: 'AND' });
-export const blankAction = (): ActionRow => ({ action_name: 'add_label', value: '', message: '' });
+export const blankCondition = (): ConditionRow => ({ attribute_key: 'status', filter_operator: 'equal_to', value: 'open', more: [], query_operator: 'AND' });
+export const blankAction = (): ActionRow => ({ action_name: 'add_label', value: '', message: '', more: [] });
 
 export function emptyForm(): RuleForm {
   return { name: '', description: '', event_name: 'conversation_created', conditions: [], actions: [blankAction()] };
 }
 
-/** A saved rule as form rows (multi-valued conditions and actions show their first value). */
+/** A saved rule as form rows: each row edits its first value and keeps the others. */
 export function formOf(rule: AutomationRule): RuleForm {
   return {
     name: rule.name,
     description: rule.description ?? '',
     event_name: rule.event_name,
-    conditions: rule.conditions.map((c) => ({ attribute_key: c.attribute_key, filter_operator: c.filter_operator, value: String(c.values[0] ?? ''), query_operator: c.query_operator ?? 'AND' })),
+    conditions: rule.conditions.map((c) => ({
+      attribute_key: c.attribute_key, filter_operator: c.filter_operator, value: String(c.values[0] ?? ''), more: c.values.slice(1).map(String), query_operator: c.query_operator ?? 'AND',
+    })),
     actions: rule.actions.map((a) => {
       const first = a.action_params[0];
       if (a.action_name === 'send_email_to_team') {
         const { team_ids: teams, message } = (first ?? {}) as { team_ids?: number[]; message?: string };
-        return { action_name: a.action_name, value: String(teams?.[0] ?? ''), message: message ?? '' };
+        return { action_name: a.action_name, value: String(teams?.[0] ?? ''), message: message ?? '', more: [] };
       }
-      return { action_name: a.action_name, value: first === undefined ? '' : String(first), message: '' };
+      return { action_name: a.action_name, value: first === undefined ? '' : String(first), message: '', more: a.action_params.slice(1) };
     }),
   };
 }
 
 /**
- * The API body: each row's value as a one-element list (none for operators and actions that take
- * none), the last condition without a query operator, as Chatwoot's dashboard sends them.
+ * The API body: each row's value first in its list, then the values it kept (none for operators and
+ * actions that take none), the last condition without a query operator, as Chatwoot's dashboard sends them.
  */
 export function payloadOf(form: RuleForm): AutomationRuleInput {
   const conditions: AutomationCondition[] = form.conditions.map((c, i) => ({
     attribute_key: c.attribute_key,
     filter_operator: c.filter_operator,
-    values: needsValue(c.filter_operator) ? [c.value.trim()] : [],
+    values: needsValue(c.filter_operator) ? [c.value.trim(), ...c.more] : [],
     query_operator: i === form.conditions.length - 1 ? null : c.query_operator,
   }));
   const actions: AutomationAction[] = form.actions.map((a) => ({
     action_name: a.action_name,
     action_params:
       a.action_name === 'send_email_to_team' ? [{ team_ids: [Number(a.value)], message: a.message.trim() }]
-        : actionKind(a.action_name)?.source === 'none' ? [] : [a.value.trim()],
+        : actionKind(a.action_name)?.source === 'none' ? [] : [a.value.trim(), ...a.more],
   }));
   return { name: form.name.trim(), description: form.description.trim() || null, event_name: form.event_name, conditions, actions };
 }
