@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import supertest from 'supertest';
 import type { Runtime } from '../../server/src/runtime.js';
 import { AUTOMATION_JOB } from '../../server/src/services/automation/automation-rules.job.js';
@@ -162,6 +163,34 @@ describe('Automation rules, run by the job', function () {
     } finally {
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
     }
+  });
+
+  it('reads an email\'s sender, To/Cc and subject: a customer email through the ingestion pipeline is labelled by the alias it was sent to', async () => {
+    await rule({
+      name: 'Sales alias',
+      event_name: 'message_created',
+      conditions: [
+        { attribute_key: 'email_to', filter_operator: 'contains', values: ['sales@'], query_operator: 'AND' },
+        { attribute_key: 'mail_subject', filter_operator: 'contains', values: ['quote'], query_operator: 'AND' },
+        { attribute_key: 'email', filter_operator: 'does_not_contain', values: ['@competitor.test'] },
+      ],
+      actions: [{ action_name: 'add_label', action_params: ['sales'] }, { action_name: 'change_priority', action_params: ['high'] }],
+    });
+    const { inbox } = await inboxAndContact();
+    const inboxRow = (await rt.models.Inbox.findByPk(inbox.id))!;
+    const channel = (await rt.models.ChannelEmail.findByPk(inboxRow.channel_id))!;
+    const receive = async (mail: { from: string; to: string; cc?: string; subject: string }) => {
+      const raw = await new MailComposer({ ...mail, text: 'Hello', messageId: `<${randomUUID()}@customer.test>` }).compile().build();
+      const result = await rt.api.emailReceive.ingestion.ingest({ channel, inbox: inboxRow, raw, source: { kind: 'test', ref: randomUUID() } });
+      return (await rt.models.Conversation.findByPk(result.conversationId!))!.display_id;
+    };
+    const viaCc = await receive({ from: 'Quinn <quinn@customer.test>', to: inbox.email, cc: 'Sales <sales@example.test>', subject: 'Quote for 20 seats' });
+    const support = await receive({ from: 'Rae <rae@customer.test>', to: 'support@example.test', subject: 'Quote please' });
+    const rival = await receive({ from: 'Spy <spy@competitor.test>', to: 'sales@example.test', subject: 'Your quote' });
+    await eventually(async () => (await show(viaCc)).labels.includes('sales'), 10_000);
+    await settled();
+    expect(await show(viaCc)).to.deep.include({ labels: ['sales'], priority: 'high' });
+    for (const id of [support, rival]) expect(await show(id)).to.deep.include({ labels: [], priority: null });
   });
 
   it('does not let rules trigger rules: an automation\'s own changes and messages start no run', async () => {
