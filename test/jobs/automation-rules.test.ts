@@ -105,27 +105,29 @@ describe('Automation rules, run by the job', function () {
         { attribute_key: 'content', filter_operator: 'contains', values: ['refund'] },
       ],
       actions: [
-        { action_name: 'send_message', action_params: ['We have your refund request.'] },
-        { action_name: 'add_private_note', action_params: ['Refund request: check the order.'] },
+        { action_name: 'send_message', action_params: ['Hello {{contact.name}}, we have your refund request #{{conversation.id}}.'] },
+        { action_name: 'add_private_note', action_params: ['Refund request from {{contact.email}}{{unknown.key}}: check the order.'] },
         { action_name: 'add_label', action_params: ['refund'] },
       ],
     });
-    const conversation = await open();
+    const contactEmail = `casey.${randomUUID().slice(0, 8)}@customer.test`;
+    const conversation = await open({}, contactEmail);
     const say = (content: string) => api().post(`${base()}/conversations/${conversation.id}/messages`).set(auth()).send({ content, message_type: 'incoming' }).expect(200);
     await say('Hello, a question about shipping');
     await settled();
-    expect((await messages(conversation.id)).filter((m) => m.content === 'We have your refund request.')).to.have.length(0);
+    expect((await messages(conversation.id)).filter((m) => m.message_type === 1)).to.have.length(0);
 
     await say('I would like a REFUND please');
     await eventually(async () => (await show(conversation.id)).labels.includes('refund'), 10_000);
     await settled();
     const all = await messages(conversation.id);
-    const reply = all.filter((m) => m.content === 'We have your refund request.');
+    // The placeholders are filled with the contact and the conversation; unknown ones become empty.
+    const reply = all.filter((m) => m.content === `Hello Casey, we have your refund request #${conversation.id}.`);
     expect(reply).to.have.length(1);
     expect(reply[0]).to.include({ private: false });
     expect(reply[0]!.content_attributes).to.have.property('automation_rule_id');
     expect(reply[0]!.sender ?? null).to.equal(null);
-    expect(all.filter((m) => m.content === 'Refund request: check the order.' && m.private)).to.have.length(1);
+    expect(all.filter((m) => m.content === `Refund request from ${contactEmail}: check the order.` && m.private)).to.have.length(1);
     // An automation's reply is no agent's first reply.
     expect((await show(conversation.id)).first_reply_created_at || null).to.equal(null);
   });

@@ -1,7 +1,8 @@
+import Mustache from 'mustache';
 import { Op } from 'sequelize';
 import { ValidationError, type FieldError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { AccountUser, Conversation, Message, Team } from '../../models/index.js';
+import { AccountUser, Contact, Conversation, Inbox, Message, Team } from '../../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../../models/conversation.model.js';
 import type { AutomationAction, AutomationRule } from '../../models/automation-rule.model.js';
 import { serializeConversation } from '../../serializers/conversation.serializer.js';
@@ -44,6 +45,24 @@ const labels = (params: unknown[]) => {
   const titles = params.map((p) => (typeof p === 'string' ? p.trim().toLowerCase() : ''));
   return titles.length && titles.every(Boolean) ? [...new Set(titles)] : 'must list at least one label title';
 };
+/**
+ * Chatwoot's placeholders in a rule's message (`{{contact.name}}`, `{{contact.email}}`,
+ * `{{contact.phone_number}}`, `{{conversation.id}}`, `{{inbox.name}}`), filled in as the canned
+ * responses' are; unknown ones become empty. Plain text: nothing is HTML-escaped.
+ */
+async function filled(conversation: Conversation, text: string): Promise<string> {
+  const [contact, inbox] = await Promise.all([
+    Contact.findByPk(conversation.contact_id, { attributes: ['name', 'email', 'phone_number'] }),
+    Inbox.findByPk(conversation.inbox_id, { attributes: ['name'] }),
+  ]);
+  const values = {
+    contact: { name: contact?.name ?? '', email: contact?.email ?? '', phone_number: contact?.phone_number ?? '' },
+    conversation: { id: conversation.display_id },
+    inbox: { name: inbox?.name ?? '' },
+  };
+  return Mustache.render(text, values, {}, { escape: (s: string) => s });
+}
+
 const statusAction = (status: 'open' | 'resolved' | 'snoozed'): ActionDefinition => ({
   check: async () => [],
   run: async ({ scope, conversation, services }) => void (await services.conversations.toggleStatus(scope, conversation.display_id, { status })),
@@ -122,13 +141,13 @@ export const ACTIONS: Record<string, ActionDefinition> = {
   send_message: {
     check: async (params) => text(params),
     async run({ scope, conversation, services }, [content]) {
-      await services.messages.create(scope, conversation.display_id, { content });
+      await services.messages.create(scope, conversation.display_id, { content: await filled(conversation, String(content)) });
     },
   },
   add_private_note: {
     check: async (params) => text(params),
     async run({ scope, conversation, services }, [content]) {
-      await services.messages.create(scope, conversation.display_id, { content, private: true });
+      await services.messages.create(scope, conversation.display_id, { content: await filled(conversation, String(content)), private: true });
     },
   },
   /** Chatwoot's `[{ team_ids, message }]`: the message emailed to each team's members, with a link to the conversation. */
@@ -143,7 +162,8 @@ export const ACTIONS: Record<string, ActionDefinition> = {
     },
     async run({ conversation, services }, [params]) {
       const { team_ids: teamIds, message } = params as { team_ids: number[]; message: string };
-      for (const teamId of teamIds) await services.mail.enqueue({ kind: 'automation_team_email', conversationId: conversation.id, teamId, message });
+      const text = await filled(conversation, message);
+      for (const teamId of teamIds) await services.mail.enqueue({ kind: 'automation_team_email', conversationId: conversation.id, teamId, message: text });
     },
   },
   /** Chatwoot's: the conversation's webhook payload, with `event: automation_event.<event>`, POSTed once (through the SSRF guard). */
