@@ -101,13 +101,17 @@ describe('Automation rules API (Chatwoot)', () => {
     expect((await api.get(path()).set(auth()).expect(200)).body.payload).to.deep.equal([]);
   });
 
-  it('accepts the account custom attributes as condition keys', async () => {
+  it('accepts the account custom attributes as condition keys, and picked values sent as { id, name }', async () => {
     const api = await http();
     await api.post(`/api/v1/accounts/${account.id}/custom_attribute_definitions`).set(auth())
       .send({ attribute_display_name: 'Plan', attribute_key: 'plan', attribute_model: 'contact_attribute', attribute_display_type: 'text' }).expect(200);
-    await api.post(path()).set(auth()).send({
-      name: 'Enterprise', event_name: 'conversation_created', conditions: [{ attribute_key: 'plan', filter_operator: 'equal_to', values: ['enterprise'] }], actions: [{ action_name: 'change_priority', action_params: ['urgent'] }],
+    const rule = await api.post(path()).set(auth()).send({
+      name: 'Enterprise', event_name: 'conversation_created',
+      // Picked values as Chatwoot's dashboard may send them ({ id, name }) are stored as their ids.
+      conditions: [{ attribute_key: 'plan', filter_operator: 'equal_to', values: [{ id: 'enterprise', name: 'Enterprise' }] }],
+      actions: [{ action_name: 'change_priority', action_params: ['urgent'] }],
     }).expect(200);
+    expect(rule.body.conditions[0].values).to.deep.equal(['enterprise']);
   });
 
   it('is for administrators of the account only', async () => {

@@ -12,6 +12,12 @@ import { checkConditions } from './automation-conditions.js';
 
 type ActionParams = { action_name: string; action_params: unknown[] };
 const withoutUndefined = <T extends object>(o: T) => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/** Chatwoot's dashboard may send picked values as `{ id, name }`: the id is the value. */
+const pickedValues = (c: unknown) => {
+  if (!c || typeof c !== 'object' || !Array.isArray((c as { values?: unknown }).values)) return c;
+  const values = (c as { values: unknown[] }).values.map((v) => (v && typeof v === 'object' && 'id' in v ? (v as { id: unknown }).id : v));
+  return { ...c, values };
+};
 const eventName = z.enum(AUTOMATION_EVENTS, { message: `must be one of ${AUTOMATION_EVENTS.join(', ')}` });
 const action = z.object({
   action_name: z.string({ message: 'is required' }).trim().min(1, 'is required'),
@@ -22,7 +28,7 @@ const fields = {
   name: z.string({ message: 'is required' }).trim().min(1, 'is required').max(255),
   description: z.string().trim().max(10_000).nullable().optional(),
   event_name: eventName,
-  conditions: z.array(filterCondition, { message: 'must be a list of conditions' }).max(20),
+  conditions: z.array(z.preprocess(pickedValues, filterCondition), { message: 'must be a list of conditions' }).max(20),
   actions: z.array(action, { message: 'must be a list of actions' }).min(1, 'must hold at least one action').max(20),
   active: looseBoolean.optional(),
 };
