@@ -86,27 +86,34 @@ export class AutomationRunner {
     }
   }
 
+  /** A status change is also `conversation_opened` or `conversation_resolved`, read once it is known such rules exist. */
   private async conversationUpdated(e: LifecycleEvents['conversation.updated']): Promise<void> {
-    if (e.automationRuleId) return;
     const changes = e.changes.filter((c) => !QUIET_CHANGES.has(c));
     if (!changes.length) return;
-    const events: AutomationEvent[] = ['conversation_updated'];
-    if (changes.includes('status')) {
-      const active = await this.deps.rules.activeEvents(e.accountId);
-      if (active.has('conversation_opened') || active.has('conversation_resolved')) {
+    await this.announce(e, async (active) => {
+      const events: AutomationEvent[] = ['conversation_updated'];
+      if (changes.includes('status') && (active.has('conversation_opened') || active.has('conversation_resolved'))) {
         const status = (await Conversation.findByPk(e.conversationId, { attributes: ['status'] }))?.status;
         if (status === 'open') events.push('conversation_opened');
         if (status === 'resolved') events.push('conversation_resolved');
       }
-    }
-    await this.announce(e, events);
+      return events;
+    });
   }
 
-  /** Queues a run when the account has an active rule for any of the events (and the change was no automation's). */
-  private async announce(e: { accountId: number; conversationId: number; automationRuleId?: number }, events: AutomationEvent[], messageId?: number): Promise<void> {
+  /**
+   * Queues a run when the account has an active rule for any of the event's automation events, unless
+   * an automation made the change (loop protection).
+   */
+  private async announce(
+    e: { accountId: number; conversationId: number; automationRuleId?: number },
+    eventsOf: AutomationEvent[] | ((active: Set<AutomationEvent>) => Promise<AutomationEvent[]>),
+    messageId?: number,
+  ): Promise<void> {
     if (e.automationRuleId) return;
     const active = await this.deps.rules.activeEvents(e.accountId);
-    const wanted = events.filter((name) => active.has(name));
+    if (!active.size) return;
+    const wanted = (Array.isArray(eventsOf) ? eventsOf : await eventsOf(active)).filter((name) => active.has(name));
     if (!wanted.length) return;
     await this.deps.queues.enqueue<AutomationJobData>(AUTOMATION_JOB, { accountId: e.accountId, conversationId: e.conversationId, events: wanted, ...(messageId ? { messageId } : {}) });
   }
