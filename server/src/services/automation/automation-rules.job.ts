@@ -49,7 +49,7 @@ export class AutomationRunner {
       id: AUTOMATION_JOB,
       // One at a time per worker: two events of one conversation apply their rules in order.
       concurrency: 1,
-      // A retry repeats only what failed before any action ran: each action's failure is logged, not thrown.
+      // A retry repeats only what failed before any action ran: later failures are logged, not thrown.
       defaults: { attempts: 3, removeOnComplete: 500 },
       process: (data) => this.run(data),
     };
@@ -62,7 +62,14 @@ export class AutomationRunner {
     if (!account) return { matched };
     for (const rule of rules) {
       const target = { conversationId: data.conversationId, ...(rule.event_name === 'message_created' ? { messageId: data.messageId } : {}) };
-      if (!(await conditionsMatch(this.deps.sequelize, account.id, rule.conditions, target))) continue;
+      try {
+        if (!(await conditionsMatch(this.deps.sequelize, account.id, rule.conditions, target))) continue;
+      } catch (err) {
+        // Retried by bull only while nothing was done yet: a retry must not send a rule's reply twice.
+        if (!matched.length) throw err;
+        this.deps.logger.warn({ automationRuleId: rule.id, conversationId: data.conversationId, err: { message: (err as Error).message } }, 'automation rule conditions failed');
+        continue;
+      }
       matched.push(rule.id);
       await this.perform(account, rule, data.conversationId);
     }
@@ -74,10 +81,10 @@ export class AutomationRunner {
     const scope = automationScope(account, { ruleId: rule.id, ruleName: rule.name });
     log.info({ event: rule.event_name, actions: rule.actions.map((a) => a.action_name) }, 'automation rule matched');
     for (const action of rule.actions) {
-      // Read again before every action: the previous one may have changed it (or removed it from reach).
-      const conversation = await Conversation.findByPk(conversationId);
-      if (!conversation) return;
       try {
+        // Read again before every action: the previous one may have changed it (or deleted it).
+        const conversation = await Conversation.findByPk(conversationId);
+        if (!conversation) return;
         await ACTIONS[action.action_name]!.run({ scope, conversation, rule, services: this.deps }, action.action_params);
       } catch (err) {
         // As in Chatwoot, one failing action (an agent who left the inbox, a webhook down) does not stop the others.
