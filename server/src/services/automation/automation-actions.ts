@@ -1,7 +1,6 @@
 import Mustache from 'mustache';
 import { Op } from 'sequelize';
 import { ValidationError, type FieldError } from '../../lib/errors.js';
-import type { Logger } from '../../lib/logger.js';
 import { AccountUser, Contact, Conversation, Inbox, Message, Team } from '../../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../../models/conversation.model.js';
 import type { AutomationAction, AutomationRule } from '../../models/automation-rule.model.js';
@@ -21,7 +20,6 @@ export interface ActionServices {
   messages: MessageService;
   mail: Pick<TransactionalMail, 'enqueue'>;
   guard: WebhookAddressGuard;
-  logger: Logger;
 }
 
 interface ActionContext {
@@ -40,7 +38,19 @@ interface ActionDefinition {
 /** Chatwoot's "nothing" parameter for unassigning and clearing. */
 const isNil = (v: unknown) => v === null || v === 'nil' || v === 'none' || v === 0 || v === '0';
 const asId = (v: unknown): number | null => (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v)) ? Number(v) || null : null);
-const text = (params: unknown[]) => (typeof params[0] === 'string' && params[0].trim() && params[0].length <= 150_000 ? [params[0]] : 'must hold the text (up to 150,000 characters)');
+/** A placeholder left open (`{{contact.name`) would fail every run: refused when the rule is saved. */
+const placeholderProblem = (template: string): string | null => {
+  try {
+    Mustache.parse(template);
+    return null;
+  } catch (err) {
+    return `has a placeholder that is not closed properly (${(err as Error).message.split('\n')[0]})`;
+  }
+};
+const text = (params: unknown[]) => {
+  if (typeof params[0] !== 'string' || !params[0].trim() || params[0].length > 150_000) return 'must hold the text (up to 150,000 characters)';
+  return placeholderProblem(params[0]) ?? [params[0]];
+};
 const labels = (params: unknown[]) => {
   const titles = params.map((p) => (typeof p === 'string' ? p.trim().toLowerCase() : ''));
   return titles.length && titles.every(Boolean) ? [...new Set(titles)] : 'must list at least one label title';
@@ -157,6 +167,8 @@ export const ACTIONS: Record<string, ActionDefinition> = {
       const teamIds = Array.isArray(ids) ? ids.map(asId) : [];
       if (!teamIds.length || teamIds.some((id) => !id)) return 'must be [{ "team_ids": [...], "message": "..." }] with at least one team';
       if (typeof message !== 'string' || !message.trim() || message.length > 10_000) return 'must hold the message for the team (up to 10,000 characters)';
+      const problem = placeholderProblem(message);
+      if (problem) return problem;
       const found = await Team.count({ where: { id: teamIds as number[], account_id: accountId } });
       return found === new Set(teamIds).size ? [{ team_ids: [...new Set(teamIds)], message }] : 'must name teams of this account';
     },

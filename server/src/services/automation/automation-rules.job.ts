@@ -25,6 +25,7 @@ const QUIET_CHANGES = new Set(['agent_last_seen_at', 'assignee_last_seen_at', 'c
 
 export interface AutomationRunnerDeps extends ActionServices {
   sequelize: Sequelize;
+  logger: Logger;
   rules: AutomationRuleService;
   queues: JobQueues;
 }
