@@ -195,6 +195,28 @@ describe('Automation rules, run by the job', function () {
     for (const id of [support, rival]) expect(await show(id)).to.deep.include({ labels: [], priority: null });
   });
 
+  it('matches the account\'s custom attributes (a contact\'s plan) and labels conditions', async () => {
+    await api().post(`${base()}/custom_attribute_definitions`).set(auth())
+      .send({ attribute_display_name: 'Plan', attribute_key: 'plan', attribute_model: 'contact_attribute', attribute_display_type: 'text' }).expect(200);
+    await rule({
+      name: 'Enterprise first', event_name: 'conversation_updated',
+      conditions: [
+        { attribute_key: 'plan', filter_operator: 'equal_to', values: ['enterprise'], query_operator: 'AND' },
+        { attribute_key: 'labels', filter_operator: 'not_equal_to', values: ['spam'] },
+      ],
+      actions: [{ action_name: 'change_priority', action_params: ['urgent'] }],
+    });
+    const { inbox, contact } = await inboxAndContact();
+    await api().put(`${base()}/contacts/${contact.id}`).set(auth()).send({ custom_attributes: { plan: 'enterprise' } }).expect(200);
+    const start = async () => (await api().post(`${base()}/conversations`).set(auth()).send({ inbox_id: inbox.id, contact_id: contact.id }).expect(200)).body;
+    const [wanted, spam] = [await start(), await start()];
+    await api().post(`${base()}/conversations/${spam.id}/labels`).set(auth()).send({ labels: ['spam'] }).expect(200);
+    await api().post(`${base()}/conversations/${wanted.id}/labels`).set(auth()).send({ labels: ['renewal'] }).expect(200);
+    await eventually(async () => (await show(wanted.id)).priority === 'urgent', 10_000);
+    await settled();
+    expect((await show(spam.id)).priority).to.equal(null);
+  });
+
   it('does not let rules trigger rules: an automation\'s own changes and messages start no run', async () => {
     // Without loop protection these would answer each other's changes (and Echo its own message) forever.
     await rule({ name: 'Echo', event_name: 'message_created', actions: [{ action_name: 'send_message', action_params: ['Noted.'] }] });

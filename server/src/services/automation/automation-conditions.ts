@@ -53,8 +53,8 @@ async function customAttributes(accountId: number): Promise<Map<string, Conditio
   const found = new Map<string, ConditionAttribute>();
   for (const d of defs) {
     const table = d.attribute_model === 'conversation_attribute' ? 'c' : 'ct';
-    const key = d.attribute_key.replace(/'/g, "''");
-    found.set(d.attribute_key, { column: { sql: `(${table}.custom_attributes ->> '${key}')`, kind: 'text' }, operators: [...TEXT, ...PRESENCE], source: table === 'c' ? 'conversation' : 'contact' });
+    const key = CustomAttributeDefinition.sequelize!.escape(d.attribute_key);
+    found.set(d.attribute_key, { column: { sql: `(${table}.custom_attributes ->> ${key})`, kind: 'text' }, operators: [...TEXT, ...PRESENCE], source: table === 'c' ? 'conversation' : 'contact' });
   }
   return found;
 }
