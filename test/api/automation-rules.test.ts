@@ -77,11 +77,12 @@ describe('Automation rules API (Chatwoot)', () => {
         { action_name: 'send_webhook_event', action_params: ['ftp://files.example.test/drop'] },
         { action_name: 'send_message', action_params: ['   '] },
         { action_name: 'add_private_note', action_params: ['Hello {{contact.name'] },
+        { action_name: 'send_email_transcript', action_params: ['boss@example.test, not-an-address'] },
       ],
     }).expect(422);
     expect(res.body.attributes).to.have.members([
       'conditions.0.attribute_key', 'conditions.1.filter_operator', 'actions.0.action_name', 'actions.1.action_params', 'actions.2.action_params',
-      'actions.3.action_params', 'actions.4.action_params', 'actions.5.action_params', 'actions.6.action_params',
+      'actions.3.action_params', 'actions.4.action_params', 'actions.5.action_params', 'actions.6.action_params', 'actions.7.action_params',
     ]);
     expect(fields(res.body).find((f) => f.path === 'actions.6.action_params')!.message).to.match(/^has a placeholder that is not closed properly/);
     expect(fields(res.body).find((f) => f.path === 'conditions.1.filter_operator')!.message).to.equal('must be one of equal_to, not_equal_to for status');

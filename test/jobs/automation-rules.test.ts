@@ -217,6 +217,21 @@ describe('Automation rules, run by the job', function () {
     expect((await show(spam.id)).priority).to.equal(null);
   });
 
+  it('unassigns the agent and the team and marks the conversation pending', async () => {
+    const team = (await api().post(`${base()}/teams`).set(auth()).send({ name: 'Night shift' }).expect(200)).body;
+    await rule({
+      name: 'Back to the queue', event_name: 'conversation_created',
+      actions: [{ action_name: 'remove_assigned_agent' }, { action_name: 'remove_assigned_team' }, { action_name: 'pending_conversation' }],
+    });
+    const conversation = await open({ team_id: team.id, assignee_id: account.admin.id });
+    await eventually(async () => (await show(conversation.id)).status === 'pending', 10_000);
+    await settled();
+    const c = await show(conversation.id);
+    expect([c.meta.assignee ?? null, c.meta.team ?? null]).to.deep.equal([null, null]);
+    const lines = (await messages(conversation.id)).filter((m) => m.message_type === 2).map((m) => m.content);
+    expect(lines).to.deep.equal(['Conversation unassigned by Automation System', 'Unassigned from Night shift by Automation System', 'Conversation was marked pending by Automation System']);
+  });
+
   it('does not let rules trigger rules: an automation\'s own changes and messages start no run', async () => {
     // Without loop protection these would answer each other's changes (and Echo its own message) forever.
     await rule({ name: 'Echo', event_name: 'message_created', actions: [{ action_name: 'send_message', action_params: ['Noted.'] }] });

@@ -181,7 +181,7 @@ describe('email send: transactional emails through LeadMail (sandbox)', function
     expect((await sent()).find((s) => s.subject === mail.subject)).to.deep.include({ via: 'leadmail', to: [JANE] });
   });
 
-  it("emails an automation rule's message to a team's members (send_email_to_team)", async () => {
+  it("emails an automation rule's message to a team's members (send_email_to_team) and the transcript to an address (send_email_transcript)", async () => {
     const admin = { api_access_token: account.admin.token };
     const base = `/api/v1/accounts/${account.id}`;
     const existing = await rt.models.User.findOne({ where: { email: JANE } });
@@ -192,7 +192,10 @@ describe('email send: transactional emails through LeadMail (sandbox)', function
     await rt.http().post(`${base}/automation_rules`).set(admin).send({
       name: 'Tell escalations', event_name: 'conversation_created',
       conditions: [{ attribute_key: 'mail_subject', filter_operator: 'contains', values: ['outage'] }],
-      actions: [{ action_name: 'send_email_to_team', action_params: [{ team_ids: [team.id], message: 'A customer reports an outage.' }] }],
+      actions: [
+        { action_name: 'send_email_to_team', action_params: [{ team_ids: [team.id], message: 'A customer reports an outage.' }] },
+        { action_name: 'send_email_transcript', action_params: [INFO] },
+      ],
     }).expect(200);
     const inbox = await rt.http().post(`${base}/inboxes`).set(admin).send({ name: 'Ops', channel: { type: 'email', email: `ops.${account.id}@example.test` } }).expect(200);
     const contact = await rt.http().post(`${base}/contacts`).set(admin).send({ name: 'Olga', email: 'olga@customer.example' }).expect(200);
@@ -202,6 +205,7 @@ describe('email send: transactional emails through LeadMail (sandbox)', function
     const mail = await awaitMail(sb, JANE, (m) => m.subject === `[#${conversation.body.id}] Total outage (for Escalations)`);
     expect(mail.text).to.equal(`A customer reports an outage.\n\n[#${conversation.body.id}] Total outage\nOpen the conversation: ${FRONTEND_URL}/app/accounts/${account.id}/conversations/${conversation.body.id}\n`);
     expect((await sent()).find((s) => s.subject === mail.subject)).to.deep.include({ via: 'leadmail', to: [JANE] });
+    await awaitMail(sb, INFO, (m) => m.subject === `[#${conversation.body.id}] Conversation Transcript`);
   });
 
   it('skips transactional emails with a warning when LeadMail is not configured', async () => {

@@ -35,17 +35,21 @@ export const CONDITION_KEYS: ConditionKey[] = [
 export const ACTION_KINDS: { name: string; source: ValueSource }[] = [
   { name: 'assign_agent', source: 'agents' },
   { name: 'assign_team', source: 'teams' },
+  { name: 'remove_assigned_agent', source: 'none' },
+  { name: 'remove_assigned_team', source: 'none' },
   { name: 'add_label', source: 'labels' },
   { name: 'remove_label', source: 'labels' },
   { name: 'change_status', source: 'statuses' },
   { name: 'resolve_conversation', source: 'none' },
   { name: 'open_conversation', source: 'none' },
   { name: 'snooze_conversation', source: 'none' },
+  { name: 'pending_conversation', source: 'none' },
   { name: 'change_priority', source: 'priorities' },
   { name: 'mute_conversation', source: 'none' },
   { name: 'send_message', source: 'text' },
   { name: 'add_private_note', source: 'text' },
   { name: 'send_email_to_team', source: 'teams' },
+  { name: 'send_email_transcript', source: 'text' },
   { name: 'send_webhook_event', source: 'text' },
 ];
 

@@ -1,5 +1,7 @@
 import Mustache from 'mustache';
 import { Op } from 'sequelize';
+import { z } from 'zod';
+import { emailAddress } from '../../lib/validation.js';
 import { ValidationError, type FieldError } from '../../lib/errors.js';
 import { AccountUser, Contact, Conversation, Inbox, Message, Team } from '../../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../../models/conversation.model.js';
@@ -73,7 +75,7 @@ async function filled(conversation: Conversation, text: string): Promise<string>
   return Mustache.render(text, values, {}, { escape: (s: string) => s });
 }
 
-const statusAction = (status: 'open' | 'resolved' | 'snoozed'): ActionDefinition => ({
+const statusAction = (status: 'open' | 'resolved' | 'snoozed' | 'pending'): ActionDefinition => ({
   check: async () => [],
   run: async ({ scope, conversation, services }) => void (await services.conversations.toggleStatus(scope, conversation.display_id, { status })),
 });
@@ -133,9 +135,18 @@ export const ACTIONS: Record<string, ActionDefinition> = {
       await services.conversations.toggleStatus(scope, conversation.display_id, { status });
     },
   },
+  remove_assigned_agent: {
+    check: async () => [],
+    run: async ({ scope, conversation, services }) => void (await services.conversations.assign(scope, conversation.display_id, { assignee_id: null })),
+  },
+  remove_assigned_team: {
+    check: async () => [],
+    run: async ({ scope, conversation, services }) => void (await services.conversations.assign(scope, conversation.display_id, { team_id: null })),
+  },
   resolve_conversation: statusAction('resolved'),
   open_conversation: statusAction('open'),
   snooze_conversation: statusAction('snoozed'),
+  pending_conversation: statusAction('pending'),
   change_priority: {
     check: async ([priority]) => (isNil(priority) ? ['nil'] : PRIORITIES.includes(priority as never) ? [priority] : `must be one of ${PRIORITIES.join(', ')} or "nil"`),
     async run({ scope, conversation, services }, [priority]) {
@@ -158,6 +169,17 @@ export const ACTIONS: Record<string, ActionDefinition> = {
     check: async (params) => text(params),
     async run({ scope, conversation, services }, [content]) {
       await services.messages.create(scope, conversation.display_id, { content: await filled(conversation, String(content)), private: true });
+    },
+  },
+  /** Chatwoot's `["a@x.test, b@y.test"]`: the conversation's transcript emailed to each address. */
+  send_email_transcript: {
+    async check([list]) {
+      const emails = typeof list === 'string' ? list.split(',').map((e) => e.trim().toLowerCase()).filter(Boolean) : [];
+      const parsed = z.array(emailAddress).min(1).max(20).safeParse(emails);
+      return parsed.success ? [parsed.data.join(',')] : 'must list one to 20 email addresses, separated by commas';
+    },
+    async run({ conversation, services }, [list]) {
+      for (const email of String(list).split(',')) await services.mail.enqueue({ kind: 'conversation_transcript', conversationId: conversation.id, email });
     },
   },
   /** Chatwoot's `[{ team_ids, message }]`: the message emailed to each team's members, with a link to the conversation. */
