@@ -26,6 +26,7 @@ const accountRoutes: RouteRecordRaw[] = [
       { path: 'inboxes', name: 'settings-inboxes', meta: { admin: true }, component: () => import('./features/settings/InboxesPage.vue') },
       { path: 'labels', name: 'settings-labels', meta: { admin: true }, component: () => import('./features/settings/LabelsPage.vue') },
       { path: 'teams', name: 'settings-teams', meta: { admin: true }, component: () => import('./features/settings/TeamsPage.vue') },
+      { path: 'automation', name: 'settings-automation', meta: { admin: true }, component: () => import('./features/automation/AutomationPage.vue') },
       {
         // Chatwoot's wizard: child routes under one parent that draws the step rail.
         path: 'inboxes/new',

@@ -26,6 +26,8 @@ import type { CustomAttributeService, CustomFilterService } from './services/cus
 import type { ReportService } from './services/reports.service.js';
 import type { SsoLinks } from './services/sso-links.service.js';
 import type { WebhookService } from './webhooks/webhooks.service.js';
+import type { AutomationRuleService } from './services/automation/automation-rules.service.js';
+import type { AutomationRunner } from './services/automation/automation-rules.job.js';
 
 /** Core use-case services, shared by the core's routers and jobs. */
 export interface CoreApi {
@@ -57,6 +59,8 @@ export interface CoreApi {
   customFilters: CustomFilterService;
   reports: ReportService;
   sso: SsoLinks;
+  automationRules: AutomationRuleService;
+  automation: AutomationRunner;
   /** Every registered email provider (read after boot, e.g. to tell the dashboard which ones exist). */
   emailProviders: Pick<Registries['emailProviders'], 'list'>;
 }

@@ -16,6 +16,7 @@ import { inboxMembersRouter } from './api/v1/inbox-members.router.js';
 import { labelsRouter } from './api/v1/labels.router.js';
 import { teamsRouter } from './api/v1/teams.router.js';
 import { webhooksRouter } from './api/v1/webhooks.router.js';
+import { automationRulesRouter } from './api/v1/automation-rules.router.js';
 import { accountRouter, contactOperationsRouter, conversationOperationsRouter, customAttributesRouter, customFiltersRouter, reportsRouter } from './api/v1/chatwoot-operations.router.js';
 import { cannedResponsesRouter } from './api/v1/canned-responses.router.js';
 import { platformRouter } from './api/platform/platform.router.js';
@@ -65,6 +66,8 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.route({ id: 'core.webhooks', mount: 'account', router: webhooksRouter(api.webhooks) });
   ctx.register.route({ id: 'core.agent_bots', mount: 'account', router: agentBotsRouter(api.agentBots) });
   ctx.register.route({ id: 'core.platform_agent_bots', mount: 'platform', router: platformAgentBotsRouter(api.agentBots) });
+  ctx.register.job(api.automation.job());
+  ctx.register.route({ id: 'core.automation_rules', mount: 'account', router: automationRulesRouter(api.automationRules) });
   ctx.register.route({ id: 'core.conversation_operations', mount: 'account', router: conversationOperationsRouter(api.conversations, api.conversationActions) });
   ctx.register.route({ id: 'core.contact_operations', mount: 'account', router: contactOperationsRouter(api.contacts, api.contactActions) });
   ctx.register.route({ id: 'core.custom_attributes', mount: 'account', router: customAttributesRouter(api.customAttributes) });

@@ -52,6 +52,8 @@ import { CustomAttributeService, CustomFilterService } from './services/custom-a
 import { ReportService } from './services/reports.service.js';
 import { SsoLinks } from './services/sso-links.service.js';
 import { WebhookAddressGuard } from './webhooks/address-guard.js';
+import { AutomationRuleService } from './services/automation/automation-rules.service.js';
+import { AutomationRunner } from './services/automation/automation-rules.job.js';
 
 export type { CoreApi };
 
@@ -97,16 +99,23 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const realtime = new RealtimeHub({ redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'realtime' }), events, conversations, presence });
   new AutoAssignmentService({ sequelize, redis, prefix: config.REDIS_PREFIX, events, presence, logger: logger.child({ component: 'auto-assignment' }) }).register();
   new SystemActivityService({ events }).register();
+  const webhookGuard = new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+  const automationRules = new AutomationRuleService({ sequelize, redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'automation' }) });
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
-  const webhookGuard = new WebhookAddressGuard(config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+  const messages = new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS });
+  const conversationActions = new ConversationActions({ conversations, events });
+  const automation = new AutomationRunner({
+    sequelize, rules: automationRules, queues, conversations, conversationActions, messages, mail, guard: webhookGuard, logger: logger.child({ component: 'automation' }),
+  });
+  automation.subscribe(events);
   const api: CoreApi = {
     tokens,
     profiles: new ProfileService({ tokens, streams: realtime }),
     inboxes,
     contacts,
     conversations,
-    messages: new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
+    messages,
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
     labels,
@@ -122,13 +131,15 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     realtime,
     emailProviders: registries.emailProviders,
     emailChecks: new EmailCheckService({ inboxes, logger }),
-    conversationActions: new ConversationActions({ conversations, events }),
+    conversationActions,
     contactActions: new ContactActions({ sequelize, contacts, inboxes, events }),
     customAttributes: new CustomAttributeService(),
     customFilters: new CustomFilterService(),
     reports: new ReportService({ sequelize }),
     agentBots: new AgentBotService({ sequelize, secrets, tokens, inboxes, guard: webhookGuard, redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'agent-bots' }) }),
     sso: new SsoLinks({ redis, prefix: config.REDIS_PREFIX, frontendUrl: config.FRONTEND_URL }),
+    automationRules,
+    automation,
     webhooks: new WebhookService({
       sequelize, secrets, queues, notifications, conversations,
       guard: webhookGuard,

@@ -12,8 +12,9 @@ export interface LifecycleEvents {
    * `cause`: why a change nobody made by hand happened (the thread says so in an activity line).
    */
   'conversation.created': { accountId: number; inboxId: number; conversationId: number; actorUserId?: number; assigneeId?: number };
-  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number; cause?: ConversationChangeCause };
-  'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean };
+  /** `automationRuleId`: the automation rule whose action made the change (automation rules do not run on it again). */
+  'conversation.updated': { accountId: number; inboxId: number; conversationId: number; changes: string[]; actorUserId?: number; cause?: ConversationChangeCause; automationRuleId?: number };
+  'message.created': { accountId: number; inboxId: number; conversationId: number; messageId: number; messageType: string; private: boolean; automationRuleId?: number };
   /** Delivery status changed (sending → sent / failed, retried). */
   'message.updated': { accountId: number; inboxId: number; conversationId: number; messageId: number; changes: string[] };
   'contact.created': { accountId: number; contactId: number };

@@ -5,7 +5,7 @@ import type { JobDefinition } from '../extensions/types.js';
 import type { JobQueues } from '../jobs/queues.js';
 import { DeliveryError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { Account, AccountUser, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
+import { Account, AccountUser, Attachment, Contact, Conversation, Message, Team, TeamMember, User } from '../models/index.js';
 import { buildLeadmailPayload, type LeadmailEmail } from '../channels/email/send/leadmail-payload.js';
 import { postLeadmailMessage } from '../channels/email/send/leadmail.client.js';
 import { leadmailSettings } from '../channels/email/send/leadmail.delivery.js';
@@ -13,6 +13,7 @@ import { existingUserInvitationEmail, invitationEmail } from './invitation.maile
 import { passwordResetEmail } from './password-reset.mailer.js';
 import { transcriptEmail } from './transcript.mailer.js';
 import { notificationEmail } from './notification.mailer.js';
+import { automationTeamEmail } from './automation-team.mailer.js';
 import { Notification } from '../services/notifications.service.js';
 import { serializeNotification } from '../serializers/notification.serializer.js';
 import { PasswordTokens } from './password-tokens.js';
@@ -27,7 +28,8 @@ export type MailerJobData =
   | { kind: 'agent_invitation'; userId: number; accountId: number; inviterId: number }
   | { kind: 'password_reset'; email: string }
   | { kind: 'conversation_transcript'; conversationId: number; email: string }
-  | { kind: 'notification'; notificationId: number };
+  | { kind: 'notification'; notificationId: number }
+  | { kind: 'automation_team_email'; conversationId: number; teamId: number; message: string };
 
 export interface TransactionalMailDeps {
   config: Pick<Config, 'FRONTEND_URL' | 'MAILER_SENDER_EMAIL' | 'LEADMAIL_BASE_URL' | 'LEADMAIL_API_KEY'>;
@@ -146,6 +148,16 @@ export class TransactionalMail {
           attachments: (m.attachments ?? []).map((a) => a.filename),
         }));
         return transcriptEmail({ sender, to: data.email, displayId: conversation.display_id, lines });
+      }
+      case 'automation_team_email': {
+        const [conversation, team] = await Promise.all([Conversation.findByPk(data.conversationId), Team.findByPk(data.teamId)]);
+        if (!conversation || !team || team.account_id !== conversation.account_id) return null;
+        const members = await TeamMember.findAll({ where: { team_id: team.id }, attributes: ['user_id'] });
+        const to = members.length ? (await User.findAll({ where: { id: { [Op.in]: members.map((m) => m.user_id) } }, attributes: ['email'], order: [['id', 'ASC']] })).map((u) => u.email) : [];
+        if (!to.length) return null;
+        const link = `${this.frontendUrl}/app/accounts/${conversation.account_id}/conversations/${conversation.display_id}`;
+        const subject = (conversation.additional_attributes as { mail_subject?: string } | null)?.mail_subject ?? null;
+        return automationTeamEmail({ sender, to, teamName: team.name, displayId: conversation.display_id, subject, message: data.message, link });
       }
       case 'notification': {
         const notification = await Notification.findByPk(data.notificationId);

@@ -26,6 +26,7 @@ export async function activityLines(scope: ActingScope, conversation: Conversati
   } else if (changed('snoozed_until') && conversation.status === 'snoozed') {
     lines.push(snoozed(actor, update.snoozed_until as Date | null));
   }
+  if (changed('muted')) lines.push(update.muted ? `${actor} has muted the conversation` : `${actor} has unmuted the conversation`);
   if (changed('assignee_id')) {
     const id = update.assignee_id as number | null;
     if (id === null) lines.push(`Conversation unassigned by ${actor}`);

@@ -50,10 +50,13 @@ export class ConversationActions {
     return this.view(scope, conversation);
   }
 
-  /** Chatwoot's mute: the conversation is resolved and the customer's next emails leave it resolved. */
+  /**
+   * Chatwoot's mute: the conversation is resolved and the customer's next emails leave it resolved.
+   * Saved as an agent's change, with its activity lines (muted, resolved, by whom).
+   */
   async setMuted(scope: AccountScope, displayId: number, muted: boolean): Promise<ConversationView> {
     const conversation = await this.deps.conversations.find(scope, displayId);
-    await this.save(conversation, muted ? { muted: true, status: 'resolved', snoozed_until: null } : { muted: false });
+    await this.deps.conversations.save(scope, conversation, muted ? { muted: true, status: 'resolved', snoozed_until: null } : { muted: false });
     return this.view(scope, conversation);
   }
 

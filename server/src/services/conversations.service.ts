@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.j
 import type { EventBus } from '../extensions/events.js';
 import { AccountUser, AgentBotInbox, Attachment, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.model.js';
-import { isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
+import { actorOf, isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
 import type { ConversationRecord, ConversationView, SearchHighlight } from '../serializers/conversation.serializer.js';
 import type { ContactFields } from '../serializers/contact.serializer.js';
 import type { MessageRecord, MessageSender, MessageView } from '../serializers/message.serializer.js';
@@ -534,7 +534,7 @@ export class ConversationService {
    * Applies an agent's change and writes the thread's activity lines for it (assigned, labelled,
    * resolved, …, by whom) in the same transaction; announces both once committed.
    */
-  private async save(scope: ActingScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
+  async save(scope: ActingScope, conversation: Conversation, update: Record<string, unknown>): Promise<void> {
     const changes = conversationChanges(conversation, update);
     if (!changes.length) return;
     const lines = await activityLines(scope, conversation, update);
@@ -552,8 +552,9 @@ export class ConversationService {
       return created;
     });
     const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-    await this.deps.events.emit('conversation.updated', { ...ids, changes, ...(isBotScope(scope) ? {} : { actorUserId: scope.user.id }) });
-    for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false });
+    const actor = actorOf(scope);
+    await this.deps.events.emit('conversation.updated', { ...ids, changes, ...actor });
+    for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false, automationRuleId: actor.automationRuleId });
   }
 
   private includes(): Includeable[] {

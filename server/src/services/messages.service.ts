@@ -8,7 +8,7 @@ import type { BlobStorage } from '../lib/storage.js';
 import type { EventBus } from '../extensions/events.js';
 import { AccountUser, AgentBot, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
 import { CONTENT_TYPES, type MessageStatus, type MessageType } from '../models/message.model.js';
-import { isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
+import { actorOf, isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
 import type { MessageView } from '../serializers/message.serializer.js';
 import { startingStatus } from './starting-status.js';
 import { emailAddress, looseBoolean, parse, attributesHash, recordId, optionalRecordId } from '../lib/validation.js';
@@ -164,10 +164,11 @@ export function reopens(conversation: Conversation, attrs: Pick<NewMessage, 'mes
 }
 
 /** Emits `message.created` and the conversation changes the message caused; call after the transaction committed. */
-export async function announceMessage(events: EventBus, conversation: Conversation, message: Message, changes: string[]): Promise<void> {
+export async function announceMessage(events: EventBus, conversation: Conversation, message: Message, changes: string[], automationRuleId?: number): Promise<void> {
   const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
-  await events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private });
-  if (changes.length) await events.emit('conversation.updated', { ...ids, changes, ...(changes.includes('status') ? { cause: 'incoming_message' as const } : {}) });
+  const marker = automationRuleId ? { automationRuleId } : {};
+  await events.emit('message.created', { ...ids, messageId: message.id, messageType: message.message_type, private: message.private, ...marker });
+  if (changes.length) await events.emit('conversation.updated', { ...ids, changes, ...marker, ...(changes.includes('status') ? { cause: 'incoming_message' as const } : {}) });
 }
 
 /** Which announced columns an update really changes (dates compared by value). */
@@ -269,11 +270,14 @@ export class MessageService {
     const recipients = Object.fromEntries(Object.entries({ cc_emails, bcc_emails, to_emails }).filter(([, v]) => v !== undefined));
     const composed = { ...(html ? { body_html: html } : {}), ...(quote_history !== undefined ? { quote_history } : {}) };
 
-    const author = isBotScope(scope) ? { type: 'AgentBot' as const, id: scope.bot.id } : { type: 'User' as const, id: scope.user.id };
+    // An automation's message has no sender (as in Chatwoot): it names its rule instead, and is no agent's first reply.
+    const automationActor = isBotScope(scope) ? undefined : scope.automation;
+    const author = isBotScope(scope) ? { type: 'AgentBot' as const, id: scope.bot.id } : automationActor ? null : { type: 'User' as const, id: scope.user.id };
     const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : author;
+    const automation = automationActor ? { automation_rule_id: automationActor.ruleId } : {};
     const emailed = attrs.message_type === 'outgoing' && !attrs.private && (await this.deps.replies.sendsFrom(conversation.inbox_id));
     const uploads = [...files, ...inline.map((f, i) => ({ ...f, contentId: inline_content_ids![i] }))];
-    return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed }, sender }, emailed, uploads);
+    return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed, ...automation }, sender }, emailed, uploads);
   }
 
   /**
@@ -302,7 +306,8 @@ export class MessageService {
    * transaction, announces it, and queues an emailed one: a stored blob is removed again if the insert fails.
    */
   private async store(scope: ActingScope, conversation: Conversation, attrs: NewMessage, emailed: boolean, uploads: UploadedFile[], copies: Attachment[] = []): Promise<MessageView> {
-    const delayMs = emailed ? this.deps.undoSeconds * 1000 : 0;
+    // The undo window is for the agent who wrote the reply; an automation's or a bot's reply has nobody to take it back.
+    const delayMs = emailed && !isBotScope(scope) && !scope.automation ? this.deps.undoSeconds * 1000 : 0;
     const undo = delayMs ? { undo_until: Math.ceil((Date.now() + delayMs) / 1000) } : {};
     const stored: string[] = [];
     const { message, changes } = await this.deps.sequelize
@@ -341,7 +346,7 @@ export class MessageService {
         await Promise.all(stored.map((key) => this.deps.storage.delete(key)));
         throw err;
       });
-    await this.announce(conversation, message, changes);
+    await announceMessage(this.deps.events, conversation, message, changes, actorOf(scope).automationRuleId);
     if (emailed) await this.queueEmail(message, delayMs);
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
@@ -434,9 +439,5 @@ export class MessageService {
     });
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
-  }
-
-  private async announce(conversation: Conversation, message: Message, changes: string[]): Promise<void> {
-    await announceMessage(this.deps.events, conversation, message, changes);
   }
 }

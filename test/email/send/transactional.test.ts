@@ -181,6 +181,33 @@ describe('email send: transactional emails through LeadMail (sandbox)', function
     expect((await sent()).find((s) => s.subject === mail.subject)).to.deep.include({ via: 'leadmail', to: [JANE] });
   });
 
+  it("emails an automation rule's message to a team's members (send_email_to_team) and the transcript to an address (send_email_transcript)", async () => {
+    const admin = { api_access_token: account.admin.token };
+    const base = `/api/v1/accounts/${account.id}`;
+    const existing = await rt.models.User.findOne({ where: { email: JANE } });
+    const janeId = existing?.id ?? (await createUser('Jane Agent', { email: JANE })).id;
+    await addToAccount(account.id, { id: janeId, email: JANE, token: '' }, 'agent').catch(() => undefined);
+    const team = (await rt.http().post(`${base}/teams`).set(admin).send({ name: 'Escalations' }).expect(200)).body;
+    await rt.http().post(`${base}/teams/${team.id}/team_members`).set(admin).send({ user_ids: [janeId] }).expect(200);
+    await rt.http().post(`${base}/automation_rules`).set(admin).send({
+      name: 'Tell escalations', event_name: 'conversation_created',
+      conditions: [{ attribute_key: 'mail_subject', filter_operator: 'contains', values: ['outage'] }],
+      actions: [
+        { action_name: 'send_email_to_team', action_params: [{ team_ids: [team.id], message: 'A customer reports an outage.' }] },
+        { action_name: 'send_email_transcript', action_params: [INFO] },
+      ],
+    }).expect(200);
+    const inbox = await rt.http().post(`${base}/inboxes`).set(admin).send({ name: 'Ops', channel: { type: 'email', email: `ops.${account.id}@example.test` } }).expect(200);
+    const contact = await rt.http().post(`${base}/contacts`).set(admin).send({ name: 'Olga', email: 'olga@customer.example' }).expect(200);
+    const conversation = await rt.http().post(`${base}/conversations`).set(admin)
+      .send({ inbox_id: inbox.body.id, contact_id: contact.body.payload.contact.id, additional_attributes: { mail_subject: 'Total outage' } }).expect(200);
+
+    const mail = await awaitMail(sb, JANE, (m) => m.subject === `[#${conversation.body.id}] Total outage (for Escalations)`);
+    expect(mail.text).to.equal(`A customer reports an outage.\n\n[#${conversation.body.id}] Total outage\nOpen the conversation: ${FRONTEND_URL}/app/accounts/${account.id}/conversations/${conversation.body.id}\n`);
+    expect((await sent()).find((s) => s.subject === mail.subject)).to.deep.include({ via: 'leadmail', to: [JANE] });
+    await awaitMail(sb, INFO, (m) => m.subject === `[#${conversation.body.id}] Conversation Transcript`);
+  });
+
   it('skips transactional emails with a warning when LeadMail is not configured', async () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'warn', destination: new Writable({ write: (chunk, _e, cb) => void (lines.push(String(chunk)), cb()) }) });
