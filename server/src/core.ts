@@ -27,6 +27,9 @@ import { registerEmailReceive } from './channels/email/receive/index.js';
 import { notificationsRouter } from './api/v1/notifications.router.js';
 import { emailProvidersRouter } from './api/v1/email-providers.router.js';
 import { reopenSnoozedConversationsJob, reopenSnoozedSchedule } from './jobs/reopen-snoozed-conversations.job.js';
+import { createApiChannelKind } from './channels/api/api-channel.js';
+import { ApiReplyDelivery } from './channels/api/api-reply.delivery.js';
+import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
 /**
  * The core's own built-ins, registered through the same calls an overlay uses: nothing in the core
@@ -39,6 +42,14 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.job(reopenSnoozedConversationsJob(ctx.events));
   for (const delivery of [smtpDelivery, createLeadmailDelivery(leadmailSettings(ctx.config))]) ctx.register.deliveryMethod(delivery);
   ctx.register.job(api.replies.job());
+  // The API channel: replies leave as webhooks, through the account webhooks' sender and address guard.
+  const guard = new WebhookAddressGuard(ctx.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+  const apiReplies = new ApiReplyDelivery({
+    secrets: ctx.secrets, guard, queues: ctx.queues, events: ctx.events, conversations: api.conversations,
+    logger: ctx.logger.child({ component: 'api_channel.reply' }), retryBaseMs: ctx.config.WEBHOOK_RETRY_BASE_MS,
+  });
+  ctx.register.channelKind(createApiChannelKind({ secrets: ctx.secrets, guard, deliverReply: (message) => apiReplies.submit(message) }));
+  ctx.register.job(apiReplies.job());
   ctx.register.job(api.mail.job());
   ctx.register.route({ id: 'core.passwords', mount: 'public', router: passwordRouter(api.passwords) });
   ctx.register.schedule(reopenSnoozedSchedule);

@@ -101,7 +101,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
     inboxes,
     contacts,
     conversations,
-    messages: new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
+    messages: new MessageService({ sequelize, events, conversations, storage, replies, inboxes, mail, undoSeconds: config.REPLY_UNDO_SECONDS }),
     agents: new AgentService({ sequelize, mail }),
     inboxMembers: new InboxMemberService({ sequelize }),
     labels,

@@ -24,7 +24,8 @@ export const WEBHOOK_ATTEMPTS = 14;
 export const DELIVERIES_PER_PAGE = 25;
 const PENDING = ['queued', 'retrying'];
 
-const url = z
+/** An http(s) URL the server will POST to (webhooks, API inboxes); its address is checked by the guard. */
+export const webhookUrl = z
   .string({ message: 'is required' })
   .trim()
   .max(2048)
@@ -37,12 +38,12 @@ const url = z
   }, 'must be an http(s) URL');
 const subscriptions = z.array(z.enum(WEBHOOK_EVENTS, { message: `must be one of ${WEBHOOK_EVENTS.join(', ')}` }), { message: 'must be a list of events' });
 const createParams = z.object({
-  url,
+  url: webhookUrl,
   name: z.string().trim().max(255).nullable().optional(),
   subscriptions: subscriptions.min(1, 'must list at least one event').default([...WEBHOOK_EVENTS]),
 });
 const updateParams = z.object({
-  url: url.optional(),
+  url: webhookUrl.optional(),
   name: z.string().trim().max(255).nullable().optional(),
   subscriptions: subscriptions.min(1, 'must list at least one event').optional(),
   enabled: z.boolean({ message: 'must be true or false' }).optional(),
