@@ -121,10 +121,15 @@ export class InboxService {
 
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<Inbox> {
     const type = (body.channel as { type?: unknown } | null | undefined)?.type;
-    if (type !== undefined && type !== 'email') return this.createOfKind(scope, body, type);
+    const kind = typeof type === 'string' ? this.deps.registries.channelKinds.get(type) : undefined;
+    if (kind) return this.createOfKind(scope, body, kind);
     const attrs = parse(inboxParams, body);
-    const channelParams = parse(emailChannelParams, body.channel, 'channel');
     const problems: FieldError[] = [];
+    if (type !== undefined && type !== 'email') {
+      problems.push({ path: 'channel.type', message: `must be one of ${['email', ...this.deps.registries.channelKinds.list().map((k) => k.id)].join(', ')}` });
+    }
+    // An unknown type is reported with the channel's other problems, not alone.
+    const channelParams = withProblems(problems, () => parse(emailChannelParams, { ...(body.channel as object), type: undefined }, 'channel'));
     if (!attrs.name) problems.push({ path: 'name', message: 'is required' });
     if (!body.channel || typeof body.channel !== 'object') problems.push({ path: 'channel', message: 'is required' });
     if (!channelParams.email) problems.push({ path: 'channel.email', message: 'is required' });
@@ -144,9 +149,7 @@ export class InboxService {
   }
 
   /** An inbox of a registered channel kind (`channel.type`, e.g. `api`): the channel and the inbox in one transaction. */
-  private async createOfKind(scope: AccountScope, body: Record<string, unknown>, type: unknown): Promise<Inbox> {
-    const kind = typeof type === 'string' ? this.deps.registries.channelKinds.get(type) : undefined;
-    if (!kind) throw ValidationError.field('channel.type', `must be one of ${['email', ...this.deps.registries.channelKinds.list().map((k) => k.id)].join(', ')}`);
+  private async createOfKind(scope: AccountScope, body: Record<string, unknown>, kind: ChannelKind): Promise<Inbox> {
     const attrs = parse(inboxParams, body);
     if (!attrs.name) throw ValidationError.field('name', 'is required');
     const inbox = await this.deps.sequelize.transaction(async (transaction) => {
@@ -291,6 +294,16 @@ export class InboxService {
 
   private forwardAddress(): string {
     return `${randomBytes(12).toString('hex')}@${this.deps.inboundEmailDomain}`;
+  }
+}
+
+/** Runs a parse; its problems are thrown together with those found before it. */
+function withProblems<T>(earlier: FieldError[], parseInput: () => T): T {
+  try {
+    return parseInput();
+  } catch (err) {
+    if (err instanceof ValidationError && earlier.length) throw new ValidationError([...earlier, ...err.fields]);
+    throw err;
   }
 }
 
