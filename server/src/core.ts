@@ -29,6 +29,8 @@ import { emailProvidersRouter } from './api/v1/email-providers.router.js';
 import { reopenSnoozedConversationsJob, reopenSnoozedSchedule } from './jobs/reopen-snoozed-conversations.job.js';
 import { createApiChannelKind } from './channels/api/api-channel.js';
 import { ApiReplyDelivery } from './channels/api/api-reply.delivery.js';
+import { PublicInboxService } from './channels/api/public-inbox.service.js';
+import { clientApiRouter } from './api/public/client-api.router.js';
 import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
 /**
@@ -50,6 +52,7 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   });
   ctx.register.channelKind(createApiChannelKind({ secrets: ctx.secrets, guard, deliverReply: (message) => apiReplies.submit(message) }));
   ctx.register.job(apiReplies.job());
+  ctx.register.route({ id: 'core.client_api', mount: 'public', router: clientApiRouter(new PublicInboxService({ sequelize: ctx.sequelize, events: ctx.events })) });
   ctx.register.job(api.mail.job());
   ctx.register.route({ id: 'core.passwords', mount: 'public', router: passwordRouter(api.passwords) });
   ctx.register.schedule(reopenSnoozedSchedule);

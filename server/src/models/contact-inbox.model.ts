@@ -7,6 +7,8 @@ export class ContactInbox extends Model<InferAttributes<ContactInbox>, InferCrea
   declare inbox_id: number;
   declare source_id: string;
   declare hmac_verified: CreationOptional<boolean>;
+  /** Given to contacts the public client API creates (Chatwoot's), null otherwise. */
+  declare pubsub_token: CreationOptional<string | null>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
   declare inbox?: NonAttribute<Inbox>;
@@ -19,6 +21,7 @@ export class ContactInbox extends Model<InferAttributes<ContactInbox>, InferCrea
         inbox_id: { type: DataTypes.BIGINT, allowNull: false },
         source_id: { type: DataTypes.STRING, allowNull: false },
         hmac_verified: { type: DataTypes.BOOLEAN, defaultValue: false },
+        pubsub_token: DataTypes.STRING,
         created_at: DataTypes.DATE,
         updated_at: DataTypes.DATE,
       },

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { Op, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import type { ChannelKind } from '../../extensions/types.js';
-import type { SecretBox } from '../../lib/crypto.js';
+import { alphanumericToken as secureToken, type SecretBox } from '../../lib/crypto.js';
 import { ValidationError } from '../../lib/errors.js';
 import { looseBoolean, parse } from '../../lib/validation.js';
 import { ChannelApi, type Message } from '../../models/index.js';
@@ -94,17 +93,4 @@ export function createApiChannelKind(deps: ApiChannelDeps): ChannelKind {
 
     sendReply: (message: Message) => deps.deliverReply(message),
   };
-}
-
-const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** Chatwoot's has_secure_token: 24 letters and digits (bytes past 247 are skipped, so every character is equally likely). */
-function secureToken(length = 24): string {
-  let token = '';
-  while (token.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 248 && token.length < length) token += TOKEN_ALPHABET[byte % TOKEN_ALPHABET.length];
-    }
-  }
-  return token;
 }
