@@ -72,6 +72,32 @@ describe('Public client API (API inboxes)', () => {
     await api.post(`${pub()}/contacts`).send({ identifier: 'user-7', identifier_hash: hash('user-7') }).expect(200);
   });
 
+  it('updates the contact, marks the conversation seen, takes typing status and resolves the conversation', async () => {
+    const api = await http();
+    const rt = await runtime();
+    const contact = (await api.post(`${pub()}/contacts`).send({ name: 'Old Name' }).expect(200)).body;
+    const updated = (await api.patch(`${pub()}/contacts/${contact.source_id}`).send({ name: 'New Name', phone_number: '+4915112345678' }).expect(200)).body;
+    expect(updated).to.include({ id: contact.id, source_id: contact.source_id, name: 'New Name', phone_number: '+4915112345678' });
+    await api.post(`/api/v1/accounts/${account.id}/contacts`).set(auth()).send({ name: 'Other', email: 'taken@customer.test' }).expect(200);
+    const taken = await api.patch(`${pub()}/contacts/${contact.source_id}`).send({ email: 'taken@customer.test' }).expect(422);
+    expect(taken.body.attributes).to.deep.equal(['email']);
+
+    const conversation = (await api.post(`${pub()}/contacts/${contact.source_id}/conversations`).send({}).expect(200)).body;
+    const path = `${pub()}/contacts/${contact.source_id}/conversations/${conversation.id}`;
+    await api.post(`${path}/update_last_seen`).expect(200);
+    const seen = await rt.models.Conversation.findOne({ where: { account_id: account.id, display_id: conversation.id } });
+    expect(seen!.contact_last_seen_at).to.be.an.instanceOf(Date);
+    await api.post(`${path}/toggle_typing`).send({ typing_status: 'on' }).expect(200);
+    expect((await api.post(`${path}/toggle_typing`).send({ typing_status: 'maybe' }).expect(422)).body.attributes).to.deep.equal(['typing_status']);
+
+    const changes: string[][] = [];
+    rt.events.on('conversation.updated', (e) => void (e.inboxId === inbox.id && changes.push(e.changes)), 'test');
+    const resolved = (await api.post(`${path}/toggle_status`).expect(200)).body;
+    expect(resolved).to.include({ id: conversation.id, status: 'resolved' });
+    expect(changes).to.deep.equal([['status']]);
+    expect((await api.get(`/api/v1/accounts/${account.id}/conversations/${conversation.id}`).set(auth()).expect(200)).body.status).to.equal('resolved');
+  });
+
   it('answers 404 for an unknown inbox, source id or another contact\'s conversation, and 422 for bad input', async () => {
     const api = await http();
     await api.get('/public/api/v1/inboxes/nope').expect(404);
@@ -85,6 +111,5 @@ describe('Public client API (API inboxes)', () => {
     expect(empty.body.attributes).to.deep.equal(['content']);
     const bad = await api.post(`${pub()}/contacts`).send({ email: 'not-an-email' }).expect(422);
     expect(bad.body.attributes).to.deep.equal(['email']);
-
   });
 });

@@ -7,6 +7,8 @@ import { serializeClientContactInbox, serializeClientConversation, serializeClie
  * Chatwoot's public client API for API inboxes (`/public/api/v1/inboxes/:inbox_identifier/...`): no
  * agent token; the inbox identifier and the contact's source id name what is reached.
  */
+const conversationId = (value: string) => idParam(value, 'Conversation');
+
 export function clientApiRouter(service: PublicInboxService): Router {
   const router = Router();
   const base = '/public/api/v1/inboxes/:inbox_identifier';
@@ -30,6 +32,11 @@ export function clientApiRouter(service: PublicInboxService): Router {
     res.json(serializeClientContactInbox(contactInbox, contact));
   });
 
+  router.patch(contactPath, async (req, res) => {
+    const { contactInbox, contact } = await service.updateContact(req.params.inbox_identifier, req.params.contact_identifier, req.body);
+    res.json(serializeClientContactInbox(contactInbox, contact));
+  });
+
   router.get(`${contactPath}/conversations`, async (req, res) => {
     const { who, conversations } = await service.conversations(req.params.inbox_identifier, req.params.contact_identifier);
     const withMessages = await Promise.all(conversations.map(async (c) => serializeClientConversation(c, who.contact, await service.messages(c))));
@@ -42,17 +49,32 @@ export function clientApiRouter(service: PublicInboxService): Router {
   });
 
   router.get(conversationPath, async (req, res) => {
-    const { who, conversation } = await service.conversation(req.params.inbox_identifier, req.params.contact_identifier, idParam(req.params.conversation_id, 'Conversation'));
+    const { who, conversation } = await service.conversation(req.params.inbox_identifier, req.params.contact_identifier, conversationId(req.params.conversation_id));
     res.json(serializeClientConversation(conversation, who.contact, await service.messages(conversation)));
   });
 
+  router.post(`${conversationPath}/toggle_status`, async (req, res) => {
+    const { who, conversation } = await service.resolve(req.params.inbox_identifier, req.params.contact_identifier, conversationId(req.params.conversation_id));
+    res.json(serializeClientConversation(conversation, who.contact, await service.messages(conversation)));
+  });
+
+  router.post(`${conversationPath}/toggle_typing`, async (req, res) => {
+    await service.typing(req.params.inbox_identifier, req.params.contact_identifier, conversationId(req.params.conversation_id), { ...req.query, ...req.body });
+    res.status(200).end();
+  });
+
+  router.post(`${conversationPath}/update_last_seen`, async (req, res) => {
+    await service.markSeen(req.params.inbox_identifier, req.params.contact_identifier, conversationId(req.params.conversation_id));
+    res.status(200).end();
+  });
+
   router.get(`${conversationPath}/messages`, async (req, res) => {
-    const { conversation } = await service.conversation(req.params.inbox_identifier, req.params.contact_identifier, idParam(req.params.conversation_id, 'Conversation'));
+    const { conversation } = await service.conversation(req.params.inbox_identifier, req.params.contact_identifier, conversationId(req.params.conversation_id));
     res.json((await service.messages(conversation)).map(serializeClientMessage));
   });
 
   router.post(`${conversationPath}/messages`, async (req, res) => {
-    const view = await service.createMessage(req.params.inbox_identifier, req.params.contact_identifier, idParam(req.params.conversation_id, 'Conversation'), req.body);
+    const view = await service.createMessage(req.params.inbox_identifier, req.params.contact_identifier, conversationId(req.params.conversation_id), req.body);
     res.json(serializeClientMessage(view));
   });
 

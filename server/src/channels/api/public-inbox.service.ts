@@ -3,7 +3,7 @@ import { col, fn, Op, where as matches, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import type { EventBus } from '../../extensions/events.js';
 import { alphanumericToken } from '../../lib/crypto.js';
-import { AuthenticationError, NotFoundError } from '../../lib/errors.js';
+import { AuthenticationError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { attributesHash, emailAddress, parse } from '../../lib/validation.js';
 import { ChannelApi, Contact, ContactInbox, Conversation, Inbox, Message } from '../../models/index.js';
 import { insertConversation } from '../../services/conversations.service.js';
@@ -21,7 +21,9 @@ const contactParams = z.object({
   phone_number: blankIsAbsent(z.string().trim().regex(/^\+[1-9]\d{1,14}$/, 'must be in E.164 format (+ and up to 15 digits)')),
   custom_attributes: attributesHash.optional(),
 });
+const contactUpdateParams = contactParams.omit({ identifier_hash: true });
 const conversationParams = z.object({ custom_attributes: attributesHash.optional() });
+const typingParams = z.object({ typing_status: z.enum(['on', 'off'], { message: 'must be on or off' }) });
 const messageParams = z.object({
   content: z.string({ message: 'is required' }).trim().min(1, 'is required').max(150_000),
   /** The client's own id for the message, echoed back so it can match the answer to what it showed. */
@@ -85,6 +87,23 @@ export class PublicInboxService {
     return { inbox, contactInbox, contact };
   }
 
+  /** The end user corrects their details; a value another contact of the account holds is a 422. */
+  async updateContact(inboxIdentifier: string, sourceId: string, body: unknown): Promise<PublicContact> {
+    const attrs = parse(contactUpdateParams, body);
+    const who = await this.contact(inboxIdentifier, sourceId);
+    const changes = Object.entries(attrs).filter(([k, v]) => v !== undefined && JSON.stringify(who.contact.get(k)) !== JSON.stringify(v)).map(([k]) => k);
+    if (!changes.length) return who;
+    for (const field of ['email', 'identifier', 'phone_number'] as const) {
+      const value = attrs[field];
+      if (!value || !changes.includes(field)) continue;
+      const taken = await Contact.findOne({ where: { account_id: who.inbox.account_id, id: { [Op.ne]: who.contact.id }, [Op.and]: [field === 'email' ? matches(fn('lower', col('email')), value.toLowerCase()) : { [field]: value }] } });
+      if (taken) throw ValidationError.field(field, 'has already been taken');
+    }
+    await who.contact.update(Object.fromEntries(changes.map((k) => [k, attrs[k as keyof typeof attrs]])));
+    await this.deps.events.emit('contact.updated', { accountId: who.inbox.account_id, contactId: who.contact.id, changes });
+    return who;
+  }
+
   async conversations(inboxIdentifier: string, sourceId: string): Promise<{ who: PublicContact; conversations: Conversation[] }> {
     const who = await this.contact(inboxIdentifier, sourceId);
     const conversations = await Conversation.findAll({ where: { contact_inbox_id: who.contactInbox.id }, order: [['id', 'ASC']] });
@@ -106,6 +125,29 @@ export class PublicInboxService {
     const conversation = await Conversation.findOne({ where: { account_id: who.inbox.account_id, display_id: displayId, contact_inbox_id: who.contactInbox.id } });
     if (!conversation) throw new NotFoundError('Conversation');
     return { who, conversation };
+  }
+
+  /** Chatwoot's public `toggle_status`: the end user closes the conversation (resolved), announced like an agent's change. */
+  async resolve(inboxIdentifier: string, sourceId: string, displayId: number): Promise<{ who: PublicContact; conversation: Conversation }> {
+    const found = await this.conversation(inboxIdentifier, sourceId, displayId);
+    const { conversation } = found;
+    if (conversation.status !== 'resolved') {
+      await conversation.update({ status: 'resolved', snoozed_until: null });
+      await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes: ['status'] });
+    }
+    return found;
+  }
+
+  /** The end user has read the conversation up to now (Chatwoot's `contact_last_seen_at`). */
+  async markSeen(inboxIdentifier: string, sourceId: string, displayId: number): Promise<void> {
+    const { conversation } = await this.conversation(inboxIdentifier, sourceId, displayId);
+    await conversation.update({ contact_last_seen_at: new Date() });
+  }
+
+  /** Accepted for Chatwoot clients, as the agents' own typing status is: the dashboard shows no typing indicator. */
+  async typing(inboxIdentifier: string, sourceId: string, displayId: number, body: unknown): Promise<void> {
+    parse(typingParams, body);
+    await this.conversation(inboxIdentifier, sourceId, displayId);
   }
 
   /** The conversation's chat as its contact sees it: incoming and outgoing messages, never private notes or activity lines. */
