@@ -22,7 +22,7 @@ describe('Public client API (API inboxes)', () => {
     const seen: string[] = [];
     rt.events.on('message.created', (e) => void (e.inboxId === inbox.id && seen.push(e.messageType)), 'test');
 
-    expect((await api.get(pub()).expect(200)).body).to.include({ identifier: inbox.inbox_identifier, name: 'Widget' });
+    expect((await api.get(pub()).expect(200)).body).to.include({ identifier: inbox.inbox_identifier, name: 'Widget', identity_validation_enabled: false });
     const contact = (await api.post(`${pub()}/contacts`).send({ name: 'End User', email: 'end.user@customer.test' }).expect(200)).body;
     expect(contact).to.include({ name: 'End User', email: 'end.user@customer.test' });
     expect(contact.source_id).to.match(/^[0-9a-f-]{36}$/);

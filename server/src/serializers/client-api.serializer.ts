@@ -1,6 +1,20 @@
-import type { Contact, ContactInbox, Conversation } from '../models/index.js';
+import type { ChannelApi, Contact, ContactInbox, Conversation, Inbox } from '../models/index.js';
 import { serializeMessage, type MessageView } from './message.serializer.js';
 import { unix } from './user.serializer.js';
+
+/** Chatwoot's public inbox: what an end user's app shows before a conversation starts. */
+export function serializeClientInbox(inbox: Inbox, channel: ChannelApi) {
+  return {
+    identifier: channel.identifier,
+    identity_validation_enabled: channel.hmac_mandatory,
+    name: inbox.name,
+    timezone: inbox.timezone,
+    working_hours: [],
+    working_hours_enabled: false,
+    csat_survey_enabled: false,
+    greeting_enabled: inbox.greeting_enabled,
+  };
+}
 
 /** Chatwoot's public `contact` model: what an end user's app may know about its own contact. */
 export function serializeClientContact(contact: Contact) {

@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import type { PublicInboxService } from '../../channels/api/public-inbox.service.js';
 import { idParam } from '../../lib/validation.js';
-import { serializeClientContactInbox, serializeClientConversation, serializeClientMessage } from '../../serializers/client-api.serializer.js';
+import { serializeClientContactInbox, serializeClientInbox, serializeClientConversation, serializeClientMessage } from '../../serializers/client-api.serializer.js';
 
 /**
  * Chatwoot's public client API for API inboxes (`/public/api/v1/inboxes/:inbox_identifier/...`): no
@@ -18,8 +18,8 @@ export function clientApiRouter(service: PublicInboxService): Router {
   router.use('/public/api/v1/inboxes', express.json({ limit: '1mb' }), express.urlencoded({ extended: true, limit: '1mb', parameterLimit: 1000 }));
 
   router.get(base, async (req, res) => {
-    const { inbox } = await service.inbox(req.params.inbox_identifier);
-    res.json({ identifier: req.params.inbox_identifier, name: inbox.name, timezone: inbox.timezone, working_hours_enabled: false });
+    const { inbox, channel } = await service.inbox(req.params.inbox_identifier);
+    res.json(serializeClientInbox(inbox, channel));
   });
 
   router.post(`${base}/contacts`, async (req, res) => {
