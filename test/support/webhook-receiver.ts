@@ -6,6 +6,8 @@ import { createAccount, startSecondRuntime, type TestAccount } from './factories
 import { clearRedisPrefix } from './runtime.js';
 
 export interface Received {
+  /** The path (and query) it was posted to. */
+  url: string;
   headers: http.IncomingHttpHeaders;
   raw: string;
   body: Record<string, unknown> & { event: string; id: number };
@@ -19,7 +21,7 @@ export async function startReceiver() {
     let raw = '';
     req.on('data', (c) => (raw += c));
     req.on('end', () => {
-      const r = { headers: req.headers, raw, body: JSON.parse(raw) };
+      const r = { url: req.url ?? '', headers: req.headers, raw, body: JSON.parse(raw) };
       received.push(r);
       res.statusCode = answer(r, received.length);
       res.end();
