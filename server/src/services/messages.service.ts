@@ -198,7 +198,7 @@ export async function hydrateMessages(accountId: number, messages: Message[], di
 }
 
 /** How an agent's reply leaves: by email (the reply outbox), or by its channel kind's `sendReply`. */
-type ReplyRoute = 'email' | ChannelKind;
+type ReplyRoute = 'email' | Required<Pick<ChannelKind, 'sendReply'>>;
 
 export interface MessageServiceDeps {
   sequelize: Sequelize;
@@ -261,9 +261,7 @@ export class MessageService {
     const composed = { ...(html ? { body_html: html } : {}), ...(quote_history !== undefined ? { quote_history } : {}) };
 
     const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : { type: 'User' as const, id: scope.user.id };
-    const reply = attrs.message_type === 'outgoing' && !attrs.private;
-    const kind = reply ? await this.deps.inboxes.channelKindOf(conversation.inbox_id) : undefined;
-    const route: ReplyRoute | null = kind ? (kind.sendReply ? kind : null) : reply && (await this.deps.replies.sendsFrom(conversation.inbox_id)) ? 'email' : null;
+    const route = attrs.message_type === 'outgoing' && !attrs.private ? await this.replyRoute(conversation.inbox_id) : null;
     const uploads = [...files, ...inline.map((f, i) => ({ ...f, contentId: inline_content_ids![i] }))];
     return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed }, sender }, route, uploads);
   }
@@ -379,8 +377,7 @@ export class MessageService {
     await this.deps.events.emit('message.updated', {
       accountId: message.account_id, inboxId: message.inbox_id, conversationId: message.conversation_id, messageId: message.id, changes: ['status:sending'],
     });
-    const kind = await this.deps.inboxes.channelKindOf(message.inbox_id);
-    await this.queueReply(message, kind?.sendReply ? kind : 'email');
+    await this.queueReply(message, (await this.replyRoute(message.inbox_id)) ?? 'email');
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
   }
@@ -406,13 +403,21 @@ export class MessageService {
     await this.deps.mail.enqueue({ kind: 'conversation_transcript', conversationId: conversation.id, email });
   }
 
+  /** How a public reply in this inbox leaves: through its channel kind, by email, or not at all (it is stored as sent). */
+  private async replyRoute(inboxId: number): Promise<ReplyRoute | null> {
+    const kind = await this.deps.inboxes.channelKindOf(inboxId);
+    const sendReply = kind?.sendReply?.bind(kind);
+    if (kind) return sendReply ? { sendReply } : null;
+    return (await this.deps.replies.sendsFrom(inboxId)) ? 'email' : null;
+  }
+
   /**
    * A reply that cannot be queued (Redis down) is failed at once, so the agent sees it and can retry;
    * one held for its inbox's reconnect is reloaded to show why.
    */
   private async queueReply(message: Message, route: ReplyRoute, delayMs = 0): Promise<void> {
     try {
-      if (route !== 'email') await route.sendReply!(message);
+      if (route !== 'email') await route.sendReply(message);
       else if ((await this.deps.replies.submit(message, delayMs)) === 'held') await message.reload();
     } catch (err) {
       await message.update({ status: 'failed', external_error: `Could not queue the ${route === 'email' ? 'email' : 'reply'}: ${(err as Error).message}` });
