@@ -94,7 +94,7 @@ describe('API channel inboxes', function () {
 
   it('POSTs an agent\'s reply to the webhook URL with Chatwoot\'s message_created payload, signed with the channel\'s secret; the reply becomes sent', async () => {
     const inbox = await createApiInbox();
-    const { conversation } = await conversationIn(inbox);
+    const { conversation, sourceId } = await conversationIn(inbox);
     await api().post(`${base()}/conversations/${conversation.id}/messages`).set(auth()).send({ content: 'A private note', private: true }).expect(200);
     const reply = (await api().post(`${base()}/conversations/${conversation.id}/messages`).set(auth()).send({ content: 'It ships today', cc_emails: 'ignored@example.com' }).expect(200)).body;
     expect(reply).to.include({ status: 'sending', message_type: 1 });
@@ -105,6 +105,8 @@ describe('API channel inboxes', function () {
     expect(delivered.headers['x-chatwoot-delivery']).to.match(/^[0-9a-f-]{36}$/);
     expect(delivered.body).to.include({ event: 'message_created', id: reply.id, content: 'It ships today', message_type: 'outgoing', private: false });
     expect(delivered.body.conversation).to.deep.include({ id: conversation.id, inbox_id: inbox.id });
+    // The integration finds its end user by the contact inbox's source id, as with Chatwoot.
+    expect((delivered.body.conversation as { contact_inbox: Record<string, unknown> }).contact_inbox).to.include({ source_id: sourceId, inbox_id: inbox.id });
     expect(delivered.body.inbox).to.deep.equal({ id: inbox.id, name: 'Shop bot' });
     expect(delivered.body.account).to.deep.include({ id: h.account.id });
     expect((delivered.body.sender as { id: number }).id).to.equal(h.account.admin.id);
