@@ -110,7 +110,7 @@ describe('API channel inbox (e2e, headless Chromium)', function () {
     await page.keyboard.type('Yes, we have three left.');
     await page.getByRole('button', { name: 'Send' }).click();
 
-    const delivered = await eventually(async () => receiver.received[0], 15_000);
+    const delivered = await eventually(async () => receiver.received.find((r) => r.body.event === 'message_created' && r.body.message_type === 'outgoing'), 15_000);
     expect(delivered.url).to.equal('/hook/replies');
     expect(delivered.body).to.include({ event: 'message_created', content: 'Yes, we have three left.', message_type: 'outgoing', private: false });
     expect((delivered.body.conversation as { id: number }).id).to.equal(conversation.id);

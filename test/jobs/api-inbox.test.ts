@@ -87,9 +87,15 @@ describe('API channel inboxes', function () {
     const shown = (await api().get(`${base()}/conversations/${conversation.id}`).set(auth()).expect(200)).body;
     expect(shown.waiting_since).to.be.a('number');
     expect(seen).to.deep.equal(['conversation.created', 'message.created:incoming']);
-    // Nothing is posted for the customer's own message.
-    await new Promise((r) => setTimeout(r, 200));
-    expect(h.receiver.received).to.have.length(0);
+    // As Chatwoot, the inbox's webhook hears of the conversation and the customer's message too, signed alike.
+    await eventually(async () => h.receiver.received.length >= 2, 10_000);
+    expect(h.receiver.received.map((r) => r.body.event)).to.have.members(['conversation_created', 'message_created']);
+    const incoming = h.receiver.received.find((r) => r.body.event === 'message_created')!;
+    expect(incoming.body).to.include({ id: message.id, message_type: 'incoming', content: 'Where is my order?' });
+    for (const r of h.receiver.received) {
+      const ts = String(r.headers['x-chatwoot-timestamp']);
+      expect(r.headers['x-chatwoot-signature']).to.equal(`sha256=${createHmac('sha256', inbox.secret).update(`${ts}.${r.raw}`).digest('hex')}`);
+    }
   });
 
   it('POSTs an agent\'s reply to the webhook URL with Chatwoot\'s message_created payload, signed with the channel\'s secret; the reply becomes sent', async () => {
@@ -99,7 +105,7 @@ describe('API channel inboxes', function () {
     const reply = (await api().post(`${base()}/conversations/${conversation.id}/messages`).set(auth()).send({ content: 'It ships today', cc_emails: 'ignored@example.com' }).expect(200)).body;
     expect(reply).to.include({ status: 'sending', message_type: 1 });
 
-    const delivered = await eventually(async () => h.receiver.received[0], 10_000);
+    const delivered = await eventually(async () => h.receiver.received.find((r) => r.body.event === 'message_created' && r.body.message_type === 'outgoing'), 10_000);
     const ts = String(delivered.headers['x-chatwoot-timestamp']);
     expect(delivered.headers['x-chatwoot-signature']).to.equal(`sha256=${createHmac('sha256', inbox.secret).update(`${ts}.${delivered.raw}`).digest('hex')}`);
     expect(delivered.headers['x-chatwoot-delivery']).to.match(/^[0-9a-f-]{36}$/);
@@ -118,7 +124,7 @@ describe('API channel inboxes', function () {
     }, 10_000);
     expect(sent.external_error).to.equal(null);
     // The private note never left.
-    expect(h.receiver.received.map((r) => r.body.content)).to.deep.equal(['It ships today']);
+    expect(h.receiver.received.filter((r) => r.body.event === 'message_created').map((r) => r.body.content)).to.deep.equal(['It ships today']);
   });
 
   it('marks a reply failed with the h.receiver\'s answer after the retries, and sends it again on retry', async () => {
@@ -130,13 +136,26 @@ describe('API channel inboxes', function () {
     const failed = await eventually(async () => ((await messageOf()).status === 'failed' ? messageOf() : undefined), 15_000);
     expect(failed.external_error).to.equal("Not delivered to the inbox's webhook: answered 500");
     // Every attempt of the one send carried the same delivery id.
-    expect(h.receiver.received).to.have.length(4);
-    expect(new Set(h.receiver.received.map((r) => r.headers['x-chatwoot-delivery'])).size).to.equal(1);
+    const replies = () => h.receiver.received.filter((r) => r.body.id === reply.id);
+    expect(replies()).to.have.length(4);
+    expect(new Set(replies().map((r) => r.headers['x-chatwoot-delivery'])).size).to.equal(1);
 
     h.receiver.answerWith(() => 200);
     await api().post(`${base()}/conversations/${conversation.id}/messages/${reply.id}/retry`).set(auth()).expect(200);
     await eventually(async () => (await messageOf()).status === 'sent', 10_000);
-    expect(h.receiver.received).to.have.length(5);
+    expect(replies()).to.have.length(5);
+  });
+
+  it('posts a status change as conversation_status_changed, to the webhook URL the inbox has now', async () => {
+    const inbox = await createApiInbox();
+    const { conversation } = await conversationIn(inbox);
+    await eventually(async () => h.receiver.received.some((r) => r.body.event === 'conversation_created'), 10_000);
+    await api().patch(`${base()}/inboxes/${inbox.id}`).set(auth()).send({ channel: { webhook_url: `${h.receiver.url}/moved` } }).expect(200);
+    await api().post(`${base()}/conversations/${conversation.id}/toggle_status`).set(auth()).send({ status: 'resolved' }).expect(200);
+    const changed = await eventually(async () => h.receiver.received.find((r) => r.body.event === 'conversation_status_changed'), 10_000);
+    expect(changed.url).to.equal('/hook/moved');
+    expect(changed.body).to.include({ id: conversation.id, status: 'resolved' });
+    expect((changed.body.contact_inbox as { inbox_id: number }).inbox_id).to.equal(inbox.id);
   });
 
   it('a reply in an API inbox without a webhook URL becomes sent without a post, for the integration to read through the API', async () => {
