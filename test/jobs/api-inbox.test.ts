@@ -158,6 +158,15 @@ describe('API channel inboxes', function () {
     expect((changed.body.contact_inbox as { inbox_id: number }).inbox_id).to.equal(inbox.id);
   });
 
+  it('posts an outgoing message that is not a reply being sent (a conversation\'s opening message) as message_created', async () => {
+    const inbox = await createApiInbox();
+    const contact = (await api().post(`${base()}/contacts`).set(auth()).send({ name: 'Opened', inbox_id: inbox.id }).expect(200)).body.payload;
+    const conversation = (await api().post(`${base()}/conversations`).set(auth()).send({ inbox_id: inbox.id, source_id: contact.contact_inbox.source_id, message: { content: 'We noticed your cart' } }).expect(200)).body;
+    const opening = await eventually(async () => h.receiver.received.find((r) => r.body.event === 'message_created'), 10_000);
+    expect(opening.body).to.include({ content: 'We noticed your cart', message_type: 'outgoing', private: false });
+    expect((opening.body.conversation as { id: number }).id).to.equal(conversation.id);
+  });
+
   it('a reply in an API inbox without a webhook URL becomes sent without a post, for the integration to read through the API', async () => {
     const inbox = await createApiInbox({ type: 'api' });
     expect(inbox.webhook_url).to.equal(null);

@@ -44,14 +44,18 @@ export interface ApiWebhookDeliveryDeps {
 
 type Target = { channelId: number; at: number; hasUrl: boolean };
 
+/** Messages an inbox's webhook hears of: the chat itself, never activity lines. */
+const CHAT_MESSAGE_TYPES = new Set(['incoming', 'outgoing']);
+
 /**
  * What an API inbox posts to its `webhook_url`, through the account webhooks' sender (the same
  * signature, SSRF guard and 5 s answer time), signed with the channel's secret:
  * - an agent's reply, as Chatwoot's `message_created`: the message is `sending` until the receiver
  *   answers 2xx (`sent`); a refused address, or the last retry, marks it `failed` with the reason;
  * - Chatwoot's other inbox events — `conversation_created`, `conversation_status_changed`,
- *   `conversation_updated`, and `message_created` for the customer's messages — best effort, retried
- *   the same way. Private notes and activity lines never leave.
+ *   `conversation_updated`, and `message_created` for the customer's messages and outgoing ones that
+ *   are not replies being sent (a conversation's opening message) — best effort, retried the same
+ *   way. Private notes and activity lines never leave.
  */
 export class ApiWebhookDelivery {
   private readonly targets = new Map<number, Target>();
@@ -83,7 +87,7 @@ export class ApiWebhookDelivery {
   subscribe(events: EventBus): void {
     events.on('conversation.created', (ids) => this.publish(ids.inboxId, { kind: 'conversation', event: 'conversation.created', ids }), 'core.api_channel');
     events.on('conversation.updated', (ids) => this.publish(ids.inboxId, { kind: 'conversation', event: 'conversation.updated', ids }), 'core.api_channel');
-    events.on('message.created', (ids) => (ids.messageType === 'incoming' && !ids.private ? this.publish(ids.inboxId, { kind: 'message', event: 'message.created', ids }) : undefined), 'core.api_channel');
+    events.on('message.created', (ids) => (CHAT_MESSAGE_TYPES.has(ids.messageType) && !ids.private ? this.publish(ids.inboxId, { kind: 'message', event: 'message.created', ids }) : undefined), 'core.api_channel');
   }
 
   /** One attempt at a reply; a transient failure throws for bull to retry until the last attempt. */
@@ -127,6 +131,8 @@ export class ApiWebhookDelivery {
   private async publish(inboxId: number, source: Parameters<typeof buildWebhookPayloads>[0]): Promise<void> {
     if (!(await this.hasWebhook(inboxId))) return;
     for (const data of await buildWebhookPayloads(source, this.deps.conversations)) {
+      // An agent's reply still `sending` is posted by its own job, which gives it its status.
+      if (data.event === 'message_created' && data.payload.status === 'sending') continue;
       await this.deps.queues.enqueue<ApiEventData>(API_EVENT_JOB, { inboxId, deliveryId: randomUUID(), payload: data.payload });
     }
   }
