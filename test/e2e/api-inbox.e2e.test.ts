@@ -59,6 +59,8 @@ describe('API channel inbox (e2e, headless Chromium)', function () {
 
   it('creates an API inbox in the wizard, and an agent\'s reply reaches the webhook receiver, signed, from a composer without email fields', async () => {
     await page.goto(`${app.base}/app/accounts/${account.id}/settings/inboxes/new`);
+    await page.getByTestId('channel-api').waitFor();
+    await shot('wizard-channels');
     await page.getByTestId('channel-api').click();
     await page.fill('#api-name', 'Shop bot');
     await page.fill('#api-webhook-url', receiver.url);
@@ -85,6 +87,9 @@ describe('API channel inbox (e2e, headless Chromium)', function () {
     await page.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText('Saved').waitFor();
     await shot('inbox-settings');
+    await page.getByRole('link', { name: '← Inboxes' }).click();
+    await page.locator('td[data-label=Provider]', { hasText: 'API' }).waitFor();
+    await shot('inboxes-list');
 
     const inbox = (await api().get(`${base()}/inboxes`).set('api_access_token', admin.token).expect(200)).body.payload[0];
     expect(inbox).to.include({ name: 'Shop bot', channel_type: 'Channel::Api', inbox_identifier: identifier, webhook_url: moved });
