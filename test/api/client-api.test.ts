@@ -65,6 +65,15 @@ describe('Public client API (API inboxes)', () => {
     const rt = await runtime();
     expect((await rt.models.ContactInbox.findOne({ where: { source_id: first.source_id } }))!.hmac_verified).to.equal(true);
 
+    // Matched by email without proof, an identity may write in the inbox but not rewrite the existing contact.
+    await api.post(`/api/v1/accounts/${account.id}/contacts`).set(auth()).send({ name: 'Known Customer', email: 'known@customer.test' }).expect(200);
+    const matched = (await api.post(`${pub()}/contacts`).send({ email: 'known@customer.test' }).expect(200)).body;
+    expect(matched.name).to.equal('Known Customer');
+    await api.patch(`${pub()}/contacts/${matched.source_id}`).send({ name: 'Hijacked' }).expect(403);
+    await api.post(`${pub()}/contacts/${matched.source_id}/conversations`).send({}).expect(200);
+    // A proven identifier may.
+    await api.patch(`${pub()}/contacts/${again.source_id}`).send({ name: 'Forty Two Renamed' }).expect(200);
+
     const wrong = await api.post(`${pub()}/contacts`).send({ identifier: 'user-42', identifier_hash: hash('user-43') }).expect(401);
     expect(wrong.body.message).to.match(/HMAC failed/);
     await api.patch(`/api/v1/accounts/${account.id}/inboxes/${inbox.id}`).set(auth()).send({ channel: { hmac_mandatory: true } }).expect(200);

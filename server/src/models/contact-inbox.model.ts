@@ -9,6 +9,8 @@ export class ContactInbox extends Model<InferAttributes<ContactInbox>, InferCrea
   declare hmac_verified: CreationOptional<boolean>;
   /** Given to contacts the public client API creates (Chatwoot's), null otherwise. */
   declare pubsub_token: CreationOptional<string | null>;
+  /** False for a public-API identity matched to an existing contact without proof: it may write, not edit the contact. */
+  declare may_edit_contact: CreationOptional<boolean>;
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
   declare inbox?: NonAttribute<Inbox>;
@@ -22,6 +24,7 @@ export class ContactInbox extends Model<InferAttributes<ContactInbox>, InferCrea
         source_id: { type: DataTypes.STRING, allowNull: false },
         hmac_verified: { type: DataTypes.BOOLEAN, defaultValue: false },
         pubsub_token: DataTypes.STRING,
+        may_edit_contact: { type: DataTypes.BOOLEAN, defaultValue: true },
         created_at: DataTypes.DATE,
         updated_at: DataTypes.DATE,
       },

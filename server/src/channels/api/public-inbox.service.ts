@@ -3,7 +3,7 @@ import { col, fn, Op, where as matches, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import type { EventBus } from '../../extensions/events.js';
 import { alphanumericToken } from '../../lib/crypto.js';
-import { AuthenticationError, NotFoundError, ValidationError } from '../../lib/errors.js';
+import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { attributesHash, emailAddress, parse } from '../../lib/validation.js';
 import { ChannelApi, Contact, ContactInbox, Conversation, Inbox, Message } from '../../models/index.js';
 import { insertConversation } from '../../services/conversations.service.js';
@@ -70,7 +70,7 @@ export class PublicInboxService {
       const existing = await this.matchingContact(inbox.account_id, attrs);
       const contact = existing ?? (await Contact.create({ account_id: inbox.account_id, ...attrs, name: attrs.name ?? '' }, { transaction }));
       const contactInbox = await ContactInbox.create(
-        { contact_id: contact.id, inbox_id: inbox.id, source_id: randomUUID(), pubsub_token: alphanumericToken(), hmac_verified: verified },
+        { contact_id: contact.id, inbox_id: inbox.id, source_id: randomUUID(), pubsub_token: alphanumericToken(), hmac_verified: verified, may_edit_contact: !existing || verified },
         { transaction },
       );
       return { contact, created: !existing, contactInbox };
@@ -87,10 +87,17 @@ export class PublicInboxService {
     return { inbox, contactInbox, contact };
   }
 
-  /** The end user corrects their details; a value another contact of the account holds is a 422. */
+  /**
+   * The end user corrects their details; a value another contact of the account holds is a 422. An
+   * identity that matched an existing contact by its email, phone number or an unproven identifier
+   * may not change it (403): knowing someone's address must not let anyone rewrite their contact.
+   */
   async updateContact(inboxIdentifier: string, sourceId: string, body: unknown): Promise<PublicContact> {
     const attrs = parse(contactUpdateParams, body);
     const who = await this.contact(inboxIdentifier, sourceId);
+    if (!who.contactInbox.may_edit_contact) {
+      throw new ForbiddenError('This contact existed before this identity: only an identifier proven with identifier_hash may change it');
+    }
     const changes = Object.entries(attrs).filter(([k, v]) => v !== undefined && JSON.stringify(who.contact.get(k)) !== JSON.stringify(v)).map(([k]) => k);
     if (!changes.length) return who;
     for (const field of ['email', 'identifier', 'phone_number'] as const) {
