@@ -57,7 +57,7 @@ describe('API channel inboxes', function () {
   it('refuses a bad or private webhook URL, an unknown channel type and a missing name, and changes nothing', async () => {
     const post = (body: Record<string, unknown>) => api().post(`${base()}/inboxes`).set(auth()).send(body).expect(422);
     const bad = await post({ name: 'x', channel: { type: 'api', webhook_url: 'ftp://example.com/hook' } });
-    expect(bad.body.attributes).to.deep.equal(['channel.webhook_url']);
+    expect(bad.body.fields).to.deep.equal([{ path: 'channel.webhook_url', message: 'must be an http(s) URL' }]);
     for (const url of ['http://10.0.0.5/hook', 'http://[::1]:8080/hook', 'http://169.254.169.254/latest']) {
       const refused = await post({ name: 'x', channel: { type: 'api', webhook_url: url } });
       expect(refused.body.fields[0], url).to.deep.include({ path: 'channel.webhook_url' });

@@ -13,7 +13,7 @@ export const API_CHANNEL_TYPE = 'Channel::Api';
 /** Chatwoot's Channel::Api params; an empty `webhook_url` means replies are only read through the API. */
 const apiChannelParams = z.object({
   type: z.literal('api', { message: 'cannot be changed; create a new inbox instead' }).optional(),
-  webhook_url: z.union([z.literal('').transform(() => null), z.null(), webhookUrl]).optional(),
+  webhook_url: z.preprocess((v) => (v === '' ? null : v), webhookUrl.nullable()).optional(),
   hmac_mandatory: looseBoolean.optional(),
   additional_attributes: z.record(z.string(), z.unknown(), { message: 'must be an object' }).optional(),
 });
