@@ -120,8 +120,9 @@ export class PublicInboxService {
   async createConversation(inboxIdentifier: string, sourceId: string, body: unknown): Promise<{ who: PublicContact; conversation: Conversation }> {
     const { custom_attributes } = parse(conversationParams, body);
     const who = await this.contact(inboxIdentifier, sourceId);
+    // No status: it starts as any new conversation of the inbox does.
     const conversation = await this.deps.sequelize.transaction((transaction) =>
-      insertConversation(who.contact, who.inbox.id, { contactInboxId: who.contactInbox.id, status: 'open', custom_attributes: custom_attributes ?? {} }, transaction),
+      insertConversation(who.contact, who.inbox.id, { contactInboxId: who.contactInbox.id, custom_attributes: custom_attributes ?? {} }, transaction),
     );
     await this.deps.events.emit('conversation.created', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id });
     return { who, conversation };
