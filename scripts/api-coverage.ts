@@ -6,7 +6,7 @@ import { registeredRoutes } from './route-list.js';
 
 /** One Chatwoot operation as `docs/chatwoot-api-operations.json` records it. */
 export interface ChatwootOperation {
-  group: 'application' | 'platform';
+  group: 'application' | 'platform' | 'client';
   tag: string;
   method: string;
   path: string;
@@ -41,14 +41,15 @@ export function coverageMarkdown(ops: ChatwootOperation[], routes: string[]): st
     'description (`docs/chatwoot-api-operations.json`); `test/api/api-coverage.test.ts` fails when it is stale.',
     '',
   ];
-  for (const group of ['application', 'platform'] as const) {
+  const titles = { application: 'Application API', platform: 'Platform API', client: 'Client API (public, for API inboxes)' } as const;
+  for (const group of ['application', 'platform', 'client'] as const) {
     const mine = ops.filter((o) => o.group === group);
     const served = mine.filter((o) => isServed(o, routes));
-    lines.push(`## ${group === 'application' ? 'Application' : 'Platform'} API: ${served.length} of ${mine.length} operations served`, '');
+    lines.push(`## ${titles[group]}: ${served.length} of ${mine.length} operations served`, '');
     lines.push('| tag | served | not served |', '|---|---|---|');
     for (const tag of [...new Set(mine.map((o) => o.tag))]) {
       const ofTag = mine.filter((o) => o.tag === tag);
-      const name = (o: ChatwootOperation) => `\`${o.method.toUpperCase()} ${o.path.split('?')[0]!.replace(/^\/api\/v\d\/accounts\/\{account_id\}|^\/platform\/api\/v1/, '')}\``;
+      const name = (o: ChatwootOperation) => `\`${o.method.toUpperCase()} ${o.path.split('?')[0]!.replace(/^\/api\/v\d\/accounts\/\{account_id\}|^\/platform\/api\/v1|^\/public\/api\/v1/, '')}\``;
       const yes = ofTag.filter((o) => isServed(o, routes));
       const no = ofTag.filter((o) => !isServed(o, routes));
       lines.push(`| ${tag} (${yes.length}/${ofTag.length}) | ${yes.map(name).join(', ') || '—'} | ${no.map(name).join(', ') || '—'} |`);

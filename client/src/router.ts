@@ -36,6 +36,7 @@ const accountRoutes: RouteRecordRaw[] = [
           { path: '', name: 'inbox-new', component: () => import('./features/inbox-wizard/ChannelStep.vue') },
           { path: 'email', name: 'inbox-new-email', component: () => import('./features/inbox-wizard/EmailProvidersStep.vue') },
           { path: 'email/:provider', name: 'inbox-new-email-provider', component: () => import('./features/inbox-wizard/ProviderFormStep.vue') },
+          { path: 'api', name: 'inbox-new-api', component: () => import('./features/inbox-wizard/ApiChannelStep.vue') },
           // A provider's sign-in that failed comes back to /inboxes/new/<provider>?error=&message=: its card's form.
           { path: ':provider([a-z][a-z0-9_]*)', redirect: (to) => ({ name: 'inbox-new-email-provider', params: to.params, query: to.query }) },
           { path: ':inboxId(\\d+)/agents', name: 'inbox-new-agents', component: () => import('./features/inbox-wizard/AgentsStep.vue') },

@@ -30,6 +30,11 @@ import { registerEmailReceive } from './channels/email/receive/index.js';
 import { notificationsRouter } from './api/v1/notifications.router.js';
 import { emailProvidersRouter } from './api/v1/email-providers.router.js';
 import { reopenSnoozedConversationsJob, reopenSnoozedSchedule } from './jobs/reopen-snoozed-conversations.job.js';
+import { createApiChannelKind } from './channels/api/api-channel.js';
+import { ApiWebhookDelivery } from './channels/api/api-webhook.delivery.js';
+import { PublicInboxService } from './channels/api/public-inbox.service.js';
+import { clientApiRouter } from './api/public/client-api.router.js';
+import { WebhookAddressGuard } from './webhooks/address-guard.js';
 
 /**
  * The core's own built-ins, registered through the same calls an overlay uses: nothing in the core
@@ -42,6 +47,17 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   ctx.register.job(reopenSnoozedConversationsJob(ctx.events));
   for (const delivery of [smtpDelivery, createLeadmailDelivery(leadmailSettings(ctx.config))]) ctx.register.deliveryMethod(delivery);
   ctx.register.job(api.replies.job());
+  // The API channel: replies and inbox events leave as webhooks, through the account webhooks' sender and address guard.
+  const guard = new WebhookAddressGuard(ctx.config.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
+  const apiWebhooks = new ApiWebhookDelivery({
+    secrets: ctx.secrets, guard, queues: ctx.queues, events: ctx.events, conversations: api.conversations,
+    logger: ctx.logger.child({ component: 'api_channel.webhook' }), retryBaseMs: ctx.config.WEBHOOK_RETRY_BASE_MS,
+  });
+  ctx.register.channelKind(createApiChannelKind({ secrets: ctx.secrets, guard, deliverReply: (message) => apiWebhooks.submit(message), changed: (channelId) => apiWebhooks.forget(channelId) }));
+  ctx.register.job(apiWebhooks.replyJob());
+  ctx.register.job(apiWebhooks.eventJob());
+  apiWebhooks.subscribe(ctx.events);
+  ctx.register.route({ id: 'core.client_api', mount: 'public', router: clientApiRouter(new PublicInboxService({ sequelize: ctx.sequelize, events: ctx.events })) });
   ctx.register.job(api.mail.job());
   ctx.register.route({ id: 'core.passwords', mount: 'public', router: passwordRouter(api.passwords) });
   ctx.register.schedule(reopenSnoozedSchedule);

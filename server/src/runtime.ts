@@ -103,7 +103,7 @@ export async function createRuntime(config: Config, opts: { logger?: Logger; ext
   const automationRules = new AutomationRuleService({ sequelize, redis, prefix: config.REDIS_PREFIX, logger: logger.child({ component: 'automation' }) });
   const reauthorization = new ChannelReauthorization({ notifications, logger: logger.child({ component: 'email.reauthorization' }) });
   reauthorization.onCleared((channelId) => replies.releaseHeld(channelId));
-  const messages = new MessageService({ sequelize, events, conversations, storage, replies, mail, undoSeconds: config.REPLY_UNDO_SECONDS });
+  const messages = new MessageService({ sequelize, events, conversations, storage, replies, inboxes, mail, undoSeconds: config.REPLY_UNDO_SECONDS });
   const conversationActions = new ConversationActions({ conversations, events });
   const automation = new AutomationRunner({
     sequelize, rules: automationRules, queues, conversations, conversationActions, messages, mail, guard: webhookGuard, logger: logger.child({ component: 'automation' }),

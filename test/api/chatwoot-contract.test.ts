@@ -67,14 +67,21 @@ describe("Chatwoot's API description, replayed", function () {
     const contact = (await api.post(`${base}/contacts`).set(auth).send({ name: 'Contract World', email: `world.${run}@example.test`, inbox_id: inbox.id }).expect(200)).body.payload;
     const conversation = (await api.post(`${base}/conversations`).set(auth).send({ inbox_id: inbox.id, contact_id: contact.contact.id }).expect(200)).body;
     const note = (await api.post(`${base}/conversations/${conversation.id}/messages`).set(auth).send({ content: 'to delete', private: true }).expect(200)).body;
+    // The public client API reaches an API inbox by its identifier and a contact by its source id.
+    const apiInbox = (await api.post(`${base}/inboxes`).set(auth).send({ name: 'Contract API', channel: { type: 'api' } }).expect(200)).body;
+    const client = `/public/api/v1/inboxes/${apiInbox.inbox_identifier}`;
+    const clientContact = (await api.post(`${client}/contacts`).send({ name: 'Contract Client' }).expect(200)).body;
+    const clientConversation = (await api.post(`${client}/contacts/${clientContact.source_id}/conversations`).send({}).expect(200)).body;
 
     // Ids by resource (the path segment before a parameter); POSTs replace them with what they created.
     const ids: Record<string, number> = {
       inboxes: inbox.id, inbox_members: inbox.id, contacts: contact.contact.id, conversations: conversation.id, messages: note.id, users: account.admin.id,
     };
     const platformIds: Record<string, number> = { accounts: account.id, users: account.admin.id };
+    const clientIds: Record<string, number | string> = { inboxes: apiInbox.inbox_identifier, contacts: clientContact.source_id, conversations: clientConversation.id };
+    const pools = { application: ids, platform: platformIds, client: clientIds };
     const fill = (op: ChatwootOperation, text: string): string => {
-      const pool = op.group === 'platform' ? platformIds : ids;
+      const pool: Record<string, number | string> = pools[op.group];
       return text.replace(/\/(\w+)\/\{(\w+)\}/g, (_m, segment: string, param: string) => {
         const resource = param === 'id' ? segment : param === 'account_id' && op.group === 'application' ? 'account' : segment;
         const value = resource === 'account' ? account.id : pool[resource];
@@ -103,7 +110,8 @@ describe("Chatwoot's API description, replayed", function () {
         problems.push((err as Error).message);
         continue;
       }
-      const res = await api[op.method as 'get'](url).set(op.group === 'platform' ? platformAuth : auth).send(body(op) as object);
+      // The client API takes no token: what it reaches is named by the path.
+      const res = await api[op.method as 'get'](url).set(op.group === 'platform' ? platformAuth : op.group === 'client' ? {} : auth).send(body(op) as object);
       const name = `${op.method.toUpperCase()} ${op.path}`;
       if (res.status < 200 || res.status > 299) {
         problems.push(`${name}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
@@ -112,7 +120,9 @@ describe("Chatwoot's API description, replayed", function () {
       problems.push(...shapeProblems(op, res.body).map((p) => `${name}: ${p}`));
       const created = op.method === 'post' && !/\}\/?$/.test(op.path.split('?')[0]!) ? (at(res.body, op.wrap) as Json | undefined) : undefined;
       const segment = op.path.split('?')[0]!.replace(/\/$/, '').split('/').pop()!;
-      if (created && typeof created.id === 'number') (op.group === 'platform' ? platformIds : ids)[segment] = created.id;
+      // A client contact is named by its source id afterwards, not its id.
+      const createdId = op.group === 'client' && segment === 'contacts' ? created?.source_id : created?.id;
+      if (typeof createdId === 'number' || (op.group === 'client' && typeof createdId === 'string')) pools[op.group][segment] = createdId;
     }
     expect(problems).to.deep.equal([]);
   });

@@ -13,7 +13,7 @@ type Doc = {
 };
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-const DOCUMENTED_PREFIXES = ['/api/v1', '/api/v2', '/platform/api/v1'];
+const DOCUMENTED_PREFIXES = ['/api/v1', '/api/v2', '/platform/api/v1', '/public/api/v1'];
 
 const doc = parseYaml(readFileSync(path.join(repoRoot, 'openapi', 'openapi.yaml'), 'utf8')) as Doc;
 
@@ -45,7 +45,7 @@ describe('OpenAPI document', () => {
     expect(error.properties).to.include.keys('fields', 'attributes');
   });
 
-  it('documents every route registered under /api/v1 and /platform/api/v1, and nothing that does not exist', async () => {
+  it('documents every route registered under /api/v1, /platform/api/v1 and /public/api/v1, and nothing that does not exist', async () => {
     const rt = await runtime();
     const all = registeredRoutes(rt.registries, rt.app);
     expect(all, 'app routes found by the walker').to.include.members(['POST /auth/sign_in', 'GET /api/v1/profile', 'GET /healthz', 'GET /api']);
@@ -79,6 +79,7 @@ describe('OpenAPI document', () => {
       for (const method of Object.keys(item).filter((k) => HTTP_METHODS.includes(k))) {
         const security = item[method].security;
         if (p.startsWith('/platform/')) expect(security, `${method} ${p}`).to.deep.equal([{ platformToken: [] }]);
+        if (p.startsWith('/public/')) expect(security, `${method} ${p}`).to.deep.equal([]);
       }
     }
     expect(doc.paths['/healthz'].get.security).to.deep.equal([]);

@@ -21,6 +21,7 @@ describe('client: inbox wizard', () => {
     const states = (name: string) => stepStates(name).map((s) => `${s.key}:${s.state}`);
     expect(states('inbox-new')).to.deep.equal(['CHANNEL:current', 'INBOX:upcoming', 'AGENTS:upcoming', 'FINISH:upcoming']);
     expect(states('inbox-new-email-provider')).to.deep.equal(['CHANNEL:done', 'INBOX:current', 'AGENTS:upcoming', 'FINISH:upcoming']);
+    expect(states('inbox-new-api')).to.deep.equal(['CHANNEL:done', 'INBOX:current', 'AGENTS:upcoming', 'FINISH:upcoming']);
     expect(states('inbox-new-agents')).to.deep.equal(['CHANNEL:done', 'INBOX:done', 'AGENTS:current', 'FINISH:upcoming']);
     expect(states('inbox-new-finish')).to.deep.equal(['CHANNEL:done', 'INBOX:done', 'AGENTS:done', 'FINISH:current']);
     expect(states('settings-agents').every((s) => s.endsWith(':upcoming'))).to.equal(true);

@@ -3,76 +3,20 @@
 // internal service).
 import { expect } from 'chai';
 import { createHmac, randomUUID } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
-import type { Runtime } from '../../server/src/runtime.js';
-import { createAccount, createAgent, imapChannel, startSecondRuntime, type TestAccount } from '../support/factories.js';
-import { clearRedisPrefix } from '../support/runtime.js';
+import { createAgent, imapChannel, startSecondRuntime } from '../support/factories.js';
 import { eventually } from '../sandbox/helpers.js';
-
-interface Received {
-  headers: http.IncomingHttpHeaders;
-  raw: string;
-  body: Record<string, unknown> & { event: string; id: number };
-}
-
-/** A receiver that records every request and answers what `answer` says (200 unless told). */
-async function startReceiver() {
-  const received: Received[] = [];
-  let answer: (r: Received, n: number) => number = () => 200;
-  const server = http.createServer((req, res) => {
-    let raw = '';
-    req.on('data', (c) => (raw += c));
-    req.on('end', () => {
-      const r = { headers: req.headers, raw, body: JSON.parse(raw) };
-      received.push(r);
-      res.statusCode = answer(r, received.length);
-      res.end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    received,
-    answerWith(fn: (r: Received, n: number) => number) {
-      answer = fn;
-    },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { receivingRuntime } from '../support/webhook-receiver.js';
 
 describe('Account webhooks', function () {
   this.timeout(30_000);
-  let rt: Runtime;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  let account: TestAccount;
-  const api = () => supertest(rt.app);
-  const base = () => `/api/v1/accounts/${account.id}`;
-  const auth = () => ({ api_access_token: account.admin.token });
-
-  before(async () => {
-    rt = await startSecondRuntime({
-      REDIS_PREFIX: `leadchat-test-webhooks-${randomUUID().slice(0, 8)}`,
-      WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32',
-      WEBHOOK_RETRY_BASE_MS: '40',
-    });
-    rt.queues.startWorkers();
-    receiver = await startReceiver();
-  });
-  after(async () => {
-    await receiver.close();
-    await rt.close();
-    await clearRedisPrefix(rt.config);
-  });
-  beforeEach(async () => {
-    account = await createAccount();
-    receiver.received.length = 0;
-    receiver.answerWith(() => 200);
-  });
+  const h = receivingRuntime('webhooks');
+  const api = () => supertest(h.rt.app);
+  const base = () => `/api/v1/accounts/${h.account.id}`;
+  const auth = () => ({ api_access_token: h.account.admin.token });
 
   const addWebhook = async (subscriptions: string[]) =>
-    (await api().post(`${base()}/webhooks`).set(auth()).send({ webhook: { url: receiver.url, subscriptions } }).expect(200)).body.payload.webhook;
+    (await api().post(`${base()}/webhooks`).set(auth()).send({ webhook: { url: h.receiver.url, subscriptions } }).expect(200)).body.payload.webhook;
 
   /** An inbox, a contact in it and a conversation, through the API. */
   async function conversation() {
@@ -85,11 +29,11 @@ describe('Account webhooks', function () {
     api().post(`${base()}/conversations/${conversationId}/messages`).set(auth()).send({ content, private: true }).expect(200);
 
   it('is managed by administrators with Chatwoot\'s payloads; refuses bad events and private addresses; agents get 403', async () => {
-    const agent = await createAgent(account);
+    const agent = await createAgent(h.account);
     await api().get(`${base()}/webhooks`).set('api_access_token', agent.token).expect(403);
 
     const webhook = await addWebhook(['message_created', 'contact_created']);
-    expect(webhook).to.include({ url: receiver.url, account_id: account.id, enabled: true, inbox: null });
+    expect(webhook).to.include({ url: h.receiver.url, account_id: h.account.id, enabled: true, inbox: null });
     expect(webhook.subscriptions).to.deep.equal(['message_created', 'contact_created']);
     expect(webhook.secret).to.be.a('string').with.length.above(30);
 
@@ -115,18 +59,18 @@ describe('Account webhooks', function () {
     await api().post(`${base()}/conversations/${conv.id}/toggle_status`).set(auth()).send({ status: 'resolved' }).expect(200);
     await api().put(`${base()}/contacts/${contact.id}`).set(auth()).send({ name: 'Renamed Customer' }).expect(200);
     // Resolving also writes an activity line, delivered as a message_created of its own (as Chatwoot's).
-    await eventually(async () => new Set(receiver.received.map((r) => r.body.event)).size >= 5, 10_000);
+    await eventually(async () => new Set(h.receiver.received.map((r) => r.body.event)).size >= 5, 10_000);
 
-    for (const r of receiver.received) {
+    for (const r of h.receiver.received) {
       const ts = String(r.headers['x-chatwoot-timestamp']);
       expect(Math.abs(Date.now() / 1000 - Number(ts))).to.be.below(60);
       const expected = `sha256=${createHmac('sha256', webhook.secret).update(`${ts}.${r.raw}`).digest('hex')}`;
       expect(r.headers['x-chatwoot-signature']).to.equal(expected);
       expect(r.headers['x-chatwoot-delivery']).to.match(/^[0-9a-f-]{36}$/);
-      expect(r.body.account).to.deep.equal({ id: account.id, name: r.body.account && (r.body.account as { name: string }).name });
+      expect(r.body.account).to.deep.equal({ id: h.account.id, name: r.body.account && (r.body.account as { name: string }).name });
     }
     // The first delivery of each event (the note's message_created comes before the activity line's).
-    const byEvent = Object.fromEntries([...receiver.received].reverse().map((r) => [r.body.event, r.body]));
+    const byEvent = Object.fromEntries([...h.receiver.received].reverse().map((r) => [r.body.event, r.body]));
     expect(Object.keys(byEvent)).to.have.members(['contact_created', 'conversation_created', 'message_created', 'conversation_status_changed', 'contact_updated']);
     expect(byEvent.contact_created).to.include({ id: contact.id, email: contact.email });
     expect(byEvent.conversation_created).to.include({ id: conv.id, inbox_id: conv.inbox_id, status: 'open' });
@@ -136,7 +80,7 @@ describe('Account webhooks', function () {
     expect(byEvent.message_created.inbox).to.deep.include({ id: conv.inbox_id });
     expect(byEvent.conversation_status_changed).to.include({ id: conv.id, status: 'resolved' });
     expect(byEvent.contact_updated).to.include({ id: contact.id, name: 'Renamed Customer' });
-    expect(receiver.received.filter((r) => r.body.event === 'message_created').map((r) => r.body.message_type)).to.deep.equal(['outgoing', 'activity']);
+    expect(h.receiver.received.filter((r) => r.body.event === 'message_created').map((r) => r.body.message_type)).to.deep.equal(['outgoing', 'activity']);
 
     const log = await api().get(`${base()}/webhooks/${webhook.id}/deliveries`).set(auth()).expect(200);
     expect(log.body.meta.count).to.equal(6);
@@ -144,17 +88,17 @@ describe('Account webhooks', function () {
     expect(log.body.payload[0].latency_ms).to.be.a('number');
   });
 
-  it('retries a flaky receiver with backoff, with the same delivery id, and keeps each conversation\'s events in order', async () => {
+  it('retries a flaky h.receiver with backoff, with the same delivery id, and keeps each conversation\'s events in order', async () => {
     const webhook = await addWebhook(['message_created']);
     const { conversation: conv } = await conversation();
     // The first delivery fails twice; the notes after it must wait for it.
-    receiver.answerWith((r, n) => (n <= 2 ? 500 : 200));
+    h.receiver.answerWith((r, n) => (n <= 2 ? 500 : 200));
     for (const content of ['first', 'second', 'third']) await note(conv.id, content);
-    await eventually(async () => receiver.received.filter((r) => r.body.event === 'message_created').length >= 5, 10_000);
+    await eventually(async () => h.receiver.received.filter((r) => r.body.event === 'message_created').length >= 5, 10_000);
 
-    const contents = receiver.received.map((r) => r.body.content);
+    const contents = h.receiver.received.map((r) => r.body.content);
     expect(contents).to.deep.equal(['first', 'first', 'first', 'second', 'third']);
-    const firstIds = new Set(receiver.received.slice(0, 3).map((r) => r.headers['x-chatwoot-delivery']));
+    const firstIds = new Set(h.receiver.received.slice(0, 3).map((r) => r.headers['x-chatwoot-delivery']));
     expect(firstIds.size).to.equal(1);
 
     const log = (await api().get(`${base()}/webhooks/${webhook.id}/deliveries`).set(auth()).expect(200)).body.payload;
@@ -163,16 +107,16 @@ describe('Account webhooks', function () {
 
     // Resend: the same delivery id again, on demand from the log.
     await api().post(`${base()}/webhooks/${webhook.id}/deliveries/${first.id}/resend`).set(auth()).expect(200);
-    await eventually(async () => receiver.received.length === 6, 5_000);
-    expect(receiver.received[5]!.headers['x-chatwoot-delivery']).to.equal(first.delivery_id);
+    await eventually(async () => h.receiver.received.length === 6, 5_000);
+    expect(h.receiver.received[5]!.headers['x-chatwoot-delivery']).to.equal(first.delivery_id);
   });
 
   it('disables a webhook failing for days (the log says why), notifies administrators, and delivers again once re-enabled', async () => {
     const webhook = await addWebhook(['message_created']);
     const { conversation: conv } = await conversation();
-    receiver.answerWith(() => 503);
+    h.receiver.answerWith(() => 503);
     // Days of failures, without waiting days: the webhook has been failing since four days ago.
-    await rt.models.Webhook.update({ failing_since: new Date(Date.now() - 4 * 24 * 3600_000) }, { where: { id: webhook.id } });
+    await h.rt.models.Webhook.update({ failing_since: new Date(Date.now() - 4 * 24 * 3600_000) }, { where: { id: webhook.id } });
     await note(conv.id, 'into the void');
     const disabled = await eventually(async () => {
       const w = (await api().get(`${base()}/webhooks`).set(auth()).expect(200)).body.payload.webhooks[0];
@@ -186,17 +130,17 @@ describe('Account webhooks', function () {
     expect(notice, 'administrator notified').to.exist;
 
     // Disabled: nothing more is queued; enabled again, it delivers.
-    const before = receiver.received.length;
+    const before = h.receiver.received.length;
     await note(conv.id, 'while disabled');
-    receiver.answerWith(() => 200);
+    h.receiver.answerWith(() => 200);
     await api().patch(`${base()}/webhooks/${webhook.id}`).set(auth()).send({ enabled: true }).expect(200);
     await note(conv.id, 'enabled again');
-    await eventually(async () => receiver.received.some((r) => r.body.content === 'enabled again'), 5_000);
-    expect(receiver.received.slice(before).map((r) => r.body.content)).to.deep.equal(['enabled again']);
+    await eventually(async () => h.receiver.received.some((r) => r.body.content === 'enabled again'), 5_000);
+    expect(h.receiver.received.slice(before).map((r) => r.body.content)).to.deep.equal(['enabled again']);
   });
 
   it('a webhook added in one process gets the events another process raises, also after that one had asked (web and worker split)', async () => {
-    const worker = await startSecondRuntime({ REDIS_PREFIX: rt.config.REDIS_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
+    const worker = await startSecondRuntime({ REDIS_PREFIX: h.rt.config.REDIS_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
     try {
       const onWorker = () => supertest(worker.app);
       const contact = (email: string) => onWorker().post(`${base()}/contacts`).set(auth()).send({ name: 'Split Customer', email }).expect(200);
@@ -204,8 +148,8 @@ describe('Account webhooks', function () {
       await addWebhook(['contact_created']);
       const email = `after.${randomUUID().slice(0, 8)}@customer.test`;
       await contact(email);
-      await eventually(async () => receiver.received.some((r) => r.body.email === email), 5_000);
-      expect(receiver.received.map((r) => r.body.event)).to.deep.equal(['contact_created']);
+      await eventually(async () => h.receiver.received.some((r) => r.body.email === email), 5_000);
+      expect(h.receiver.received.map((r) => r.body.event)).to.deep.equal(['contact_created']);
     } finally {
       await worker.close();
     }

@@ -1,6 +1,13 @@
 import { accountUrl, request } from './client.js';
 import type { Agent, EmailProviderInfo, Inbox } from './types.js';
 
+/**
+ * Whether an inbox is an email inbox: only those have addresses, Cc/Bcc, subjects, signatures, quoting
+ * and a mailbox's health. One place decides it, by Chatwoot's `channel_type` (an unknown inbox, still
+ * loading, counts as email as before).
+ */
+export const isEmailInbox = (inbox: Pick<Inbox, 'channel_type'> | null | undefined): boolean => !inbox || inbox.channel_type === 'Channel::Email';
+
 export type EmailCheckLeg = 'imap' | 'smtp' | 'round_trip';
 
 export const inboxesApi = {

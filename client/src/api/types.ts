@@ -167,6 +167,8 @@ export interface InboxHealth {
 export interface Inbox {
   id: number;
   name: string;
+  /** Chatwoot's `Channel::Email`, `Channel::Api`, ... */
+  channel_type: string;
   email: string;
   provider: string;
   provider_config: Record<string, unknown>;
@@ -193,6 +195,14 @@ export interface Inbox {
   enable_auto_assignment: boolean;
   auto_assignment_config: { max_assignment_limit?: number | null };
   forward_to_email?: string;
+  /** API inboxes: where agents' replies are POSTed (null: the integration reads them through the API). */
+  webhook_url?: string | null;
+  /** API inboxes: the inbox's name in the public client API. */
+  inbox_identifier?: string;
+  /** API inboxes, administrators only: checks contacts' identities in the public client API, and signs the webhook posts. */
+  hmac_token?: string;
+  secret?: string;
+  hmac_mandatory?: boolean;
 }
 
 export interface EmailProviderInfo {

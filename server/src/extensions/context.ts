@@ -17,7 +17,7 @@ import type { JobQueues } from '../jobs/queues.js';
 import type { EventBus } from './events.js';
 import type { Registry, Identified } from './registry.js';
 import type { Registries } from './registries.js';
-import type { BackgroundWorker, DeliveryMethod, EmailProvider, JobDefinition, RouteRegistration, ScheduleDefinition } from './types.js';
+import type { BackgroundWorker, ChannelKind, DeliveryMethod, EmailProvider, JobDefinition, RouteRegistration, ScheduleDefinition } from './types.js';
 
 /** Services available to registrants; the same objects the core uses. */
 export interface CoreServices {
@@ -37,6 +37,7 @@ export interface CoreServices {
 export interface RegistrationApi {
   emailProvider(p: EmailProvider): void;
   deliveryMethod(d: DeliveryMethod): void;
+  channelKind(k: ChannelKind): void;
   route(r: RouteRegistration): void;
   job<D>(j: JobDefinition<D>): void;
   schedule(s: ScheduleDefinition): void;
@@ -82,6 +83,7 @@ export function createExtensionContext(name: string, registries: Registries, ser
     register: {
       emailProvider: add(registries.emailProviders),
       deliveryMethod: add(registries.deliveryMethods),
+      channelKind: add(registries.channelKinds),
       route: add(registries.routes),
       job: (j) => registries.jobs.register(j as JobDefinition<never>, name),
       schedule: add(registries.schedules),

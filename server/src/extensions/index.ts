@@ -5,7 +5,7 @@
 export type { ExtensionContext, RegistrationApi, CoreServices, EmailServices } from './context.js';
 export type { Extension } from './loader.js';
 export type { LifecycleEvents, LifecycleEventName } from './events.js';
-export type { BackgroundWorker, DeliveryInput, DeliveryMethod, EmailChannel, EmailChannelFields, EmailProvider, ImapAccess, JobDefinition, OutboundRoute, RouteRegistration, ScheduleDefinition } from './types.js';
+export type { BackgroundWorker, ChannelKind, DeliveryInput, DeliveryMethod, EmailChannel, EmailChannelFields, EmailProvider, ImapAccess, JobDefinition, OutboundRoute, RouteRegistration, ScheduleDefinition } from './types.js';
 export { AppError, AuthenticationError, ConflictError, DeliveryError, ForbiddenError, MailboxError, NotFoundError, ValidationError, type FailureKind, type FieldError } from '../lib/errors.js';
 export { accountScope } from '../api/request-context.js';
 export type { AccountScope } from '../services/account-scope.js';

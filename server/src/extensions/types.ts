@@ -1,7 +1,9 @@
 import type { Router } from 'express';
 import type { Job, JobOptions } from 'bull';
+import type { Transaction } from 'sequelize';
 import type { FieldError } from '../lib/errors.js';
 import type { ChannelEmail } from '../models/channel-email.model.js';
+import type { Message } from '../models/message.model.js';
 
 /** The parts of an email channel a provider needs to decide and validate; the model satisfies it. */
 export interface EmailChannelFields {
@@ -78,6 +80,31 @@ export interface DeliveryMethod {
   maxMessageBytes?: number;
   /** Throws DeliveryError to say whether a retry can help. */
   deliver(input: DeliveryInput): Promise<{ providerMessageId?: string }>;
+}
+
+/**
+ * A kind of channel other than email (the core's `api`, Chatwoot's Channel::Api): how its inboxes are
+ * created, edited, shown and removed, and how an agent's reply in them leaves. The inbox API finds it
+ * by the `channel.type` of a create and by the inbox's `channel_type` afterwards; email channels keep
+ * their own provider registry.
+ */
+export interface ChannelKind {
+  /** The `channel.type` an inbox create names, e.g. `api`. */
+  id: string;
+  /** Chatwoot's `channel_type` of its inboxes, e.g. `Channel::Api`. */
+  channelType: string;
+  /** Stores a new channel from the create params (inside the inbox's transaction); a ValidationError's paths start with `channel.`. */
+  create(accountId: number, params: Record<string, unknown>, transaction: Transaction): Promise<{ id: number }>;
+  /** Applies an update's `channel` params; false when nothing changed. */
+  update(channelId: number, params: Record<string, unknown>, transaction: Transaction): Promise<boolean>;
+  destroy(channelId: number, transaction: Transaction): Promise<void>;
+  /** The channel's fields of the inbox payload, by channel id; secrets only for administrators. */
+  payloads(channelIds: number[], viewer: { administrator: boolean }): Promise<Map<number, Record<string, unknown>>>;
+  /**
+   * Sends an agent's public reply, stored as `sending`: the kind moves it to `sent` or `failed` (with
+   * the reason) and announces `message.updated`. Without it, replies are stored as sent and go nowhere.
+   */
+  sendReply?(message: Message): Promise<void>;
 }
 
 /**

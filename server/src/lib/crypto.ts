@@ -61,6 +61,22 @@ export function randomToken(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
 
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Rails' has_secure_token: letters and digits only (24 by default), for tokens Chatwoot clients expect
+ * in that shape. Bytes past 247 are skipped, so every character is equally likely.
+ */
+export function alphanumericToken(length = 24): string {
+  let token = '';
+  while (token.length < length) {
+    for (const byte of randomBytes(length * 2)) {
+      if (byte < 248 && token.length < length) token += TOKEN_ALPHABET[byte % TOKEN_ALPHABET.length];
+    }
+  }
+  return token;
+}
+
 export function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
 }

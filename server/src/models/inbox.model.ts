@@ -24,6 +24,8 @@ export class Inbox extends Model<InferAttributes<Inbox>, InferCreationAttributes
   declare created_at: CreationOptional<Date>;
   declare updated_at: CreationOptional<Date>;
   declare channel?: NonAttribute<ChannelEmail>;
+  /** A non-email channel's fields of the inbox payload (webhook_url, inbox_identifier, ...), set by the inbox service. */
+  declare channel_details?: NonAttribute<Record<string, unknown>>;
 
   static initModel(sequelize: Sequelize): void {
     Inbox.init(

@@ -6,6 +6,7 @@ import { AccountUser } from './account-user.model.js';
 import { Attachment } from './attachment.model.js';
 import { AutomationRule } from './automation-rule.model.js';
 import { CannedResponse } from './canned-response.model.js';
+import { ChannelApi } from './channel-api.model.js';
 import { ChannelEmail } from './channel-email.model.js';
 import { Contact } from './contact.model.js';
 import { ContactInbox } from './contact-inbox.model.js';
@@ -19,7 +20,7 @@ import { User } from './user.model.js';
 import { Webhook, WebhookDelivery } from './webhook.model.js';
 import { CustomAttributeDefinition, CustomFilter, ReportingEvent } from './custom-attribute-definition.model.js';
 
-export const coreModels = { Account, AgentBot, AgentBotInbox, AccessToken, AccountUser, Attachment, AutomationRule, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
+export const coreModels = { Account, AgentBot, AgentBotInbox, AccessToken, AccountUser, Attachment, AutomationRule, CannedResponse, ChannelApi, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
 export type CoreModels = typeof coreModels;
 
 export function defineCoreModels(sequelize: Sequelize): CoreModels {
@@ -52,4 +53,4 @@ export function defineCoreModels(sequelize: Sequelize): CoreModels {
   return coreModels;
 }
 
-export { Account, AgentBot, AgentBotInbox, AccessToken, AccountUser, Attachment, AutomationRule, CannedResponse, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };
+export { Account, AgentBot, AgentBotInbox, AccessToken, AccountUser, Attachment, AutomationRule, CannedResponse, ChannelApi, ChannelEmail, Contact, ContactInbox, Conversation, Inbox, InboxMember, Label, Message, Team, TeamMember, User, Webhook, WebhookDelivery, CustomAttributeDefinition, CustomFilter, ReportingEvent };

@@ -2,8 +2,9 @@ import type { ChannelEmail, Inbox } from '../models/index.js';
 import { unix } from './user.serializer.js';
 
 /**
- * Chatwoot's inbox payload for an email inbox. Passwords and tokens are never returned; the
- * `*_password_set` flags tell a settings form whether one is stored.
+ * Chatwoot's inbox payload. An email inbox's passwords and tokens are never returned; the
+ * `*_password_set` flags tell a settings form whether one is stored. Another channel kind's fields
+ * (an API inbox's `webhook_url`, `inbox_identifier`, ...) come from its kind, as `channel_details`.
  */
 export function serializeInbox(inbox: Inbox, channel: ChannelEmail | undefined) {
   return {
@@ -28,6 +29,7 @@ export function serializeInbox(inbox: Inbox, channel: ChannelEmail | undefined) 
     enable_email_collect: true,
     csat_survey_enabled: false,
     ...(channel ? serializeEmailChannel(channel) : {}),
+    ...inbox.channel_details,
   };
 }
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
 import type { EventBus } from '../extensions/events.js';
@@ -34,7 +35,8 @@ export class ContactActions {
 
   /**
    * The caller's inboxes this contact can be written to: an email inbox needs the contact's email
-   * address, which is also the source id a new conversation there would use.
+   * address, which is also the source id a new conversation there would use; any other inbox (the
+   * API channel) takes any contact, with a new source id, as Chatwoot does.
    */
   async contactableInboxes(scope: AccountScope, contactId: number): Promise<{ source_id: string; inbox: Inbox }[]> {
     const contact = await this.deps.contacts.findContact(scope, contactId);
@@ -42,7 +44,7 @@ export class ContactActions {
     const existing = await ContactInbox.findAll({ where: { contact_id: contact.id } });
     return inboxes.flatMap((inbox) => {
       const own = existing.find((ci) => ci.inbox_id === inbox.id);
-      const source = own?.source_id ?? contact.email;
+      const source = own?.source_id ?? (inbox.channel ? contact.email : randomUUID());
       return source ? [{ source_id: source, inbox }] : [];
     });
   }

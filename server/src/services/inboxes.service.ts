@@ -5,7 +5,7 @@ import type { SecretBox } from '../lib/crypto.js';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
 import type { Registries } from '../extensions/registries.js';
-import type { EmailProvider } from '../extensions/types.js';
+import type { ChannelKind, EmailProvider } from '../extensions/types.js';
 import { ChannelEmail, Inbox, InboxMember } from '../models/index.js';
 import type { AccountScope } from './account-scope.js';
 import { emailAddress, looseBoolean, parse } from '../lib/validation.js';
@@ -80,7 +80,9 @@ export class InboxService {
   async list(scope: AccountScope): Promise<Inbox[]> {
     const where: Record<string, unknown> = { account_id: scope.account.id };
     if (!scope.isAdministrator) where.id = { [Op.in]: await this.memberInboxIds(scope.user.id) };
-    return Inbox.findAll({ where, include: [CHANNEL_WITH_HEALTH], order: [['id', 'ASC']] });
+    const inboxes = await Inbox.findAll({ where, include: [CHANNEL_WITH_HEALTH], order: [['id', 'ASC']] });
+    await this.attachChannelDetails(scope, inboxes);
+    return inboxes;
   }
 
   async find(scope: AccountScope, id: number): Promise<Inbox> {
@@ -89,7 +91,27 @@ export class InboxService {
     if (!scope.isAdministrator && !(await InboxMember.findOne({ where: { inbox_id: id, user_id: scope.user.id } }))) {
       throw new NotFoundError('Inbox');
     }
+    await this.attachChannelDetails(scope, [inbox]);
     return inbox;
+  }
+
+  /** The registered kind of a non-email inbox's channel (the API channel, ...); undefined for email inboxes. */
+  async channelKindOf(inboxId: number): Promise<ChannelKind | undefined> {
+    const inbox = await Inbox.findByPk(inboxId, { attributes: ['channel_type'] });
+    return inbox ? this.deps.registries.channelKindOf(inbox.channel_type) : undefined;
+  }
+
+  /** Sets `channel_details` on the inboxes of registered channel kinds, one query per kind. */
+  private async attachChannelDetails(scope: AccountScope, inboxes: Inbox[]): Promise<void> {
+    const byKind = new Map<ChannelKind, Inbox[]>();
+    for (const inbox of inboxes) {
+      const kind = this.deps.registries.channelKindOf(inbox.channel_type);
+      if (kind) byKind.set(kind, [...(byKind.get(kind) ?? []), inbox]);
+    }
+    for (const [kind, list] of byKind) {
+      const payloads = await kind.payloads(list.map((i) => Number(i.channel_id)), { administrator: scope.isAdministrator });
+      for (const inbox of list) inbox.channel_details = payloads.get(Number(inbox.channel_id)) ?? {};
+    }
   }
 
   async memberInboxIds(userId: number): Promise<number[]> {
@@ -98,9 +120,16 @@ export class InboxService {
   }
 
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<Inbox> {
+    const type = (body.channel as { type?: unknown } | null | undefined)?.type;
+    const kind = typeof type === 'string' ? this.deps.registries.channelKinds.get(type) : undefined;
+    if (kind) return this.createOfKind(scope, body, kind);
     const attrs = parse(inboxParams, body);
-    const channelParams = parse(emailChannelParams, body.channel, 'channel');
     const problems: FieldError[] = [];
+    if (type !== undefined && type !== 'email') {
+      problems.push({ path: 'channel.type', message: `must be one of ${['email', ...this.deps.registries.channelKinds.list().map((k) => k.id)].join(', ')}` });
+    }
+    // An unknown type is reported with the channel's other problems, not alone.
+    const channelParams = withProblems(problems, () => parse(emailChannelParams, { ...(body.channel as object), type: undefined }, 'channel'));
     if (!attrs.name) problems.push({ path: 'name', message: 'is required' });
     if (!body.channel || typeof body.channel !== 'object') problems.push({ path: 'channel', message: 'is required' });
     if (!channelParams.email) problems.push({ path: 'channel.email', message: 'is required' });
@@ -117,6 +146,18 @@ export class InboxService {
       { email: channelParams.email!, provider: providerId, ...this.channelColumns(channelParams) },
       { ...attrs, name: attrs.name! },
     );
+  }
+
+  /** An inbox of a registered channel kind (`channel.type`, e.g. `api`): the channel and the inbox in one transaction. */
+  private async createOfKind(scope: AccountScope, body: Record<string, unknown>, kind: ChannelKind): Promise<Inbox> {
+    const attrs = parse(inboxParams, body);
+    if (!attrs.name) throw ValidationError.field('name', 'is required');
+    const inbox = await this.deps.sequelize.transaction(async (transaction) => {
+      const channel = await kind.create(scope.account.id, body.channel as Record<string, unknown>, transaction);
+      return Inbox.create({ ...attrs, name: attrs.name!, account_id: scope.account.id, channel_type: kind.channelType, channel_id: channel.id }, { transaction });
+    });
+    await this.attachChannelDetails(scope, [inbox]);
+    return inbox;
   }
 
   /**
@@ -149,7 +190,8 @@ export class InboxService {
     params: EmailChannelParams,
     opts: { inboxId?: number; imap: boolean; smtp: boolean },
   ): Promise<{ channel: ChannelEmail; provider: EmailProvider }> {
-    const current = opts.inboxId ? (await this.find(scope, opts.inboxId)).channel! : undefined;
+    const current = opts.inboxId ? (await this.find(scope, opts.inboxId)).channel : undefined;
+    if (opts.inboxId && !current) throw ValidationError.field('inbox_id', 'is not an email inbox');
     const channel = ChannelEmail.build({
       ...(current?.get({ plain: true }) as Partial<ChannelEmail> | undefined),
       account_id: scope.account.id,
@@ -174,6 +216,15 @@ export class InboxService {
   async update(scope: AccountScope, id: number, body: Record<string, unknown>): Promise<Inbox> {
     const inbox = await this.find(scope, id);
     const attrs = parse(inboxParams, body);
+    const kind = this.deps.registries.channelKindOf(inbox.channel_type);
+    if (kind) {
+      await this.deps.sequelize.transaction(async (transaction) => {
+        await inbox.update(attrs, { transaction });
+        if (body.channel !== undefined) await kind.update(Number(inbox.channel_id), body.channel as Record<string, unknown>, transaction);
+      });
+      await this.attachChannelDetails(scope, [inbox]);
+      return inbox;
+    }
     const channel = inbox.channel!;
     let channelColumns = {};
     if (body.channel !== undefined) {
@@ -201,10 +252,14 @@ export class InboxService {
   async destroy(scope: AccountScope, id: number): Promise<void> {
     const inbox = await this.find(scope, id);
     const channel = inbox.channel;
+    const kind = this.deps.registries.channelKindOf(inbox.channel_type);
     await this.deps.sequelize.transaction(async (transaction) => {
       await inbox.destroy({ transaction });
       await channel?.destroy({ transaction });
+      await kind?.destroy(Number(inbox.channel_id), transaction);
     });
+    // The channel.* events are about mailboxes (fetching, watching); another kind's channel has none.
+    if (kind) return;
     await this.deps.events.emit('channel.destroyed', { accountId: scope.account.id, inboxId: inbox.id, channelId: inbox.channel_id, provider: channel?.provider ?? '' });
   }
 
@@ -239,6 +294,16 @@ export class InboxService {
 
   private forwardAddress(): string {
     return `${randomBytes(12).toString('hex')}@${this.deps.inboundEmailDomain}`;
+  }
+}
+
+/** Runs a parse; its problems are thrown together with those found before it. */
+function withProblems<T>(earlier: FieldError[], parseInput: () => T): T {
+  try {
+    return parseInput();
+  } catch (err) {
+    if (err instanceof ValidationError && earlier.length) throw new ValidationError([...earlier, ...err.fields]);
+    throw err;
   }
 }
 

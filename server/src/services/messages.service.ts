@@ -6,9 +6,11 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../lib/errors.js';
 import type { BlobStorage } from '../lib/storage.js';
 import type { EventBus } from '../extensions/events.js';
+import type { ChannelKind } from '../extensions/types.js';
 import { AccountUser, AgentBot, Attachment, Contact, Conversation, Message, User } from '../models/index.js';
 import { CONTENT_TYPES, type MessageStatus, type MessageType } from '../models/message.model.js';
 import { actorOf, isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
+import type { InboxService } from './inboxes.service.js';
 import type { MessageView } from '../serializers/message.serializer.js';
 import { startingStatus } from './starting-status.js';
 import { emailAddress, looseBoolean, parse, attributesHash, recordId, optionalRecordId } from '../lib/validation.js';
@@ -213,6 +215,9 @@ export async function hydrateMessages(accountId: number, messages: Message[], di
   });
 }
 
+/** How an agent's reply leaves: by email (the reply outbox), or by its channel kind's `sendReply`. */
+type ReplyRoute = 'email' | Required<Pick<ChannelKind, 'sendReply'>>;
+
 export interface MessageServiceDeps {
   sequelize: Sequelize;
   events: EventBus;
@@ -220,6 +225,8 @@ export interface MessageServiceDeps {
   conversations: { find(scope: ActingScope, displayId: number): Promise<Conversation> };
   storage: BlobStorage;
   replies: ReplyOutbox;
+  /** Which channel kind (the API channel, ...) an inbox is of, and so how its replies leave; none for email inboxes. */
+  inboxes: Pick<InboxService, 'channelKindOf'>;
   mail: TransactionalMail;
   /** Seconds a new reply waits before it is sent, during which its author can cancel it. */
   undoSeconds: number;
@@ -255,7 +262,8 @@ export class MessageService {
    * Adds a message: outgoing ones (and private notes) are sent by the caller, incoming ones by the
    * conversation's contact. Uploaded files become its attachments (`inline` ones are the images of
    * its HTML, by Content-ID). An agent's public reply in an inbox that sends email is stored as
-   * `sending` and queued for the `email.send` job once committed, after the undo window.
+   * `sending` and queued for the `email.send` job once committed, after the undo window; in an inbox
+   * of another channel kind that sends replies (the API channel's webhook), it is handed to the kind at once.
    */
   async create(scope: ActingScope, displayId: number, body: Record<string, unknown>, files: UploadedFile[] = [], inline: UploadedFile[] = []): Promise<MessageView> {
     const { cc_emails, bcc_emails, to_emails, html_content, quote_history, inline_content_ids, ...attrs } = parse(messageParams, body);
@@ -275,9 +283,9 @@ export class MessageService {
     const author = isBotScope(scope) ? { type: 'AgentBot' as const, id: scope.bot.id } : automationActor ? null : { type: 'User' as const, id: scope.user.id };
     const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : author;
     const automation = automationActor ? { automation_rule_id: automationActor.ruleId } : {};
-    const emailed = attrs.message_type === 'outgoing' && !attrs.private && (await this.deps.replies.sendsFrom(conversation.inbox_id));
+    const route = attrs.message_type === 'outgoing' && !attrs.private ? await this.replyRoute(conversation.inbox_id) : null;
     const uploads = [...files, ...inline.map((f, i) => ({ ...f, contentId: inline_content_ids![i] }))];
-    return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed, ...automation }, sender }, emailed, uploads);
+    return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed, ...automation }, sender }, route, uploads);
   }
 
   /**
@@ -298,23 +306,25 @@ export class MessageService {
     return this.store(scope, conversation, {
       message_type: 'outgoing', private: false, content_type: 'text', content: content ?? (html ? htmlAsText(html) : ''),
       content_attributes: attributes, sender: { type: 'User', id: scope.user.id },
-    }, true, [], copies);
+    }, 'email', [], copies);
   }
 
   /**
    * Inserts the message with its files (uploads, and copies of another message's files) in one
-   * transaction, announces it, and queues an emailed one: a stored blob is removed again if the insert fails.
+   * transaction, announces it, and queues one that leaves (`route`): a stored blob is removed again if
+   * the insert fails. Only email waits out the undo window.
    */
-  private async store(scope: ActingScope, conversation: Conversation, attrs: NewMessage, emailed: boolean, uploads: UploadedFile[], copies: Attachment[] = []): Promise<MessageView> {
-    // The undo window is for the agent who wrote the reply; an automation's or a bot's reply has nobody to take it back.
-    const delayMs = emailed && !isBotScope(scope) && !scope.automation ? this.deps.undoSeconds * 1000 : 0;
+  private async store(scope: ActingScope, conversation: Conversation, attrs: NewMessage, route: ReplyRoute | null, uploads: UploadedFile[], copies: Attachment[] = []): Promise<MessageView> {
+    const sends = route !== null;
+    // The undo window is for the agent who wrote an email; an automation's or a bot's reply has nobody to take it back.
+    const delayMs = route === 'email' && !isBotScope(scope) && !scope.automation ? this.deps.undoSeconds * 1000 : 0;
     const undo = delayMs ? { undo_until: Math.ceil((Date.now() + delayMs) / 1000) } : {};
     const stored: string[] = [];
     const { message, changes } = await this.deps.sequelize
       .transaction(async (transaction) => {
         const inserted = await insertMessage(
           conversation,
-          { ...attrs, content_attributes: { ...attrs.content_attributes, ...undo }, ...(emailed ? { status: 'sending' as const } : {}) },
+          { ...attrs, content_attributes: { ...attrs.content_attributes, ...undo }, ...(sends ? { status: 'sending' as const } : {}) },
           transaction,
         );
         const put = async (filename: string, open: () => Readable) => {
@@ -347,7 +357,7 @@ export class MessageService {
         throw err;
       });
     await announceMessage(this.deps.events, conversation, message, changes, actorOf(scope).automationRuleId);
-    if (emailed) await this.queueEmail(message, delayMs);
+    if (route) await this.queueReply(message, route, delayMs);
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
   }
@@ -390,7 +400,7 @@ export class MessageService {
     await this.deps.events.emit('message.updated', {
       accountId: message.account_id, inboxId: message.inbox_id, conversationId: message.conversation_id, messageId: message.id, changes: ['status:sending'],
     });
-    await this.queueEmail(message);
+    await this.queueReply(message, (await this.replyRoute(message.inbox_id)) ?? 'email');
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
   }
@@ -416,15 +426,24 @@ export class MessageService {
     await this.deps.mail.enqueue({ kind: 'conversation_transcript', conversationId: conversation.id, email });
   }
 
+  /** How a public reply in this inbox leaves: through its channel kind, by email, or not at all (it is stored as sent). */
+  private async replyRoute(inboxId: number): Promise<ReplyRoute | null> {
+    const kind = await this.deps.inboxes.channelKindOf(inboxId);
+    const sendReply = kind?.sendReply?.bind(kind);
+    if (kind) return sendReply ? { sendReply } : null;
+    return (await this.deps.replies.sendsFrom(inboxId)) ? 'email' : null;
+  }
+
   /**
    * A reply that cannot be queued (Redis down) is failed at once, so the agent sees it and can retry;
    * one held for its inbox's reconnect is reloaded to show why.
    */
-  private async queueEmail(message: Message, delayMs = 0): Promise<void> {
+  private async queueReply(message: Message, route: ReplyRoute, delayMs = 0): Promise<void> {
     try {
-      if ((await this.deps.replies.submit(message, delayMs)) === 'held') await message.reload();
+      if (route !== 'email') await route.sendReply(message);
+      else if ((await this.deps.replies.submit(message, delayMs)) === 'held') await message.reload();
     } catch (err) {
-      await message.update({ status: 'failed', external_error: `Could not queue the email: ${(err as Error).message}` });
+      await message.update({ status: 'failed', external_error: `Could not queue the ${route === 'email' ? 'email' : 'reply'}: ${(err as Error).message}` });
     }
   }
 

@@ -1,6 +1,6 @@
 import { serializeContact } from '../serializers/contact.serializer.js';
 import type { LifecycleEvents } from '../extensions/events.js';
-import { Account, Contact, Inbox } from '../models/index.js';
+import { Account, Contact, ContactInbox, Conversation, Inbox } from '../models/index.js';
 import { MESSAGE_TYPES } from '../models/message.model.js';
 import type { WebhookEvent } from '../models/webhook.model.js';
 import { livePayload } from '../realtime/event-payloads.js';
@@ -56,8 +56,9 @@ export async function buildWebhookPayloads(source: PayloadSource, conversations:
     return events.map((event) => ({ event, orderingKey: `contact:${contact.id}`, payload: { ...body, event } }));
   }
 
-  const conversation = (await livePayload('conversation.updated', { ...source.ids, changes: [] }, conversations)) as Record<string, unknown> | null;
-  if (!conversation) return [];
+  const live = (await livePayload('conversation.updated', { ...source.ids, changes: [] }, conversations)) as Record<string, unknown> | null;
+  if (!live) return [];
+  const conversation: Record<string, unknown> = { ...live, contact_inbox: await contactInboxData(source.ids.conversationId) };
   const orderingKey = `conversation:${source.ids.conversationId}`;
   if (source.kind === 'message') {
     const message = (await livePayload(source.event, source.ids as LifecycleEvents['message.created'], conversations)) as Record<string, unknown> | null;
@@ -83,4 +84,18 @@ export async function buildWebhookPayloads(source: PayloadSource, conversations:
       event,
     },
   }));
+}
+
+/**
+ * Chatwoot's `conversation.contact_inbox` in webhook bodies: the contact's identity in the inbox. An
+ * API inbox's integration finds its end user by this `source_id` when an agent's reply arrives.
+ */
+async function contactInboxData(conversationId: number): Promise<Record<string, unknown> | null> {
+  const conversation = await Conversation.findByPk(conversationId, { attributes: ['contact_inbox_id'] });
+  const row = conversation?.contact_inbox_id ? await ContactInbox.findByPk(conversation.contact_inbox_id) : null;
+  if (!row) return null;
+  return {
+    id: row.id, contact_id: row.contact_id, inbox_id: row.inbox_id, source_id: row.source_id, hmac_verified: row.hmac_verified,
+    pubsub_token: row.pubsub_token ?? null, created_at: row.created_at, updated_at: row.updated_at,
+  };
 }

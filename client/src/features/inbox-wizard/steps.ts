@@ -4,7 +4,7 @@
  */
 export const WIZARD_STEPS = [
   { key: 'CHANNEL', routes: ['inbox-new'] },
-  { key: 'INBOX', routes: ['inbox-new-email', 'inbox-new-email-provider'] },
+  { key: 'INBOX', routes: ['inbox-new-email', 'inbox-new-email-provider', 'inbox-new-api'] },
   { key: 'AGENTS', routes: ['inbox-new-agents'] },
   { key: 'FINISH', routes: ['inbox-new-finish'] },
 ] as const;
