@@ -2,35 +2,15 @@
 // mentions Ivy (picked from the @ autocomplete) in a private note; Ivy's open dashboard shows it in
 // the bell and the tab title at once, and the email reaches her mailbox in the sandbox.
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
-import { openBrowser, type BrowserSession } from '../e2e/support/browser.js';
 import { awaitMail } from '../email/send/send-runtime.js';
-import { sharedProduct, type RunningProduct } from './support/product.js';
-import { accountApi, IVY, shotPagesOnFailure, signInAs } from './support/walk.js';
+import { accountApi, IVY, signInAs, useWalk } from './support/walk.js';
 
 describe('acceptance: mentions and notifications', function () {
   this.timeout(120_000);
-  let product: RunningProduct;
-  let browser: BrowserSession;
-  let page: Page;
-
-  before(async function () {
-    this.timeout(360_000);
-    product = await sharedProduct();
-    browser = await openBrowser('leadchat-acceptance-mentions-');
-    page = browser.page;
-  });
-
-  afterEach(async function () {
-    await shotPagesOnFailure(this, browser, product);
-  });
-
-  after(async () => {
-    if (process.env.ACCEPTANCE_KEEP === '1') console.log(`      screenshots: ${browser?.shotsDir}`);
-    await browser?.close();
-  });
+  const walk = useWalk('leadchat-acceptance-mentions-');
 
   it('a mention picked from the autocomplete reaches the agent’s bell, tab title and mailbox', async () => {
+    const { product, browser, page } = walk;
     const base = await signInAs(product, page, product.admin);
     const accountPath = new URL(base).pathname.replace('/app', '/api/v1');
     // Setup through the API with the administrator's token: a conversation in an inbox Ivy works

@@ -3,34 +3,14 @@
 // and is Ivy's at once — in her list, her bell and the thread's activity line — and the next one,
 // over her cap, waits unassigned.
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
-import { openBrowser, type BrowserSession } from '../e2e/support/browser.js';
-import { sharedProduct, type RunningProduct } from './support/product.js';
-import { accountApi, IVY, shotPagesOnFailure, signInAs } from './support/walk.js';
+import { accountApi, IVY, signInAs, useWalk } from './support/walk.js';
 
 describe('acceptance: automatic assignment (round-robin)', function () {
   this.timeout(120_000);
-  let product: RunningProduct;
-  let browser: BrowserSession;
-  let page: Page;
-
-  before(async function () {
-    this.timeout(360_000);
-    product = await sharedProduct();
-    browser = await openBrowser('leadchat-acceptance-round-robin-');
-    page = browser.page;
-  });
-
-  afterEach(async function () {
-    await shotPagesOnFailure(this, browser, product);
-  });
-
-  after(async () => {
-    if (process.env.ACCEPTANCE_KEEP === '1') console.log(`      screenshots: ${browser?.shotsDir}`);
-    await browser?.close();
-  });
+  const walk = useWalk('leadchat-acceptance-round-robin-');
 
   it('a new conversation goes to the agent who is online, with a line saying so; over the cap it waits unassigned', async () => {
+    const { product, browser, page } = walk;
     const base = await signInAs(product, page, product.admin);
     const accountPath = new URL(base).pathname.replace('/app', '/api/v1');
     const api = await accountApi(product, page, base);

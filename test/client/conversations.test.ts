@@ -9,6 +9,7 @@ import { DraftBook, type DraftStorage } from '../../client/src/features/conversa
 import { previewOf } from '../../client/src/features/conversations/preview.js';
 import { highlightParts } from '../../client/src/features/conversations/search-highlight.js';
 import { useConversationsStore } from '../../client/src/stores/conversations.js';
+import { isEmailInbox } from '../../client/src/api/inboxes.js';
 import { cidTargets, isAllowedImageSource, neutraliseHandlers, resolveCid } from '../../client/src/features/conversations/email-html.js';
 
 const ME = 7;
@@ -228,6 +229,16 @@ describe('client: list preview', () => {
   it('reads a note\'s mention links as the names they stand for', () => {
     const note = message(1, 1, { private: true, content: 'Ask [@Ann Lee](mention://user/4/Ann%20Lee) and [@Billing](mention://team/2/Billing) [x](https://a.test)' });
     expect(previewOf(conversation(1, { messages: [note] }), ME).text).to.equal('Ask @Ann Lee and @Billing [x](https://a.test)');
+  });
+});
+
+describe('client: email-only parts', () => {
+  it('follow the inbox, or while the inbox list loads the channel the conversation names', () => {
+    expect(isEmailInbox({ channel_type: 'Channel::Api' })).to.equal(false);
+    expect(isEmailInbox({ channel_type: 'Channel::Email' }, 'Channel::Api')).to.equal(true);
+    expect(isEmailInbox(undefined, 'Channel::Api'), 'an API inbox opened by link').to.equal(false);
+    expect(isEmailInbox(undefined, 'Channel::Email')).to.equal(true);
+    expect(isEmailInbox(undefined), 'nothing known yet: as before').to.equal(true);
   });
 });
 

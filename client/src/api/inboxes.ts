@@ -3,10 +3,12 @@ import type { Agent, EmailProviderInfo, Inbox } from './types.js';
 
 /**
  * Whether an inbox is an email inbox: only those have addresses, Cc/Bcc, subjects, signatures, quoting
- * and a mailbox's health. One place decides it, by Chatwoot's `channel_type` (an unknown inbox, still
- * loading, counts as email as before).
+ * and a mailbox's health. One place decides it, by Chatwoot's `channel_type`; while the inbox list is
+ * still loading, by the channel a conversation's payload names (`meta.channel`), so an API inbox's
+ * conversation opened by link never shows email parts first.
  */
-export const isEmailInbox = (inbox: Pick<Inbox, 'channel_type'> | null | undefined): boolean => !inbox || inbox.channel_type === 'Channel::Email';
+export const isEmailInbox = (inbox: Pick<Inbox, 'channel_type'> | null | undefined, conversationChannel?: string): boolean =>
+  (inbox?.channel_type ?? conversationChannel ?? 'Channel::Email') === 'Channel::Email';
 
 export type EmailCheckLeg = 'imap' | 'smtp' | 'round_trip';
 

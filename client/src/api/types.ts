@@ -121,7 +121,8 @@ export interface Conversation {
   custom_attributes?: Record<string, unknown>;
   /** Titles of the conversation's labels. */
   labels: string[];
-  meta: { sender: Contact | null; assignee: Agent | null; team?: { id: number; name: string } };
+  /** `channel`: the inbox's Chatwoot channel type (`Channel::Email`, `Channel::Api`). */
+  meta: { sender: Contact | null; assignee: Agent | null; team?: { id: number; name: string }; channel?: string };
   /** Only on search results: where the search matched, as escaped text with `<mark>` around the matched words. */
   search_highlight?: { field: 'subject' | 'message' | 'contact'; html: string } | null;
   /** The last message, an activity line too (Chatwoot's `messages`). */

@@ -1,11 +1,11 @@
-// What the walks after the first day share: Ivy (the agent the first-day walk invited), signing in
-// through the sign-in page, the administrator's token for setting a scene through the API, and
-// screenshots of every open page when a step fails.
+// What the walks after the first day share: their hooks (the shared `npm start`, a browser of their
+// own, screenshots of every open page when a step fails), Ivy (the agent the first-day walk invited),
+// signing in through the sign-in page and the administrator's token for setting a scene through the API.
 import { expect } from 'chai';
 import type { Context } from 'mocha';
 import type { Page } from 'playwright-core';
-import type { BrowserSession } from '../../e2e/support/browser.js';
-import type { RunningProduct } from './product.js';
+import { openBrowser, type BrowserSession } from '../../e2e/support/browser.js';
+import { sharedProduct, type RunningProduct } from './product.js';
 
 /** The agent the first-day walk invited, with the password she chose in its reset step. */
 export const IVY = { email: 'info@example.test', password: 'Ivy-first-day-1-new' };
@@ -40,4 +40,32 @@ export async function shotPagesOnFailure(ctx: Context, browser: BrowserSession, 
   const pages = browser.browser.contexts().flatMap((c) => c.pages());
   for (const [i, p] of pages.entries()) await p.screenshot({ path: `${browser.shotsDir}/failed-${i}.png` }).catch(() => undefined);
   console.log(`      screenshots: ${browser.shotsDir}\n      npm start output: ${product.logFile}`);
+}
+
+export interface Walk {
+  product: RunningProduct;
+  browser: BrowserSession;
+  page: Page;
+}
+
+/**
+ * Inside a `describe`: the hooks a walk after the first day needs (the shared `npm start`, its own
+ * browser, failure screenshots, the browser closed after). The returned walk is filled in by `before`.
+ */
+export function useWalk(shotsPrefix: string): Walk {
+  const walk = {} as Walk;
+  before(async function () {
+    this.timeout(360_000);
+    walk.product = await sharedProduct();
+    walk.browser = await openBrowser(shotsPrefix);
+    walk.page = walk.browser.page;
+  });
+  afterEach(async function () {
+    await shotPagesOnFailure(this, walk.browser, walk.product);
+  });
+  after(async () => {
+    if (process.env.ACCEPTANCE_KEEP === '1') console.log(`      screenshots: ${walk.browser?.shotsDir}`);
+    await walk.browser?.close();
+  });
+  return walk;
 }
