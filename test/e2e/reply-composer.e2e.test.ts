@@ -115,7 +115,9 @@ describe('reply composer (e2e, headless Chromium)', function () {
 
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') await shot('failed');
-    failOnConsoleErrors(this, browser, []);
+    // ProseMirror warns (console.warn, nothing the agent sees) when a pasted block image leaves the
+    // cursor between blocks for a moment; it then moves the cursor into text by itself.
+    failOnConsoleErrors(this, browser, [/TextSelection endpoint not pointing into a node with inline content/]);
   });
 
   after(async function () {
