@@ -52,8 +52,9 @@ export function registerCore(ctx: ExtensionContext, api: CoreApi): void {
   const apiWebhooks = new ApiWebhookDelivery({
     secrets: ctx.secrets, guard, queues: ctx.queues, events: ctx.events, conversations: api.conversations,
     logger: ctx.logger.child({ component: 'api_channel.webhook' }), retryBaseMs: ctx.config.WEBHOOK_RETRY_BASE_MS,
+    redis: ctx.redis, prefix: ctx.config.REDIS_PREFIX,
   });
-  ctx.register.channelKind(createApiChannelKind({ secrets: ctx.secrets, guard, deliverReply: (message) => apiWebhooks.submit(message), changed: (channelId) => apiWebhooks.forget(channelId) }));
+  ctx.register.channelKind(createApiChannelKind({ secrets: ctx.secrets, guard, deliverReply: (message) => apiWebhooks.submit(message), changed: () => apiWebhooks.forget() }));
   ctx.register.job(apiWebhooks.replyJob());
   ctx.register.job(apiWebhooks.eventJob());
   apiWebhooks.subscribe(ctx.events);

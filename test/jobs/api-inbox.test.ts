@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { createHmac } from 'node:crypto';
 import supertest from 'supertest';
-import { createAgent } from '../support/factories.js';
+import { createAgent, startSecondRuntime } from '../support/factories.js';
 import { eventually } from '../sandbox/helpers.js';
 import { receivingRuntime } from '../support/webhook-receiver.js';
 
@@ -177,5 +177,23 @@ describe('API channel inboxes', function () {
       return messages.find((x: { id: number }) => x.id === reply.id).status === 'sent';
     }, 10_000);
     expect(h.receiver.received).to.have.length(0);
+  });
+
+  it('a webhook URL set through one process is used by another at its next event, though that one had read the inbox before', async () => {
+    const other = await startSecondRuntime({ REDIS_PREFIX: h.rt.config.REDIS_PREFIX, WEBHOOK_ALLOW_PRIVATE_NETWORKS: '127.0.0.1/32' });
+    try {
+      const onOther = () => supertest(other.app);
+      const inbox = await createApiInbox({ type: 'api' });
+      const { conversation } = await conversationIn(inbox);
+      // The other process hears of an event of the inbox while it has no URL (and keeps that answer) ...
+      await onOther().post(`${base()}/conversations/${conversation.id}/toggle_priority`).set(auth()).send({ priority: 'high' }).expect(200);
+      // ... then the URL is set through this one; the other process's next event goes there.
+      await api().patch(`${base()}/inboxes/${inbox.id}`).set(auth()).send({ channel: { webhook_url: `${h.receiver.url}/late` } }).expect(200);
+      await onOther().post(`${base()}/conversations/${conversation.id}/toggle_status`).set(auth()).send({ status: 'resolved' }).expect(200);
+      const changed = await eventually(async () => h.receiver.received.find((r) => r.body.event === 'conversation_status_changed' && r.body.id === conversation.id), 10_000);
+      expect(changed.url).to.equal('/hook/late');
+    } finally {
+      await other.close();
+    }
   });
 });

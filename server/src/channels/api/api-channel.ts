@@ -23,8 +23,8 @@ export interface ApiChannelDeps {
   guard: WebhookAddressGuard;
   /** Queues the delivery of an agent's reply to the channel's webhook (the reply delivery's job). */
   deliverReply(message: Message): Promise<void>;
-  /** The channel's webhook URL changed or it is gone: whatever was kept about it is forgotten. */
-  changed(channelId: number): void;
+  /** The channel's webhook URL changed or it is gone: whatever processes kept about it is forgotten. */
+  changed(): Promise<void>;
 }
 
 /**
@@ -69,13 +69,13 @@ export function createApiChannelKind(deps: ApiChannelDeps): ChannelKind {
       const changes = Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined));
       if (!Object.keys(changes).length) return false;
       await ChannelApi.update(changes, { where: { id: channelId }, transaction });
-      transaction.afterCommit(() => deps.changed(channelId));
+      transaction.afterCommit(() => deps.changed());
       return true;
     },
 
     async destroy(channelId: number, transaction: Transaction) {
       await ChannelApi.destroy({ where: { id: channelId }, transaction });
-      transaction.afterCommit(() => deps.changed(channelId));
+      transaction.afterCommit(() => deps.changed());
     },
 
     async payloads(channelIds: number[], viewer: { administrator: boolean }) {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bull';
+import type { Redis } from 'ioredis';
 import type { EventBus } from '../../extensions/events.js';
 import type { JobDefinition } from '../../extensions/types.js';
 import type { JobQueues } from '../../jobs/queues.js';
 import type { SecretBox } from '../../lib/crypto.js';
 import type { Logger } from '../../lib/logger.js';
+import { VersionedCache } from '../../lib/versioned-cache.js';
 import { ChannelApi, Inbox, Message } from '../../models/index.js';
 import type { ConversationService } from '../../services/conversations.service.js';
 import type { WebhookAddressGuard } from '../../webhooks/address-guard.js';
@@ -16,8 +18,6 @@ export const API_REPLY_JOB = 'api_channel.reply';
 export const API_EVENT_JOB = 'api_channel.event';
 /** A chat reply is worth retrying for a minute or two, not for a day: the agent should see a failure while the conversation is fresh. */
 export const API_REPLY_ATTEMPTS = 4;
-/** How long a process trusts what it read about an inbox's webhook before reading it again (edits in this process forget it at once). */
-const TARGET_TTL_MS = 30_000;
 
 interface ApiReplyData {
   messageId: number;
@@ -40,9 +40,10 @@ export interface ApiWebhookDeliveryDeps {
   conversations: ConversationService;
   logger: Logger;
   retryBaseMs: number;
+  redis: Redis;
+  /** REDIS_PREFIX: the version of what processes keep about API inboxes' webhooks lives under it. */
+  prefix: string;
 }
-
-type Target = { channelId: number; at: number; hasUrl: boolean };
 
 /** Messages an inbox's webhook hears of: the chat itself, never activity lines. */
 const CHAT_MESSAGE_TYPES = new Set(['incoming', 'outgoing']);
@@ -58,17 +59,20 @@ const CHAT_MESSAGE_TYPES = new Set(['incoming', 'outgoing']);
  *   way. Private notes and activity lines never leave.
  */
 export class ApiWebhookDelivery {
-  private readonly targets = new Map<number, Target>();
+  /** Whether an inbox posts events, kept per process until any process edits an API channel. */
+  private readonly targets: VersionedCache<number, boolean>;
 
-  constructor(private readonly deps: ApiWebhookDeliveryDeps) {}
+  constructor(private readonly deps: ApiWebhookDeliveryDeps) {
+    this.targets = new VersionedCache(deps.redis, `${deps.prefix}:api_channel_webhooks:version`, deps.logger, 'API inbox webhooks');
+  }
 
   async submit(message: Message): Promise<void> {
     await this.deps.queues.enqueue<ApiReplyData>(API_REPLY_JOB, { messageId: message.id, deliveryId: randomUUID() });
   }
 
-  /** An edit of a channel in this process is seen by its next event at once. */
-  forget(channelId: number): void {
-    for (const [inboxId, target] of this.targets) if (target.channelId === channelId) this.targets.delete(inboxId);
+  /** A channel's webhook URL changed or the channel is gone: every process reads afresh from its next event. */
+  forget(): Promise<void> {
+    return this.targets.invalidate();
   }
 
   replyJob(): JobDefinition<ApiReplyData> {
@@ -137,13 +141,9 @@ export class ApiWebhookDelivery {
     }
   }
 
-  /** Whether an inbox posts events; every lifecycle event asks, so the answer is kept a while per process. */
-  private async hasWebhook(inboxId: number): Promise<boolean> {
-    const known = this.targets.get(inboxId);
-    if (known && Date.now() - known.at < TARGET_TTL_MS) return known.hasUrl;
-    const channel = await this.channelOf(inboxId);
-    this.targets.set(inboxId, { channelId: channel ? Number(channel.id) : 0, at: Date.now(), hasUrl: !!channel?.webhook_url });
-    return !!channel?.webhook_url;
+  /** Whether an inbox posts events: every lifecycle event asks, so the answer is kept until an API channel changes. */
+  private hasWebhook(inboxId: number): Promise<boolean> {
+    return this.targets.get(inboxId, async () => !!(await this.channelOf(inboxId))?.webhook_url);
   }
 
   private async channelOf(inboxId: number): Promise<ChannelApi | null> {
