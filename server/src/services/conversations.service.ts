@@ -2,7 +2,7 @@ import { Op, QueryTypes, type Includeable, type Sequelize, type Transaction, typ
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../lib/errors.js';
 import type { EventBus } from '../extensions/events.js';
-import { AccountUser, AgentBotInbox, Attachment, Contact, ContactInbox, Conversation, Inbox, InboxMember, Message, Team, User } from '../models/index.js';
+import { AccountUser, AgentBotInbox, Attachment, Contact, ContactInbox, Conversation, Inbox, InboxMember, Team, User } from '../models/index.js';
 import { CONVERSATION_STATUSES, PRIORITIES } from '../models/conversation.model.js';
 import { actorOf, isBotScope, type AccountScope, type ActingScope } from './account-scope.js';
 import type { ConversationRecord, ConversationView, SearchHighlight } from '../serializers/conversation.serializer.js';
@@ -15,7 +15,7 @@ import type { InboxService } from './inboxes.service.js';
 import { labelTitles, type LabelService } from './labels.service.js';
 import type { TeamService } from './teams.service.js';
 import { activityLines } from './activity.js';
-import { conversationChanges, hydrateMessages, insertMessage } from './messages.service.js';
+import { announceMessage, conversationChanges, insertActivityLines, insertMessage } from './messages.service.js';
 import { startingStatus } from './starting-status.js';
 
 export const CONVERSATIONS_PER_PAGE = 25;
@@ -450,10 +450,11 @@ export class ConversationService {
   }
 
   /**
-   * Payload data for many conversations in a fixed number of queries: each one's last message that is
-   * not an activity line (Chatwoot's `last_non_activity_message`, the preview) with its sender, an
-   * activity line written after it if any (then Chatwoot's `messages` shows that line), and unread count in one statement of plain rows (attachments only when a message has
-   * any), and the assignees' memberships in one lookup.
+   * Payload data for many conversations in a fixed number of queries: in one statement of plain rows,
+   * each one's last message that is not an activity line (Chatwoot's `last_non_activity_message`, the
+   * preview) with its sender, an activity line written after it if any (then Chatwoot's `messages`
+   * shows that line) and its unread count; attachments only when a message has any, and the
+   * assignees' memberships in one lookup.
    */
   async views(accountId: number, conversations: ConversationRecord[]): Promise<ConversationView[]> {
     if (!conversations.length) return [];
@@ -540,21 +541,12 @@ export class ConversationService {
     const lines = await activityLines(scope, conversation, update);
     const activities = await this.deps.sequelize.transaction(async (transaction) => {
       await conversation.update(update as Partial<Conversation>, { transaction });
-      const created: Message[] = [];
-      for (const content of lines) {
-        created.push(
-          await Message.create(
-            { account_id: conversation.account_id, inbox_id: conversation.inbox_id, conversation_id: conversation.id, message_type: 'activity', content, private: false, content_type: 'text', content_attributes: {} },
-            { transaction },
-          ),
-        );
-      }
-      return created;
+      return insertActivityLines(conversation, lines, transaction);
     });
     const ids = { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id };
     const actor = actorOf(scope);
     await this.deps.events.emit('conversation.updated', { ...ids, changes, ...actor });
-    for (const m of activities) await this.deps.events.emit('message.created', { ...ids, messageId: m.id, messageType: m.message_type, private: false, automationRuleId: actor.automationRuleId });
+    for (const m of activities) await announceMessage(this.deps.events, conversation, m, [], actor.automationRuleId);
   }
 
   private includes(): Includeable[] {

@@ -13,7 +13,7 @@ import { actorOf, isBotScope, type AccountScope, type ActingScope } from './acco
 import type { InboxService } from './inboxes.service.js';
 import type { MessageView } from '../serializers/message.serializer.js';
 import { startingStatus } from './starting-status.js';
-import { emailAddress, looseBoolean, parse, attributesHash, recordId, optionalRecordId } from '../lib/validation.js';
+import { emailAddress, looseBoolean, parse, attributesHash, optionalRecordId } from '../lib/validation.js';
 import type { ReplyOutbox } from '../channels/email/send/reply-outbox.js';
 import { htmlAsText } from '../channels/email/send/reply-body.js';
 import type { TransactionalMail } from '../mailers/transactional-mail.js';
@@ -116,6 +116,16 @@ export async function insertMessage(conversation: Conversation, attrs: NewMessag
   if (contactActive) await Contact.update({ last_activity_at: message.created_at }, { where: { id: conversation.contact_id }, transaction });
   await conversation.update(update as Partial<Conversation>, { transaction });
   return { message, changes };
+}
+
+/**
+ * The thread's activity lines (Chatwoot's `activity` messages), stored as they are: unlike a message
+ * they leave the conversation's last activity and the customer's wait alone. The caller announces them.
+ */
+export async function insertActivityLines(conversation: Conversation, lines: string[], transaction?: Transaction): Promise<Message[]> {
+  const created: Message[] = [];
+  for (const content of lines) created.push(await Message.create(messageRow(conversation, { message_type: 'activity', content, private: false, sender: null }), { transaction }));
+  return created;
 }
 
 /** The columns of a new message of `conversation` (Message.create or, for a batch, Message.bulkCreate). */

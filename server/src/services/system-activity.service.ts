@@ -1,5 +1,6 @@
 import type { EventBus, LifecycleEvents } from '../extensions/events.js';
-import { Conversation, Message, User } from '../models/index.js';
+import { Conversation, User } from '../models/index.js';
+import { announceMessage, insertActivityLines } from './messages.service.js';
 
 export interface SystemActivityDeps {
   events: EventBus;
@@ -23,11 +24,8 @@ export class SystemActivityService {
     if (!conversation) return;
     const content = await this.line(event, conversation);
     if (!content) return;
-    const message = await Message.create({
-      account_id: conversation.account_id, inbox_id: conversation.inbox_id, conversation_id: conversation.id,
-      message_type: 'activity', content, private: false, content_type: 'text', content_attributes: {},
-    });
-    await this.deps.events.emit('message.created', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, messageId: message.id, messageType: 'activity', private: false });
+    const [line] = await insertActivityLines(conversation, [content]);
+    await announceMessage(this.deps.events, conversation, line, []);
   }
 
   private async line(event: LifecycleEvents['conversation.updated'], conversation: Conversation): Promise<string | null> {
