@@ -43,7 +43,7 @@ export interface AgentBotServiceDeps {
   secrets: SecretBox;
   tokens: AccessTokenService;
   inboxes: InboxService;
-  guard: Pick<WebhookAddressGuard, 'checkLiteral'>;
+  guard: Pick<WebhookAddressGuard, 'checkField'>;
 }
 
 /**
@@ -185,7 +185,7 @@ export class AgentBotService {
   }
 
   private async insert(attrs: z.infer<typeof createParams> & { account_id?: number | null }): Promise<AgentBot> {
-    this.checkUrl(attrs.outgoing_url);
+    this.deps.guard.checkField('outgoing_url', attrs.outgoing_url);
     await this.checkAccount(attrs.account_id);
     const bot = await AgentBot.create({
       account_id: attrs.account_id ?? null,
@@ -202,7 +202,7 @@ export class AgentBotService {
   }
 
   private async change(bot: AgentBot, attrs: Attributes): Promise<AgentBot> {
-    this.checkUrl(attrs.outgoing_url);
+    this.deps.guard.checkField('outgoing_url', attrs.outgoing_url);
     await this.checkAccount(attrs.account_id);
     const defined = Object.fromEntries(Object.entries(attrs).filter(([, v]) => v !== undefined));
     if ('bot_config' in defined && defined.bot_config === null) defined.bot_config = {};
@@ -224,15 +224,6 @@ export class AgentBotService {
 
   private async checkAccount(accountId: number | null | undefined): Promise<void> {
     if (accountId && !(await Account.findByPk(accountId, { attributes: ['id'] }))) throw ValidationError.field('account_id', 'does not exist');
-  }
-
-  private checkUrl(value: string | null | undefined): void {
-    if (!value) return;
-    try {
-      this.deps.guard.checkLiteral(new URL(value));
-    } catch (err) {
-      throw ValidationError.field('outgoing_url', (err as Error).message);
-    }
   }
 
   private unwrap(body: Record<string, unknown>): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP, type LookupFunction } from 'node:net';
-import { AppError } from '../lib/errors.js';
+import { AppError, ValidationError } from '../lib/errors.js';
 
 /** Networks a webhook never reaches unless the operator allows them (WEBHOOK_ALLOW_PRIVATE_NETWORKS). */
 const REFUSED_NETWORKS: [string, number, 'ipv4' | 'ipv6'][] = [
@@ -63,6 +63,16 @@ export class WebhookAddressGuard {
   checkLiteral(url: URL): void {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     if (isIP(host) && !this.permits(host)) throw new WebhookAddressRefused(url.hostname, host);
+  }
+
+  /** `checkLiteral` for a saved URL: a refused address is the field's 422 (an empty value is the field rules' business). */
+  checkField(field: string, url: string | null | undefined): void {
+    if (!url) return;
+    try {
+      this.checkLiteral(new URL(url));
+    } catch (err) {
+      throw ValidationError.field(field, (err as Error).message);
+    }
   }
 
   /**

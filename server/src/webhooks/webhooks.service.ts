@@ -9,7 +9,7 @@ import type { EventBus, LifecycleEventName, LifecycleEvents } from '../extension
 import type { JobDefinition } from '../extensions/types.js';
 import type { JobQueues } from '../jobs/queues.js';
 import { randomToken, type SecretBox } from '../lib/crypto.js';
-import { NotFoundError, ValidationError } from '../lib/errors.js';
+import { NotFoundError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { VersionedCache } from '../lib/versioned-cache.js';
 import { AgentBot } from '../models/agent-bot.model.js';
@@ -89,7 +89,7 @@ export class WebhookService {
 
   async create(scope: AccountScope, body: Record<string, unknown>): Promise<Webhook> {
     const attrs = parse(createParams, this.unwrap(body), 'webhook');
-    this.checkUrl(attrs.url);
+    this.deps.guard.checkField('webhook.url', attrs.url);
     const webhook = await Webhook.create({
       account_id: scope.account.id,
       url: attrs.url,
@@ -106,7 +106,7 @@ export class WebhookService {
   async update(scope: AccountScope, id: number, body: Record<string, unknown>): Promise<Webhook> {
     const webhook = await this.find(scope, id);
     const attrs = parse(updateParams, this.unwrap(body), 'webhook');
-    if (attrs.url) this.checkUrl(attrs.url);
+    if (attrs.url) this.deps.guard.checkField('webhook.url', attrs.url);
     await webhook.update({
       ...(attrs.url ? { url: attrs.url } : {}),
       ...(attrs.name !== undefined ? { name: attrs.name } : {}),
@@ -169,13 +169,7 @@ export class WebhookService {
     const webhooks = await this.subscribed(accountId);
     if (!webhooks.length) return;
     for (const data of await build()) {
-      for (const webhook of webhooks.filter((w) => w.subscriptions.includes(data.event))) {
-        await WebhookDelivery.create({
-          webhook_id: webhook.id, agent_bot_id: null, event: data.event, ordering_key: data.orderingKey, delivery_uuid: randomUUID(), payload: data.payload,
-          response_status: null, latency_ms: null, last_error: null, delivered_at: null,
-        });
-        await this.enqueueNext({ webhook_id: webhook.id }, data.orderingKey);
-      }
+      for (const webhook of webhooks.filter((w) => w.subscriptions.includes(data.event))) await this.queueDelivery({ webhook_id: webhook.id }, data);
     }
   }
 
@@ -263,13 +257,16 @@ export class WebhookService {
    * conversation like a webhook's.
    */
   async publishToAgentBot(agentBotId: number, events: AgentBotEventData[]): Promise<void> {
-    for (const data of events) {
-      await WebhookDelivery.create({
-        webhook_id: null, agent_bot_id: agentBotId, event: data.event, ordering_key: data.orderingKey, delivery_uuid: randomUUID(), payload: data.payload,
-        response_status: null, latency_ms: null, last_error: null, delivered_at: null,
-      });
-      await this.enqueueNext({ agent_bot_id: agentBotId }, data.orderingKey);
-    }
+    for (const data of events) await this.queueDelivery({ agent_bot_id: agentBotId }, data);
+  }
+
+  /** Records a delivery for its webhook or bot and queues it when it is the next of its conversation. */
+  private async queueDelivery(owner: DeliveryOwner, data: WebhookEventData | AgentBotEventData): Promise<void> {
+    await WebhookDelivery.create({
+      webhook_id: null, agent_bot_id: null, ...owner, event: data.event, ordering_key: data.orderingKey, delivery_uuid: randomUUID(), payload: data.payload,
+      response_status: null, latency_ms: null, last_error: null, delivered_at: null,
+    });
+    await this.enqueueNext(owner, data.orderingKey);
   }
 
   /** Queues the oldest pending delivery of a conversation unless it already has its job (retrying). */
@@ -296,14 +293,6 @@ export class WebhookService {
 
   private subscriptionsChanged(): Promise<void> {
     return this.subscribedCache.invalidate();
-  }
-
-  private checkUrl(value: string): void {
-    try {
-      this.deps.guard.checkLiteral(new URL(value));
-    } catch (err) {
-      throw ValidationError.field('webhook.url', (err as Error).message);
-    }
   }
 
   private unwrap(body: Record<string, unknown>): Record<string, unknown> {

@@ -1,12 +1,10 @@
 import { Op, type Transaction } from 'sequelize';
 import { z } from 'zod';
 import type { ChannelKind } from '../../extensions/types.js';
-import { alphanumericToken as secureToken, type SecretBox } from '../../lib/crypto.js';
-import { ValidationError } from '../../lib/errors.js';
-import { looseBoolean, parse } from '../../lib/validation.js';
+import { alphanumericToken, type SecretBox } from '../../lib/crypto.js';
+import { httpUrl, looseBoolean, parse } from '../../lib/validation.js';
 import { ChannelApi, type Message } from '../../models/index.js';
 import type { WebhookAddressGuard } from '../../webhooks/address-guard.js';
-import { httpUrl } from '../../lib/validation.js';
 
 export const API_CHANNEL_TYPE = 'Channel::Api';
 
@@ -34,14 +32,7 @@ export interface ApiChannelDeps {
  */
 export function createApiChannelKind(deps: ApiChannelDeps): ChannelKind {
   /** A literal private address is refused when saved; a name is checked again on every connection. */
-  const checkAddress = (url: string | null | undefined) => {
-    if (!url) return;
-    try {
-      deps.guard.checkLiteral(new URL(url));
-    } catch (err) {
-      throw ValidationError.field('channel.webhook_url', (err as Error).message);
-    }
-  };
+  const checkAddress = (url: string | null | undefined) => deps.guard.checkField('channel.webhook_url', url);
   return {
     id: 'api',
     channelType: API_CHANNEL_TYPE,
@@ -55,9 +46,9 @@ export function createApiChannelKind(deps: ApiChannelDeps): ChannelKind {
           webhook_url: p.webhook_url ?? null,
           hmac_mandatory: p.hmac_mandatory ?? false,
           additional_attributes: p.additional_attributes ?? {},
-          identifier: secureToken(),
-          hmac_token: secureToken(),
-          secret_ciphertext: deps.secrets.encrypt(secureToken()),
+          identifier: alphanumericToken(),
+          hmac_token: alphanumericToken(),
+          secret_ciphertext: deps.secrets.encrypt(alphanumericToken()),
         },
         { transaction },
       );
