@@ -12,11 +12,8 @@ export class AccessTokenService {
     private readonly cache?: AuthCache,
   ) {}
 
-  async issue(user: User): Promise<string> {
-    const token = randomToken(24);
-    await AccessToken.destroy({ where: { owner_type: 'User', owner_id: user.id } });
-    await AccessToken.create({ owner_type: 'User', owner_id: user.id, token_digest: sha256(token), token_ciphertext: this.secrets.encrypt(token) });
-    return token;
+  issue(user: User): Promise<string> {
+    return this.issueFor('User', user.id);
   }
 
   async tokenFor(user: User): Promise<string> {
@@ -25,10 +22,15 @@ export class AccessTokenService {
   }
 
   /** An agent bot's token (Chatwoot's `AgentBot#access_token`): issued with the bot, shown to administrators. */
-  async issueForBot(bot: AgentBot): Promise<string> {
+  issueForBot(bot: AgentBot): Promise<string> {
+    return this.issueFor('AgentBot', bot.id);
+  }
+
+  /** A new token for the owner, replacing the one it had. */
+  private async issueFor(ownerType: 'User' | 'AgentBot', ownerId: number): Promise<string> {
     const token = randomToken(24);
-    await AccessToken.destroy({ where: { owner_type: 'AgentBot', owner_id: bot.id } });
-    await AccessToken.create({ owner_type: 'AgentBot', owner_id: bot.id, token_digest: sha256(token), token_ciphertext: this.secrets.encrypt(token) });
+    await AccessToken.destroy({ where: { owner_type: ownerType, owner_id: ownerId } });
+    await AccessToken.create({ owner_type: ownerType, owner_id: ownerId, token_digest: sha256(token), token_ciphertext: this.secrets.encrypt(token) });
     return token;
   }
 

@@ -30,7 +30,7 @@ export class AgentBotEvents {
 
   subscribe(events: EventBus): void {
     events.on('conversation.created', (ids) => this.dispatch(ids, { kind: 'conversation', event: 'conversation.created', ids }), 'agent-bots');
-    events.on('conversation.updated', (ids) => (ids.changes.includes('status') ? this.dispatch(ids, { kind: 'conversation', event: 'conversation.updated', ids: { ...ids, changes: ['status'] } }) : undefined), 'agent-bots');
+    events.on('conversation.updated', (ids) => (ids.changes.includes('status') ? this.dispatch(ids, { kind: 'conversation', event: 'conversation.updated', ids }) : undefined), 'agent-bots');
     events.on('message.created', (ids) => this.dispatch(ids, { kind: 'message', event: 'message.created', ids }), 'agent-bots');
     events.on('message.updated', (ids) => this.dispatch(ids, { kind: 'message', event: 'message.updated', ids }), 'agent-bots');
   }
