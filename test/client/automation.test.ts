@@ -1,9 +1,21 @@
 // The Automation settings form's logic (client/src/features/automation): which condition keys an
 // event offers, the API body built from the form's rows, and server errors mapped to their rows.
 import { expect } from 'chai';
-import { emptyForm, formOf, keysFor, payloadOf, rowErrors } from '../../client/src/features/automation/rule-form.logic.js';
+import { ACTION_KINDS, CONDITION_KEYS, emptyForm, formOf, keysFor, payloadOf, rowErrors } from '../../client/src/features/automation/rule-form.logic.js';
+import { AUTOMATION_EVENTS } from '../../client/src/api/automation-rules.js';
+import { AUTOMATION_EVENTS as SERVER_EVENTS } from '../../server/src/models/automation-rule.model.js';
+import { CONDITION_ATTRIBUTES } from '../../server/src/services/automation/automation-conditions.js';
+import { ACTIONS } from '../../server/src/services/automation/automation-actions.js';
 
 describe('client: automation rule form', () => {
+  it('offers exactly the server\'s events, condition keys with their operators, and actions', () => {
+    expect([...AUTOMATION_EVENTS]).to.deep.equal([...SERVER_EVENTS]);
+    expect(Object.fromEntries(CONDITION_KEYS.map((k) => [k.key, [...k.operators].sort()]))).to.deep.equal(
+      Object.fromEntries(Object.entries(CONDITION_ATTRIBUTES).map(([key, a]) => [key, [...a.operators].sort()])),
+    );
+    expect(ACTION_KINDS.map((a) => a.name).sort()).to.deep.equal(Object.keys(ACTIONS).sort());
+  });
+
   it('offers message conditions only for message_created', () => {
     expect(keysFor('message_created').map((k) => k.key)).to.include.members(['content', 'message_type', 'email_to', 'status']);
     expect(keysFor('conversation_created').map((k) => k.key)).to.not.include.members(['content']);

@@ -3,7 +3,6 @@ import { AccountUser, User, type Account, type AgentBot } from '../models/index.
 /** An automation rule acting on the account's conversations (set on the scope it acts with). */
 export interface AutomationActor {
   ruleId: number;
-  ruleName: string;
 }
 
 /** Who acts and in which account: what every account-scoped service call is checked against. */

@@ -14,6 +14,8 @@ interface ConditionKey {
 const IS = ['equal_to', 'not_equal_to'];
 const PRESENCE = ['is_present', 'is_not_present'];
 const TEXT = [...IS, 'contains', 'does_not_contain'];
+/** What the server allows on a custom attribute. */
+export const CUSTOM_OPERATORS = [...TEXT, ...PRESENCE];
 
 /** The condition keys the server accepts, with their operators (the server's catalog, for the pickers). */
 export const CONDITION_KEYS: ConditionKey[] = [

@@ -79,13 +79,13 @@ export class AutomationRunner {
 
   private async perform(account: Account, rule: AutomationRule, conversationId: number): Promise<void> {
     const log = this.deps.logger.child({ automationRuleId: rule.id, conversationId });
-    const scope = automationScope(account, { ruleId: rule.id, ruleName: rule.name });
+    const scope = automationScope(account, { ruleId: rule.id });
     log.info({ event: rule.event_name, actions: rule.actions.map((a) => a.action_name) }, 'automation rule matched');
+    // Read once: actions use only its ids, which no action changes, and act through services that read it afresh.
+    const conversation = await Conversation.findByPk(conversationId);
+    if (!conversation) return;
     for (const action of rule.actions) {
       try {
-        // Read again before every action: the previous one may have changed it (or deleted it).
-        const conversation = await Conversation.findByPk(conversationId);
-        if (!conversation) return;
         await ACTIONS[action.action_name]!.run({ scope, conversation, rule, services: this.deps }, action.action_params);
       } catch (err) {
         // As in Chatwoot, one failing action (an agent who left the inbox, a webhook down) does not stop the others.

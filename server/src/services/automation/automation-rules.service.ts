@@ -3,6 +3,7 @@ import type { Sequelize } from 'sequelize';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, type FieldError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { VersionedCache } from '../../lib/versioned-cache.js';
 import { looseBoolean, parse } from '../../lib/validation.js';
 import { AutomationRule, AUTOMATION_EVENTS, type AutomationAction, type AutomationCondition, type AutomationEvent } from '../../models/automation-rule.model.js';
 import type { AccountScope } from '../account-scope.js';
@@ -52,14 +53,12 @@ export interface AutomationRuleServiceDeps {
 export class AutomationRuleService {
   /**
    * Which events have active rules, per account: every lifecycle event asks, and the answer is kept
-   * until any process changes a rule, which bumps a version in Redis (one GET per event).
+   * until any process changes a rule (one GET of a version in Redis per event).
    */
-  private cache: { version: string | null; byAccount: Map<number, Promise<Set<AutomationEvent>>> } | undefined;
+  private readonly activeEventsCache: VersionedCache<number, Set<AutomationEvent>>;
 
-  constructor(private readonly deps: AutomationRuleServiceDeps) {}
-
-  private get versionKey(): string {
-    return `${this.deps.prefix}:automation_rules:version`;
+  constructor(private readonly deps: AutomationRuleServiceDeps) {
+    this.activeEventsCache = new VersionedCache(deps.redis, `${deps.prefix}:automation_rules:version`, deps.logger, 'automation rules');
   }
 
   list(scope: AccountScope): Promise<AutomationRule[]> {
@@ -121,25 +120,8 @@ export class AutomationRuleService {
   }
 
   /** The events the account has active rules for, from the cache while no process has changed a rule since. */
-  async activeEvents(accountId: number): Promise<Set<AutomationEvent>> {
-    const load = async () => new Set((await AutomationRule.findAll({ where: { account_id: accountId, active: true }, attributes: ['event_name'] })).map((r) => r.event_name));
-    let version: string | null;
-    try {
-      version = await this.deps.redis.get(this.versionKey);
-    } catch (err) {
-      // Without Redis the cache cannot know it is current: ask Postgres.
-      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'automation rules: version unreadable, reading the table');
-      return load();
-    }
-    if (this.cache?.version !== version) this.cache = { version, byAccount: new Map() };
-    const byAccount = this.cache.byAccount;
-    let events = byAccount.get(accountId);
-    if (!events) {
-      events = load();
-      byAccount.set(accountId, events);
-      events.catch(() => byAccount.delete(accountId));
-    }
-    return events;
+  activeEvents(accountId: number): Promise<Set<AutomationEvent>> {
+    return this.activeEventsCache.get(accountId, async () => new Set((await AutomationRule.findAll({ where: { account_id: accountId, active: true }, attributes: ['event_name'] })).map((r) => r.event_name)));
   }
 
   /** The given conditions and actions as stored; the problems of both are reported together. */
@@ -162,8 +144,7 @@ export class AutomationRuleService {
     return { conditions, actions } as never;
   }
 
-  private async changed(): Promise<void> {
-    this.cache = undefined;
-    await this.deps.redis.incr(this.versionKey);
+  private changed(): Promise<void> {
+    return this.activeEventsCache.invalidate();
   }
 }
