@@ -1,6 +1,7 @@
 import { serializeContact } from '../serializers/contact.serializer.js';
 import type { LifecycleEvents } from '../extensions/events.js';
-import { Account, Contact, ContactInbox, Conversation, Inbox } from '../models/index.js';
+import { Op, literal } from 'sequelize';
+import { Account, Contact, ContactInbox, Inbox } from '../models/index.js';
 import { MESSAGE_TYPES } from '../models/message.model.js';
 import type { WebhookEvent } from '../models/webhook.model.js';
 import { livePayload } from '../realtime/event-payloads.js';
@@ -56,9 +57,12 @@ export async function buildWebhookPayloads(source: PayloadSource, conversations:
     return events.map((event) => ({ event, orderingKey: `contact:${contact.id}`, payload: { ...body, event } }));
   }
 
-  const live = (await livePayload('conversation.updated', { ...source.ids, changes: [] }, conversations)) as Record<string, unknown> | null;
+  const [live, contactInbox] = await Promise.all([
+    livePayload('conversation.updated', { ...source.ids, changes: [] }, conversations) as Promise<Record<string, unknown> | null>,
+    contactInboxData(source.ids.conversationId),
+  ]);
   if (!live) return [];
-  const conversation: Record<string, unknown> = { ...live, contact_inbox: await contactInboxData(source.ids.conversationId) };
+  const conversation: Record<string, unknown> = { ...live, contact_inbox: contactInbox };
   const orderingKey = `conversation:${source.ids.conversationId}`;
   if (source.kind === 'message') {
     const message = (await livePayload(source.event, source.ids as LifecycleEvents['message.created'], conversations)) as Record<string, unknown> | null;
@@ -91,8 +95,8 @@ export async function buildWebhookPayloads(source: PayloadSource, conversations:
  * API inbox's integration finds its end user by this `source_id` when an agent's reply arrives.
  */
 async function contactInboxData(conversationId: number): Promise<Record<string, unknown> | null> {
-  const conversation = await Conversation.findByPk(conversationId, { attributes: ['contact_inbox_id'] });
-  const row = conversation?.contact_inbox_id ? await ContactInbox.findByPk(conversation.contact_inbox_id) : null;
+  // One statement: the conversation's contact inbox by a subquery.
+  const row = await ContactInbox.findOne({ where: { id: { [Op.eq]: literal(`(SELECT contact_inbox_id FROM conversations WHERE id = ${Number(conversationId)})`) } } });
   if (!row) return null;
   return {
     id: row.id, contact_id: row.contact_id, inbox_id: row.inbox_id, source_id: row.source_id, hmac_verified: row.hmac_verified,

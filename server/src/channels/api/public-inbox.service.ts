@@ -1,13 +1,13 @@
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { col, fn, Op, where as matches, type Sequelize } from 'sequelize';
 import { z } from 'zod';
 import type { EventBus } from '../../extensions/events.js';
-import { alphanumericToken } from '../../lib/crypto.js';
+import { alphanumericToken, constantTimeEqual, hmacSha256 } from '../../lib/crypto.js';
 import { AuthenticationError, ForbiddenError, NotFoundError, ValidationError } from '../../lib/errors.js';
 import { attributesHash, emailAddress, parse } from '../../lib/validation.js';
 import { ChannelApi, Contact, ContactInbox, Conversation, Inbox, Message } from '../../models/index.js';
 import { insertConversation } from '../../services/conversations.service.js';
-import { announceMessage, hydrateMessages, insertMessage } from '../../services/messages.service.js';
+import { announceMessage, conversationChanges, hydrateMessages, insertMessage } from '../../services/messages.service.js';
 import type { MessageView } from '../../serializers/message.serializer.js';
 import { API_CHANNEL_TYPE } from './api-channel.js';
 
@@ -139,9 +139,11 @@ export class PublicInboxService {
   async resolve(inboxIdentifier: string, sourceId: string, displayId: number): Promise<{ who: PublicContact; conversation: Conversation }> {
     const found = await this.conversation(inboxIdentifier, sourceId, displayId);
     const { conversation } = found;
-    if (conversation.status !== 'resolved') {
-      await conversation.update({ status: 'resolved', snoozed_until: null });
-      await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes: ['status'] });
+    const update = { status: 'resolved' as const, snoozed_until: null };
+    const changes = conversationChanges(conversation, update);
+    if (changes.length) {
+      await conversation.update(update);
+      await this.deps.events.emit('conversation.updated', { accountId: conversation.account_id, inboxId: conversation.inbox_id, conversationId: conversation.id, changes });
     }
     return found;
   }
@@ -200,8 +202,6 @@ export class PublicInboxService {
 
 /** `identifier_hash` is the hex HMAC-SHA256 of the identifier with the inbox's HMAC token (Chatwoot's identity validation). */
 function hashMatches(token: string, identifier: string, hash: string): boolean {
-  const expected = Buffer.from(createHmac('sha256', token).update(identifier).digest('hex'));
-  const given = Buffer.from(hash.toLowerCase());
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return constantTimeEqual(hash.toLowerCase(), hmacSha256(token, identifier).toString('hex'));
 }
 

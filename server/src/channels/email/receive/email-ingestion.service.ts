@@ -7,7 +7,7 @@ import type { Logger } from '../../../lib/logger.js';
 import { Attachment, Contact, Conversation, Message, type ChannelEmail, type Inbox } from '../../../models/index.js';
 import { insertConversation } from '../../../services/conversations.service.js';
 import { startingStatus } from '../../../services/starting-status.js';
-import { announceMessage, insertMessage, messageEffects, messageRow, type NewMessage } from '../../../services/messages.service.js';
+import { announceMessage, insertMessage, messageEffects, messageRow, reopens, type NewMessage } from '../../../services/messages.service.js';
 import { findOrCreateContactInbox } from '../../../services/contacts.service.js';
 import { findConversation, threadKeys } from './conversation-finder.js';
 import { MAIL_CLASS_POLICY } from './mail-classifier.js';
@@ -302,8 +302,11 @@ export class EmailIngestionService {
     for (const p of planned) p.contact = p.unknown ? { id: p.unknown.id, account_id: p.unknown.account_id, email: p.unknown.email, name: p.unknown.name, contact_inbox_id: null } : p.contactAddress ? contacts.get(p.contactAddress.address)! : undefined;
 
     const starting = planned.filter((p) => 'starts' in p.target && p.target.starts === p);
-    // New conversations start, and resolved ones come back, pending when the inbox has an agent bot.
-    const botStatus = await startingStatus(inbox.id, transaction);
+    // New conversations start, and resolved ones come back, pending when the inbox has an agent bot:
+    // asked once per batch, and only when one does.
+    let starts: Promise<'open' | 'pending'> | undefined;
+    const startStatus = () => (starts ??= startingStatus(inbox.id, transaction));
+    const botStatus = starting.length ? await startStatus() : 'open';
     if (starting.length) {
       const contactInboxes = await this.contactInboxesFor(inbox, starting.map((p) => p.contact!), transaction);
       const [{ last }] = await sequelize.query<{ last: number }>(
@@ -340,7 +343,8 @@ export class EmailIngestionService {
     for (const [i, p] of planned.entries()) {
       const conversation = conversationOf(p.target);
       const message = messages[i]!;
-      const { update, changes, contactActive } = messageEffects(conversation, attrs[i]!, message.created_at, botStatus);
+      const reopenAs = reopens(conversation, attrs[i]!) && conversation.status === 'resolved' ? await startStatus() : 'open';
+      const { update, changes, contactActive } = messageEffects(conversation, attrs[i]!, message.created_at, reopenAs);
       conversation.set(update as Partial<Conversation>);
       const entry = touched.get(conversation.id) ?? { conversation, changed: new Set<string>() };
       for (const k of Object.keys(update)) entry.changed.add(k);
