@@ -2,28 +2,14 @@
 // with the matched words marked and everything else shown as the text it is (a customer's `<b>` stays
 // text). The data is made through the API with the administrator's own token, as an integration would.
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
-import { openBrowser, type BrowserSession } from '../e2e/support/browser.js';
-import { sharedProduct, type RunningProduct } from './support/product.js';
+import { useWalk } from './support/walk.js';
 
 describe('acceptance: search shows where each conversation matched', function () {
   this.timeout(90_000);
-  let product: RunningProduct;
-  let browser: BrowserSession;
-  let page: Page;
-
-  before(async function () {
-    this.timeout(360_000);
-    product = await sharedProduct();
-    browser = await openBrowser('leadchat-acceptance-search-');
-    page = browser.page;
-  });
-
-  after(async () => {
-    await browser?.close();
-  });
+  const walk = useWalk('leadchat-acceptance-search-');
 
   it('marks the matched words in a message and in a contact\'s email, and renders no customer markup', async () => {
+    const { product, browser, page } = walk;
     await page.goto(product.base);
     await page.fill('#email', product.admin.email);
     await page.fill('#password', product.admin.password);

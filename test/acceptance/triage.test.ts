@@ -2,29 +2,14 @@
 // (with the invited agent in it) in Settings, labels the customer's contact, and filters the
 // conversation list by the team — one page load of the `npm start` every acceptance file shares.
 import { expect } from 'chai';
-import type { Page } from 'playwright-core';
-import { openBrowser, type BrowserSession } from '../e2e/support/browser.js';
-import { sharedProduct, type RunningProduct } from './support/product.js';
+import { useWalk } from './support/walk.js';
 
 describe('acceptance: triage (labels, teams)', function () {
   this.timeout(120_000);
-  let product: RunningProduct;
-  let browser: BrowserSession;
-  let page: Page;
-
-  before(async function () {
-    this.timeout(360_000);
-    product = await sharedProduct();
-    browser = await openBrowser('leadchat-acceptance-triage-');
-    page = browser.page;
-  });
-
-  after(async () => {
-    if (process.env.ACCEPTANCE_KEEP === '1') console.log(`      screenshots: ${browser?.shotsDir}`);
-    await browser?.close();
-  });
+  const walk = useWalk('leadchat-acceptance-triage-');
 
   it('the administrator makes a label and a team, labels a contact and filters the list by the team', async () => {
+    const { product, browser, page } = walk;
     await page.goto(product.base);
     await page.fill('#email', product.admin.email);
     await page.fill('#password', product.admin.password);

@@ -5,30 +5,14 @@
 // custom attribute defined, set and kept; and the Reports page.
 import { expect } from 'chai';
 import fs from 'node:fs';
-import type { Page } from 'playwright-core';
-import { openBrowser, type BrowserSession } from '../e2e/support/browser.js';
-import { sharedProduct, type RunningProduct } from './support/product.js';
+import { useWalk } from './support/walk.js';
 
 describe('acceptance: account webhooks, from `npm start`', function () {
   this.timeout(90_000);
-  let product: RunningProduct;
-  let browser: BrowserSession;
-  let page: Page;
-
-  before(async function () {
-    this.timeout(360_000);
-    product = await sharedProduct();
-    browser = await openBrowser('leadchat-acceptance-webhooks-');
-    page = browser.page;
-  });
-  after(async () => {
-    const keep = process.env.ACCEPTANCE_KEEP === '1';
-    if (keep) console.log(`      screenshots: ${browser?.shotsDir}`);
-    await browser?.close();
-    if (!keep && browser) fs.rmSync(browser.shotsDir, { recursive: true, force: true });
-  });
+  const walk = useWalk('leadchat-acceptance-webhooks-');
 
   it('the administrator adds a webhook, sees its secret, changes its events and watches its delivery log; then sets a custom attribute on the contact', async () => {
+    const { product, browser, page } = walk;
     await page.goto(product.base);
     await page.fill('#email', product.admin.email);
     await page.fill('#password', product.admin.password);
