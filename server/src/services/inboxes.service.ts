@@ -98,7 +98,12 @@ export class InboxService {
   /** The registered kind of a non-email inbox's channel (the API channel, ...); undefined for email inboxes. */
   async channelKindOf(inboxId: number): Promise<ChannelKind | undefined> {
     const inbox = await Inbox.findByPk(inboxId, { attributes: ['channel_type'] });
-    return inbox ? this.deps.registries.channelKindOf(inbox.channel_type) : undefined;
+    return inbox ? this.channelKindFor(inbox.channel_type) : undefined;
+  }
+
+  /** The registered channel kind of a Chatwoot channel type (`Channel::Api`); none for email. */
+  channelKindFor(channelType: string): ChannelKind | undefined {
+    return this.deps.registries.channelKindOf(channelType);
   }
 
   /** Sets `channel_details` on the inboxes of registered channel kinds, one query per kind. */

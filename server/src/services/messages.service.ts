@@ -236,7 +236,7 @@ export interface MessageServiceDeps {
   storage: BlobStorage;
   replies: ReplyOutbox;
   /** Which channel kind (the API channel, ...) an inbox is of, and so how its replies leave; none for email inboxes. */
-  inboxes: Pick<InboxService, 'channelKindOf'>;
+  inboxes: Pick<InboxService, 'channelKindOf' | 'channelKindFor'>;
   mail: TransactionalMail;
   /** Seconds a new reply waits before it is sent, during which its author can cancel it. */
   undoSeconds: number;
@@ -293,7 +293,7 @@ export class MessageService {
     const author = isBotScope(scope) ? { type: 'AgentBot' as const, id: scope.bot.id } : automationActor ? null : { type: 'User' as const, id: scope.user.id };
     const sender = attrs.message_type === 'incoming' ? { type: 'Contact' as const, id: conversation.contact_id } : author;
     const automation = automationActor ? { automation_rule_id: automationActor.ruleId } : {};
-    const route = attrs.message_type === 'outgoing' && !attrs.private ? await this.replyRoute(conversation.inbox_id) : null;
+    const route = attrs.message_type === 'outgoing' && !attrs.private ? await this.replyRoute(conversation) : null;
     const uploads = [...files, ...inline.map((f, i) => ({ ...f, contentId: inline_content_ids![i] }))];
     return this.store(scope, conversation, { ...attrs, content, content_attributes: { ...attrs.content_attributes, ...recipients, ...composed, ...automation }, sender }, route, uploads);
   }
@@ -410,7 +410,7 @@ export class MessageService {
     await this.deps.events.emit('message.updated', {
       accountId: message.account_id, inboxId: message.inbox_id, conversationId: message.conversation_id, messageId: message.id, changes: ['status:sending'],
     });
-    await this.queueReply(message, (await this.replyRoute(message.inbox_id)) ?? 'email');
+    await this.queueReply(message, (await this.replyRoute(conversation)) ?? 'email');
     const [view] = await hydrateMessages(scope.account.id, [message], new Map([[conversation.id, conversation.display_id]]));
     return view;
   }
@@ -437,8 +437,10 @@ export class MessageService {
   }
 
   /** How a public reply in this inbox leaves: through its channel kind, by email, or not at all (it is stored as sent). */
-  private async replyRoute(inboxId: number): Promise<ReplyRoute | null> {
-    const kind = await this.deps.inboxes.channelKindOf(inboxId);
+  /** How a public reply in the conversation leaves, from the channel type its inbox was loaded with. */
+  private async replyRoute(conversation: Conversation): Promise<ReplyRoute | null> {
+    const inboxId = conversation.inbox_id;
+    const kind = conversation.inbox ? this.deps.inboxes.channelKindFor(conversation.inbox.channel_type) : await this.deps.inboxes.channelKindOf(inboxId);
     const sendReply = kind?.sendReply?.bind(kind);
     if (kind) return sendReply ? { sendReply } : null;
     return (await this.deps.replies.sendsFrom(inboxId)) ? 'email' : null;

@@ -39,8 +39,8 @@ export function clientApiRouter(service: PublicInboxService): Router {
 
   router.get(`${contactPath}/conversations`, async (req, res) => {
     const { who, conversations } = await service.conversations(req.params.inbox_identifier, req.params.contact_identifier);
-    const withMessages = await Promise.all(conversations.map(async (c) => serializeClientConversation(c, who.contact, await service.messages(c))));
-    res.json(withMessages);
+    const messages = await service.messagesOf(conversations);
+    res.json(conversations.map((c) => serializeClientConversation(c, who.contact, messages.get(c.id) ?? [])));
   });
 
   router.post(`${contactPath}/conversations`, async (req, res) => {

@@ -162,11 +162,20 @@ export class PublicInboxService {
 
   /** The conversation's chat as its contact sees it: incoming and outgoing messages, never private notes or activity lines. */
   async messages(conversation: Conversation): Promise<MessageView[]> {
+    return (await this.messagesOf([conversation])).get(conversation.id) ?? [];
+  }
+
+  /** The messages of several conversations of one contact in a fixed number of queries, by conversation id. */
+  async messagesOf(conversations: Conversation[]): Promise<Map<number, MessageView[]>> {
+    if (!conversations.length) return new Map();
     const rows = await Message.findAll({
-      where: { conversation_id: conversation.id, private: false, message_type: { [Op.in]: ['incoming', 'outgoing'] } },
+      where: { conversation_id: { [Op.in]: conversations.map((c) => c.id) }, private: false, message_type: { [Op.in]: ['incoming', 'outgoing'] } },
       order: [['created_at', 'ASC'], ['id', 'ASC']],
     });
-    return hydrateMessages(conversation.account_id, rows, new Map([[conversation.id, conversation.display_id]]));
+    const views = await hydrateMessages(conversations[0]!.account_id, rows, new Map(conversations.map((c) => [c.id, c.display_id])));
+    const byConversation = new Map<number, MessageView[]>();
+    for (const view of views) byConversation.set(view.message.conversation_id, [...(byConversation.get(view.message.conversation_id) ?? []), view]);
+    return byConversation;
   }
 
   /** The contact writes: an incoming message, with the Application API's effects (reopen, wait, events). */
