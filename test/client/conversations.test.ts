@@ -77,6 +77,14 @@ describe('client: conversation list live updates', () => {
     thread = upsertMessage(thread, message(3, 1, { message_type: 1, status: 'failed', external_error: '550 no' }));
     expect(thread.map((m) => [m.id, m.status])).to.deep.equal([[1, 'sent'], [2, 'sent'], [3, 'failed']]);
   });
+
+  it('keeps a reply sent when the send request\'s answer (sending) arrives after the live update; a retry still goes back to sending', () => {
+    let thread = [message(4, 1, { message_type: 1, status: 'sent' })];
+    thread = upsertMessage(thread, message(4, 1, { message_type: 1, status: 'sending' }));
+    expect(thread[0].status).to.equal('sent');
+    thread = upsertMessage([message(5, 1, { message_type: 1, status: 'failed' })], message(5, 1, { message_type: 1, status: 'sending' }));
+    expect(thread[0].status).to.equal('sending');
+  });
 });
 
 describe('client: email HTML images', () => {

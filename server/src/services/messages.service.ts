@@ -436,8 +436,10 @@ export class MessageService {
     await this.deps.mail.enqueue({ kind: 'conversation_transcript', conversationId: conversation.id, email });
   }
 
-  /** How a public reply in this inbox leaves: through its channel kind, by email, or not at all (it is stored as sent). */
-  /** How a public reply in the conversation leaves, from the channel type its inbox was loaded with. */
+  /**
+   * How a public reply in the conversation leaves — through its channel kind, by email, or not at all
+   * (stored as sent) — from the channel type its inbox was loaded with.
+   */
   private async replyRoute(conversation: Conversation): Promise<ReplyRoute | null> {
     const inboxId = conversation.inbox_id;
     const kind = conversation.inbox ? this.deps.inboxes.channelKindFor(conversation.inbox.channel_type) : await this.deps.inboxes.channelKindOf(inboxId);

@@ -62,8 +62,17 @@ export function applyMessage(list: Conversation[], m: Message): Conversation[] {
 
 /** A message thread: a new message is appended, a changed one (delivery status) replaced in place. */
 export function upsertMessage(thread: Message[], m: Message): Message[] {
-  return thread.some((x) => x.id === m.id) ? thread.map((x) => (x.id === m.id ? m : x)) : [...thread, m].sort((a, b) => a.id - b.id);
+  return thread.some((x) => x.id === m.id) ? thread.map((x) => (x.id === m.id ? (isStale(x, m) ? x : m) : x)) : [...thread, m].sort((a, b) => a.id - b.id);
 }
+
+/** Gone out already: a reply never goes back to sending from these (only a failed one is retried). */
+const OUT = new Set<Message['status']>(['sent', 'delivered', 'read']);
+
+/**
+ * The send request's answer (still `sending`) can arrive after the live update that says the reply
+ * went out, when its channel sends at once (an API inbox): it must not take the reply back.
+ */
+const isStale = (current: Message, incoming: Message) => OUT.has(current.status) && incoming.status === 'sending';
 
 export type StatusCounts = Partial<Record<Conversation['status'], number>>;
 
